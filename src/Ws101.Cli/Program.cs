@@ -1,0 +1,6 @@
+namespace Ws101.Cli;
+
+internal static class Program
+{
+    public static int Main(string[] args) => Ws101Command.Run(args);
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test of Ws101: installs what the tests need, builds, runs the whole suite, and ends
+# with one line "N passed, N failed, N skipped". Exits non-zero when anything failed.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# Debian packages the real-peer tests need: "command=package" or "py:module=package".
+export WS101_TEST_DEPS="${WS101_TEST_DEPS:-}"
+
+if ! bash scripts/install-test-deps.sh; then
+  echo "test.sh: installing the test dependencies failed" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+mkdir -p test-output
+log=test-output/dotnet-test.log
+dotnet test --solution Ws101.sln -c Release 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# Microsoft.Testing.Platform prints one summary for the whole run; read its figures.
+total=$(grep -E '^\s+total:' "$log" | tail -1 | grep -oE '[0-9]+' || true)
+failed=$(grep -E '^\s+failed:' "$log" | tail -1 | grep -oE '[0-9]+' || true)
+passed=$(grep -E '^\s+succeeded:' "$log" | tail -1 | grep -oE '[0-9]+' || true)
+skipped=$(grep -E '^\s+skipped:' "$log" | tail -1 | grep -oE '[0-9]+' || true)
+
+if [ -z "$total" ]; then
+  # No summary: the build failed or the runner crashed. Count it as one failure so CI sees it.
+  echo "test.sh: no test summary found (build error or runner crash); see $log" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+if [ "$status" -ne 0 ] && [ "${failed:-0}" -eq 0 ]; then
+  failed=1
+fi
+echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+[ "$status" -eq 0 ] && [ "${failed:-0}" -eq 0 ]
