@@ -1,0 +1,216 @@
+using System.Buffers;
+using System.Text;
+
+namespace Ws101.Handshake;
+
+/// <summary>
+/// Splits an HTTP/1.1 head (RFC 9112 §2) into its start line and header fields, under hard limits.
+/// Pure and allocation-bounded: it reads at most <see cref="HttpParseLimits.MaxHeadBytes"/> bytes and
+/// never copies more than it returns.
+/// </summary>
+internal static class HttpHeadParser
+{
+    internal readonly record struct RawHead(string StartLine, HttpHeaders Headers, int BytesConsumed);
+
+    /// <summary>Parses the head at the start of <paramref name="input"/>.</summary>
+    /// <param name="input">The bytes received so far.</param>
+    /// <param name="limits">The limits to enforce.</param>
+    /// <param name="startLineName">"request line" or "status line", for messages.</param>
+    /// <param name="head">The head when complete.</param>
+    /// <param name="problem">The problem when invalid.</param>
+    public static HttpParseStatus Parse(
+        ReadOnlySpan<byte> input, HttpParseLimits limits, string startLineName, out RawHead head, out HandshakeProblem? problem)
+    {
+        head = default;
+        problem = null;
+        string? startLine = null;
+        HttpHeaders? headers = null;
+        int pos = 0;
+        int lineNo = 0;
+        while (true)
+        {
+            var rest = input[pos..];
+            // RFC 9112 §2.2: a line ends with CRLF; a recipient MAY take a bare LF as the end. Look no further than a
+            // maximal line, so that a peer sending no LF at all costs one bounded scan.
+            int window = Math.Min(rest.Length, limits.MaxLineLength + 2);
+            int lf = rest[..window].IndexOf((byte)'\n');
+            if (lf < 0)
+            {
+                if (rest.Length > limits.MaxLineLength + 1)
+                {
+                    problem = LineTooLong(startLine is null ? startLineName : $"header line {lineNo + 1}", lineNo + 1, limits);
+                    return HttpParseStatus.Invalid;
+                }
+                if (input.Length > limits.MaxHeadBytes)
+                {
+                    problem = HeadTooLarge(limits, input.Length);
+                    return HttpParseStatus.Invalid;
+                }
+                return HttpParseStatus.NeedMoreData;
+            }
+            int end = pos + lf + 1;
+            if (end > limits.MaxHeadBytes)
+            {
+                problem = HeadTooLarge(limits, end);
+                return HttpParseStatus.Invalid;
+            }
+            var line = rest[..lf];
+            if (!line.IsEmpty && line[^1] == '\r')
+            {
+                line = line[..^1];
+            }
+            lineNo++;
+            if (line.Length > limits.MaxLineLength)
+            {
+                problem = LineTooLong(startLine is null ? startLineName : $"header line {lineNo}", lineNo, limits);
+                return HttpParseStatus.Invalid;
+            }
+            if (startLine is null)
+            {
+                // RFC 9112 §2.2: a server SHOULD ignore at least one empty line received before the request line.
+                if (line.IsEmpty)
+                {
+                    pos = end;
+                    continue;
+                }
+                int bad = IndexOfControl(line);
+                if (bad >= 0)
+                {
+                    problem = new HandshakeProblem(
+                        startLineName == "status line" ? HandshakeProblemCode.MalformedStatusLine : HandshakeProblemCode.MalformedRequestLine,
+                        startLineName, "printable text", HandshakeProblem.Visible(Latin1(line)))
+                    {
+                        Line = lineNo,
+                        Evidence = $"byte 0x{line[bad]:x2} at column {bad + 1} is a control character",
+                    };
+                    return HttpParseStatus.Invalid;
+                }
+                startLine = Latin1(line);
+                headers = new HttpHeaders();
+            }
+            else if (line.IsEmpty)
+            {
+                head = new RawHead(startLine, headers!, end);
+                return HttpParseStatus.Complete;
+            }
+            else
+            {
+                if (line[0] is (byte)' ' or (byte)'\t')
+                {
+                    problem = new HandshakeProblem(HandshakeProblemCode.ObsoleteLineFolding, $"header line {lineNo}",
+                        "a line that starts with a header name", HandshakeProblem.Visible(Latin1(line)))
+                    { Line = lineNo };
+                    return HttpParseStatus.Invalid;
+                }
+                if (headers!.Count >= limits.MaxHeaderCount)
+                {
+                    problem = new HandshakeProblem(HandshakeProblemCode.TooManyHeaders, "headers",
+                        $"at most {limits.MaxHeaderCount} header lines", $"more than {limits.MaxHeaderCount}")
+                    { Line = lineNo };
+                    return HttpParseStatus.Invalid;
+                }
+                if (!TryParseField(line, lineNo, out var field, out problem))
+                {
+                    return HttpParseStatus.Invalid;
+                }
+                headers.Add(field);
+            }
+            pos = end;
+        }
+    }
+
+    /// <summary>Parses from a sequence, copying a multi-segment prefix (at most the head limit) into a pooled buffer.</summary>
+    public static HttpParseStatus Parse(
+        in ReadOnlySequence<byte> input, HttpParseLimits limits, string startLineName, out RawHead head, out HandshakeProblem? problem)
+    {
+        if (input.IsSingleSegment)
+        {
+            return Parse(input.FirstSpan, limits, startLineName, out head, out problem);
+        }
+        int length = (int)Math.Min(input.Length, limits.MaxHeadBytes + 1L);
+        byte[] rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            input.Slice(0, length).CopyTo(rented);
+            return Parse(rented.AsSpan(0, length), limits, startLineName, out head, out problem);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static bool TryParseField(ReadOnlySpan<byte> line, int lineNo, out HttpHeaderField field, out HandshakeProblem? problem)
+    {
+        field = default;
+        problem = null;
+        int colon = line.IndexOf((byte)':');
+        if (colon <= 0)
+        {
+            problem = new HandshakeProblem(HandshakeProblemCode.MalformedHeader, $"header line {lineNo}",
+                "Name: value", HandshakeProblem.Visible(Latin1(line)))
+            {
+                Line = lineNo,
+                Evidence = colon < 0 ? "the line has no colon" : "the line starts with a colon: the name is empty",
+            };
+            return false;
+        }
+        var name = line[..colon];
+        for (int i = 0; i < name.Length; i++)
+        {
+            if (!HttpTokenList.IsTokenChar((char)name[i]))
+            {
+                problem = new HandshakeProblem(HandshakeProblemCode.MalformedHeader, $"header line {lineNo}",
+                    "a header name made of token characters, directly followed by ':'", HandshakeProblem.Visible(Latin1(line)))
+                {
+                    Line = lineNo,
+                    // RFC 9112 §5.1: no whitespace is allowed between the field name and the colon.
+                    Evidence = name[i] is (byte)' ' or (byte)'\t'
+                        ? "whitespace between the header name and the colon (RFC 9112 §5.1 requires rejecting it)"
+                        : $"byte 0x{name[i]:x2} at column {i + 1} is not allowed in a header name",
+                };
+                return false;
+            }
+        }
+        var value = line[(colon + 1)..].Trim(" \t"u8);
+        for (int i = 0; i < value.Length; i++)
+        {
+            byte b = value[i];
+            // RFC 9110 §5.5: field-value is VCHAR, obs-text, SP and HTAB; CR, LF and NUL are never allowed.
+            if (b < 0x20 && b != (byte)'\t' || b == 0x7f)
+            {
+                problem = new HandshakeProblem(HandshakeProblemCode.MalformedHeader, Latin1(name),
+                    "a value without control characters", HandshakeProblem.Visible(Latin1(value)))
+                {
+                    Line = lineNo,
+                    Evidence = $"byte 0x{b:x2} in the value is a control character",
+                };
+                return false;
+            }
+        }
+        field = new HttpHeaderField(KnownHeaderNames.Get(name), Latin1(value), lineNo);
+        return true;
+    }
+
+    private static int IndexOfControl(ReadOnlySpan<byte> line)
+    {
+        for (int i = 0; i < line.Length; i++)
+        {
+            if (line[i] < 0x20 && line[i] != (byte)'\t' || line[i] == 0x7f)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static string Latin1(ReadOnlySpan<byte> bytes) => Encoding.Latin1.GetString(bytes);
+
+    private static HandshakeProblem LineTooLong(string subject, int lineNo, HttpParseLimits limits) =>
+        new(HandshakeProblemCode.LineTooLong, subject, $"at most {limits.MaxLineLength} bytes", $"more than {limits.MaxLineLength} bytes")
+        { Line = lineNo };
+
+    private static HandshakeProblem HeadTooLarge(HttpParseLimits limits, int seen) =>
+        new(HandshakeProblemCode.HeadTooLarge, "head", $"at most {limits.MaxHeadBytes} bytes ending in an empty line",
+            $"{seen} bytes without the end of the head");
+}

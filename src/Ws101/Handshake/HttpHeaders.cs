@@ -1,0 +1,112 @@
+using System.Collections;
+
+namespace Ws101.Handshake;
+
+/// <summary>
+/// The header lines of an HTTP head in the order received. Names compare case-insensitively
+/// (RFC 9110 §5.1); repeated lines are kept, since a repeated Sec-WebSocket-Key is itself an error.
+/// </summary>
+public sealed class HttpHeaders : IReadOnlyList<HttpHeaderField>
+{
+    private readonly List<HttpHeaderField> _fields;
+
+    /// <summary>Creates an empty collection.</summary>
+    public HttpHeaders() => _fields = [];
+
+    /// <summary>Creates a collection from fields in order.</summary>
+    public HttpHeaders(IEnumerable<HttpHeaderField> fields) => _fields = [.. fields];
+
+    /// <inheritdoc />
+    public int Count => _fields.Count;
+
+    /// <inheritdoc />
+    public HttpHeaderField this[int index] => _fields[index];
+
+    internal void Add(HttpHeaderField field) => _fields.Add(field);
+
+    /// <summary>True when at least one line has this name.</summary>
+    public bool Contains(string name) => IndexOf(name, 0) >= 0;
+
+    /// <summary>How many lines have this name.</summary>
+    public int CountOf(string name)
+    {
+        int n = 0;
+        foreach (var f in _fields)
+        {
+            if (NameEquals(f.Name, name))
+            {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /// <summary>The first line with this name, if any.</summary>
+    public HttpHeaderField? Find(string name)
+    {
+        int i = IndexOf(name, 0);
+        return i >= 0 ? _fields[i] : null;
+    }
+
+    /// <summary>The value of the first line with this name, or null.</summary>
+    public string? GetFirst(string name) => Find(name)?.Value;
+
+    /// <summary>Every line with this name, in order.</summary>
+    public IEnumerable<HttpHeaderField> FindAll(string name)
+    {
+        foreach (var f in _fields)
+        {
+            if (NameEquals(f.Name, name))
+            {
+                yield return f;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every element of the comma-separated lists in all lines with this name (RFC 9110 §5.6.1), trimmed,
+    /// empty elements skipped. <c>Connection: keep-alive, Upgrade</c> gives <c>keep-alive</c> and <c>Upgrade</c>.
+    /// </summary>
+    public IEnumerable<string> GetListElements(string name)
+    {
+        foreach (var f in FindAll(name))
+        {
+            foreach (var element in HttpTokenList.Split(f.Value))
+            {
+                yield return element;
+            }
+        }
+    }
+
+    /// <summary>True when a comma-separated list in a line with this name holds <paramref name="token"/>, ignoring case.</summary>
+    public bool ContainsToken(string name, string token)
+    {
+        foreach (var element in GetListElements(name))
+        {
+            if (string.Equals(element, token, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <inheritdoc />
+    public IEnumerator<HttpHeaderField> GetEnumerator() => _fields.GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    private int IndexOf(string name, int start)
+    {
+        for (int i = start; i < _fields.Count; i++)
+        {
+            if (NameEquals(_fields[i].Name, name))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static bool NameEquals(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+}

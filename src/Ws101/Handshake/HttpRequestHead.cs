@@ -1,0 +1,118 @@
+using System.Buffers;
+
+namespace Ws101.Handshake;
+
+/// <summary>An HTTP/1.1 request head (RFC 9112 §3): request line and header fields.</summary>
+public sealed class HttpRequestHead
+{
+    private HttpRequestHead(string requestLine, string method, string target, Version version, HttpHeaders headers)
+    {
+        RequestLine = requestLine;
+        Method = method;
+        Target = target;
+        Version = version;
+        Headers = headers;
+    }
+
+    /// <summary>The request line as received.</summary>
+    public string RequestLine { get; }
+
+    /// <summary>The method, case-sensitive as HTTP says (<c>GET</c>).</summary>
+    public string Method { get; }
+
+    /// <summary>The request target as sent: <c>/chat?room=1</c>, or an absolute URI.</summary>
+    public string Target { get; }
+
+    /// <summary>The HTTP version (1.1 for a valid upgrade).</summary>
+    public Version Version { get; }
+
+    /// <summary>The header fields in order.</summary>
+    public HttpHeaders Headers { get; }
+
+    /// <summary>The path of the target, without the query.</summary>
+    public string Path => SplitTarget().Path;
+
+    /// <summary>The query of the target without the leading <c>?</c>, or an empty string.</summary>
+    public string Query => SplitTarget().Query;
+
+    private (string Path, string Query) SplitTarget()
+    {
+        string target = Target;
+        // RFC 9112 §3.2.2: absolute-form is allowed; only its path and query matter here.
+        if (!target.StartsWith('/') && Uri.TryCreate(target, UriKind.Absolute, out var uri))
+        {
+            target = uri.PathAndQuery;
+        }
+        int q = target.IndexOf('?', StringComparison.Ordinal);
+        return q < 0 ? (target, "") : (target[..q], target[(q + 1)..]);
+    }
+
+    /// <summary>Parses a request head from the start of <paramref name="input"/>.</summary>
+    public static HttpParseResult<HttpRequestHead> Parse(ReadOnlySpan<byte> input, HttpParseLimits? limits = null)
+    {
+        var status = HttpHeadParser.Parse(input, limits ?? HttpParseLimits.Default, "request line", out var raw, out var problem);
+        return Finish(status, raw, problem);
+    }
+
+    /// <summary>Parses a request head from the start of <paramref name="input"/>, which may span segments.</summary>
+    public static HttpParseResult<HttpRequestHead> Parse(in ReadOnlySequence<byte> input, HttpParseLimits? limits = null)
+    {
+        var status = HttpHeadParser.Parse(input, limits ?? HttpParseLimits.Default, "request line", out var raw, out var problem);
+        return Finish(status, raw, problem);
+    }
+
+    private static HttpParseResult<HttpRequestHead> Finish(HttpParseStatus status, HttpHeadParser.RawHead raw, HandshakeProblem? problem)
+    {
+        switch (status)
+        {
+            case HttpParseStatus.NeedMoreData:
+                return HttpParseResult<HttpRequestHead>.NeedMoreData;
+            case HttpParseStatus.Invalid:
+                return HttpParseResult<HttpRequestHead>.Invalid(problem!);
+        }
+        if (!TryParseRequestLine(raw.StartLine, out var method, out var target, out var version, out var why))
+        {
+            return HttpParseResult<HttpRequestHead>.Invalid(new HandshakeProblem(
+                HandshakeProblemCode.MalformedRequestLine, "request line", "GET /path HTTP/1.1", HandshakeProblem.Visible(raw.StartLine))
+            { Line = 1, Evidence = why });
+        }
+        return HttpParseResult<HttpRequestHead>.Complete(new HttpRequestHead(raw.StartLine, method, target, version, raw.Headers), raw.BytesConsumed);
+    }
+
+    // RFC 9112 §3: request-line = method SP request-target SP HTTP-version
+    private static bool TryParseRequestLine(string line, out string method, out string target, out Version version, out string why)
+    {
+        method = target = "";
+        version = new Version(0, 0);
+        var parts = line.Split(' ');
+        if (parts.Length != 3 || parts.Any(p => p.Length == 0))
+        {
+            why = parts.Length < 3
+                ? "the line has fewer than three parts separated by single spaces"
+                : "the line has extra spaces: method, target and version must be separated by exactly one space";
+            return false;
+        }
+        if (!HttpTokenList.IsToken(parts[0]))
+        {
+            why = $"'{parts[0]}' is not a method token";
+            return false;
+        }
+        foreach (char c in parts[1])
+        {
+            if (c is <= ' ' or >= '\x7f')
+            {
+                why = "the request target holds a character that must be percent-encoded";
+                return false;
+            }
+        }
+        if (!HttpVersionText.TryParse(parts[2], out version))
+        {
+            why = $"'{parts[2]}' is not an HTTP version such as HTTP/1.1";
+            return false;
+        }
+        method = parts[0];
+        target = parts[1];
+        why = "";
+        return true;
+    }
+}

@@ -1,0 +1,275 @@
+using System.Buffers;
+using System.Text;
+
+namespace Ws101.Handshake;
+
+/// <summary>
+/// The server's side of the opening handshake (RFC 6455 §4.2): validate the client's upgrade request
+/// and build the 101 response. Pure functions; the transport reads and writes the bytes.
+/// </summary>
+public static class ServerHandshake
+{
+    /// <summary>The version this implementation speaks (RFC 6455).</summary>
+    public const string SupportedVersion = "13";
+
+    /// <summary>Checks a parsed request against RFC 6455 §4.2.1, collecting every problem found.</summary>
+    public static ServerHandshakeResult Validate(HttpRequestHead head)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        var problems = new List<HandshakeProblem>();
+        var h = head.Headers;
+
+        // RFC 6455 §4.2.1 item 1: an HTTP/1.1 or higher GET request.
+        if (!string.Equals(head.Method, "GET", StringComparison.Ordinal))
+        {
+            problems.Add(new HandshakeProblem(HandshakeProblemCode.MethodNotGet, "request line", "GET", head.Method) { Line = 1 });
+        }
+        if (!HttpVersionText.IsAtLeastHttp11(head.Version))
+        {
+            problems.Add(new HandshakeProblem(HandshakeProblemCode.HttpVersionTooOld, "request line", "HTTP/1.1",
+                $"HTTP/{head.Version.Major}.{head.Version.Minor}") { Line = 1 });
+        }
+
+        // A plain page load of a WebSocket path: say that once instead of listing every missing header.
+        bool noUpgrade = !h.Contains(KnownHeaderNames.Upgrade);
+        if (noUpgrade && !h.Contains(KnownHeaderNames.SecWebSocketKey) && !h.ContainsToken(KnownHeaderNames.Connection, "upgrade"))
+        {
+            problems.Insert(0, new HandshakeProblem(HandshakeProblemCode.PlainHttpRequest, "request",
+                "Upgrade: websocket, Connection: Upgrade and a Sec-WebSocket-Key", "none of them"));
+            return ServerHandshakeResult.Reject(problems);
+        }
+
+        // RFC 6455 §4.2.1 item 2: a |Host| header field containing the server's authority.
+        string host = "";
+        int hosts = h.CountOf(KnownHeaderNames.Host);
+        if (hosts == 0 || string.IsNullOrEmpty(h.GetFirst(KnownHeaderNames.Host)))
+        {
+            problems.Add(new HandshakeProblem(HandshakeProblemCode.MissingHost, KnownHeaderNames.Host, "Host: name[:port]", hosts == 0 ? "no Host header" : "an empty Host"));
+        }
+        else if (hosts > 1)
+        {
+            problems.Add(new HandshakeProblem(HandshakeProblemCode.DuplicateHost, KnownHeaderNames.Host, "one Host header", $"{hosts} Host headers")
+            { Line = h.FindAll(KnownHeaderNames.Host).Skip(1).First().Line });
+        }
+        else
+        {
+            host = h.GetFirst(KnownHeaderNames.Host)!;
+        }
+
+        // RFC 6455 §4.2.1 item 3: an |Upgrade| header field containing the value "websocket", treated as an ASCII case-insensitive value.
+        var upgrade = h.Find(KnownHeaderNames.Upgrade);
+        if (upgrade is null)
+        {
+            problems.Add(new HandshakeProblem(HandshakeProblemCode.MissingUpgrade, KnownHeaderNames.Upgrade, "Upgrade: websocket", "no Upgrade header"));
+        }
+        else if (!h.ContainsToken(KnownHeaderNames.Upgrade, "websocket"))
+        {
+            problems.Add(new HandshakeProblem(HandshakeProblemCode.UpgradeNotWebSocket, KnownHeaderNames.Upgrade, "websocket", upgrade.Value.Value)
+            { Line = upgrade.Value.Line });
+        }
+
+        // RFC 6455 §4.2.1 item 4: a |Connection| header field that includes the token "Upgrade", treated as an ASCII case-insensitive value.
+        if (!h.ContainsToken(KnownHeaderNames.Connection, "upgrade"))
+        {
+            var connection = h.Find(KnownHeaderNames.Connection);
+            problems.Add(new HandshakeProblem(HandshakeProblemCode.ConnectionNotUpgrade, KnownHeaderNames.Connection,
+                "a list that includes Upgrade", connection?.Value ?? "no Connection header") { Line = connection?.Line });
+        }
+
+        // RFC 6455 §4.2.1 item 5: a |Sec-WebSocket-Key| header field with a base64-encoded value that, when decoded, is 16 bytes in length.
+        string key = "";
+        var keys = h.FindAll(KnownHeaderNames.SecWebSocketKey).ToList();
+        if (keys.Count == 0)
+        {
+            problems.Add(new HandshakeProblem(HandshakeProblemCode.MissingKey, KnownHeaderNames.SecWebSocketKey, "24 base64 characters", "no Sec-WebSocket-Key header"));
+        }
+        else if (keys.Count > 1 || keys[0].Value.Contains(',', StringComparison.Ordinal))
+        {
+            problems.Add(new HandshakeProblem(HandshakeProblemCode.DuplicateKey, KnownHeaderNames.SecWebSocketKey, "exactly one key",
+                string.Join(", ", keys.Select(k => k.Value))) { Line = keys[^1].Line });
+        }
+        else if (WebSocketKeyRules.Check(keys[0].Value) is { } why)
+        {
+            problems.Add(new HandshakeProblem(HandshakeProblemCode.InvalidKey, KnownHeaderNames.SecWebSocketKey,
+                "base64 of 16 bytes (24 characters ending in '==')", HandshakeProblem.Visible(keys[0].Value))
+            { Line = keys[0].Line, Evidence = why });
+        }
+        else
+        {
+            key = keys[0].Value;
+        }
+
+        // RFC 6455 §4.2.1 item 6: a |Sec-WebSocket-Version| header field, with a value of 13.
+        var versions = h.FindAll(KnownHeaderNames.SecWebSocketVersion).ToList();
+        if (versions.Count == 0)
+        {
+            problems.Add(new HandshakeProblem(HandshakeProblemCode.MissingVersion, KnownHeaderNames.SecWebSocketVersion, SupportedVersion, "no Sec-WebSocket-Version header"));
+        }
+        else if (versions.Count > 1 || !string.Equals(versions[0].Value, SupportedVersion, StringComparison.Ordinal))
+        {
+            problems.Add(new HandshakeProblem(HandshakeProblemCode.UnsupportedVersion, KnownHeaderNames.SecWebSocketVersion, SupportedVersion,
+                string.Join(", ", versions.Select(v => v.Value))) { Line = versions[0].Line });
+        }
+
+        // RFC 6455 §4.2.1 items 8 and 9: optional subprotocols (tokens) and extensions (§9.1 grammar).
+        var subprotocols = new List<string>();
+        foreach (var field in h.FindAll(KnownHeaderNames.SecWebSocketProtocol))
+        {
+            if (!HttpTokenList.TryParseTokens(field.Value, out var tokens, out var bad))
+            {
+                problems.Add(new HandshakeProblem(HandshakeProblemCode.InvalidSubprotocolHeader, KnownHeaderNames.SecWebSocketProtocol,
+                    "a comma-separated list of tokens", field.Value) { Line = field.Line, Evidence = $"'{bad}' is not a token" });
+                continue;
+            }
+            foreach (var t in tokens)
+            {
+                // RFC 6455 §4.1 item 10: the elements MUST be unique.
+                if (subprotocols.Contains(t, StringComparer.Ordinal))
+                {
+                    problems.Add(new HandshakeProblem(HandshakeProblemCode.InvalidSubprotocolHeader, KnownHeaderNames.SecWebSocketProtocol,
+                        "each subprotocol once", field.Value) { Line = field.Line, Evidence = $"'{t}' is offered twice" });
+                }
+                else
+                {
+                    subprotocols.Add(t);
+                }
+            }
+        }
+        var extensions = new List<WebSocketExtension>();
+        foreach (var field in h.FindAll(KnownHeaderNames.SecWebSocketExtensions))
+        {
+            if (!WebSocketExtension.TryParse(field.Value, extensions, out var error))
+            {
+                problems.Add(new HandshakeProblem(HandshakeProblemCode.InvalidExtensionHeader, KnownHeaderNames.SecWebSocketExtensions,
+                    "name; param; param=value", field.Value) { Line = field.Line, Evidence = error });
+            }
+        }
+
+        // After the 101 every byte is a frame; a body would be misread as frames.
+        var contentLength = h.Find(KnownHeaderNames.ContentLength);
+        if (h.Contains(KnownHeaderNames.TransferEncoding) || (contentLength is { } cl && cl.Value != "0"))
+        {
+            var field = contentLength ?? h.Find(KnownHeaderNames.TransferEncoding)!.Value;
+            problems.Add(new HandshakeProblem(HandshakeProblemCode.RequestHasBody, field.Name, "no body", $"{field.Name}: {field.Value}") { Line = field.Line });
+        }
+
+        if (problems.Count > 0)
+        {
+            return ServerHandshakeResult.Reject(problems);
+        }
+        return ServerHandshakeResult.Accept(new UpgradeRequest(head, host, key, h.GetFirst(KnownHeaderNames.Origin), subprotocols, extensions));
+    }
+
+    /// <summary>
+    /// Parses and validates a request from the bytes received so far. Returns null while more bytes are
+    /// needed; a head that breaks the parser's rules or limits gives a rejection.
+    /// </summary>
+    public static ServerHandshakeResult? Read(in ReadOnlySequence<byte> input, HttpParseLimits? limits, out int bytesConsumed)
+    {
+        var parsed = HttpRequestHead.Parse(input, limits);
+        bytesConsumed = parsed.BytesConsumed;
+        return parsed.Status switch
+        {
+            HttpParseStatus.NeedMoreData => null,
+            HttpParseStatus.Invalid => ServerHandshakeResult.Reject([parsed.Problem!]),
+            _ => Validate(parsed.Head!),
+        };
+    }
+
+    /// <summary>
+    /// Builds the <c>101 Switching Protocols</c> response (RFC 6455 §4.2.2 item 5) for an accepted request,
+    /// with the chosen subprotocol and extensions, if any.
+    /// </summary>
+    /// <param name="request">The accepted request.</param>
+    /// <param name="subprotocol">One of <see cref="UpgradeRequest.Subprotocols"/>, or null for none.</param>
+    /// <param name="extensions">The extensions accepted, each one the client offered; null or empty for none.</param>
+    /// <param name="extraHeaders">More headers to send (Set-Cookie, a server name); they must not repeat the handshake's own.</param>
+    /// <exception cref="ArgumentException">The subprotocol or an extension was not offered, or a header is malformed.</exception>
+    public static string BuildAcceptResponse(UpgradeRequest request, string? subprotocol = null,
+        IReadOnlyList<WebSocketExtension>? extensions = null, IEnumerable<KeyValuePair<string, string>>? extraHeaders = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        // RFC 6455 §4.2.2 item 5.2: the server selects one or none of the subprotocols the client offered.
+        if (subprotocol is not null && !request.Subprotocols.Contains(subprotocol, StringComparer.Ordinal))
+        {
+            throw new ArgumentException(
+                $"Subprotocol '{subprotocol}' was not offered by the client (offered: {string.Join(", ", request.Subprotocols)}); a client must fail the connection on it.",
+                nameof(subprotocol));
+        }
+        if (extensions is not null)
+        {
+            foreach (var e in extensions)
+            {
+                if (!request.Extensions.Any(o => string.Equals(o.Name, e.Name, StringComparison.OrdinalIgnoreCase)))
+                {
+                    throw new ArgumentException($"Extension '{e.Name}' was not offered by the client.", nameof(extensions));
+                }
+            }
+        }
+        var sb = new StringBuilder(160);
+        sb.Append("HTTP/1.1 101 Switching Protocols\r\n");
+        sb.Append("Upgrade: websocket\r\n");
+        sb.Append("Connection: Upgrade\r\n");
+        sb.Append("Sec-WebSocket-Accept: ").Append(WebSocketAccept.Compute(request.Key)).Append("\r\n");
+        if (subprotocol is not null)
+        {
+            sb.Append("Sec-WebSocket-Protocol: ").Append(subprotocol).Append("\r\n");
+        }
+        if (extensions is { Count: > 0 })
+        {
+            sb.Append("Sec-WebSocket-Extensions: ").Append(WebSocketExtension.Format(extensions)).Append("\r\n");
+        }
+        AppendExtraHeaders(sb, extraHeaders);
+        sb.Append("\r\n");
+        return sb.ToString();
+    }
+
+    private static readonly string[] ReservedResponseHeaders =
+        ["Upgrade", "Connection", "Sec-WebSocket-Accept", "Sec-WebSocket-Protocol", "Sec-WebSocket-Extensions", "Content-Length", "Transfer-Encoding"];
+
+    internal static void AppendExtraHeaders(StringBuilder sb, IEnumerable<KeyValuePair<string, string>>? extraHeaders)
+    {
+        if (extraHeaders is null)
+        {
+            return;
+        }
+        foreach (var (name, value) in extraHeaders)
+        {
+            if (!HttpTokenList.IsToken(name))
+            {
+                throw new ArgumentException($"'{name}' is not a valid header name.", nameof(extraHeaders));
+            }
+            if (value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+            {
+                throw new ArgumentException($"The value of header '{name}' holds a line break, which would inject another header.", nameof(extraHeaders));
+            }
+            if (ReservedResponseHeaders.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new ArgumentException($"Header '{name}' is set by the handshake itself and cannot be added.", nameof(extraHeaders));
+            }
+            sb.Append(name).Append(": ").Append(value).Append("\r\n");
+        }
+    }
+
+    /// <summary>
+    /// Writes the plain 101 response (no subprotocol, no extension) for a key given as ASCII bytes,
+    /// without allocating: the hot path of a server that accepts every valid upgrade.
+    /// Returns the bytes written, or 0 when <paramref name="destination"/> is too small (it needs 129 bytes).
+    /// </summary>
+    public static int WriteAcceptResponse(ReadOnlySpan<byte> keyAscii, Span<byte> destination)
+    {
+        ReadOnlySpan<byte> prefix = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "u8;
+        int total = prefix.Length + WebSocketAccept.Length + 4;
+        if (destination.Length < total)
+        {
+            return 0;
+        }
+        prefix.CopyTo(destination);
+        if (!WebSocketAccept.TryCompute(keyAscii, destination[prefix.Length..], out _))
+        {
+            return 0;
+        }
+        "\r\n\r\n"u8.CopyTo(destination[(prefix.Length + WebSocketAccept.Length)..]);
+        return total;
+    }
+}
