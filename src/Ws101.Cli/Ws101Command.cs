@@ -1,13 +1,21 @@
 using System.CommandLine;
+using Ws101.Cli.Commands;
 
 namespace Ws101.Cli;
 
+/// <summary>The root of the <c>ws101</c> tool: one subcommand per task.</summary>
 internal static class Ws101Command
 {
-    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
+    /// <summary>Runs the tool; the writers and reader are swappable so that tests drive it in-process.</summary>
+    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null, TextReader? input = null)
     {
-        var root = new RootCommand("ws101: compute, diagnose and serve WebSocket handshakes (RFC 6455).");
-        var config = new InvocationConfiguration { Output = output ?? Console.Out, Error = error ?? Console.Error };
+        var console = new CliConsole(output ?? Console.Out, error ?? Console.Error, input ?? Console.In);
+        var root = new RootCommand("ws101: compute, diagnose, probe and serve WebSocket handshakes (RFC 6455).")
+        {
+            AcceptCommand.Create(console),
+            DiagnoseCommand.Create(console),
+        };
+        var config = new InvocationConfiguration { Output = console.Out, Error = console.Error };
         return root.Parse(args).Invoke(config);
     }
 }
