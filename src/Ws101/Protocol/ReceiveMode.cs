@@ -1,0 +1,19 @@
+namespace Ws101.Protocol;
+
+/// <summary>How received data messages are handed to the application (RFC 6455 §5.4 fragmentation).</summary>
+public enum ReceiveMode
+{
+    /// <summary>
+    /// Fragments are reassembled into one reusable pooled buffer and the message is delivered whole as one
+    /// <see cref="ProtocolEventKind.Message"/> event, at most <see cref="ProtocolOptions.MaxMessageSize"/> bytes.
+    /// A message that arrives as one frame within one read is delivered straight from the transport's buffer.
+    /// </summary>
+    WholeMessages,
+
+    /// <summary>
+    /// Payload bytes are delivered as they arrive, as <see cref="ProtocolEventKind.Fragment"/> events that point
+    /// into the transport's buffer; nothing is buffered. The chunks depend on how the bytes were read, not
+    /// only on the sender's frames; <see cref="ProtocolEvent.EndOfMessage"/> marks the last one.
+    /// </summary>
+    Streaming,
+}
