@@ -168,6 +168,18 @@ public static class HandshakeProblemCatalog
             "Extension not offered",
             "The server accepted an extension the client did not offer. The client must fail the connection.",
             "Make the server answer only with extensions from the request's Sec-WebSocket-Extensions."),
+        new(HandshakeProblemCode.ConnectionFailed, "connection-failed", "RFC 6455 §4.1 (\"If the connection could not be opened\")",
+            "Could not connect",
+            "The TCP connection could not be made: nothing listens on that port (refused), the host is unreachable, or its name does not resolve.",
+            "Check the host and port, that the server is running and listening on that address (127.0.0.1 and ::1 are different), and any firewall between."),
+        new(HandshakeProblemCode.TlsFailed, "tls-failed", "RFC 6455 §4.1 item 5 (wss), RFC 8446",
+            "TLS handshake failed",
+            "The TLS handshake of the wss:// connection failed: the certificate is not trusted or not for this host name, it expired, or the port speaks plain ws:// and not TLS.",
+            "Use a certificate trusted by the client and issued for the host name in the URL; for tests, trust the test certificate explicitly. Use ws:// for a plain port."),
+        new(HandshakeProblemCode.HandshakeTimeout, "handshake-timeout", "RFC 6455 §4.1, §4.2",
+            "Handshake timed out",
+            "The peer accepted the TCP connection but did not complete the handshake in time: a server that never answers (wrong protocol on the port, a stuck backend, a proxy holding the request), or a client that sends its request too slowly.",
+            "Check that a WebSocket server answers on that port and path; look at the server's and the proxies' logs; raise the handshake timeout only if the peer is legitimately slow."),
     ];
 
     private static readonly FrozenDictionary<HandshakeProblemCode, Entry> ByCode = Entries.ToFrozenDictionary(e => e.Code);

@@ -88,4 +88,13 @@ public enum HandshakeProblemCode
     UnrequestedSubprotocol,
     /// <summary><c>unrequested-extension</c>: the server accepted an extension the client did not offer.</summary>
     UnrequestedExtension,
+
+    // ---- the connection itself, seen by the client ----
+
+    /// <summary><c>connection-failed</c>: the TCP connection could not be made (refused, unreachable, name not found).</summary>
+    ConnectionFailed,
+    /// <summary><c>tls-failed</c>: the TLS handshake of a wss:// connection failed.</summary>
+    TlsFailed,
+    /// <summary><c>handshake-timeout</c>: the peer did not complete the handshake in time.</summary>
+    HandshakeTimeout,
 }

@@ -1,0 +1,226 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Ws101.Handshake;
+using Ws101.Protocol;
+using Ws101.Transport;
+
+namespace Ws101.Client;
+
+/// <summary>Opens WebSocket connections to ws:// and wss:// URLs.</summary>
+/// <example>
+/// <code>
+/// await using var ws = await WebSocketClient.ConnectAsync(new Uri("ws://127.0.0.1:8080/echo"));
+/// await ws.SendTextAsync("hello");
+/// var reply = await ws.ReceiveAsync();
+/// Console.WriteLine(reply.GetText());
+/// await ws.CloseAsync();
+/// </code>
+/// </example>
+public static class WebSocketClient
+{
+    /// <summary>
+    /// Connects, performs the opening handshake, and returns the open connection.
+    /// </summary>
+    /// <exception cref="WebSocketHandshakeException">
+    /// The connection or the handshake failed; its problems say why (connection-failed, tls-failed,
+    /// handshake-timeout, accept-mismatch, not-found, …) and it carries the request and response.
+    /// </exception>
+    /// <exception cref="ArgumentException">The URL is not ws:// or wss://, or an option is invalid.</exception>
+    public static async Task<WebSocketConnection> ConnectAsync(Uri uri, WebSocketClientOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new WebSocketClientOptions();
+        options.Connection.Validate();
+        var request = ClientHandshakeRequest.Create(uri, options.Handshake);
+        var socket = await ConnectSocketAsync(uri, options, cancellationToken).ConfigureAwait(false);
+        var socketTransport = new SocketTransport(socket);
+        DuplexTransport transport = socketTransport;
+        string? responseText = null;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.HandshakeTimeout);
+        try
+        {
+            if (request.IsSecure)
+            {
+                var ssl = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+                transport = new StreamTransport(ssl, socketTransport);
+                try
+                {
+                    await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                    {
+                        TargetHost = uri.IdnHost,
+                        RemoteCertificateValidationCallback = options.CertificateValidation ?? TrustCallback(options.TrustedCertificate),
+                    }, timeout.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is System.Security.Authentication.AuthenticationException or IOException)
+                {
+                    throw Fail(HandshakeProblemCode.TlsFailed, $"{uri.IdnHost}:{uri.Port}", ex.Message, request.Text, null, ex);
+                }
+            }
+            await transport.SendAsync(request.ToBytes(), timeout.Token).ConfigureAwait(false);
+            var (result, head, leftover, text) = await ReadResponseAsync(transport, request, options, timeout.Token).ConfigureAwait(false);
+            responseText = text;
+            if (!result.IsSuccess)
+            {
+                throw new WebSocketHandshakeException(result.Problems, request.Text, responseText);
+            }
+            var info = new WebSocketHandshakeInfo(request.Target, ParseRequestHeaders(request), head!.Headers, result.Subprotocol, result.Extensions, request.Text, responseText!);
+            var connection = new WebSocketConnection(transport, WebSocketRole.Client, options.Connection, info, leftover);
+            ConnectionHeartbeat.Shared.Register(connection);
+            connection.Ended += static c => ConnectionHeartbeat.Shared.Unregister(c);
+            return connection;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            await transport.DisposeAsync().ConfigureAwait(false);
+            throw Fail(HandshakeProblemCode.HandshakeTimeout, "response",
+                $"no complete response within {options.HandshakeTimeout.TotalSeconds:0.#} s", request.Text, responseText, null);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException)
+        {
+            await transport.DisposeAsync().ConfigureAwait(false);
+            throw Fail(HandshakeProblemCode.TruncatedHead, "response", ex.Message, request.Text, responseText, ex);
+        }
+        catch
+        {
+            await transport.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static HttpHeaders ParseRequestHeaders(ClientHandshakeRequest request) =>
+        HttpRequestHead.Parse(request.ToBytes()).Head?.Headers ?? new HttpHeaders();
+
+    private static async Task<(ClientHandshakeResult Result, HttpResponseHead? Head, byte[] Leftover, string? Text)> ReadResponseAsync(
+        DuplexTransport transport, ClientHandshakeRequest request, WebSocketClientOptions options, CancellationToken cancellationToken)
+    {
+        int max = options.ResponseLimits.MaxHeadBytes + ClientHandshake.BodyPreviewLength;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Min(4096, max));
+        int filled = 0;
+        try
+        {
+            while (true)
+            {
+                if (filled == buffer.Length && buffer.Length < max)
+                {
+                    var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, max));
+                    buffer.AsSpan(0, filled).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+                int n = filled < buffer.Length ? await transport.ReceiveAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false) : 0;
+                filled += n;
+                var sequence = new ReadOnlySequence<byte>(buffer, 0, filled);
+                var result = ClientHandshake.Read(request.Offer, sequence, connectionEnded: n == 0, options.ResponseLimits, out int consumed, out var head);
+                if (result is null)
+                {
+                    continue;
+                }
+                string text = Encoding.Latin1.GetString(buffer, 0, result.IsSuccess ? consumed : filled);
+                if (!result.IsSuccess && head is not null && head.StatusCode != 101 && n > 0 && filled < max)
+                {
+                    // Give a non-101 answer a moment to deliver the start of its body: it usually says why.
+                    filled = await ReadMoreQuietlyAsync(transport, buffer, filled, Math.Min(max, buffer.Length)).ConfigureAwait(false);
+                    sequence = new ReadOnlySequence<byte>(buffer, 0, filled);
+                    result = ClientHandshake.Read(request.Offer, sequence, true, options.ResponseLimits, out _, out head) ?? result;
+                    text = Encoding.Latin1.GetString(buffer, 0, filled);
+                }
+                return (result, head, buffer.AsSpan(consumed, filled - consumed).ToArray(), text);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task<int> ReadMoreQuietlyAsync(DuplexTransport transport, byte[] buffer, int filled, int limit)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        try
+        {
+            while (filled < limit)
+            {
+                int n = await transport.ReceiveAsync(buffer.AsMemory(filled, limit - filled), cts.Token).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    break;
+                }
+                filled += n;
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException)
+        {
+        }
+        return filled;
+    }
+
+    private static async Task<Socket> ConnectSocketAsync(Uri uri, WebSocketClientOptions options, CancellationToken cancellationToken)
+    {
+        IPAddress[] addresses;
+        string host = uri.DnsSafeHost;
+        if (IPAddress.TryParse(host, out var literal))
+        {
+            addresses = [literal];
+        }
+        else
+        {
+            try
+            {
+                addresses = await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SocketException ex)
+            {
+                throw Fail(HandshakeProblemCode.ConnectionFailed, host, $"the name '{host}' does not resolve ({ex.SocketErrorCode})", null, null, ex);
+            }
+        }
+        Exception? last = null;
+        foreach (var address in addresses)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.ConnectTimeout);
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(address, uri.Port), timeout.Token).ConfigureAwait(false);
+                return socket;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                socket.Dispose();
+                last = new TimeoutException($"connecting to {address}:{uri.Port} took more than {options.ConnectTimeout.TotalSeconds:0.#} s");
+            }
+            catch (SocketException ex)
+            {
+                socket.Dispose();
+                last = ex;
+            }
+        }
+        string why = last is SocketException se ? $"{se.SocketErrorCode} ({se.Message})" : last?.Message ?? "no address";
+        throw Fail(HandshakeProblemCode.ConnectionFailed, $"{host}:{uri.Port}", why, null, null, last);
+    }
+
+    private static RemoteCertificateValidationCallback? TrustCallback(X509Certificate2? trusted)
+    {
+        if (trusted is null)
+        {
+            return null;
+        }
+        return (_, certificate, _, errors) =>
+        {
+            if (errors == SslPolicyErrors.None)
+            {
+                return true;
+            }
+            // Only an untrusted root may be overridden, and only for the exact certificate given; a name mismatch never is.
+            return errors == SslPolicyErrors.RemoteCertificateChainErrors && certificate is not null
+                && certificate.GetRawCertData().AsSpan().SequenceEqual(trusted.RawData);
+        };
+    }
+
+    private static WebSocketHandshakeException Fail(HandshakeProblemCode code, string subject, string actual, string? request, string? response, Exception? inner) =>
+        new([new HandshakeProblem(code, subject, null, actual)], request, response, inner);
+}

@@ -1,0 +1,33 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Ws101.Handshake;
+
+namespace Ws101.Client;
+
+/// <summary>How <see cref="WebSocketClient"/> connects. Every default is safe.</summary>
+public sealed record WebSocketClientOptions
+{
+    /// <summary>Subprotocols, extensions, Origin and extra headers of the upgrade request.</summary>
+    public ClientHandshakeOptions Handshake { get; init; } = new();
+
+    /// <summary>The longest the TCP connection may take. Default 10 s.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The longest the TLS handshake and the upgrade may take once connected. Default 10 s.</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Limits on the response head.</summary>
+    public HttpParseLimits ResponseLimits { get; init; } = HttpParseLimits.Default;
+
+    /// <summary>Limits and timers of the connection once open.</summary>
+    public WebSocketConnectionOptions Connection { get; init; } = WebSocketConnectionOptions.Default;
+
+    /// <summary>
+    /// A certificate to trust for wss:// besides those the system trusts (a self-signed test certificate).
+    /// The server's certificate must be this exact one; the host name is still checked against it.
+    /// </summary>
+    public X509Certificate2? TrustedCertificate { get; init; }
+
+    /// <summary>A validation callback that replaces the system's check entirely (use with care).</summary>
+    public RemoteCertificateValidationCallback? CertificateValidation { get; init; }
+}

@@ -1,0 +1,426 @@
+using System.Buffers;
+using System.Net;
+using Ws101.Handshake;
+using Ws101.Protocol;
+using Ws101.Transport;
+
+namespace Ws101;
+
+/// <summary>
+/// An open WebSocket connection, on the server's side or the client's: receive messages, send text and
+/// binary (whole or streamed), ping, and close. One receive at a time; sends may come from any number of
+/// callers at once (they are serialized, in call order per caller).
+/// </summary>
+/// <remarks>
+/// Steady-state sends and receives allocate nothing: a received message's <see cref="WebSocketMessage.Data"/>
+/// points into the connection's buffers until the next receive, and frames are written into a reused buffer.
+/// </remarks>
+public sealed partial class WebSocketConnection : IAsyncDisposable
+{
+    private readonly DuplexTransport _transport;
+    private readonly WebSocketConnectionCore _core;
+    private readonly WebSocketConnectionOptions _options;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly PooledBufferWriter _out = new();
+    private readonly bool _isClient;
+
+    private byte[]? _receiveBuffer;
+    private int _receiveStart;
+    private int _receiveEnd;
+    private int _receiving;
+    private bool _ended;
+    private CloseCode? _endStatus;
+    private string? _endReason;
+    private TaskCompletionSource? _closed;
+    private int _disposed;
+
+    // Timestamps (Environment.TickCount64) read by the heartbeat; 0 means "not now".
+    private long _lastReceived;
+    private long _pingSent;
+    private long _sendStarted;
+    private long _closeStarted;
+
+    internal WebSocketConnection(DuplexTransport transport, WebSocketRole role, WebSocketConnectionOptions options,
+        WebSocketHandshakeInfo handshake, ReadOnlySpan<byte> initialData)
+    {
+        _transport = transport;
+        _options = options;
+        _isClient = role == WebSocketRole.Client;
+        _core = new WebSocketConnectionCore(role, options.Protocol);
+        Handshake = handshake;
+        _lastReceived = Environment.TickCount64;
+        if (!initialData.IsEmpty)
+        {
+            _receiveBuffer = ArrayPool<byte>.Shared.Rent(Math.Max(options.ReceiveBufferSize, initialData.Length));
+            initialData.CopyTo(_receiveBuffer);
+            _receiveEnd = initialData.Length;
+        }
+    }
+
+    /// <summary>Server or client.</summary>
+    public WebSocketRole Role => _core.Role;
+
+    /// <summary>What the opening handshake established: request, subprotocol, extensions.</summary>
+    public WebSocketHandshakeInfo Handshake { get; }
+
+    /// <summary>The subprotocol agreed in the handshake, or null.</summary>
+    public string? Subprotocol => Handshake.Subprotocol;
+
+    /// <summary>The peer's address.</summary>
+    public EndPoint? RemoteEndPoint => _transport.RemoteEndPoint;
+
+    /// <summary>This side's address.</summary>
+    public EndPoint? LocalEndPoint => _transport.LocalEndPoint;
+
+    /// <summary>Where the closing handshake stands.</summary>
+    public ConnectionState State
+    {
+        get
+        {
+            lock (_core)
+            {
+                return _ended ? ConnectionState.Closed : _core.State;
+            }
+        }
+    }
+
+    /// <summary>How the connection ended, once it has: the peer's close code, 1005 without one, 1006 when it just dropped.</summary>
+    public CloseCode? CloseStatus => _endStatus ?? _core.CloseStatus;
+
+    /// <summary>The reason that goes with <see cref="CloseStatus"/>.</summary>
+    public string? CloseReason => _endReason ?? _core.CloseReason;
+
+    /// <summary>The options of this connection.</summary>
+    public WebSocketConnectionOptions Options => _options;
+
+    /// <summary>
+    /// Receives the next message (whole, or the next part when the options stream), a surfaced ping, or the close.
+    /// Pongs and automatic replies are handled inside. After a <see cref="WebSocketMessageKind.Close"/> every call
+    /// returns the same close again.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Another receive is in progress.</exception>
+    public ValueTask<WebSocketMessage> ReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _receiving, 1) == 1)
+        {
+            throw new InvalidOperationException("Another ReceiveAsync is in progress on this connection; receive from one loop at a time.");
+        }
+        bool handedOff = false;
+        try
+        {
+            bool got = TryReceiveBuffered(out var message, out bool flush);
+            if (got && !flush && !message.IsClose)
+            {
+                return new ValueTask<WebSocketMessage>(message);
+            }
+            handedOff = true;
+            return ReceiveSlowAsync(got ? message : null, flush, cancellationToken);
+        }
+        finally
+        {
+            if (!handedOff)
+            {
+                Volatile.Write(ref _receiving, 0);
+            }
+        }
+    }
+
+    /// <summary>Reads every message until the close, which is not yielded; the loop ends when the connection does.</summary>
+    public async IAsyncEnumerable<WebSocketMessage> ReadAllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var message = await ReceiveAsync(cancellationToken).ConfigureAwait(false);
+            if (message.IsClose)
+            {
+                yield break;
+            }
+            yield return message;
+        }
+    }
+
+    private async ValueTask<WebSocketMessage> ReceiveSlowAsync(WebSocketMessage? ready, bool flush, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                if (flush)
+                {
+                    await FlushPendingAsync(cancellationToken).ConfigureAwait(false);
+                }
+                if (ready is { } message)
+                {
+                    return await AfterEventAsync(message).ConfigureAwait(false);
+                }
+                if (!await FillAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return EndedMessage();
+                }
+                ready = TryReceiveBuffered(out message, out flush) ? message : null;
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _receiving, 0);
+        }
+    }
+
+    /// <summary>
+    /// Parses what is buffered. True with a message to return; <paramref name="flush"/> says automatic replies wait
+    /// to be sent (a pong, the close reply, a failure's close frame).
+    /// </summary>
+    private bool TryReceiveBuffered(out WebSocketMessage message, out bool flush)
+    {
+        message = default;
+        flush = false;
+        if (_ended)
+        {
+            message = EndedMessage();
+            return true;
+        }
+        if (_receiveBuffer is null || _receiveEnd == _receiveStart)
+        {
+            // Nothing buffered; a close may still be waiting to be reported (after a failure there is no more input).
+            lock (_core)
+            {
+                flush = _core.HasPendingOutput;
+            }
+            return false;
+        }
+        while (true)
+        {
+            var sequence = new ReadOnlySequence<byte>(_receiveBuffer, _receiveStart, _receiveEnd - _receiveStart);
+            ProtocolEvent ev;
+            bool got;
+            lock (_core)
+            {
+                got = _core.TryReceive(ref sequence, out ev);
+                flush = _core.HasPendingOutput;
+            }
+            _receiveStart = _receiveEnd - (int)sequence.Length;
+            if (!got)
+            {
+                return false;
+            }
+            switch (ev.Kind)
+            {
+                case ProtocolEventKind.Message:
+                case ProtocolEventKind.Fragment:
+                    message = new WebSocketMessage(ev.MessageType == MessageType.Text ? WebSocketMessageKind.Text : WebSocketMessageKind.Binary,
+                        AsMemory(ev.Payload), ev.EndOfMessage);
+                    Diagnostics.Ws101Metrics.MessagesReceived.Add(1);
+                    return true;
+                case ProtocolEventKind.Ping:
+                    message = new WebSocketMessage(WebSocketMessageKind.Ping, AsMemory(ev.Payload), true);
+                    return true;
+                case ProtocolEventKind.Pong:
+                    OnPong();
+                    if (flush)
+                    {
+                        return false;
+                    }
+                    continue;
+                case ProtocolEventKind.Close:
+                case ProtocolEventKind.Error:
+                    message = new WebSocketMessage(WebSocketMessageKind.Close, default, true, ev.CloseStatus, ev.CloseReason);
+                    return true;
+                default:
+                    continue;
+            }
+        }
+    }
+
+    private static ReadOnlyMemory<byte> AsMemory(in ReadOnlySequence<byte> payload) =>
+        payload.IsSingleSegment ? payload.First : payload.ToArray();
+
+    /// <summary>After a close or an error event: finish the closing handshake and release the transport.</summary>
+    private async ValueTask<WebSocketMessage> AfterEventAsync(WebSocketMessage message)
+    {
+        if (!message.IsClose)
+        {
+            return message;
+        }
+        bool closeTcp;
+        lock (_core)
+        {
+            closeTcp = _core.ShouldCloseTransport;
+        }
+        if (!closeTcp && _isClient && _core.State == ConnectionState.Closed)
+        {
+            // RFC 6455 §7.1.1: the client waits for the server to close TCP first, up to the close timeout.
+            await WaitForPeerFinAsync().ConfigureAwait(false);
+        }
+        EndTransport(message.CloseStatus, message.CloseReason);
+        return EndedMessage();
+    }
+
+    private async ValueTask WaitForPeerFinAsync()
+    {
+        using var cts = new CancellationTokenSource(_options.CloseTimeout);
+        var scratch = ArrayPool<byte>.Shared.Rent(256);
+        try
+        {
+            while (await _transport.ReceiveAsync(scratch, cts.Token).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        catch (Exception ex) when (IsTransportFailure(ex))
+        {
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>Reads more bytes into the receive buffer; false when the transport ended.</summary>
+    private async ValueTask<bool> FillAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (_receiveBuffer is null || _receiveStart == _receiveEnd)
+            {
+                // Nothing half-parsed: give the buffer back while waiting, so that an idle connection holds none.
+                ReleaseReceiveBuffer();
+                await _transport.WaitReadableAsync(cancellationToken).ConfigureAwait(false);
+                _receiveBuffer = ArrayPool<byte>.Shared.Rent(_options.ReceiveBufferSize);
+            }
+            else if (_receiveStart > 0)
+            {
+                // Keep the unparsed tail (at most a frame header or a control frame) at the front.
+                Buffer.BlockCopy(_receiveBuffer, _receiveStart, _receiveBuffer, 0, _receiveEnd - _receiveStart);
+                _receiveEnd -= _receiveStart;
+                _receiveStart = 0;
+            }
+            if (_receiveEnd == _receiveBuffer.Length)
+            {
+                var bigger = ArrayPool<byte>.Shared.Rent(_receiveBuffer.Length * 2);
+                _receiveBuffer.AsSpan(0, _receiveEnd).CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(_receiveBuffer);
+                _receiveBuffer = bigger;
+            }
+            int n = await _transport.ReceiveAsync(_receiveBuffer.AsMemory(_receiveEnd), cancellationToken).ConfigureAwait(false);
+            if (n == 0)
+            {
+                MarkTransportEnded(null, null);
+                return false;
+            }
+            _receiveEnd += n;
+            _lastReceived = Environment.TickCount64;
+            _pingSent = 0;
+            Diagnostics.Ws101Metrics.BytesReceived.Add(n);
+            return true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (IsTransportFailure(ex))
+        {
+            MarkTransportEnded(null, null);
+            return false;
+        }
+    }
+
+    private void ReleaseReceiveBuffer()
+    {
+        if (_receiveBuffer is { } buffer)
+        {
+            _receiveBuffer = null;
+            _receiveStart = _receiveEnd = 0;
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private WebSocketMessage EndedMessage() =>
+        new(WebSocketMessageKind.Close, default, true, CloseStatus ?? CloseCode.AbnormalClosure, CloseReason ?? "");
+
+    private void MarkTransportEnded(CloseCode? status, string? reason)
+    {
+        lock (_core)
+        {
+            if (_ended)
+            {
+                return;
+            }
+            _core.OnTransportEnded();
+        }
+        EndTransport(status, reason);
+    }
+
+    /// <summary>Closes the TCP connection once, and wakes anyone waiting for the close.</summary>
+    private void EndTransport(CloseCode? status, string? reason)
+    {
+        lock (_core)
+        {
+            if (_ended)
+            {
+                return;
+            }
+            _ended = true;
+            _endStatus ??= _core.CloseStatus ?? status ?? CloseCode.AbnormalClosure;
+            _endReason ??= _core.CloseReason ?? reason ?? "";
+        }
+        _transport.ShutdownSend();
+        _transport.DisposeAsync().AsTask().Wait();
+        _closed?.TrySetResult();
+        Ended?.Invoke(this);
+    }
+
+    internal event Action<WebSocketConnection>? Ended;
+
+    private static bool IsTransportFailure(Exception ex) =>
+        ex is IOException or System.Net.Sockets.SocketException or ObjectDisposedException or OperationCanceledException
+            or System.Security.Authentication.AuthenticationException;
+
+    /// <summary>Drops the connection at once, without a closing handshake; the peer sees the TCP connection reset.</summary>
+    public void Abort() => Abort(CloseCode.AbnormalClosure, "The connection was aborted.");
+
+    internal void Abort(CloseCode status, string reason)
+    {
+        lock (_core)
+        {
+            if (_ended)
+            {
+                return;
+            }
+            _core.OnTransportEnded();
+            _ended = true;
+            _endStatus = status;
+            _endReason = reason;
+        }
+        _transport.Abort();
+        _closed?.TrySetResult();
+        Ended?.Invoke(this);
+    }
+
+    /// <summary>Closes the connection (if still open) and releases its buffers.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+        if (!_ended)
+        {
+            try
+            {
+                await CloseAsync(CloseCode.GoingAway, "").ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is WebSocketClosedException or InvalidOperationException || IsTransportFailure(ex))
+            {
+            }
+            Abort();
+        }
+        await _transport.DisposeAsync().ConfigureAwait(false);
+        if (Volatile.Read(ref _receiving) == 0)
+        {
+            ReleaseReceiveBuffer();
+        }
+        lock (_core)
+        {
+            _core.Dispose();
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System.Text;
+using Ws101.Protocol;
+
+namespace Ws101;
+
+/// <summary>
+/// One thing received on a connection: a message (or a part of one when streaming), a surfaced ping, or the
+/// close. <see cref="Data"/> points into the connection's buffers and is valid until the next receive: copy
+/// it (<see cref="ToArray"/>, <see cref="GetText"/>) to keep it. That is what makes receiving allocation-free.
+/// </summary>
+public readonly struct WebSocketMessage
+{
+    internal WebSocketMessage(WebSocketMessageKind kind, ReadOnlyMemory<byte> data, bool endOfMessage, CloseCode? closeStatus = null, string? closeReason = null)
+    {
+        Kind = kind;
+        Data = data;
+        EndOfMessage = endOfMessage;
+        CloseStatus = closeStatus;
+        CloseReason = closeReason;
+    }
+
+    /// <summary>Text, binary, ping or close.</summary>
+    public WebSocketMessageKind Kind { get; }
+
+    /// <summary>The payload; valid until the next receive on the connection.</summary>
+    public ReadOnlyMemory<byte> Data { get; }
+
+    /// <summary>True for a whole message, or the last part of a streamed one.</summary>
+    public bool EndOfMessage { get; }
+
+    /// <summary>True when this is the close: the connection will give nothing more.</summary>
+    public bool IsClose => Kind == WebSocketMessageKind.Close;
+
+    /// <summary>For a close: the status (1005 when the peer sent none, 1006 when the connection ended without a close).</summary>
+    public CloseCode? CloseStatus { get; }
+
+    /// <summary>For a close: the reason ("" when none).</summary>
+    public string? CloseReason { get; }
+
+    /// <summary>The payload decoded as UTF-8 (for a text message it is valid UTF-8 already).</summary>
+    public string GetText() => Encoding.UTF8.GetString(Data.Span);
+
+    /// <summary>A copy of the payload.</summary>
+    public byte[] ToArray() => Data.ToArray();
+
+    /// <inheritdoc />
+    public override string ToString() => Kind == WebSocketMessageKind.Close
+        ? $"Close {(int?)CloseStatus} {CloseReason}"
+        : $"{Kind} {Data.Length} B{(EndOfMessage ? "" : " (partial)")}";
+}

@@ -1,0 +1,39 @@
+using System.Diagnostics.Metrics;
+
+namespace Ws101.Diagnostics;
+
+/// <summary>
+/// The library's counters, on the <see cref="Meter"/> named <c>Ws101</c> (read them with dotnet-counters,
+/// OpenTelemetry or a <see cref="MeterListener"/>). Adding to an instrument nobody listens to costs a branch.
+/// </summary>
+public static class Ws101Metrics
+{
+    /// <summary>The meter's name.</summary>
+    public const string MeterName = "Ws101";
+
+    private static readonly Meter Meter = new(MeterName, "1.0");
+
+    internal static readonly UpDownCounter<long> OpenConnections =
+        Meter.CreateUpDownCounter<long>("ws101.connections.open", "{connection}", "WebSocket connections open now.");
+
+    internal static readonly Counter<long> HandshakesAccepted =
+        Meter.CreateCounter<long>("ws101.handshakes.accepted", "{handshake}", "Opening handshakes completed.");
+
+    internal static readonly Counter<long> HandshakesRejected =
+        Meter.CreateCounter<long>("ws101.handshakes.rejected", "{handshake}", "Opening handshakes refused, tagged with the problem code.");
+
+    internal static readonly Counter<long> MessagesReceived =
+        Meter.CreateCounter<long>("ws101.messages.received", "{message}", "Data messages (or streamed parts) received.");
+
+    internal static readonly Counter<long> MessagesSent =
+        Meter.CreateCounter<long>("ws101.messages.sent", "{message}", "Data messages (or streamed parts) sent.");
+
+    internal static readonly Counter<long> BytesReceived =
+        Meter.CreateCounter<long>("ws101.bytes.received", "By", "Bytes read from connections after the handshake.");
+
+    internal static readonly Counter<long> BytesSent =
+        Meter.CreateCounter<long>("ws101.bytes.sent", "By", "Bytes written to connections after the handshake.");
+
+    internal static void Rejected(string problemId) =>
+        HandshakesRejected.Add(1, new KeyValuePair<string, object?>("problem", problemId));
+}

@@ -1,0 +1,22 @@
+using Ws101.Handshake;
+
+namespace Ws101.Server;
+
+/// <summary>How one path of the server handles upgrades.</summary>
+public sealed record WebSocketRouteOptions
+{
+    /// <summary>
+    /// The subprotocols this endpoint speaks, in its order of preference. When the client offers several, the
+    /// first of these that it offered is agreed. Empty: none is agreed unless <see cref="OnUpgrade"/> chooses.
+    /// </summary>
+    public IReadOnlyList<string> Subprotocols { get; init; } = [];
+
+    /// <summary>
+    /// Called with every valid upgrade request before the 101 is sent: check the Origin, the credentials, the
+    /// query, and accept or refuse. Null accepts every valid request.
+    /// </summary>
+    public Func<UpgradeRequest, UpgradeDecision>? OnUpgrade { get; init; }
+
+    /// <summary>The connection options for this path; null uses the server's.</summary>
+    public WebSocketConnectionOptions? Connection { get; init; }
+}

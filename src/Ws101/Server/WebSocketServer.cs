@@ -1,0 +1,504 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Ws101.Diagnostics;
+using Ws101.Handshake;
+using Ws101.Protocol;
+using Ws101.Transport;
+
+namespace Ws101.Server;
+
+/// <summary>
+/// An RFC 6455 WebSocket server on its own sockets (no ASP.NET needed): listens, validates each upgrade
+/// with the handshake layer's limits and diagnostics, routes by path to handlers, and keeps connections
+/// alive, bounded and cleanly shut down.
+/// </summary>
+/// <example>
+/// <code>
+/// var server = new WebSocketServer(new WebSocketServerOptions());
+/// server.Map("/echo", async (ws, ct) =>
+/// {
+///     await foreach (var m in ws.ReadAllAsync(ct))
+///         await ws.SendAsync(m.Data, m.Kind, m.EndOfMessage, ct);
+/// });
+/// await server.StartAsync();
+/// </code>
+/// </example>
+public sealed class WebSocketServer : IAsyncDisposable
+{
+    private readonly WebSocketServerOptions _options;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, Route> _routes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<WebSocketConnection, Task> _sessions = new();
+    private readonly List<Socket> _listeners = [];
+    private readonly List<Task> _acceptLoops = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConnectionHeartbeat _heartbeat = new(TimeSpan.FromSeconds(1));
+    private int _connectionCount;
+    private int _started;
+
+    private sealed record Route(Func<WebSocketConnection, CancellationToken, Task> Handler, WebSocketRouteOptions Options);
+
+    /// <summary>Creates a server; call <see cref="Map"/> for each path, then <see cref="StartAsync"/>.</summary>
+    public WebSocketServer(WebSocketServerOptions? options = null)
+    {
+        _options = options ?? new WebSocketServerOptions();
+        _options.Connection.Validate();
+        _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Ws101.Server");
+    }
+
+    /// <summary>The options the server runs with.</summary>
+    public WebSocketServerOptions Options => _options;
+
+    /// <summary>The addresses actually listened on (with the real port when 0 was asked for), after <see cref="StartAsync"/>.</summary>
+    public IReadOnlyList<IPEndPoint> EndPoints => _listeners.Select(l => (IPEndPoint)l.LocalEndPoint!).ToList();
+
+    /// <summary>Connections open now (upgraded, not yet closed).</summary>
+    public int ConnectionCount => _sessions.Count;
+
+    /// <summary>The open connections, for broadcasting or inspection.</summary>
+    public IEnumerable<WebSocketConnection> Connections => _sessions.Keys;
+
+    /// <summary>A token that is cancelled when the server starts shutting down: handlers should end their loops on it.</summary>
+    public CancellationToken Stopping => _stopping.Token;
+
+    /// <summary>Serves WebSocket connections on <paramref name="path"/> (an exact match, such as <c>/chat</c>).</summary>
+    public WebSocketServer Map(string path, Func<WebSocketConnection, CancellationToken, Task> handler, WebSocketRouteOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(handler);
+        if (!path.StartsWith('/'))
+        {
+            throw new ArgumentException($"A path starts with '/'; '{path}' does not.", nameof(path));
+        }
+        if (!_routes.TryAdd(path, new Route(handler, options ?? new WebSocketRouteOptions())))
+        {
+            throw new ArgumentException($"Path '{path}' is already mapped.", nameof(path));
+        }
+        return this;
+    }
+
+    /// <summary>Binds every endpoint and starts accepting.</summary>
+    /// <exception cref="SocketException">An address could not be bound (in use, not local).</exception>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _started, 1) == 1)
+        {
+            throw new InvalidOperationException("The server is already started.");
+        }
+        foreach (var endPoint in _options.EndPoints)
+        {
+            var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                if (endPoint.AddressFamily == AddressFamily.InterNetworkV6 && endPoint.Address.Equals(IPAddress.IPv6Any))
+                {
+                    listener.DualMode = true;
+                }
+                listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                listener.Bind(endPoint);
+                listener.Listen(_options.ListenBacklog);
+            }
+            catch
+            {
+                listener.Dispose();
+                throw;
+            }
+            _listeners.Add(listener);
+            _logger.LogInformation("Listening on {Scheme}://{EndPoint}", _options.Certificate is null ? "ws" : "wss", listener.LocalEndPoint);
+        }
+        foreach (var listener in _listeners)
+        {
+            _acceptLoops.Add(Task.Run(() => AcceptLoopAsync(listener), CancellationToken.None));
+        }
+        return Task.CompletedTask;
+    }
+
+    private async Task AcceptLoopAsync(Socket listener)
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                // EMFILE and friends: back off briefly rather than spin.
+                _logger.LogWarning("Accept failed: {Error}", ex.SocketErrorCode);
+                await Task.Delay(50).ConfigureAwait(false);
+                continue;
+            }
+            socket.NoDelay = true;
+            ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Server.HandleSocketAsync(state.Socket), (Server: this, Socket: socket), preferLocal: false);
+        }
+    }
+
+    private async Task HandleSocketAsync(Socket socket)
+    {
+        var socketTransport = new SocketTransport(socket);
+        DuplexTransport transport = socketTransport;
+        EndPoint? remote = socket.RemoteEndPoint;
+        if (Interlocked.Increment(ref _connectionCount) > _options.MaxConnections)
+        {
+            Interlocked.Decrement(ref _connectionCount);
+            await RefuseAsync(transport, HandshakeRejection.ByApplication(503, "The server is at its connection limit; try again later."), remote).ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            WebSocketConnection? connection = null;
+            Route? route = null;
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
+            {
+                timeout.CancelAfter(_options.HandshakeTimeout);
+                try
+                {
+                    if (_options.Certificate is { } certificate)
+                    {
+                        var ssl = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+                        transport = new StreamTransport(ssl, socketTransport);
+                        await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                        {
+                            ServerCertificate = certificate,
+                            ClientCertificateRequired = false,
+                        }, timeout.Token).ConfigureAwait(false);
+                    }
+                    (connection, route) = await HandshakeAsync(transport, remote, timeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_stopping.IsCancellationRequested)
+                {
+                    Metrics("handshake-timeout");
+                    _logger.LogInformation("Handshake from {Remote} timed out after {Seconds} s; connection dropped", remote, _options.HandshakeTimeout.TotalSeconds);
+                }
+                catch (Exception ex) when (ex is IOException or SocketException or System.Security.Authentication.AuthenticationException or ObjectDisposedException or OperationCanceledException)
+                {
+                    _logger.LogInformation("Handshake from {Remote} failed: {Error}", remote, ex.Message);
+                }
+            }
+            if (connection is null || route is null)
+            {
+                await transport.DisposeAsync().ConfigureAwait(false);
+                return;
+            }
+            await RunAsync(connection, route).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _connectionCount);
+        }
+    }
+
+    private static void Metrics(string problem) => Ws101Metrics.Rejected(problem);
+
+    /// <summary>Reads and answers the upgrade request; returns the connection when upgraded.</summary>
+    private async Task<(WebSocketConnection?, Route?)> HandshakeAsync(DuplexTransport transport, EndPoint? remote, CancellationToken cancellationToken)
+    {
+        var limits = _options.RequestLimits;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Min(4096, limits.MaxHeadBytes + 1));
+        int filled = 0;
+        try
+        {
+            while (true)
+            {
+                if (filled == buffer.Length)
+                {
+                    if (buffer.Length > limits.MaxHeadBytes)
+                    {
+                        // The parser has already judged a full buffer; reaching here means it asked for more than the limit.
+                        break;
+                    }
+                    var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, limits.MaxHeadBytes + 1));
+                    buffer.AsSpan(0, filled).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+                int n = await transport.ReceiveAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    Metrics(HandshakeProblemCatalog.Get(HandshakeProblemCode.TruncatedHead).Id);
+                    _logger.LogDebug("{Remote} closed the connection before its request was complete ({Bytes} bytes)", remote, filled);
+                    return (null, null);
+                }
+                filled += n;
+                var parsed = HttpRequestHead.Parse(buffer.AsSpan(0, filled), limits);
+                if (parsed.Status == HttpParseStatus.NeedMoreData)
+                {
+                    continue;
+                }
+                if (parsed.Status == HttpParseStatus.Invalid)
+                {
+                    await RefuseAsync(transport, HandshakeRejection.For([parsed.Problem!]), remote).ConfigureAwait(false);
+                    return (null, null);
+                }
+                var head = parsed.Head!;
+                if (!_routes.TryGetValue(head.Path, out var route))
+                {
+                    await AnswerUnmappedAsync(transport, head, buffer.AsMemory(parsed.BytesConsumed, filled - parsed.BytesConsumed), remote, cancellationToken).ConfigureAwait(false);
+                    return (null, null);
+                }
+                var verdict = ServerHandshake.Validate(head);
+                if (!verdict.IsValid)
+                {
+                    await RefuseAsync(transport, verdict.Rejection!, remote).ConfigureAwait(false);
+                    return (null, null);
+                }
+                var request = verdict.Request!;
+                var decision = route.Options.OnUpgrade?.Invoke(request) ?? UpgradeDecision.Accept();
+                if (!decision.IsAccepted)
+                {
+                    await RefuseAsync(transport, decision.Rejection!, remote).ConfigureAwait(false);
+                    return (null, null);
+                }
+                string? subprotocol = decision.Subprotocol ?? route.Options.Subprotocols.FirstOrDefault(p => request.Subprotocols.Contains(p, StringComparer.Ordinal));
+                string response = ServerHandshake.BuildAcceptResponse(request, subprotocol, null, decision.Headers);
+                await transport.SendAsync(Encoding.ASCII.GetBytes(response), cancellationToken).ConfigureAwait(false);
+                var info = new WebSocketHandshakeInfo(head.Target, head.Headers, null, subprotocol, [], Encoding.Latin1.GetString(buffer, 0, parsed.BytesConsumed), response, request);
+                var options = route.Options.Connection ?? _options.Connection;
+                var connection = new WebSocketConnection(transport, WebSocketRole.Server, options, info, buffer.AsSpan(parsed.BytesConsumed, filled - parsed.BytesConsumed));
+                Ws101Metrics.HandshakesAccepted.Add(1);
+                _logger.LogDebug("Upgraded {Remote} on {Path}", remote, head.Path);
+                return (connection, route);
+            }
+            return (null, null);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task AnswerUnmappedAsync(DuplexTransport transport, HttpRequestHead head, ReadOnlyMemory<byte> received, EndPoint? remote, CancellationToken cancellationToken)
+    {
+        bool upgrade = head.Headers.Contains("Upgrade") || head.Headers.Contains("Sec-WebSocket-Key");
+        if (_options.HttpFallback is { } fallback && !upgrade)
+        {
+            var body = await ReadBodyAsync(transport, head, received, cancellationToken).ConfigureAwait(false);
+            HttpFallbackResponse answer;
+            if (body is null)
+            {
+                answer = HttpFallbackResponse.Text(413, $"The body is larger than {_options.MaxHttpBodyBytes} bytes.\n");
+            }
+            else
+            {
+                try
+                {
+                    answer = await fallback(new HttpFallbackRequest(head, body.Value, remote), cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    _logger.LogError(ex, "The HTTP fallback failed for {Method} {Target}", head.Method, head.Target);
+                    answer = HttpFallbackResponse.Text(500, "Internal server error.\n");
+                }
+            }
+            await WriteHttpAsync(transport, answer, head.Method == "HEAD", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        string endpoints = string.Join(", ", _routes.Keys.Order(StringComparer.Ordinal));
+        await RefuseAsync(transport, HandshakeRejection.ByApplication(404, $"No WebSocket endpoint at {head.Path}; this server has: {endpoints}."), remote).ConfigureAwait(false);
+    }
+
+    private async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(DuplexTransport transport, HttpRequestHead head, ReadOnlyMemory<byte> received, CancellationToken cancellationToken)
+    {
+        string? lengthText = head.Headers.GetFirst("Content-Length");
+        if (head.Headers.Contains("Transfer-Encoding"))
+        {
+            return null;
+        }
+        if (lengthText is null)
+        {
+            return ReadOnlyMemory<byte>.Empty;
+        }
+        if (!int.TryParse(lengthText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int length) || length > _options.MaxHttpBodyBytes)
+        {
+            return null;
+        }
+        var body = new byte[length];
+        int have = Math.Min(length, received.Length);
+        received[..have].CopyTo(body);
+        while (have < length)
+        {
+            int n = await transport.ReceiveAsync(body.AsMemory(have), cancellationToken).ConfigureAwait(false);
+            if (n == 0)
+            {
+                throw new IOException("The connection closed before the request body ended.");
+            }
+            have += n;
+        }
+        return body;
+    }
+
+    private static async Task WriteHttpAsync(DuplexTransport transport, HttpFallbackResponse answer, bool headOnly, CancellationToken cancellationToken)
+    {
+        var sb = new StringBuilder();
+        sb.Append("HTTP/1.1 ").Append(answer.StatusCode).Append(' ').Append(ReasonPhraseFor(answer.StatusCode)).Append("\r\n");
+        sb.Append("Content-Type: ").Append(answer.ContentType).Append("\r\n");
+        sb.Append("Content-Length: ").Append(answer.Body.Length).Append("\r\n");
+        sb.Append("X-Content-Type-Options: nosniff\r\n");
+        foreach (var (name, value) in answer.Headers)
+        {
+            if (!HttpTokenList.IsToken(name) || value.AsSpan().IndexOfAny('\r', '\n') >= 0)
+            {
+                throw new InvalidOperationException($"The HTTP fallback returned an invalid header '{name}'.");
+            }
+            sb.Append(name).Append(": ").Append(value).Append("\r\n");
+        }
+        sb.Append("Connection: close\r\n\r\n");
+        await transport.SendAsync(Encoding.ASCII.GetBytes(sb.ToString()), cancellationToken).ConfigureAwait(false);
+        if (!headOnly && answer.Body.Length > 0)
+        {
+            await transport.SendAsync(answer.Body, cancellationToken).ConfigureAwait(false);
+        }
+        transport.ShutdownSend();
+    }
+
+    private static string ReasonPhraseFor(int status) => status switch
+    {
+        200 => "OK",
+        204 => "No Content",
+        304 => "Not Modified",
+        _ => HandshakeRejection.ByApplication(status is >= 400 and <= 599 ? status : 500, "-").ReasonPhrase,
+    };
+
+    private async Task RefuseAsync(DuplexTransport transport, HandshakeRejection rejection, EndPoint? remote)
+    {
+        foreach (var p in rejection.Problems)
+        {
+            Metrics(p.Id);
+        }
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            _logger.LogInformation("Refused the upgrade from {Remote} with {Status}: {Problems}", remote, rejection.StatusCode,
+                string.Join("; ", rejection.Problems.Select(p => p.Actual is null ? p.Id : $"{p.Id} ({p.Actual})")));
+        }
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await transport.SendAsync(rejection.ToResponseBytes(), cts.Token).ConfigureAwait(false);
+            transport.ShutdownSend();
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
+        finally
+        {
+            await transport.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunAsync(WebSocketConnection connection, Route route)
+    {
+        var session = RunHandlerAsync(connection, route);
+        _sessions[connection] = session;
+        _heartbeat.Register(connection);
+        Ws101Metrics.OpenConnections.Add(1);
+        try
+        {
+            await session.ConfigureAwait(false);
+        }
+        finally
+        {
+            _heartbeat.Unregister(connection);
+            _sessions.TryRemove(connection, out _);
+            Ws101Metrics.OpenConnections.Add(-1);
+        }
+    }
+
+    private async Task RunHandlerAsync(WebSocketConnection connection, Route route)
+    {
+        await Task.Yield();
+        try
+        {
+            await route.Handler(connection, _stopping.Token).ConfigureAwait(false);
+            if (connection.State == ConnectionState.Open)
+            {
+                await connection.CloseAsync(CloseCode.NormalClosure, "").ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketClosedException || (ex is OperationCanceledException && _stopping.IsCancellationRequested))
+        {
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "The handler for {Path} failed; closing {Remote} with 1011", connection.Handshake.Path, connection.RemoteEndPoint);
+            try
+            {
+                await connection.CloseAsync(CloseCode.InternalServerError, "The server's handler failed.").ConfigureAwait(false);
+            }
+            catch (Exception closeError) when (closeError is WebSocketClosedException or IOException or SocketException or ObjectDisposedException)
+            {
+            }
+        }
+        finally
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            _logger.LogDebug("Closed {Remote} on {Path}: {Status} {Reason}", connection.RemoteEndPoint, connection.Handshake.Path,
+                (int?)connection.CloseStatus, connection.CloseReason);
+        }
+    }
+
+    /// <summary>
+    /// Stops the server: no new connections; every open one gets a close with 1001 (going away); waits up to
+    /// <see cref="WebSocketServerOptions.ShutdownTimeout"/> for them to finish, then drops the rest.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+        _stopping.Cancel();
+        foreach (var listener in _listeners)
+        {
+            listener.Dispose();
+        }
+        var closing = _sessions.Keys.Select(c => CloseQuietlyAsync(c)).ToList();
+        var all = Task.WhenAll(_sessions.Values.Concat(closing).Concat(_acceptLoops));
+        var deadline = Task.Delay(_options.ShutdownTimeout, cancellationToken);
+        if (await Task.WhenAny(all, deadline).ConfigureAwait(false) != all)
+        {
+            foreach (var connection in _sessions.Keys)
+            {
+                connection.Abort(CloseCode.GoingAway, "The server stopped.");
+            }
+            await Task.WhenAny(Task.WhenAll(_sessions.Values), Task.Delay(1000, CancellationToken.None)).ConfigureAwait(false);
+        }
+        _heartbeat.Dispose();
+        _logger.LogInformation("Stopped");
+
+        static async Task CloseQuietlyAsync(WebSocketConnection c)
+        {
+            try
+            {
+                await c.CloseAsync(CloseCode.GoingAway, "The server is shutting down.", CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is WebSocketClosedException or InvalidOperationException or IOException or SocketException or ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Stops the server (see <see cref="StopAsync"/>).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_started == 1)
+        {
+            await StopAsync().ConfigureAwait(false);
+        }
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,52 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+using Ws101.Handshake;
+
+namespace Ws101.Server;
+
+/// <summary>Everything a <see cref="WebSocketServer"/> is configured with. Every default is safe on the open internet.</summary>
+public sealed record WebSocketServerOptions
+{
+    /// <summary>Addresses to listen on. Default: 127.0.0.1:8080 only, so that nothing is exposed by accident.</summary>
+    public IReadOnlyList<IPEndPoint> EndPoints { get; init; } = [new IPEndPoint(IPAddress.Loopback, 8080)];
+
+    /// <summary>A certificate with its private key for wss://; null serves plain ws://.</summary>
+    public X509Certificate2? Certificate { get; init; }
+
+    /// <summary>
+    /// The longest the TLS handshake and the upgrade request may take. Default 10 s: a real client needs
+    /// milliseconds, and a client trickling a byte a second (slowloris) is dropped.
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Limits on the upgrade request's head (line length, header count, total bytes).</summary>
+    public HttpParseLimits RequestLimits { get; init; } = HttpParseLimits.Default;
+
+    /// <summary>Limits and timers of each connection, unless a route sets its own.</summary>
+    public WebSocketConnectionOptions Connection { get; init; } = WebSocketConnectionOptions.Default;
+
+    /// <summary>
+    /// The most connections open at once, handshakes included; beyond it new ones get 503. Default 100,000:
+    /// far above what one process serves by accident, low enough that memory stays bounded.
+    /// </summary>
+    public int MaxConnections { get; init; } = 100_000;
+
+    /// <summary>How long <see cref="WebSocketServer.StopAsync"/> waits for connections to close after sending 1001. Default 5 s.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Answers plain HTTP requests on paths with no WebSocket endpoint (a status page, a playground). Null
+    /// answers them with 404.
+    /// </summary>
+    public Func<HttpFallbackRequest, CancellationToken, ValueTask<HttpFallbackResponse>>? HttpFallback { get; init; }
+
+    /// <summary>The largest body a fallback HTTP request may have; beyond it, 413. Default 64 KiB.</summary>
+    public int MaxHttpBodyBytes { get; init; } = 64 * 1024;
+
+    /// <summary>Where the server logs connections and refused handshakes. Default: nowhere.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>The listen backlog: connections the kernel queues before they are accepted. Default 4096.</summary>
+    public int ListenBacklog { get; init; } = 4096;
+}

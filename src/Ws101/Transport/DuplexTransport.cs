@@ -1,0 +1,36 @@
+using System.Net;
+
+namespace Ws101.Transport;
+
+/// <summary>
+/// A byte stream both ways: a TCP socket, or a TLS stream over one. The connection layer reads and writes
+/// through it; nothing above it knows which it is.
+/// </summary>
+internal abstract class DuplexTransport : IAsyncDisposable
+{
+    /// <summary>The peer's address.</summary>
+    public abstract EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>This side's address.</summary>
+    public abstract EndPoint? LocalEndPoint { get; }
+
+    /// <summary>Reads at least one byte into <paramref name="buffer"/>; 0 means the peer closed its side.</summary>
+    public abstract ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Waits until data can be read, without holding a buffer: an idle connection then costs no receive buffer.
+    /// </summary>
+    public abstract ValueTask WaitReadableAsync(CancellationToken cancellationToken);
+
+    /// <summary>Writes all of <paramref name="data"/>.</summary>
+    public abstract ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+    /// <summary>Ends this side's sending (TCP FIN), leaving receiving open.</summary>
+    public abstract void ShutdownSend();
+
+    /// <summary>Drops the connection at once; pending reads and writes fail.</summary>
+    public abstract void Abort();
+
+    /// <inheritdoc />
+    public abstract ValueTask DisposeAsync();
+}

@@ -1,0 +1,71 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Ws101.Transport;
+
+/// <summary>A plain TCP socket. Socket's own ValueTask operations reuse their state, so steady-state I/O allocates nothing.</summary>
+internal sealed class SocketTransport(Socket socket) : DuplexTransport
+{
+    private int _disposed;
+
+    public Socket Socket { get; } = socket;
+
+    public override EndPoint? RemoteEndPoint => Socket.RemoteEndPoint;
+
+    public override EndPoint? LocalEndPoint => Socket.LocalEndPoint;
+
+    public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        Socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+
+    public override async ValueTask WaitReadableAsync(CancellationToken cancellationToken) =>
+        // A zero-byte receive completes when data arrives (or the peer closes) without taking any of it.
+        await Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+
+    public override ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        // Socket.SendAsync on a connected stream socket sends everything before it completes.
+        var pending = Socket.SendAsync(data, SocketFlags.None, cancellationToken);
+        if (pending.IsCompletedSuccessfully)
+        {
+            _ = pending.Result;
+            return ValueTask.CompletedTask;
+        }
+        return AwaitSend(pending);
+
+        static async ValueTask AwaitSend(ValueTask<int> pending) => await pending.ConfigureAwait(false);
+    }
+
+    public override void ShutdownSend()
+    {
+        try
+        {
+            Socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // The peer is already gone: nothing to tell it.
+        }
+    }
+
+    public override void Abort()
+    {
+        try
+        {
+            // Linger 0 turns close into a reset, so a peer that stopped reading cannot hold the socket open.
+            Socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+        }
+        Socket.Dispose();
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            Socket.Dispose();
+        }
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,50 @@
+using System.Net;
+
+namespace Ws101.Transport;
+
+/// <summary>A stream over a socket, such as the <see cref="System.Net.Security.SslStream"/> of a wss:// connection.</summary>
+internal sealed class StreamTransport(Stream stream, SocketTransport inner) : DuplexTransport
+{
+    private int _disposed;
+
+    public override EndPoint? RemoteEndPoint => inner.RemoteEndPoint;
+
+    public override EndPoint? LocalEndPoint => inner.LocalEndPoint;
+
+    public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        stream.ReadAsync(buffer, cancellationToken);
+
+    public override async ValueTask WaitReadableAsync(CancellationToken cancellationToken) =>
+        // SslStream supports zero-byte reads (since .NET 6): it waits for data without a user buffer.
+        await stream.ReadAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+
+    public override ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+        stream.WriteAsync(data, cancellationToken);
+
+    public override void ShutdownSend()
+    {
+        if (stream is System.Net.Security.SslStream ssl)
+        {
+            try
+            {
+                // Send TLS close_notify before the FIN so the peer sees a clean TLS end.
+                ssl.ShutdownAsync().Wait(TimeSpan.FromSeconds(1));
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or AggregateException or InvalidOperationException)
+            {
+            }
+        }
+        inner.ShutdownSend();
+    }
+
+    public override void Abort() => inner.Abort();
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            await inner.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

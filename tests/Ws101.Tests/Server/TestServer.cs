@@ -1,0 +1,31 @@
+using System.Net;
+using Ws101.Server;
+
+namespace Ws101.Tests.Server;
+
+/// <summary>A server on 127.0.0.1 with a free port and an echo handler, for tests.</summary>
+internal static class TestServer
+{
+    public static async Task<WebSocketServer> StartEchoAsync(WebSocketServerOptions? options = null)
+    {
+        var server = new WebSocketServer((options ?? new WebSocketServerOptions()) with { EndPoints = [new IPEndPoint(IPAddress.Loopback, 0)] });
+        server.Map("/echo", Echo);
+        await server.StartAsync(TestContext.Current.CancellationToken);
+        return server;
+    }
+
+    public static async Task Echo(WebSocketConnection ws, CancellationToken ct)
+    {
+        while (true)
+        {
+            var m = await ws.ReceiveAsync(ct);
+            if (m.IsClose)
+            {
+                return;
+            }
+            await ws.SendAsync(m.Data, m.Kind, m.EndOfMessage, ct);
+        }
+    }
+
+    public static Uri Url(this WebSocketServer server, string path) => new($"ws://127.0.0.1:{server.EndPoints[0].Port}{path}");
+}
