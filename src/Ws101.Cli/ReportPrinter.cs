@@ -38,13 +38,20 @@ internal static class ReportPrinter
             output.WriteLine("Nothing to check.");
             return;
         }
-        output.WriteLine(report.Problems.Count == 1 ? "1 problem:" : $"{report.Problems.Count} problems:");
+        PrintProblems(output, report.Problems);
+    }
+
+    /// <summary>Prints each problem in full: title, where, explanation, expected and received, evidence, fix, rule.</summary>
+    public static void PrintProblems(TextWriter output, IReadOnlyList<DiagnosedProblem> problems)
+    {
+        output.WriteLine(problems.Count == 1 ? "1 problem:" : $"{problems.Count} problems:");
         int i = 0;
-        foreach (var (part, p) in report.Problems)
+        foreach (var (part, p) in problems)
         {
             i++;
             output.WriteLine();
-            string where = p.Line is int line ? $"{part.ToString().ToLowerInvariant()} line {line}" : part.ToString().ToLowerInvariant();
+            string partName = part.ToString().ToLowerInvariant();
+            string where = p.Line is int line ? $"{partName} line {line}" : partName;
             output.WriteLine($"{i}. [{p.Id}] {HandshakeProblemCatalog.Get(p.Code).Title} ({where}{(p.Subject is null ? "" : ", " + p.Subject)})");
             output.WriteLine($"   {p.Explanation}");
             if (p.Expected is not null)
@@ -64,7 +71,10 @@ internal static class ReportPrinter
         }
     }
 
-    private static void PrintHead(TextWriter output, string name, string? text, List<HandshakeProblem> problems)
+    /// <summary>Prints a head line by line with the problems marked beside their lines.</summary>
+    public static void PrintHead(TextWriter output, string name, string? text, IReadOnlyList<HandshakeProblem> problems) => PrintHeadCore(output, name, text, problems.ToList());
+
+    private static void PrintHeadCore(TextWriter output, string name, string? text, List<HandshakeProblem> problems)
     {
         if (text is null)
         {

@@ -14,6 +14,9 @@ internal static class Ws101Command
         {
             AcceptCommand.Create(console),
             DiagnoseCommand.Create(console),
+            ServeCommand.Create(console),
+            ConnectCommand.Create(console),
+            ProbeCommand.Create(console),
         };
         var config = new InvocationConfiguration { Output = console.Out, Error = console.Error };
         return root.Parse(args).Invoke(config);

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using Ws101.Client;
+using Ws101.Handshake;
+
+namespace Ws101.Cli;
+
+/// <summary>The options <c>connect</c> and <c>probe</c> share: subprotocols, headers, Origin, and trust for wss://.</summary>
+internal sealed class ClientArguments
+{
+    public Argument<string> Url { get; } = new("url") { Description = "The ws:// or wss:// URL to open." };
+    public Option<string[]> Subprotocols { get; } = new("--subprotocol") { Description = "Offer this subprotocol (repeat for several, in order of preference).", AllowMultipleArgumentsPerToken = true };
+    public Option<string[]> Headers { get; } = new("--header", "-H") { Description = "Send this header, as \"Name: value\" (repeat for several).", AllowMultipleArgumentsPerToken = true };
+    public Option<string?> Origin { get; } = new("--origin") { Description = "Send this Origin, as a browser would." };
+    public Option<bool> Insecure { get; } = new("--insecure", "-k") { Description = "For wss://, accept any certificate (testing only)." };
+    public Option<double> Timeout { get; } = new("--timeout") { Description = "Seconds allowed for connecting and for the handshake.", DefaultValueFactory = _ => 10 };
+
+    private static bool AcceptAnyCertificate(object sender, System.Security.Cryptography.X509Certificates.X509Certificate? certificate,
+        System.Security.Cryptography.X509Certificates.X509Chain? chain, System.Net.Security.SslPolicyErrors errors) => true;
+
+    public void AddTo(Command command)
+    {
+        command.Add(Url);
+        command.Add(Subprotocols);
+        command.Add(Headers);
+        command.Add(Origin);
+        command.Add(Insecure);
+        command.Add(Timeout);
+    }
+
+    /// <summary>Reads the URL and options; throws <see cref="ArgumentException"/> with a message for the user when one is wrong.</summary>
+    public (Uri Uri, WebSocketClientOptions Options) Read(ParseResult result)
+    {
+        string url = result.GetValue(Url)!;
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "ws" && uri.Scheme != "wss"))
+        {
+            throw new ArgumentException($"'{url}' is not a ws:// or wss:// URL.");
+        }
+        var headers = new List<KeyValuePair<string, string>>();
+        foreach (var h in result.GetValue(Headers) ?? [])
+        {
+            int colon = h.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0)
+            {
+                throw new ArgumentException($"A header is \"Name: value\"; '{h}' is not.");
+            }
+            headers.Add(new(h[..colon].Trim(), h[(colon + 1)..].Trim()));
+        }
+        double seconds = result.GetValue(Timeout);
+        if (seconds <= 0)
+        {
+            throw new ArgumentException("--timeout must be positive.");
+        }
+        var options = new WebSocketClientOptions
+        {
+            Handshake = new ClientHandshakeOptions
+            {
+                Subprotocols = result.GetValue(Subprotocols) ?? [],
+                Headers = headers,
+                Origin = result.GetValue(Origin),
+            },
+            ConnectTimeout = TimeSpan.FromSeconds(seconds),
+            HandshakeTimeout = TimeSpan.FromSeconds(seconds),
+#pragma warning disable CA5359 // --insecure exists to accept any certificate; it is documented as testing only.
+            CertificateValidation = result.GetValue(Insecure) ? AcceptAnyCertificate : null,
+#pragma warning restore CA5359
+        };
+        return (uri, options);
+    }
+}

@@ -1,0 +1,127 @@
+using System.CommandLine;
+using Ws101.Client;
+using Ws101.Handshake;
+using Ws101.Protocol;
+
+namespace Ws101.Cli.Commands;
+
+/// <summary>
+/// <c>ws101 probe URL</c>: performs the handshake and prints the full request and response annotated line by line,
+/// the diagnosis of any problem, what was negotiated, and a ping's round-trip time. Exits 0 only on success.
+/// </summary>
+internal static class ProbeCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var args = new ClientArguments();
+        var command = new Command("probe", "Open a WebSocket to URL and show the whole handshake, annotated, with the diagnosis of any problem.");
+        args.AddTo(command);
+        command.SetAction((result, ct) => RunAsync(console, args, result, ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliConsole console, ClientArguments args, ParseResult result, CancellationToken cancellationToken)
+    {
+        Uri uri;
+        WebSocketClientOptions options;
+        try
+        {
+            (uri, options) = args.Read(result);
+        }
+        catch (ArgumentException ex)
+        {
+            console.Error.WriteLine($"error: {ex.Message}");
+            return ExitCodes.UsageError;
+        }
+        var output = console.Out;
+        output.WriteLine($"Probing {uri}");
+        output.WriteLine();
+        WebSocketConnection connection;
+        try
+        {
+            connection = await WebSocketClient.ConnectAsync(uri, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (WebSocketHandshakeException ex)
+        {
+            PrintTranscript(output, ex.RequestText, ex.ResponseText, ex.Problems);
+            output.WriteLine("FAILED: the handshake did not complete.");
+            output.WriteLine();
+            ReportPrinter.PrintProblems(output, ex.Problems.Select(p => new DiagnosedProblem(PartOf(p), p)).ToList());
+            return ExitCodes.Problems;
+        }
+        catch (ArgumentException ex)
+        {
+            console.Error.WriteLine($"error: {ex.Message}");
+            return ExitCodes.UsageError;
+        }
+        await using (connection.ConfigureAwait(false))
+        {
+            PrintTranscript(output, connection.Handshake.RequestText, connection.Handshake.ResponseText, []);
+            output.WriteLine("OK: the handshake completed; the accept value matches the key.");
+            output.WriteLine($"Subprotocol: {connection.Subprotocol ?? "(none)"}");
+            output.WriteLine($"Extensions:  {(connection.Handshake.Extensions.Count == 0 ? "(none)" : WebSocketExtension.Format(connection.Handshake.Extensions))}");
+            using var pingTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            pingTimeout.CancelAfter(options.HandshakeTimeout);
+            var receiving = DrainAsync(connection, pingTimeout.Token);
+            try
+            {
+                var rtt = await connection.PingAsync("ws101 probe"u8.ToArray(), pingTimeout.Token).ConfigureAwait(false);
+                output.WriteLine($"Ping:        pong after {rtt.TotalMilliseconds:0.###} ms");
+            }
+            catch (OperationCanceledException)
+            {
+                output.WriteLine($"Ping:        no pong within {options.HandshakeTimeout.TotalSeconds:0.#} s");
+            }
+            catch (WebSocketClosedException ex)
+            {
+                output.WriteLine($"Ping:        the connection closed first ({ex.Message})");
+            }
+            await connection.CloseAsync(CloseCode.NormalClosure, "ws101 probe done", CancellationToken.None).ConfigureAwait(false);
+            await receiving.ConfigureAwait(false);
+            output.WriteLine($"Close:       {(int?)connection.CloseStatus} {connection.CloseReason}".TrimEnd());
+        }
+        return ExitCodes.Ok;
+    }
+
+    private static HandshakePart PartOf(HandshakeProblem p) =>
+        p.Code is HandshakeProblemCode.ConnectionFailed or HandshakeProblemCode.TlsFailed ? HandshakePart.Request : HandshakePart.Response;
+
+    private static async Task DrainAsync(WebSocketConnection connection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!(await connection.ReceiveAsync(cancellationToken).ConfigureAwait(false)).IsClose)
+            {
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static void PrintTranscript(TextWriter output, string? request, string? response, IReadOnlyList<HandshakeProblem> problems)
+    {
+        if (request is not null)
+        {
+            ReportPrinter.PrintHead(output, "request sent", request, []);
+        }
+        if (response is null)
+        {
+            output.WriteLine("Response received: none");
+            output.WriteLine();
+            return;
+        }
+        int headEnd = response.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        string head = headEnd >= 0 ? response[..(headEnd + 4)] : response;
+        ReportPrinter.PrintHead(output, "response received", head, problems.Where(p => p.Code is not (HandshakeProblemCode.ConnectionFailed or HandshakeProblemCode.TlsFailed)).ToList());
+        if (headEnd >= 0 && headEnd + 4 < response.Length)
+        {
+            output.WriteLine("Body (start):");
+            foreach (var line in response[(headEnd + 4)..].Split('\n').Take(8))
+            {
+                output.WriteLine($"      | {HandshakeProblem.Visible(line.TrimEnd('\r'))}");
+            }
+            output.WriteLine();
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using System.CommandLine;
+using System.Net;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Ws101.Cli.Serve;
+using Ws101.Handshake;
+using Ws101.Protocol;
+using Ws101.Server;
+
+namespace Ws101.Cli.Commands;
+
+/// <summary>
+/// <c>ws101 serve</c>: an echo server on <c>/echo</c>, a chat room on <c>/chat</c> and the playground on <c>/</c>,
+/// by default on 127.0.0.1:8080. Stops cleanly on Ctrl+C or SIGTERM.
+/// </summary>
+internal static class ServeCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var host = new Option<string>("--host") { Description = "The address to listen on (an IPv4 or IPv6 address, or localhost).", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port", "-p") { Description = "The port to listen on (0 picks a free one).", DefaultValueFactory = _ => 8080 };
+        var cert = new Option<string?>("--cert") { Description = "Serve wss:// with this certificate: a PEM file (with --key) or a PFX file." };
+        var key = new Option<string?>("--key") { Description = "The PEM private key for --cert." };
+        var password = new Option<string?>("--cert-password") { Description = "The password of a PFX --cert." };
+        var maxMessage = new Option<long>("--max-message") { Description = "The largest message accepted, in bytes; larger ones are refused with 1009.", DefaultValueFactory = _ => ProtocolOptions.DefaultMaxSize };
+        var origins = new Option<string[]>("--origin") { Description = "Allow only these Origins (repeat the option); without it every Origin is allowed.", AllowMultipleArgumentsPerToken = true };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Log only warnings and errors." };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every connection, not only refusals." };
+        var command = new Command("serve", "Serve /echo, /chat and the playground (/) on 127.0.0.1:8080, or where --host and --port say.")
+        {
+            host, port, cert, key, password, maxMessage, origins, quiet, verbose,
+        };
+        command.SetAction((result, cancellationToken) => RunAsync(console, new Settings(
+            result.GetValue(host)!, result.GetValue(port), result.GetValue(cert), result.GetValue(key), result.GetValue(password),
+            result.GetValue(maxMessage), result.GetValue(origins) ?? [], result.GetValue(quiet), result.GetValue(verbose)), cancellationToken));
+        return command;
+    }
+
+    internal sealed record Settings(string Host, int Port, string? Cert, string? Key, string? Password, long MaxMessage, string[] Origins, bool Quiet, bool Verbose);
+
+    private static async Task<int> RunAsync(CliConsole console, Settings settings, CancellationToken cancellationToken)
+    {
+        WebSocketServer server;
+        try
+        {
+            server = Build(console, settings);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or IOException or System.Security.Cryptography.CryptographicException)
+        {
+            console.Error.WriteLine($"error: {ex.Message}");
+            return ExitCodes.UsageError;
+        }
+        await using (server.ConfigureAwait(false))
+        {
+            try
+            {
+                await server.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (System.Net.Sockets.SocketException ex)
+            {
+                console.Error.WriteLine($"error: cannot listen on {settings.Host}:{settings.Port}: {ex.Message}");
+                return ExitCodes.UsageError;
+            }
+            string scheme = settings.Cert is null ? "ws" : "wss";
+            string http = settings.Cert is null ? "http" : "https";
+            foreach (var ep in server.EndPoints)
+            {
+                string hostText = ep.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{ep.Address}]" : ep.Address.ToString();
+                console.Out.WriteLine($"ws101 serve: {scheme}://{hostText}:{ep.Port}/echo  {scheme}://{hostText}:{ep.Port}/chat  playground {http}://{hostText}:{ep.Port}/");
+            }
+            console.Out.WriteLine("Press Ctrl+C to stop.");
+            console.Out.Flush();
+            var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
+            using var registration = cancellationToken.Register(() => stop.TrySetResult());
+            await stop.Task.ConfigureAwait(false);
+            console.Out.WriteLine($"Stopping: closing {server.ConnectionCount} connection(s) with 1001.");
+            await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            console.Out.WriteLine("Stopped.");
+        }
+        return ExitCodes.Ok;
+    }
+
+    internal static WebSocketServer Build(CliConsole console, Settings settings)
+    {
+        IPAddress address = settings.Host == "localhost" ? IPAddress.Loopback
+            : IPAddress.TryParse(settings.Host.Trim('[', ']'), out var parsed) ? parsed
+            : throw new FormatException($"'{settings.Host}' is not an IP address (use 127.0.0.1, ::1, 0.0.0.0 or localhost).");
+        if (settings.Port is < 0 or > 65535)
+        {
+            throw new ArgumentException($"The port {settings.Port} is not between 0 and 65535.");
+        }
+        if (settings.MaxMessage <= 0)
+        {
+            throw new ArgumentException("--max-message must be positive.");
+        }
+        var level = settings.Quiet ? LogLevel.Warning : settings.Verbose ? LogLevel.Debug : LogLevel.Information;
+        var protocol = new ProtocolOptions { MaxMessageSize = settings.MaxMessage, MaxFrameSize = settings.MaxMessage };
+        var options = new WebSocketServerOptions
+        {
+            EndPoints = [new IPEndPoint(address, settings.Port)],
+            Certificate = settings.Cert is null ? null : CertificateFiles.Load(settings.Cert, settings.Key, settings.Password),
+            Connection = new WebSocketConnectionOptions { Protocol = protocol },
+            LoggerFactory = new ConsoleLog(console.Out, level),
+            HttpFallback = Playground.PlaygroundSite.Handle,
+        };
+        var server = new WebSocketServer(options);
+        var routeOptions = new WebSocketRouteOptions { OnUpgrade = OriginPolicy(settings.Origins) };
+        var chat = new ChatRoom();
+        server.Map("/echo", EchoEndpoint.HandleAsync, routeOptions);
+        server.Map("/chat", chat.HandleAsync, routeOptions);
+        return server;
+    }
+
+    private static Func<UpgradeRequest, UpgradeDecision>? OriginPolicy(string[] allowed)
+    {
+        if (allowed.Length == 0)
+        {
+            return null;
+        }
+        var set = new HashSet<string>(allowed.Select(o => o.TrimEnd('/')), StringComparer.OrdinalIgnoreCase);
+        return request => request.Origin is { } origin && set.Contains(origin)
+            ? UpgradeDecision.Accept()
+            : UpgradeDecision.Reject(403, $"Origin '{request.Origin ?? "(none)"}' is not allowed; allowed: {string.Join(", ", set)}.");
+    }
+}
