@@ -1,0 +1,60 @@
+using System.Text;
+using Ws101.Client;
+using Ws101.Protocol;
+
+namespace Ws101.Tests.Server;
+
+public class ConcurrencyTests
+{
+    [Fact]
+    public async Task a_thousand_concurrent_connections_each_echo_a_hundred_messages_with_nothing_lost_and_memory_returns_to_baseline()
+    {
+        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(120)).Token;
+        await using var server = await TestServer.StartEchoAsync();
+        long baseline = GC.GetTotalMemory(forceFullCollection: true);
+        const int Connections = 1000;
+        const int Messages = 100;
+        var clients = new WebSocketConnection[Connections];
+        // Open in waves so the listen backlog is never the bottleneck.
+        for (int wave = 0; wave < Connections; wave += 100)
+        {
+            var opening = Enumerable.Range(wave, 100).Select(async i => clients[i] = await WebSocketClient.ConnectAsync(server.Url("/echo"), cancellationToken: ct));
+            await Task.WhenAll(opening);
+        }
+        // The server registers a connection just after writing its 101, so give the last ones a moment.
+        for (int i = 0; i < 100 && server.ConnectionCount < Connections; i++)
+        {
+            await Task.Delay(20, ct);
+        }
+        Assert.Equal(Connections, server.ConnectionCount);
+        int[] received = new int[Connections];
+        await Task.WhenAll(Enumerable.Range(0, Connections).Select(async i =>
+        {
+            var ws = clients[i];
+            for (int m = 0; m < Messages; m++)
+            {
+                string text = $"{i}:{m}";
+                await ws.SendTextAsync(text, ct);
+                var reply = await ws.ReceiveAsync(ct);
+                Assert.Equal(text, reply.GetText());
+                received[i]++;
+            }
+        }));
+        Assert.All(received, count => Assert.Equal(Messages, count));
+        await Task.WhenAll(clients.Select(c => c.CloseAsync(CloseCode.NormalClosure, "", ct)));
+        foreach (var c in clients)
+        {
+            Assert.Equal(CloseCode.NormalClosure, c.CloseStatus);
+            await c.DisposeAsync();
+        }
+        Array.Clear(clients);
+        for (int i = 0; i < 100 && server.ConnectionCount > 0; i++)
+        {
+            await Task.Delay(50, ct);
+        }
+        Assert.Equal(0, server.ConnectionCount);
+        long after = GC.GetTotalMemory(forceFullCollection: true);
+        // Nothing per connection survives: the managed heap is back within a few MiB of where it started.
+        Assert.True(after - baseline < 8 * 1024 * 1024, $"heap grew from {baseline:N0} to {after:N0} bytes after every connection closed");
+    }
+}
