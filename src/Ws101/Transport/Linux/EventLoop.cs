@@ -1,0 +1,125 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+
+namespace Ws101.Transport.Linux;
+
+/// <summary>
+/// One thread running epoll (edge-triggered) for many sockets. When a socket becomes readable or writable the
+/// waiting receive or send completes on this thread and its continuation — the protocol work and the
+/// application's handler — runs right here, with no hand-off to the thread pool. That removes the context
+/// switch per message that dominates a .NET WebSocket server's cost; the price is that a handler must not
+/// block (like Node.js or uWebSockets): blocking work belongs on the thread pool (<c>await Task.Run(...)</c>).
+/// </summary>
+internal sealed unsafe class EventLoop : IDisposable
+{
+    private const int MaxEvents = 256;
+    private readonly int _epoll;
+    private readonly int _wake;
+    private readonly Thread _thread;
+    private readonly ConcurrentDictionary<ulong, EpollSocketTransport> _sockets = new();
+    private volatile bool _stopping;
+    private static long s_nextId;
+
+    public EventLoop(string name)
+    {
+        _epoll = Libc.epoll_create1(Libc.EPOLL_CLOEXEC);
+        if (_epoll < 0)
+        {
+            throw new InvalidOperationException($"epoll_create1 failed (errno {Marshal.GetLastPInvokeError()}).");
+        }
+        _wake = Libc.eventfd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
+        if (_wake < 0)
+        {
+            Libc.close(_epoll);
+            throw new InvalidOperationException($"eventfd failed (errno {Marshal.GetLastPInvokeError()}).");
+        }
+        var ev = new Libc.EpollEvent { Events = Libc.EPOLLIN, Data = 0 };
+        if (Libc.epoll_ctl(_epoll, Libc.EPOLL_CTL_ADD, _wake, &ev) != 0)
+        {
+            throw new InvalidOperationException($"epoll_ctl failed (errno {Marshal.GetLastPInvokeError()}).");
+        }
+        _thread = new Thread(Run) { IsBackground = true, Name = name };
+        _thread.Start();
+    }
+
+    /// <summary>True on this loop's own thread.</summary>
+    public bool IsOnLoopThread => Thread.CurrentThread == _thread;
+
+    public int Count => _sockets.Count;
+
+    /// <summary>Registers a non-blocking socket for edge-triggered read and write readiness.</summary>
+    public ulong Register(EpollSocketTransport socket, int fd)
+    {
+        ulong id = (ulong)Interlocked.Increment(ref s_nextId);
+        _sockets[id] = socket;
+        var ev = new Libc.EpollEvent { Events = Libc.EPOLLIN | Libc.EPOLLOUT | Libc.EPOLLRDHUP | Libc.EPOLLET, Data = id };
+        if (Libc.epoll_ctl(_epoll, Libc.EPOLL_CTL_ADD, fd, &ev) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            _sockets.TryRemove(id, out _);
+            throw new System.Net.Sockets.SocketException(errno);
+        }
+        return id;
+    }
+
+    /// <summary>Stops watching the socket; events already fetched for it are ignored.</summary>
+    public void Unregister(ulong id, int fd)
+    {
+        if (_sockets.TryRemove(id, out _))
+        {
+            Libc.epoll_ctl(_epoll, Libc.EPOLL_CTL_DEL, fd, null);
+        }
+    }
+
+    private void Run()
+    {
+        var events = stackalloc Libc.EpollEvent[MaxEvents];
+        while (!_stopping)
+        {
+            int n = Libc.epoll_wait(_epoll, events, MaxEvents, -1);
+            if (n < 0)
+            {
+                if (Marshal.GetLastPInvokeError() == Libc.EINTR)
+                {
+                    continue;
+                }
+                break;
+            }
+            for (int i = 0; i < n; i++)
+            {
+                ulong id = events[i].Data;
+                if (id == 0)
+                {
+                    long drained;
+                    Libc.read(_wake, (byte*)&drained, sizeof(long));
+                    continue;
+                }
+                if (_sockets.TryGetValue(id, out var socket))
+                {
+                    try
+                    {
+                        socket.OnEvents(events[i].Events);
+                    }
+                    catch (Exception ex)
+                    {
+                        // A continuation that throws must not take the loop (and every other socket) down.
+                        System.Diagnostics.Debug.Fail("An event-loop continuation threw", ex.ToString());
+                    }
+                }
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _stopping = true;
+        long one = 1;
+        Libc.write(_wake, (byte*)&one, sizeof(long));
+        if (!IsOnLoopThread)
+        {
+            _thread.Join(TimeSpan.FromSeconds(2));
+        }
+        Libc.close(_wake);
+        Libc.close(_epoll);
+    }
+}
