@@ -19,6 +19,8 @@ public sealed class PeerProcess : IAsyncDisposable
     private readonly TaskCompletionSource _stdoutEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stderrEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
+    private int? _exitCode;
+    private int _pid;
 
     private PeerProcess(string name, Process process, string commandLine, TimeSpan lifetime)
     {
@@ -37,7 +39,7 @@ public sealed class PeerProcess : IAsyncDisposable
     public string Name { get; }
 
     /// <summary>The process id.</summary>
-    public int Id => _process.Id;
+    public int Id => _pid;
 
     /// <summary>Set when the hard lifetime ran out and the harness killed the process.</summary>
     public TimeSpan? KilledAfter { get; private set; }
@@ -48,8 +50,11 @@ public sealed class PeerProcess : IAsyncDisposable
     /// <summary>The stderr lines so far.</summary>
     public IReadOnlyList<string> StderrLines => _stderr.Snapshot();
 
-    /// <summary>True once the process has exited.</summary>
-    public bool HasExited => _process.HasExited;
+    /// <summary>True once the process has exited (also after disposal).</summary>
+    public bool HasExited => _exitCode is not null;
+
+    /// <summary>The exit code once the process has exited, else null.</summary>
+    public int? ExitCode => _exitCode;
 
     /// <summary>
     /// Starts <paramref name="fileName"/> with <paramref name="arguments"/> (passed as an argument list,
@@ -100,6 +105,7 @@ public sealed class PeerProcess : IAsyncDisposable
         var peer = new PeerProcess(name, process, commandLine, lifetime ?? PeerTimeouts.ProcessLifetime);
         process.OutputDataReceived += (_, e) => peer.OnStdout(e.Data);
         process.ErrorDataReceived += (_, e) => peer.OnStderr(e.Data);
+        process.Exited += (_, _) => peer._exitCode = process.ExitCode;
         try
         {
             process.Start();
@@ -110,6 +116,7 @@ public sealed class PeerProcess : IAsyncDisposable
             process.Dispose();
             throw new InvalidOperationException($"{name}: could not start `{commandLine}`: {e.Message}", e);
         }
+        peer._pid = process.Id;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return peer;
@@ -136,6 +143,7 @@ public sealed class PeerProcess : IAsyncDisposable
             Kill();
             throw new TimeoutException($"{Name} did not exit within {limit.TotalSeconds:0.#} s and was killed.{Environment.NewLine}{Diagnostics()}");
         }
+        _exitCode = _process.ExitCode;
         return _process.ExitCode;
     }
 
@@ -194,6 +202,22 @@ public sealed class PeerProcess : IAsyncDisposable
         catch (Exception e) when (e is TimeoutException or InvalidOperationException)
         {
             Kill();
+            try
+            {
+                await _process.WaitForExitAsync().WaitAsync(PeerTimeouts.GracefulStop).ConfigureAwait(false);
+            }
+            catch (Exception again) when (again is TimeoutException or InvalidOperationException)
+            {
+                // Killed but not yet reaped; the OS finishes it.
+            }
+        }
+        try
+        {
+            _exitCode ??= _process.ExitCode;
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started, or not yet reaped.
         }
         await _lifetime.CancelAsync().ConfigureAwait(false);
         _lifetime.Dispose();
@@ -227,32 +251,15 @@ public sealed class PeerProcess : IAsyncDisposable
 
     private string State()
     {
-        try
+        if (_exitCode is not { } code)
         {
-            if (!_process.HasExited)
-            {
-                return "running";
-            }
-            string exit = $"exited with code {_process.ExitCode}";
-            return KilledAfter is { } after ? $"{exit} (killed by the harness after its {after.TotalSeconds:0} s lifetime)" : exit;
+            return _disposed == 0 ? "running" : "disposed";
         }
-        catch (InvalidOperationException)
-        {
-            return "not started or disposed";
-        }
+        string exit = $"exited with code {code}";
+        return KilledAfter is { } after ? $"{exit} (killed by the harness after its {after.TotalSeconds:0.#} s lifetime)" : exit;
     }
 
-    private string SafeId()
-    {
-        try
-        {
-            return _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (InvalidOperationException)
-        {
-            return "?";
-        }
-    }
+    private string SafeId() => _pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static void AppendTail(StringBuilder text, string stream, IReadOnlyList<string> lines)
     {

@@ -126,6 +126,10 @@ public sealed class PeerScript
         {
             config["ca"] = ca;
         }
+        foreach (string unset in config.Where(c => c.Value is null).Select(c => c.Key).ToList())
+        {
+            config.Remove(unset);
+        }
         return JsonSerializer.Serialize(config, Json);
     }
 }

@@ -50,7 +50,7 @@ function parseArgs(argv) {
 function withDefaults(config, mode) {
   return {
     steps: config.steps || [],
-    echo: config.echo === undefined ? mode === 'server' : Boolean(config.echo),
+    echo: config.echo === undefined || config.echo === null ? mode === 'server' : Boolean(config.echo),
     echoFragments: config.echoFragments || 1,
     perMessageDeflate: Boolean(config.perMessageDeflate),
     protocols: config.protocols || [],

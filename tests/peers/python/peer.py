@@ -50,7 +50,7 @@ def with_defaults(config, mode):
     timeout_ms = config.get("timeoutMs", 20000)
     return {
         "steps": config.get("steps", []),
-        "echo": bool(config.get("echo", mode == "server")),
+        "echo": mode == "server" if config.get("echo") is None else bool(config["echo"]),
         "echoFragments": config.get("echoFragments", 1),
         "perMessageDeflate": bool(config.get("perMessageDeflate", False)),
         "protocols": config.get("protocols", []),
