@@ -19,6 +19,14 @@ public sealed class ChromiumThroughKestrelTests(ChromiumFixture browser) : IClas
         return data;
     }
 
+    [Fact]
+    public void the_browser_is_the_installed_chromium_with_the_harness_flags()
+    {
+        Assert.Matches(@"^\d+\.\d+", _chromium.Version);
+        Assert.Contains("--disable-background-networking", _chromium.Arguments);
+        Assert.DoesNotContain("--ignore-certificate-errors", _chromium.Arguments);
+    }
+
     [Theory]
     [MemberData(nameof(Messages))]
     public async Task chromium_gets_its_message_echoed_intact_by_kestrel(string type, int size)
