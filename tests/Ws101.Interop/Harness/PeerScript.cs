@@ -55,6 +55,20 @@ public sealed class PeerScript
     /// <summary>The bound on a whole client run; default <see cref="PeerTimeouts.Run"/> less a margin for the process to report.</summary>
     public TimeSpan RunTimeout { get; set; } = PeerTimeouts.Run - TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// A script that sends every size of <see cref="Payload.WireSizes"/> as text and then as binary,
+    /// waiting for each echo before the next (then <see cref="PeerTranscript.EnsureEverySentMessageWasEchoed"/>).
+    /// </summary>
+    public static PeerScript EchoEveryWireSize()
+    {
+        var script = new PeerScript();
+        foreach (int size in Payload.WireSizes)
+        {
+            script.SendText(size).Receive().SendBinary(size).Receive();
+        }
+        return script;
+    }
+
     /// <summary>Appends any step.</summary>
     public PeerScript Add(PeerStep step)
     {

@@ -96,6 +96,24 @@ public sealed class PeerTranscript
         return this;
     }
 
+    /// <summary>
+    /// Throws unless every payload the peer sent is byte for byte the one <see cref="Payload"/> makes
+    /// for its type and length (by SHA-256), so the peer and the harness agree on what a size means.
+    /// Use it on scripts that send only generated payloads (no explicit text or bytes).
+    /// </summary>
+    public PeerTranscript EnsureSentPayloadsMatchTheHarness()
+    {
+        foreach (PeerEvent sent in Sent)
+        {
+            string expected = Payload.Sha256Hex(Payload.Bytes(sent.Type!, (int)sent.Length!.Value));
+            if (expected != sent.Sha256)
+            {
+                Assert.Fail($"{Peer} generated a different {sent.Type} payload of {sent.Length} bytes than the harness: {sent}.{Environment.NewLine}{Describe()}");
+            }
+        }
+        return this;
+    }
+
     /// <summary>The whole transcript as text, for assertion messages.</summary>
     public string Describe()
     {

@@ -10,10 +10,10 @@ public sealed class ChromiumAgainstPeerServersTests(ChromiumFixture browser) : I
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     [Theory]
-    [MemberData(nameof(Peers.Each), MemberType = typeof(Peers))]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
     public async Task chromium_gets_fragmented_echoes_of_a_mebibyte_and_the_servers_close(string serverName)
     {
-        await using IPeerServer server = await Peers.ByName(serverName).StartServerAsync(
+        await using IPeerServer server = await ScriptedPeers.ByName(serverName).StartServerAsync(
             new PeerScript { EchoFragments = 16, PerMessageDeflate = true }.Receive(2).Close(4321, "from " + serverName), Cancel);
 
         PeerTranscript run = await _chromium.RunClientAsync(server.Url, new PeerScript().SendBinary(1024 * 1024).Receive().SendText(1024 * 1024).Receive().WaitClose(), Cancel);

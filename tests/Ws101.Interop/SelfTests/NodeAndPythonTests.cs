@@ -8,29 +8,28 @@ public sealed class NodeAndPythonTests
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     [Theory]
-    [MemberData(nameof(Peers.CrossPairs), MemberType = typeof(Peers))]
+    [MemberData(nameof(ScriptedPeers.CrossPairs), MemberType = typeof(ScriptedPeers))]
     public async Task a_client_gets_text_and_binary_of_every_wire_size_echoed_by_the_other_library(string clientName, string serverName)
     {
-        await using IPeerServer server = await Peers.ByName(serverName).StartServerAsync(cancellationToken: Cancel);
+        await using IPeerServer server = await ScriptedPeers.ByName(serverName).StartServerAsync(cancellationToken: Cancel);
 
-        PeerTranscript run = await Peers.ByName(clientName).RunClientAsync(new Uri(server.Url, "echo?x=1"), Peers.EveryWireSize(), Cancel);
+        PeerTranscript run = await ScriptedPeers.ByName(clientName).RunClientAsync(new Uri(server.Url, "echo?x=1"), PeerScript.EchoEveryWireSize(), Cancel);
 
-        run.EnsureSucceeded().EnsureEverySentMessageWasEchoed();
+        run.EnsureSucceeded().EnsureEverySentMessageWasEchoed().EnsureSentPayloadsMatchTheHarness();
         Assert.Equal(2 * Payload.WireSizes.Count, run.Received.Count);
-        Peers.AssertSentPayloadsMatchTheHarness(run);
         PeerEvent open = await server.WaitForEventAsync(e => e.Kind == PeerEventKind.Open, "the open", cancellationToken: Cancel);
         Assert.Equal("/echo?x=1", open.Path);
         await server.WaitForEventAsync(e => e.Kind == PeerEventKind.Close && e.Code == 1000, "the client's 1000 close", cancellationToken: Cancel);
     }
 
     [Theory]
-    [MemberData(nameof(Peers.CrossPairs), MemberType = typeof(Peers))]
+    [MemberData(nameof(ScriptedPeers.CrossPairs), MemberType = typeof(ScriptedPeers))]
     public async Task fragmented_messages_from_either_side_arrive_whole(string clientName, string serverName)
     {
-        await using IPeerServer server = await Peers.ByName(serverName).StartServerAsync(new PeerScript { EchoFragments = 5 }, Cancel);
+        await using IPeerServer server = await ScriptedPeers.ByName(serverName).StartServerAsync(new PeerScript { EchoFragments = 5 }, Cancel);
         PeerScript script = new PeerScript().SendText(64 * 1024, fragments: 7).Receive().SendBinary(126, fragments: 3).Receive().SendText("héllo wörld ✓", fragments: 4).Receive();
 
-        PeerTranscript run = await Peers.ByName(clientName).RunClientAsync(server.Url, script, Cancel);
+        PeerTranscript run = await ScriptedPeers.ByName(clientName).RunClientAsync(server.Url, script, Cancel);
 
         run.EnsureSucceeded().EnsureEverySentMessageWasEchoed();
         Assert.Equal([7, 3, 4], run.Sent.Select(s => s.Fragments!.Value));
@@ -39,13 +38,13 @@ public sealed class NodeAndPythonTests
     }
 
     [Theory]
-    [MemberData(nameof(Peers.CrossPairs), MemberType = typeof(Peers))]
+    [MemberData(nameof(ScriptedPeers.CrossPairs), MemberType = typeof(ScriptedPeers))]
     public async Task pings_are_answered_with_pongs_both_ways(string clientName, string serverName)
     {
-        await using IPeerServer server = await Peers.ByName(serverName).StartServerAsync(
+        await using IPeerServer server = await ScriptedPeers.ByName(serverName).StartServerAsync(
             new PeerScript().Receive().Ping("from-server").Close(4100, "ping done"), Cancel);
 
-        PeerTranscript run = await Peers.ByName(clientName).RunClientAsync(
+        PeerTranscript run = await ScriptedPeers.ByName(clientName).RunClientAsync(
             server.Url, new PeerScript().Ping("from-client").SendText("pinged").Receive().WaitClose(), Cancel);
 
         run.EnsureSucceeded();
@@ -53,19 +52,19 @@ public sealed class NodeAndPythonTests
         Assert.Equal((4100, "ping done"), (run.Close!.Code, run.Close.Reason));
         PeerEvent pong = await server.WaitForEventAsync(e => e.Kind == PeerEventKind.Pong, "the client's pong", cancellationToken: Cancel);
         Assert.Equal(11, pong.Length);
-        if (clientName == Peers.Node)
+        if (clientName == ScriptedPeers.Node)
         {
             Assert.Equal(11, run.Pings.Single().Length);
         }
     }
 
     [Theory]
-    [MemberData(nameof(Peers.CrossPairs), MemberType = typeof(Peers))]
+    [MemberData(nameof(ScriptedPeers.CrossPairs), MemberType = typeof(ScriptedPeers))]
     public async Task close_codes_and_reasons_cross_both_ways(string clientName, string serverName)
     {
-        IScriptedPeer client = Peers.ByName(clientName);
-        await using IPeerServer closedByClient = await Peers.ByName(serverName).StartServerAsync(cancellationToken: Cancel);
-        await using IPeerServer closingServer = await Peers.ByName(serverName).StartServerAsync(new PeerScript().Close(4002, "server leaves"), Cancel);
+        IScriptedPeer client = ScriptedPeers.ByName(clientName);
+        await using IPeerServer closedByClient = await ScriptedPeers.ByName(serverName).StartServerAsync(cancellationToken: Cancel);
+        await using IPeerServer closingServer = await ScriptedPeers.ByName(serverName).StartServerAsync(new PeerScript().Close(4002, "server leaves"), Cancel);
 
         PeerTranscript leaving = await client.RunClientAsync(closedByClient.Url, new PeerScript().Close(4001, "client leaves"), Cancel);
         PeerTranscript leftBehind = await client.RunClientAsync(closingServer.Url, new PeerScript().WaitClose(), Cancel);
@@ -78,18 +77,18 @@ public sealed class NodeAndPythonTests
     }
 
     [Theory]
-    [MemberData(nameof(Peers.CrossPairs), MemberType = typeof(Peers))]
+    [MemberData(nameof(ScriptedPeers.CrossPairs), MemberType = typeof(ScriptedPeers))]
     public async Task permessage_deflate_and_a_subprotocol_are_negotiated(string clientName, string serverName)
     {
         var serverScript = new PeerScript { PerMessageDeflate = true };
         serverScript.Protocols.Add("ws101.echo");
-        await using IPeerServer server = await Peers.ByName(serverName).StartServerAsync(serverScript, Cancel);
+        await using IPeerServer server = await ScriptedPeers.ByName(serverName).StartServerAsync(serverScript, Cancel);
         PeerScript clientScript = new PeerScript { PerMessageDeflate = true }.SendText(64 * 1024).Receive().SendBinary(1024 * 1024).Receive();
         clientScript.Protocols.Add("other");
         clientScript.Protocols.Add("ws101.echo");
         clientScript.Headers["X-Ws101-Test"] = "yes";
 
-        PeerTranscript run = await Peers.ByName(clientName).RunClientAsync(server.Url, clientScript, Cancel);
+        PeerTranscript run = await ScriptedPeers.ByName(clientName).RunClientAsync(server.Url, clientScript, Cancel);
 
         run.EnsureSucceeded().EnsureEverySentMessageWasEchoed();
         Assert.Equal("ws101.echo", run.Open!.Protocol);

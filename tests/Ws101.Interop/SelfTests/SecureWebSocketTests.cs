@@ -17,32 +17,32 @@ public sealed class SecureWebSocketTests(InsecureChromiumFixture browser) : ICla
             new KestrelEchoOptions { Certificate = _certificate, CloseAfterMessages = 2 * Payload.WireSizes.Count, CloseStatus = (System.Net.WebSockets.WebSocketCloseStatus)4443, CloseReason = "secure bye" }, Cancel);
         Assert.Equal("wss", kestrel.Url.Scheme);
 
-        PeerTranscript run = await _chromium.RunClientAsync(kestrel.Url, Peers.EveryWireSize().WaitClose(), Cancel);
+        PeerTranscript run = await _chromium.RunClientAsync(kestrel.Url, PeerScript.EchoEveryWireSize().WaitClose(), Cancel);
 
-        run.EnsureSucceeded().EnsureEverySentMessageWasEchoed();
+        run.EnsureSucceeded().EnsureEverySentMessageWasEchoed().EnsureSentPayloadsMatchTheHarness();
         Assert.Equal((4443, "secure bye"), (run.Close!.Code, run.Close.Reason));
     }
 
     [Theory]
-    [MemberData(nameof(Peers.CrossPairs), MemberType = typeof(Peers))]
+    [MemberData(nameof(ScriptedPeers.CrossPairs), MemberType = typeof(ScriptedPeers))]
     public async Task a_client_that_trusts_the_test_certificate_talks_to_the_other_library_over_wss(string clientName, string serverName)
     {
-        await using IPeerServer server = await Peers.ByName(serverName).StartServerAsync(new PeerScript { ServerCertificate = _certificate }, Cancel);
+        await using IPeerServer server = await ScriptedPeers.ByName(serverName).StartServerAsync(new PeerScript { ServerCertificate = _certificate }, Cancel);
         Assert.Equal("wss", server.Url.Scheme);
 
-        PeerTranscript run = await Peers.ByName(clientName).RunClientAsync(
+        PeerTranscript run = await ScriptedPeers.ByName(clientName).RunClientAsync(
             server.Url, new PeerScript { TrustedCertificate = _certificate }.SendText(125).Receive().SendBinary(64 * 1024).Receive().Close(4000, "tls ok"), Cancel);
 
         run.EnsureSucceeded().EnsureEverySentMessageWasEchoed();
     }
 
     [Theory]
-    [MemberData(nameof(Peers.Each), MemberType = typeof(Peers))]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
     public async Task a_client_that_does_not_trust_the_certificate_is_refused(string clientName)
     {
         await using KestrelEchoServer kestrel = await KestrelEchoServer.StartAsync(new KestrelEchoOptions { Certificate = _certificate }, Cancel);
 
-        PeerTranscript run = await Peers.ByName(clientName).RunClientAsync(kestrel.Url, new PeerScript().SendText(1).Receive(), Cancel);
+        PeerTranscript run = await ScriptedPeers.ByName(clientName).RunClientAsync(kestrel.Url, new PeerScript().SendText(1).Receive(), Cancel);
 
         Assert.False(run.Succeeded, run.Describe());
         Assert.Null(run.Open);
