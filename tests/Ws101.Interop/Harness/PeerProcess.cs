@@ -7,6 +7,10 @@ namespace Ws101.Interop.Harness;
 /// A child process that a test started: its stdout and stderr captured line by line, a hard lifetime
 /// after which it is killed, and a stop that ends only this process (through its own handle, never by name).
 /// </summary>
+/// <remarks>
+/// Only the started process is killed, not processes it started in turn; a shell wrapper should
+/// <c>exec</c> its program, or an orphan may outlive the test and hold the output pipes open.
+/// </remarks>
 public sealed class PeerProcess : IAsyncDisposable
 {
     private const int TailLines = 40;

@@ -24,7 +24,7 @@ public sealed class HarnessTests
     [Fact]
     public async Task waiting_for_a_line_that_never_comes_fails_quickly_with_the_processs_output()
     {
-        await using PeerProcess quiet = PeerProcess.Start("quiet", "sh", ["-c", "echo to-stderr >&2; echo hello; sleep 30"]);
+        await using PeerProcess quiet = PeerProcess.Start("quiet", "sh", ["-c", "echo to-stderr >&2; echo hello; exec sleep 30"]);
         await quiet.WaitForLineAsync(l => l == "hello", "hello", cancellationToken: Cancel);
 
         TimeoutException timeout = await Assert.ThrowsAsync<TimeoutException>(
@@ -32,6 +32,8 @@ public sealed class HarnessTests
 
         Assert.Contains("goodbye", timeout.Message, StringComparison.Ordinal);
         Assert.Contains("to-stderr", timeout.Message, StringComparison.Ordinal);
+        quiet.Kill();
+        Assert.NotEqual(0, await quiet.WaitForExitAsync(TimeSpan.FromSeconds(10), Cancel));
     }
 
     [Fact]

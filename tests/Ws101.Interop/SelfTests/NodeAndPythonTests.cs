@@ -39,6 +39,23 @@ public sealed class NodeAndPythonTests
 
     [Theory]
     [MemberData(nameof(ScriptedPeers.CrossPairs), MemberType = typeof(ScriptedPeers))]
+    public async Task a_server_can_speak_first_with_fragmented_messages(string clientName, string serverName)
+    {
+        await using IPeerServer server = await ScriptedPeers.ByName(serverName).StartServerAsync(
+            new PeerScript { Echo = false }.SendText(126, fragments: 3).SendBinary(0).SendBinary(64 * 1024, fragments: 64).Receive(), Cancel);
+
+        PeerTranscript run = await ScriptedPeers.ByName(clientName).RunClientAsync(server.Url, new PeerScript().Receive(3).SendText("thanks"), Cancel);
+
+        run.EnsureSucceeded();
+        Assert.Equal(
+            [(PeerMessageType.Text, 126L, Payload.Sha256Hex(Payload.TextBytes(126))), (PeerMessageType.Binary, 0L, Payload.Sha256Hex([])), (PeerMessageType.Binary, 65536L, Payload.Sha256Hex(Payload.Binary(65536)))],
+            run.Received.Select(m => (m.Type, m.Length!.Value, m.Sha256)));
+        PeerEvent thanks = await server.WaitForEventAsync(e => e.Kind == PeerEventKind.Message, "the client's thanks", cancellationToken: Cancel);
+        Assert.Equal("thanks", thanks.Text);
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.CrossPairs), MemberType = typeof(ScriptedPeers))]
     public async Task pings_are_answered_with_pongs_both_ways(string clientName, string serverName)
     {
         await using IPeerServer server = await ScriptedPeers.ByName(serverName).StartServerAsync(
