@@ -26,6 +26,13 @@ public sealed class ChromiumOptions
     /// <summary>Add --ignore-certificate-errors, so wss to a <see cref="TestCertificate"/> works. Only for the tests that need it.</summary>
     public bool IgnoreCertificateErrors { get; init; }
 
+    /// <summary>
+    /// Trust these certificates, and no others that fail validation, through
+    /// --ignore-certificate-errors-spki-list (their public keys' SHA-256): the narrow alternative to
+    /// <see cref="IgnoreCertificateErrors"/> for wss tests.
+    /// </summary>
+    public IReadOnlyList<TestCertificate> TrustedCertificates { get; init; } = [];
+
     /// <summary>The browser to run; default <see cref="PeerEnvironment.Chromium"/> (Debian's chromium, never a downloaded one).</summary>
     public string? ExecutablePath { get; init; }
 

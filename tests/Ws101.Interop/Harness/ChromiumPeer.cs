@@ -53,6 +53,10 @@ public sealed class ChromiumPeer : IPeerClient, IAsyncDisposable
         {
             arguments.Add("--ignore-certificate-errors");
         }
+        if (options.TrustedCertificates.Count > 0)
+        {
+            arguments.Add("--ignore-certificate-errors-spki-list=" + string.Join(',', options.TrustedCertificates.Select(c => c.SpkiSha256Base64)));
+        }
         DirectoryInfo profile = Directory.CreateTempSubdirectory("ws101-chromium-");
         ChromiumPageHost? host = null;
         IPlaywright? playwright = null;
