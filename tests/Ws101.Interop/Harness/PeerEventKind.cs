@@ -15,7 +15,7 @@ public static class PeerEventKind
     /// <summary>A whole message was sent: <c>type</c>, <c>length</c>, <c>sha256</c>, <c>fragments</c>.</summary>
     public const string Sent = "sent";
 
-    /// <summary>A ping arrived (Node only; Python's websockets answers pings inside the library): <c>length</c>.</summary>
+    /// <summary>A ping arrived (and the library answered it with a pong): <c>length</c>.</summary>
     public const string Ping = "ping";
 
     /// <summary>This peer sent a ping: <c>length</c>.</summary>

@@ -50,7 +50,7 @@ public sealed class PeerTranscript
     /// <summary>The pongs received.</summary>
     public IReadOnlyList<PeerEvent> Pongs => Of(PeerEventKind.Pong);
 
-    /// <summary>The pings received (reported by Node and not by Python, see <see cref="PeerEventKind.Ping"/>).</summary>
+    /// <summary>The pings received (a browser does not report them).</summary>
     public IReadOnlyList<PeerEvent> Pings => Of(PeerEventKind.Ping);
 
     /// <summary>The errors reported.</summary>

@@ -2,8 +2,8 @@ namespace Ws101.Interop.Harness;
 
 /// <summary>
 /// Python's <c>websockets</c> (Debian's python3-websockets) as a scripted client or echo server:
-/// tests/peers/python/peer.py run by <see cref="PeerEnvironment.Python"/>. It does not report pings
-/// it receives (the library answers them itself); everything else matches <see cref="NodeWsPeer"/>.
+/// tests/peers/python/peer.py run by <see cref="PeerEnvironment.Python"/>, with the same command line
+/// and JSON-lines protocol as <see cref="NodeWsPeer"/>.
 /// </summary>
 public sealed class PythonWebsocketsPeer : ScriptedProcessPeer
 {

@@ -12,7 +12,8 @@ client run at most timeoutMs, and a server lives at most lifetimeMs (and exits w
 closes, so it never outlives the test that started it).
 
 This uses the asyncio API that websockets 10.4 offers (websockets.serve / websockets.connect).
-It cannot report pings it receives: that version answers them inside the library.
+That version answers pings inside the library; the protocol subclass below reports each one as
+it answers it (the library calls its public pong() method to do so).
 """
 
 import argparse
@@ -110,6 +111,20 @@ async def bounded(awaitable, ms, what):
         raise StepTimeout(f"timed out after {ms} ms waiting for {what}") from None
 
 
+def reporting_pings(protocol_class):
+    """A protocol class that reports each ping it answers (websockets answers them by calling pong())."""
+
+    class ReportingPings(protocol_class):
+        ws101_session = None
+
+        async def pong(self, data=b""):
+            if self.ws101_session is not None:
+                self.ws101_session.emit({"event": "ping", "length": len(data)})
+            await super().pong(data)
+
+    return ReportingPings
+
+
 class Session:
     """One connection: records what arrives, echoes when asked, and runs the script's steps."""
 
@@ -119,6 +134,7 @@ class Session:
         self.conn = conn
         self.inbox = asyncio.Queue()
         self.closed = asyncio.get_running_loop().create_future()
+        ws.ws101_session = self
         self.reader = asyncio.ensure_future(self.read())
 
     def emit(self, event):
@@ -232,6 +248,7 @@ async def run_server(args, config):
         context.load_cert_chain(config["tls"]["cert"], config["tls"]["key"])
     server = await websockets.serve(
         handler, "127.0.0.1", args.port, ssl=context,
+        create_protocol=reporting_pings(websockets.WebSocketServerProtocol),
         compression="deflate" if config["perMessageDeflate"] else None,
         subprotocols=config["protocols"] or None,
         max_size=config["maxMessageBytes"])
@@ -256,6 +273,7 @@ async def run_client(args, config):
     try:
         ws = await bounded(websockets.connect(
             args.url, ssl=context,
+            create_protocol=reporting_pings(websockets.WebSocketClientProtocol),
             compression="deflate" if config["perMessageDeflate"] else None,
             subprotocols=config["protocols"] or None,
             extra_headers=config["headers"] or None,
