@@ -34,8 +34,11 @@ public sealed class PeerProcess : IAsyncDisposable
         _lifetime = new CancellationTokenSource(lifetime);
         _lifetime.Token.Register(() =>
         {
-            KilledAfter = lifetime;
-            Kill();
+            if (_exitCode is null && _disposed == 0)
+            {
+                KilledAfter = lifetime;
+                Kill();
+            }
         });
     }
 
@@ -223,7 +226,7 @@ public sealed class PeerProcess : IAsyncDisposable
         {
             // Never started, or not yet reaped.
         }
-        await _lifetime.CancelAsync().ConfigureAwait(false);
+        // Disposing (not cancelling) stops the lifetime timer without running its kill callback.
         _lifetime.Dispose();
         _process.Dispose();
     }
