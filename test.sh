@@ -5,7 +5,8 @@ set -uo pipefail
 cd "$(dirname "$0")"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-# Debian packages the real-peer tests need: "command=package" or "py:module=package".
+# scripts/install-test-deps.sh installs what the real-peer tests need (Chromium, Python's websockets,
+# node and Node's ws; see docs/testing.md). Extra Debian packages: "command=package" or "py:module=package".
 export WS101_TEST_DEPS="${WS101_TEST_DEPS:-}"
 
 if ! bash scripts/install-test-deps.sh; then
@@ -19,7 +20,9 @@ log=test-output/dotnet-test.log
 dotnet test --solution Ws101.sln -c Release 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
-# Microsoft.Testing.Platform prints one summary for the whole run; read its figures.
+# Microsoft.Testing.Platform prints one summary for the whole run, after every test project's
+# own "passed/failed (duration)" line: "total: N", "failed: N", "succeeded: N", "skipped: N" added up
+# over all projects (checked with Ws101.Tests and Ws101.Interop). Read the last such block.
 total=$(grep -E '^\s+total:' "$log" | tail -1 | grep -oE '[0-9]+' || true)
 failed=$(grep -E '^\s+failed:' "$log" | tail -1 | grep -oE '[0-9]+' || true)
 passed=$(grep -E '^\s+succeeded:' "$log" | tail -1 | grep -oE '[0-9]+' || true)
