@@ -39,6 +39,7 @@ public sealed class WebSocketServer : IAsyncDisposable
     private readonly List<Task> _acceptLoops = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConnectionHeartbeat _heartbeat = new(TimeSpan.FromSeconds(1));
+    private readonly Lazy<Transport.Linux.EventLoopGroup>? _loops;
     private int _connectionCount;
     private int _started;
 
@@ -50,6 +51,19 @@ public sealed class WebSocketServer : IAsyncDisposable
         _options = options ?? new WebSocketServerOptions();
         _options.Connection.Validate();
         _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Ws101.Server");
+        bool loops = _options.Transport switch
+        {
+            ServerTransport.EventLoop when !Transport.Linux.EventLoopGroup.IsSupported =>
+                throw new PlatformNotSupportedException("ServerTransport.EventLoop needs Linux on x86-64; use Auto or Sockets."),
+            ServerTransport.EventLoop => true,
+            ServerTransport.Auto => Transport.Linux.EventLoopGroup.IsSupported && _options.Certificate is null,
+            _ => false,
+        };
+        if (loops && _options.Certificate is not null)
+        {
+            throw new NotSupportedException("The event-loop transport serves ws:// only; wss:// runs on ServerTransport.Sockets (or Auto).");
+        }
+        _loops = loops ? new Lazy<Transport.Linux.EventLoopGroup>(() => new Transport.Linux.EventLoopGroup(Environment.ProcessorCount)) : null;
     }
 
     /// <summary>The options the server runs with.</summary>
@@ -150,9 +164,19 @@ public sealed class WebSocketServer : IAsyncDisposable
 
     private async Task HandleSocketAsync(Socket socket)
     {
-        var socketTransport = new SocketTransport(socket);
-        DuplexTransport transport = socketTransport;
         EndPoint? remote = socket.RemoteEndPoint;
+        SocketTransport? socketTransport = null;
+        DuplexTransport transport;
+        try
+        {
+            transport = _loops is not null ? new Transport.Linux.EpollSocketTransport(socket, _loops.Value.Next()) : socketTransport = new SocketTransport(socket);
+        }
+        catch (SocketException ex)
+        {
+            _logger.LogWarning("Could not register {Remote} with the event loop: {Error}", remote, ex.SocketErrorCode);
+            socket.Dispose();
+            return;
+        }
         if (Interlocked.Increment(ref _connectionCount) > _options.MaxConnections)
         {
             Interlocked.Decrement(ref _connectionCount);
@@ -171,7 +195,7 @@ public sealed class WebSocketServer : IAsyncDisposable
                     if (_options.Certificate is { } certificate)
                     {
                         var ssl = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
-                        transport = new StreamTransport(ssl, socketTransport);
+                        transport = new StreamTransport(ssl, socketTransport!);
                         await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
                         {
                             ServerCertificate = certificate,
@@ -478,6 +502,10 @@ public sealed class WebSocketServer : IAsyncDisposable
             await Task.WhenAny(Task.WhenAll(_sessions.Values), Task.Delay(1000, CancellationToken.None)).ConfigureAwait(false);
         }
         _heartbeat.Dispose();
+        if (_loops is { IsValueCreated: true } loops)
+        {
+            loops.Value.Dispose();
+        }
         _logger.LogInformation("Stopped");
 
         static async Task CloseQuietlyAsync(WebSocketConnection c)

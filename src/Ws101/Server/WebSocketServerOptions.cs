@@ -47,6 +47,12 @@ public sealed record WebSocketServerOptions
     /// <summary>Where the server logs connections and refused handshakes. Default: nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
+    /// <summary>
+    /// How sockets are driven. Default <see cref="ServerTransport.Auto"/>: Ws101's event loops for ws:// on Linux
+    /// x86-64 (handlers then must not block their thread), .NET sockets elsewhere.
+    /// </summary>
+    public ServerTransport Transport { get; init; } = ServerTransport.Auto;
+
     /// <summary>The listen backlog: connections the kernel queues before they are accepted. Default 4096.</summary>
     public int ListenBacklog { get; init; } = 4096;
 }

@@ -1,0 +1,361 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Threading.Tasks.Sources;
+
+namespace Ws101.Transport.Linux;
+
+/// <summary>
+/// A TCP socket driven by an <see cref="EventLoop"/>: receives and sends are tried at once with non-blocking
+/// system calls, and only when the kernel says "would block" does the caller wait for the loop's readiness
+/// event, on whose thread the wait then completes. Both directions wait through reusable value-task sources,
+/// so steady-state I/O allocates nothing.
+/// </summary>
+/// <remarks>
+/// Races between a caller registering a wait and the loop delivering an edge-triggered event are settled with
+/// an epoch per direction: the loop bumps it on every event, and a caller that sees it move after its failed
+/// attempt takes its registration back and tries again, so a readiness edge is never lost.
+/// </remarks>
+internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<int>, IValueTaskSource
+{
+    private readonly Socket _socket;
+    private readonly int _fd;
+    private readonly EventLoop _loop;
+    private readonly ulong _id;
+
+    private ManualResetValueTaskSourceCore<int> _read;
+    private Memory<byte> _readBuffer;
+    private bool _readPeekOnly;
+    private int _readWaiting;
+    private int _readEpoch;
+    private CancellationTokenRegistration _readCancel;
+
+    private ManualResetValueTaskSourceCore<int> _write;
+    private ReadOnlyMemory<byte> _writeData;
+    private int _writeWaiting;
+    private int _writeEpoch;
+    private CancellationTokenRegistration _writeCancel;
+
+    private int _closed;
+
+    public EpollSocketTransport(Socket socket, EventLoop loop)
+    {
+        _socket = socket;
+        _socket.Blocking = false;
+        _fd = (int)socket.SafeHandle.DangerousGetHandle();
+        _loop = loop;
+        // Continuations run where the wait completes: on the loop thread, with no hand-off.
+        _read.RunContinuationsAsynchronously = false;
+        _write.RunContinuationsAsynchronously = false;
+        _id = loop.Register(this, _fd);
+    }
+
+    public override EndPoint? RemoteEndPoint => _socket.RemoteEndPoint;
+
+    public override EndPoint? LocalEndPoint => _socket.LocalEndPoint;
+
+    // ---------------- receive ----------------
+
+    public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        StartReceive(buffer, peekOnly: false, cancellationToken);
+
+    public override ValueTask WaitReadableAsync(CancellationToken cancellationToken)
+    {
+        var pending = StartReceive(Memory<byte>.Empty, peekOnly: true, cancellationToken);
+        if (pending.IsCompletedSuccessfully)
+        {
+            return ValueTask.CompletedTask;
+        }
+        return AwaitIgnoringCount(pending);
+
+        static async ValueTask AwaitIgnoringCount(ValueTask<int> pending) => await pending.ConfigureAwait(false);
+    }
+
+    private ValueTask<int> StartReceive(Memory<byte> buffer, bool peekOnly, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            int epoch = Volatile.Read(ref _readEpoch);
+            int n = TryReceive(buffer.Span, peekOnly, out int errno);
+            if (n >= 0)
+            {
+                return new ValueTask<int>(n);
+            }
+            if (errno != Libc.EAGAIN)
+            {
+                return ValueTask.FromException<int>(Error(errno));
+            }
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return ValueTask.FromCanceled<int>(cancellationToken);
+            }
+            _read.Reset();
+            _readBuffer = buffer;
+            _readPeekOnly = peekOnly;
+            Volatile.Write(ref _readWaiting, 1);
+            if (Volatile.Read(ref _readEpoch) != epoch && Interlocked.CompareExchange(ref _readWaiting, 0, 1) == 1)
+            {
+                // An edge arrived between the attempt and the registration: try again instead of waiting for one that already passed.
+                continue;
+            }
+            if (cancellationToken.CanBeCanceled)
+            {
+                _readCancel = cancellationToken.UnsafeRegister(static (state, token) =>
+                {
+                    var self = (EpollSocketTransport)state!;
+                    if (Interlocked.CompareExchange(ref self._readWaiting, 0, 1) == 1)
+                    {
+                        self._read.SetException(new OperationCanceledException(token));
+                    }
+                }, this);
+            }
+            return new ValueTask<int>(this, _read.Version);
+        }
+    }
+
+    private unsafe int TryReceive(Span<byte> buffer, bool peekOnly, out int errno)
+    {
+        errno = 0;
+        if (Volatile.Read(ref _closed) == 1)
+        {
+            errno = -1;
+            return -1;
+        }
+        byte probe;
+        nint n;
+        while (true)
+        {
+            if (peekOnly)
+            {
+                // Readiness without taking any byte: peek one. 1 means data, 0 means the peer closed; both end the wait.
+                n = Libc.recv(_fd, &probe, 1, Libc.MSG_PEEK | Libc.MSG_DONTWAIT);
+            }
+            else
+            {
+                fixed (byte* p = buffer)
+                {
+                    n = Libc.recv(_fd, p, buffer.Length, Libc.MSG_DONTWAIT);
+                }
+            }
+            if (n >= 0)
+            {
+                return peekOnly ? 0 : (int)n;
+            }
+            errno = Marshal.GetLastPInvokeError();
+            if (errno != Libc.EINTR)
+            {
+                return -1;
+            }
+        }
+    }
+
+    // ---------------- send ----------------
+
+    public override ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            int epoch = Volatile.Read(ref _writeEpoch);
+            int errno = TrySend(ref data);
+            if (data.IsEmpty)
+            {
+                return ValueTask.CompletedTask;
+            }
+            if (errno != Libc.EAGAIN)
+            {
+                return ValueTask.FromException(Error(errno));
+            }
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return ValueTask.FromCanceled(cancellationToken);
+            }
+            _write.Reset();
+            _writeData = data;
+            Volatile.Write(ref _writeWaiting, 1);
+            if (Volatile.Read(ref _writeEpoch) != epoch && Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 1)
+            {
+                continue;
+            }
+            if (cancellationToken.CanBeCanceled)
+            {
+                _writeCancel = cancellationToken.UnsafeRegister(static (state, token) =>
+                {
+                    var self = (EpollSocketTransport)state!;
+                    if (Interlocked.CompareExchange(ref self._writeWaiting, 0, 1) == 1)
+                    {
+                        self._write.SetException(new OperationCanceledException(token));
+                    }
+                }, this);
+            }
+            return new ValueTask(this, _write.Version);
+        }
+    }
+
+    /// <summary>Sends as much as the kernel takes; leaves the rest in <paramref name="data"/>. Returns errno (EAGAIN when it would block).</summary>
+    private unsafe int TrySend(ref ReadOnlyMemory<byte> data)
+    {
+        if (Volatile.Read(ref _closed) == 1)
+        {
+            return -1;
+        }
+        while (!data.IsEmpty)
+        {
+            nint n;
+            fixed (byte* p = data.Span)
+            {
+                n = Libc.send(_fd, p, data.Length, Libc.MSG_NOSIGNAL | Libc.MSG_DONTWAIT);
+            }
+            if (n < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == Libc.EINTR)
+                {
+                    continue;
+                }
+                return errno;
+            }
+            data = data[(int)n..];
+        }
+        return 0;
+    }
+
+    // ---------------- events from the loop ----------------
+
+    public void OnEvents(uint events)
+    {
+        const uint readable = Libc.EPOLLIN | Libc.EPOLLRDHUP | Libc.EPOLLHUP | Libc.EPOLLERR;
+        const uint writable = Libc.EPOLLOUT | Libc.EPOLLHUP | Libc.EPOLLERR;
+        if ((events & readable) != 0)
+        {
+            Interlocked.Increment(ref _readEpoch);
+            if (Interlocked.CompareExchange(ref _readWaiting, 0, 1) == 1)
+            {
+                CompleteRead();
+            }
+        }
+        if ((events & writable) != 0)
+        {
+            Interlocked.Increment(ref _writeEpoch);
+            if (Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 1)
+            {
+                CompleteWrite();
+            }
+        }
+    }
+
+    private void CompleteRead()
+    {
+        int n = TryReceive(_readBuffer.Span, _readPeekOnly, out int errno);
+        if (n < 0 && errno == Libc.EAGAIN)
+        {
+            // A spurious edge: keep waiting for the next one.
+            Volatile.Write(ref _readWaiting, 1);
+            return;
+        }
+        _readCancel.Dispose();
+        _readBuffer = default;
+        if (n >= 0)
+        {
+            _read.SetResult(n);
+        }
+        else
+        {
+            _read.SetException(Error(errno));
+        }
+    }
+
+    private void CompleteWrite()
+    {
+        var data = _writeData;
+        int errno = TrySend(ref data);
+        if (!data.IsEmpty && errno == Libc.EAGAIN)
+        {
+            _writeData = data;
+            Volatile.Write(ref _writeWaiting, 1);
+            return;
+        }
+        _writeCancel.Dispose();
+        _writeData = default;
+        if (data.IsEmpty)
+        {
+            _write.SetResult(0);
+        }
+        else
+        {
+            _write.SetException(Error(errno));
+        }
+    }
+
+    private Exception Error(int errno) =>
+        errno == -1 || Volatile.Read(ref _closed) == 1
+            ? new ObjectDisposedException(nameof(EpollSocketTransport), "The connection was closed.")
+            : new SocketException(errno);
+
+    // ---------------- IValueTaskSource ----------------
+
+    int IValueTaskSource<int>.GetResult(short token) => _read.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _read.GetStatus(token);
+
+    void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _read.OnCompleted(continuation, state, token, flags);
+
+    void IValueTaskSource.GetResult(short token) => _write.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _write.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _write.OnCompleted(continuation, state, token, flags);
+
+    // ---------------- closing ----------------
+
+    public override void ShutdownSend()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    public override void Abort()
+    {
+        try
+        {
+            _socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+        }
+        Close();
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        Close();
+        return ValueTask.CompletedTask;
+    }
+
+    private void Close()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) == 1)
+        {
+            return;
+        }
+        _loop.Unregister(_id, _fd);
+        // Wake any waiter: its attempt now fails with "closed".
+        if (Interlocked.CompareExchange(ref _readWaiting, 0, 1) == 1)
+        {
+            _readCancel.Dispose();
+            _read.SetException(Error(-1));
+        }
+        if (Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 1)
+        {
+            _writeCancel.Dispose();
+            _write.SetException(Error(-1));
+        }
+        _socket.Dispose();
+    }
+}
