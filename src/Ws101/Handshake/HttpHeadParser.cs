@@ -68,8 +68,10 @@ internal static class HttpHeadParser
             if (startLine is null)
             {
                 // RFC 9112 §2.2: a server SHOULD ignore at least one empty line received before the request line.
+                // An ignored line is not counted: the start line is line 1 whatever came before it.
                 if (line.IsEmpty)
                 {
+                    lineNo--;
                     pos = end;
                     continue;
                 }
