@@ -104,7 +104,7 @@ public sealed class HandshakeRejection
         var list = headers?.ToList() ?? [];
         foreach (var (name, value) in list)
         {
-            if (!HttpTokenList.IsToken(name) || value.AsSpan().IndexOfAny('\r', '\n') >= 0)
+            if (!HttpTokenList.IsToken(name) || HttpTokenList.IndexOfInvalidValueChar(value) >= 0)
             {
                 throw new ArgumentException($"Header '{name}' is not a valid header line.", nameof(headers));
             }

@@ -239,9 +239,10 @@ public static class ServerHandshake
             {
                 throw new ArgumentException($"'{name}' is not a valid header name.", nameof(extraHeaders));
             }
-            if (value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+            // RFC 9110 §5.5: a value holds no CR, LF, NUL or other control character; a line break would inject a header.
+            if (HttpTokenList.IndexOfInvalidValueChar(value) >= 0)
             {
-                throw new ArgumentException($"The value of header '{name}' holds a line break, which would inject another header.", nameof(extraHeaders));
+                throw new ArgumentException($"The value of header '{name}' holds a line break or another control character, which could inject another header.", nameof(extraHeaders));
             }
             if (ReservedResponseHeaders.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
