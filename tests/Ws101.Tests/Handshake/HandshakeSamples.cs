@@ -9,7 +9,7 @@ internal static class HandshakeSamples
 {
     public const string RfcKey = "dGhlIHNhbXBsZSBub25jZQ==";
     public const string RfcAccept = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
-    public const string Guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    public const string RfcGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
     /// <summary>What Chromium sends for <c>new WebSocket("ws://example.com:8080/chat?room=1")</c> from https://example.com.</summary>
     public const string ChromiumRequest =
