@@ -61,9 +61,13 @@ public static class HandshakeDiagnoser
             }
             else if (parsed.Head is { } head)
             {
-                if (!offer.IsKnown)
+                if (!offer.IsKnown && transcript.RequestText is null)
                 {
                     notes.Add("Only a response was given: Sec-WebSocket-Accept, the subprotocol and the extensions cannot be checked without the request's key and offers. Paste the request too.");
+                }
+                else if (!offer.IsKnown)
+                {
+                    notes.Add("The request could not be parsed, so Sec-WebSocket-Accept, the subprotocol and the extensions cannot be checked against it.");
                 }
                 else if (offer.Key is null && head.StatusCode == 101)
                 {
