@@ -7,7 +7,7 @@ namespace Ws101.Tests.Handshake;
 public class HandshakeRejectionTests
 {
     /// <summary>Parses the rejection's bytes back as HTTP and checks the framing: the body is exactly Content-Length bytes.</summary>
-    private static HttpResponseHead ParseBack(HandshakeRejection rejection)
+    private static HttpResponseHead ParseBack(HandshakeRejection rejection, string connection = "close")
     {
         byte[] bytes = rejection.ToResponseBytes();
         Assert.Equal(Encoding.UTF8.GetBytes(rejection.ToResponseText()), bytes);
@@ -21,7 +21,8 @@ public class HandshakeRejectionTests
         Assert.Equal(body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), head.Headers.GetFirst("Content-Length"));
         Assert.Equal(rejection.Body, Encoding.UTF8.GetString(body));
         Assert.Equal("text/plain; charset=utf-8", head.Headers.GetFirst("Content-Type"));
-        Assert.Equal("close", head.Headers.GetFirst("Connection"));
+        Assert.Equal(connection, head.Headers.GetFirst("Connection"));
+        Assert.Equal(1, head.Headers.CountOf("Content-Length"));
         return head;
     }
 
@@ -41,7 +42,7 @@ public class HandshakeRejectionTests
     {
         var rejection = ServerHandshake.Validate(ParseRequest(request)).Rejection!;
         Assert.Equal(status, rejection.StatusCode);
-        var head = ParseBack(rejection);
+        var head = ParseBack(rejection, status == 426 ? "Upgrade, close" : "close");
         Assert.Equal("13", head.Headers.GetFirst("Sec-WebSocket-Version"));
         Assert.StartsWith($"{status} {rejection.ReasonPhrase}: this is a WebSocket endpoint", rejection.Body, StringComparison.Ordinal);
     }
@@ -108,5 +109,30 @@ public class HandshakeRejectionTests
     {
         Assert.ThrowsAny<ArgumentException>(() => HandshakeRejection.ByApplication(401, " "));
         Assert.Throws<ArgumentException>(() => HandshakeRejection.For([]));
+    }
+
+    // RFC 9110 §15.5.22: a server MUST send an Upgrade header field in a 426 response; §7.8: with the "upgrade" connection option.
+    [Theory]
+    [InlineData("GET / HTTP/1.1\r\nHost: a\r\n\r\n")]
+    [InlineData("GET /chat HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n")]
+    public void every_426_names_websocket_in_upgrade_and_connection(string request)
+    {
+        var rejection = ServerHandshake.Validate(ParseRequest(request)).Rejection!;
+        Assert.Equal(426, rejection.StatusCode);
+        var head = ParseBack(rejection, connection: "Upgrade, close");
+        Assert.Equal("websocket", head.Headers.GetFirst("Upgrade"));
+        Assert.True(head.Headers.ContainsToken("Connection", "upgrade"));
+        Assert.True(head.Headers.ContainsToken("Connection", "close"));
+    }
+
+    [Theory]
+    [InlineData("Content-Length")]
+    [InlineData("content-type")]
+    [InlineData("Transfer-Encoding")]
+    [InlineData("Connection")]
+    public void an_application_rejection_refuses_headers_that_frame_the_response(string name)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => HandshakeRejection.ByApplication(403, "no", [new(name, "5")]));
+        Assert.Contains(name, ex.Message, StringComparison.Ordinal);
     }
 }

@@ -454,4 +454,33 @@ public class HttpRequestHeadTests
             Assert.Equal(fields.Select(f => (f.Item1, f.Item2)), h.Select(f => (f.Name, f.Value)));
         }, iter: 300);
     }
+
+    [Theory]
+    [InlineData(0, 100, 16384)]
+    [InlineData(8192, -1, 16384)]
+    [InlineData(8192, 100, 0)]
+    public void refuses_limits_that_make_no_sense(int line, int count, int bytes)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HttpParseLimits { MaxLineLength = line, MaxHeaderCount = count, MaxHeadBytes = bytes });
+    }
+
+    [Fact]
+    public void a_header_count_limit_of_zero_allows_only_the_start_line()
+    {
+        var limits = new HttpParseLimits { MaxHeaderCount = 0 };
+        Assert.StartsWith("Complete", Parse("GET / HTTP/1.1\r\n\r\n"u8, limits), StringComparison.Ordinal);
+        Assert.Equal("Invalid too-many-headers line 2", Parse("GET / HTTP/1.1\r\nA: b\r\n\r\n"u8, limits));
+    }
+
+    [Fact]
+    public void a_segmented_sequence_gives_the_same_result_as_one_span_for_any_bytes()
+    {
+        var limits = new HttpParseLimits { MaxLineLength = 64, MaxHeaderCount = 8, MaxHeadBytes = 256 };
+        var gen = Gen.OneOf(Gen.Byte, Gen.Const((byte)'\n'), Gen.Byte[(byte)'a', (byte)'z'], Gen.Const((byte)':')).Array[0, 600];
+        Gen.Select(gen, Gen.Int[0, 600].Array[0, 6]).Sample((bytes, cuts) =>
+        {
+            var ordered = cuts.Where(c => c > 0 && c < bytes.Length).Distinct().Order().ToList();
+            Assert.Equal(Parse(bytes, limits), Trickle.Describe(HttpRequestHead.Parse(Segmented(bytes, ordered), limits), Trickle.ShowRequest));
+        }, iter: 1000);
+    }
 }

@@ -83,4 +83,16 @@ public class WebSocketExtensionTests
         Assert.Throws<ArgumentException>(() => new WebSocketExtension("per message"));
         Assert.Throws<ArgumentException>(() => new WebSocketExtension(""));
     }
+
+    // RFC 6455 §9.1: extension-param = token [ "=" (token | quoted-string) ], the quoted value being a token once unquoted.
+    [Theory]
+    [InlineData("a b", null)]
+    [InlineData("", null)]
+    [InlineData("bits", "1 0")]
+    [InlineData("bits", "")]
+    [InlineData("bits", "a\r\nX: y")]
+    public void refuses_parameters_that_cannot_be_written_in_the_grammar(string name, string? value)
+    {
+        Assert.Throws<ArgumentException>(() => new WebSocketExtension("x", [new ExtensionParameter(name, value)]));
+    }
 }
