@@ -36,7 +36,7 @@ public static class HandshakeDiagnoser
         }
         if (transcript.RequestText is not null)
         {
-            var parsed = HttpRequestHead.Parse(Encoding.UTF8.GetBytes(transcript.RequestText));
+            var parsed = HttpRequestHead.Parse(HeadBytes(transcript.RequestText));
             if (parsed.Status == HttpParseStatus.Invalid)
             {
                 problems.Add(new DiagnosedProblem(HandshakePart.Request, parsed.Problem!));
@@ -54,7 +54,7 @@ public static class HandshakeDiagnoser
         }
         if (transcript.ResponseText is not null)
         {
-            var parsed = HttpResponseHead.Parse(Encoding.UTF8.GetBytes(transcript.ResponseText));
+            var parsed = HttpResponseHead.Parse(HeadBytes(transcript.ResponseText));
             if (parsed.Status == HttpParseStatus.Invalid)
             {
                 problems.Add(new DiagnosedProblem(HandshakePart.Response, parsed.Problem!));
@@ -85,4 +85,11 @@ public static class HandshakeDiagnoser
         }
         return new HandshakeReport(transcript, problems, notes, expectedAccept, subprotocol, extensions);
     }
+
+    /// <summary>
+    /// The bytes of a pasted head. The parser reads header bytes as Latin-1, so text that fits Latin-1 is encoded
+    /// that way and quoted back exactly as pasted; text beyond it was UTF-8 on the wire, and goes back to UTF-8.
+    /// </summary>
+    private static byte[] HeadBytes(string text) =>
+        text.AsSpan().ContainsAnyExceptInRange('\0', '\xff') ? Encoding.UTF8.GetBytes(text) : Encoding.Latin1.GetBytes(text);
 }

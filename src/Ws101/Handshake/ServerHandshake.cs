@@ -255,13 +255,15 @@ public static class ServerHandshake
     /// <summary>
     /// Writes the plain 101 response (no subprotocol, no extension) for a key given as ASCII bytes,
     /// without allocating: the hot path of a server that accepts every valid upgrade.
-    /// Returns the bytes written, or 0 when <paramref name="destination"/> is too small (it needs 129 bytes).
+    /// Returns the bytes written, or 0 (writing nothing) when <paramref name="destination"/> is too small (it needs 129 bytes)
+    /// or the key is longer than <see cref="WebSocketAccept.MaxKeyLength"/>.
     /// </summary>
     public static int WriteAcceptResponse(ReadOnlySpan<byte> keyAscii, Span<byte> destination)
     {
         ReadOnlySpan<byte> prefix = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "u8;
         int total = prefix.Length + WebSocketAccept.Length + 4;
-        if (destination.Length < total)
+        // Check everything before writing, so that a 0 result leaves the destination untouched.
+        if (destination.Length < total || keyAscii.Length > WebSocketAccept.MaxKeyLength)
         {
             return 0;
         }

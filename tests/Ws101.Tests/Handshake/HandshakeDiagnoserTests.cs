@@ -177,4 +177,13 @@ public class HandshakeDiagnoserTests
         Assert.Equal(JsonValueKind.Null, p.GetProperty("line").ValueKind);
         Assert.Equal("request", p.GetProperty("part").GetString());
     }
+
+    [Fact]
+    public void quotes_non_ascii_text_as_it_was_pasted()
+    {
+        var report = HandshakeDiagnoser.Diagnose(UpgradeRequest(l => [.. l.Select(x => x.StartsWith("Upgrade", StringComparison.Ordinal) ? "Upgrade: w\u00e9bsocket" : x)]));
+        var p = Assert.Single(report.Problems).Problem;
+        Assert.Equal(HandshakeProblemCode.UpgradeNotWebSocket, p.Code);
+        Assert.Equal("w\u00e9bsocket", p.Actual);
+    }
 }

@@ -409,4 +409,12 @@ public class ServerHandshakeTests
         Assert.All(destination, b => Assert.Equal(0, b));
         Assert.Equal(0, ServerHandshake.WriteAcceptResponse(Encoding.ASCII.GetBytes(RfcKey), []));
     }
+
+    [Fact]
+    public void writes_nothing_for_a_key_longer_than_any_key_can_be()
+    {
+        byte[] destination = new byte[200];
+        Assert.Equal(0, ServerHandshake.WriteAcceptResponse(new byte[WebSocketAccept.MaxKeyLength + 1], destination));
+        Assert.All(destination, b => Assert.Equal(0, b));
+    }
 }
