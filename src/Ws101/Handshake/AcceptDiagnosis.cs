@@ -96,6 +96,13 @@ public static class AcceptDiagnosis
                 "The case of the value's letters was changed on the way, as a component that normalises header values does. Base64 is case-sensitive, so the value no longer matches.",
                 "Pass the Sec-WebSocket-Accept value through unchanged.");
         }
+        // Header values are trimmed, but whitespace inside survives (a value folded or split across a line break).
+        if (received.Any(char.IsWhiteSpace) && string.Concat(received.Where(c => !char.IsWhiteSpace(c))) == expected)
+        {
+            return Problem(key, received, "whitespace-added", "the value is the right accept with whitespace inside it",
+                "Whitespace was inserted into the accept value after it was computed; the client compares the value as sent, so it no longer matches.",
+                "Send the 28 characters of the accept value with nothing inserted.");
+        }
         if (received.Length >= 2 && received[0] == '"' && received[^1] == '"' && received[1..^1] == expected)
         {
             return Problem(key, received, "quoted", "the value is the right accept wrapped in double quotes",
@@ -174,7 +181,7 @@ public static class AcceptDiagnosis
         string evidence;
         string explanation;
         byte[] buffer = new byte[received.Length];
-        if (Convert.TryFromBase64String(received, buffer, out int n) && n == SHA1.HashSizeInBytes && received.Length == WebSocketAccept.Length)
+        if (Convert.TryFromBase64String(received, buffer, out int n) && n == SHA1.HashSizeInBytes)
         {
             evidence = "the value is base64 of 20 bytes, the size of a SHA-1 digest, but no common mistake applied to this key reproduces it";
             explanation = "The value has the right shape, so the server hashes something with SHA-1 and base64 — but not this key with the RFC's GUID. Either the GUID in the server's code is mistyped, or the value was computed for another key: a response replayed by a cache or proxy, or one server answering for another connection.";

@@ -312,4 +312,22 @@ public class AcceptDiagnosisTests
             Assert.False(string.IsNullOrEmpty(p.Explanation));
         }, iter: 100);
     }
+
+    [Fact]
+    public void names_whitespace_inserted_into_the_right_value()
+    {
+        string accept = Sha1B64(Key + Guid);
+        var p = Found(accept[..14] + " " + accept[14..], "whitespace-added");
+        Assert.Contains("whitespace", p.Evidence, StringComparison.Ordinal);
+        Found(accept[..10] + "\r\n " + accept[10..], "whitespace-added");
+    }
+
+    [Fact]
+    public void a_20_byte_value_with_whitespace_inside_is_still_recognised_as_sha_1_shaped()
+    {
+        string other = Sha1B64("AQIDBAUGBwgJCgsMDQ4PEA==" + Guid);
+        var p = Diagnose(other[..14] + " " + other[14..]);
+        Assert.Null(p.Cause);
+        Assert.Contains("20 bytes, the size of a SHA-1 digest", p.Evidence, StringComparison.Ordinal);
+    }
 }

@@ -483,4 +483,27 @@ public class HttpRequestHeadTests
             Assert.Equal(Parse(bytes, limits), Trickle.Describe(HttpRequestHead.Parse(Segmented(bytes, ordered), limits), Trickle.ShowRequest));
         }, iter: 1000);
     }
+
+    // Never unbounded memory: a huge input costs at most about one head's worth of allocation.
+    [Fact]
+    public void parsing_a_huge_input_allocates_a_bounded_amount()
+    {
+        byte[] input = new byte[4 * 1024 * 1024];
+        input.AsSpan().Fill((byte)'a');
+        var segmented = Segmented(input, [1000, 2_000_000]);
+        byte[] headers = Latin1("GET / HTTP/1.1\r\n" + string.Concat(Enumerable.Repeat("X: " + new string('v', 100) + "\r\n", 40_000)));
+        // Warm up the code paths and the array pool.
+        HttpRequestHead.Parse(input);
+        HttpRequestHead.Parse(segmented);
+        HttpRequestHead.Parse(headers);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var a = HttpRequestHead.Parse(input);
+        var b = HttpRequestHead.Parse(segmented);
+        var c = HttpRequestHead.Parse(headers);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(HandshakeProblemCode.LineTooLong, a.Problem!.Code);
+        Assert.Equal(HandshakeProblemCode.LineTooLong, b.Problem!.Code);
+        Assert.Equal(HandshakeProblemCode.TooManyHeaders, c.Problem!.Code);
+        Assert.True(allocated < 256 * 1024, $"parsing allocated {allocated} bytes");
+    }
 }
