@@ -329,4 +329,12 @@ public class ClientHandshakeTests
         Assert.True(result.IsSuccess, string.Join("; ", result.Problems));
         Assert.Equal("chat", result.Subprotocol);
     }
+
+    [Fact]
+    public void a_redirect_to_a_relative_location_says_it_is_on_the_same_server()
+    {
+        var p = Single("HTTP/1.1 301 Moved Permanently\r\nLocation: /chat/\r\n\r\n", HandshakeProblemCode.Redirect);
+        Assert.Contains("/chat/ on the same server", p.Fix, StringComparison.Ordinal);
+        Assert.Contains("do not follow redirects", p.Fix, StringComparison.Ordinal);
+    }
 }

@@ -82,6 +82,12 @@ public class HandshakeFuzzTests
         {
             string request = text.Split("\n\n")[0] + "\n\n";
             var result = ServerHandshake.Read(new ReadOnlySequence<byte>(Latin1(request)), null, out _);
+            if (request.Trim().Length == 0)
+            {
+                // Only empty lines: they are skipped before the request line, which has yet to come.
+                Assert.Null(result);
+                return;
+            }
             Assert.NotNull(result);
             if (result.IsValid)
             {

@@ -417,4 +417,15 @@ public class ServerHandshakeTests
         Assert.Equal(0, ServerHandshake.WriteAcceptResponse(new byte[WebSocketAccept.MaxKeyLength + 1], destination));
         Assert.All(destination, b => Assert.Equal(0, b));
     }
+
+    // A TLS client on the plain port: its ClientHello has no line end, and must not be waited for.
+    [Fact]
+    public void rejects_a_tls_client_hello_on_the_plain_port_at_once_with_400()
+    {
+        byte[] hello = [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03];
+        var r = ServerHandshake.Read(new ReadOnlySequence<byte>(hello), null, out _)!;
+        Assert.Equal(400, r.Rejection!.StatusCode);
+        Assert.Equal(HandshakeProblemCode.MalformedRequestLine, r.Problems[0].Code);
+        Assert.Contains("TLS", r.Problems[0].Evidence, StringComparison.Ordinal);
+    }
 }
