@@ -17,7 +17,7 @@ public sealed record HttpParseLimits
     public int MaxLineLength
     {
         get => _maxLineLength;
-        init => _maxLineLength = AtLeast(1, value);
+        init => _maxLineLength = AtLeast(1, value, nameof(MaxLineLength));
     }
 
     /// <summary>
@@ -27,7 +27,7 @@ public sealed record HttpParseLimits
     public int MaxHeaderCount
     {
         get => _maxHeaderCount;
-        init => _maxHeaderCount = AtLeast(0, value);
+        init => _maxHeaderCount = AtLeast(0, value, nameof(MaxHeaderCount));
     }
 
     /// <summary>
@@ -38,7 +38,7 @@ public sealed record HttpParseLimits
     public int MaxHeadBytes
     {
         get => _maxHeadBytes;
-        init => _maxHeadBytes = AtLeast(1, value);
+        init => _maxHeadBytes = AtLeast(1, value, nameof(MaxHeadBytes));
     }
 
     private readonly int _maxLineLength = 8 * 1024;
@@ -46,7 +46,7 @@ public sealed record HttpParseLimits
     private readonly int _maxHeadBytes = 16 * 1024;
 
     // A zero or negative limit would make the parser slice with a negative length; refuse it where it is set.
-    private static int AtLeast(int minimum, int value, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(value))] string? name = null)
+    private static int AtLeast(int minimum, int value, string name)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(value, minimum, name);
         return value;

@@ -461,7 +461,8 @@ public class HttpRequestHeadTests
     [InlineData(8192, 100, 0)]
     public void refuses_limits_that_make_no_sense(int line, int count, int bytes)
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new HttpParseLimits { MaxLineLength = line, MaxHeaderCount = count, MaxHeadBytes = bytes });
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new HttpParseLimits { MaxLineLength = line, MaxHeaderCount = count, MaxHeadBytes = bytes });
+        Assert.StartsWith("Max", ex.ParamName, StringComparison.Ordinal);
     }
 
     [Fact]
