@@ -337,4 +337,23 @@ public class ClientHandshakeTests
         Assert.Contains("/chat/ on the same server", p.Fix, StringComparison.Ordinal);
         Assert.Contains("do not follow redirects", p.Fix, StringComparison.Ordinal);
     }
+
+    // DESIGN.md trickle harness, at the level a client uses: every prefix waits while open and is truncated once closed.
+    [Fact]
+    public void read_trickles_a_101_byte_by_byte_and_names_every_cut_a_truncated_head()
+    {
+        byte[] input = Latin1(Response101(RfcAccept, "Sec-WebSocket-Protocol: chat"));
+        var offer = OfferWith(["chat"]);
+        for (int n = 0; n < input.Length; n++)
+        {
+            var prefix = new ReadOnlySequence<byte>(input, 0, n);
+            Assert.Null(ClientHandshake.Read(offer, prefix, connectionEnded: false, null, out _, out _));
+            var closed = ClientHandshake.Read(offer, prefix, connectionEnded: true, null, out _, out _)!;
+            Assert.Equal(HandshakeProblemCode.TruncatedHead, Assert.Single(closed.Problems).Code);
+        }
+        var done = ClientHandshake.Read(offer, new ReadOnlySequence<byte>(input), connectionEnded: true, null, out int consumed, out _)!;
+        Assert.True(done.IsSuccess);
+        Assert.Equal("chat", done.Subprotocol);
+        Assert.Equal(input.Length, consumed);
+    }
 }

@@ -428,4 +428,23 @@ public class ServerHandshakeTests
         Assert.Equal(HandshakeProblemCode.MalformedRequestLine, r.Problems[0].Code);
         Assert.Contains("TLS", r.Problems[0].Evidence, StringComparison.Ordinal);
     }
+
+    // DESIGN.md trickle harness, at the level a server uses.
+    [Fact]
+    public void read_gives_null_for_every_strict_prefix_and_the_same_verdict_for_any_two_segment_split()
+    {
+        byte[] input = Latin1(ChromiumRequest);
+        for (int n = 0; n < input.Length; n++)
+        {
+            Assert.Null(ServerHandshake.Read(new ReadOnlySequence<byte>(input, 0, n), null, out int consumed));
+            Assert.Equal(0, consumed);
+        }
+        for (int cut = 1; cut < input.Length; cut++)
+        {
+            var r = ServerHandshake.Read(Segmented(input, [cut]), null, out int consumed)!;
+            Assert.True(r.IsValid);
+            Assert.Equal(input.Length, consumed);
+            Assert.Equal("example.com:8080", r.Request!.Host);
+        }
+    }
 }
