@@ -169,6 +169,7 @@ public class AcceptDiagnosisTests
     [InlineData(Key + "\t", "key-trailing-tab", "key + TAB + GUID")]
     [InlineData("x3JJHMbDL1EzLkh9GBhXDw", "key-padding-stripped", "key without '=' padding + GUID")]
     [InlineData("x3jjhmbdl1ezlkh9gbhxdw==", "key-lowercased", "lower-case key + GUID")]
+    [InlineData("X3JJHMBDL1EZLKH9GBHXDW==", "key-uppercased", "upper-case key + GUID")]
     public void names_a_key_altered_before_hashing(string hashedKey, string cause, string formula)
     {
         Found(Sha1B64(hashedKey + Guid), cause, formula);
@@ -329,5 +330,25 @@ public class AcceptDiagnosisTests
         var p = Diagnose(other[..14] + " " + other[14..]);
         Assert.Null(p.Cause);
         Assert.Contains("20 bytes, the size of a SHA-1 digest", p.Evidence, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void names_a_lower_case_guid_without_dashes()
+    {
+        Found(Sha1B64(Key + "258eafa5e91447da95cac5ab0dc85b11"), "guid-lowercase-no-dashes", "lower-case GUID without dashes");
+    }
+
+    [Fact]
+    public void names_the_guid_hashed_without_the_key()
+    {
+        Found(Sha1B64(Guid), "guid-alone", "SHA-1(GUID alone)");
+    }
+
+    [Fact]
+    public void names_whitespace_removed_from_inside_a_key_the_client_sent_with_it()
+    {
+        string sent = "x3JJHMbDL1Ez Lkh9GBhXDw==";
+        var p = AcceptDiagnosis.Diagnose(sent, Sha1B64("x3JJHMbDL1EzLkh9GBhXDw==" + Guid))!;
+        Assert.Equal("key-whitespace-removed", p.Cause);
     }
 }
