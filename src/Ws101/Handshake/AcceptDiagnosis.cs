@@ -74,7 +74,7 @@ public static class AcceptDiagnosis
         {
             return Problem(key, received, "rfc-sample-accept",
                 $"'{RfcSampleAccept}' is the accept of the RFC 6455 example key '{RfcSampleKey}', not of this key",
-                "The server sent the RFC 6455 example accept value, whatever the key: the value is hard-coded (copied from the RFC or a tutorial) instead of computed for each request.",
+                "The server sent the RFC 6455 example accept value, whatever the key: the value is hard-coded, copied from the RFC's example, instead of computed for each request.",
                 "Compute the accept for each request from the key it carries: base64(SHA-1(key + GUID)).");
         }
         if (otherKeys is not null)
@@ -85,7 +85,7 @@ public static class AcceptDiagnosis
                 {
                     return Problem(key, received, "other-key",
                         $"received = base64(SHA-1(\"{other}\" + GUID)), the accept of another request's key",
-                        "The accept is correct for another request's key: the response was replayed (a cache or proxy served a stored response) or the server mixed up two connections.",
+                        "The accept is correct for another request's key: this response was computed for an earlier request and replayed on this connection, as an intermediary that stores responses does.",
                         "Make caches and proxies pass WebSocket upgrades through uncached (they must not store a 101), and compute the accept per connection.");
                 }
             }
@@ -93,20 +93,21 @@ public static class AcceptDiagnosis
         if (string.Equals(expected, received, StringComparison.OrdinalIgnoreCase))
         {
             return Problem(key, received, "case-changed", "the value equals the right accept except for the case of its letters",
-                "Something changed the case of the header value (a proxy or framework that lower-cases header values). Base64 is case-sensitive, so the value no longer matches.",
+                "The case of the value's letters was changed on the way, as a component that normalises header values does. Base64 is case-sensitive, so the value no longer matches.",
                 "Pass the Sec-WebSocket-Accept value through unchanged.");
+        }
+        // Header values are trimmed, but whitespace inside survives (a value folded or split across a line break).
+        if (received.Any(char.IsWhiteSpace) && string.Concat(received.Where(c => !char.IsWhiteSpace(c))) == expected)
+        {
+            return Problem(key, received, "whitespace-added", "the value is the right accept with whitespace inside it",
+                "Whitespace was inserted into the accept value after it was computed; the client compares the value as sent, so it no longer matches.",
+                "Send the 28 characters of the accept value with nothing inserted.");
         }
         if (received.Length >= 2 && received[0] == '"' && received[^1] == '"' && received[1..^1] == expected)
         {
             return Problem(key, received, "quoted", "the value is the right accept wrapped in double quotes",
                 "The server wrapped the accept value in quotes; the client compares the value as sent.",
                 "Send the 28 characters without quotes.");
-        }
-        if (received.Length is > 0 and < WebSocketAccept.Length && expected.StartsWith(received, StringComparison.Ordinal))
-        {
-            return Problem(key, received, "truncated", $"the value is the first {received.Length} of the 28 characters of the right accept",
-                "The accept value was cut short (a fixed-size buffer, or a string sliced at the wrong length).",
-                "Send all 28 characters of the base64 value.");
         }
 
         // Every combination of input, hash and encoding; the one with the fewest mistakes wins.
@@ -135,6 +136,13 @@ public static class AcceptDiagnosis
         if (best is { } found)
         {
             return Explain(key, received, found.Input, found.Hash, found.Encoding);
+        }
+        // Checked after the computed mistakes, so that the right accept without its '=' padding is named as such.
+        if (received.Length is > 0 and < WebSocketAccept.Length && expected.StartsWith(received, StringComparison.Ordinal))
+        {
+            return Problem(key, received, "truncated", $"the value is the first {received.Length} of the 28 characters of the right accept",
+                "The accept value was cut short before it reached the client: only its first characters were sent.",
+                "Send all 28 characters of the base64 value.");
         }
         return Unexplained(key, received);
     }
@@ -173,7 +181,7 @@ public static class AcceptDiagnosis
         string evidence;
         string explanation;
         byte[] buffer = new byte[received.Length];
-        if (Convert.TryFromBase64String(received, buffer, out int n) && n == SHA1.HashSizeInBytes && received.Length == WebSocketAccept.Length)
+        if (Convert.TryFromBase64String(received, buffer, out int n) && n == SHA1.HashSizeInBytes)
         {
             evidence = "the value is base64 of 20 bytes, the size of a SHA-1 digest, but no common mistake applied to this key reproduces it";
             explanation = "The value has the right shape, so the server hashes something with SHA-1 and base64 — but not this key with the RFC's GUID. Either the GUID in the server's code is mistyped, or the value was computed for another key: a response replayed by a cache or proxy, or one server answering for another connection.";

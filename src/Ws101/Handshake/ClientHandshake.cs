@@ -196,8 +196,10 @@ public static class ClientHandshake
                 { Line = 1, Evidence = location is null ? "the redirect has no Location header" : $"Location: {location}" };
                 if (location is not null)
                 {
+                    // RFC 9110 §10.2.2: Location may be relative, resolved against the URL requested.
                     string target = location.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ? "wss://" + location[8..]
-                        : location.StartsWith("http://", StringComparison.OrdinalIgnoreCase) ? "ws://" + location[7..] : location;
+                        : location.StartsWith("http://", StringComparison.OrdinalIgnoreCase) ? "ws://" + location[7..]
+                        : location.StartsWith('/') && !location.StartsWith("//", StringComparison.Ordinal) ? $"the path {location} on the same server" : location;
                     problem = problem with { Fix = $"Connect to {target} directly: the server moved this endpoint there, and WebSocket clients do not follow redirects." };
                 }
                 return problem;

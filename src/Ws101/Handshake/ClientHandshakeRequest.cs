@@ -126,9 +126,10 @@ public sealed class ClientHandshakeRequest
 
     private static void CheckValue(string name, string value)
     {
-        if (value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+        // RFC 9110 §5.5: a value holds no CR, LF, NUL or other control character; a line break would inject a header.
+        if (HttpTokenList.IndexOfInvalidValueChar(value) >= 0)
         {
-            throw new ArgumentException($"The value of header '{name}' holds a line break, which would inject another header.");
+            throw new ArgumentException($"The value of header '{name}' holds a line break or another control character, which could inject another header.", nameof(value));
         }
     }
 }

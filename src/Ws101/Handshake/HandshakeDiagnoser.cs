@@ -36,7 +36,7 @@ public static class HandshakeDiagnoser
         }
         if (transcript.RequestText is not null)
         {
-            var parsed = HttpRequestHead.Parse(Encoding.UTF8.GetBytes(transcript.RequestText));
+            var parsed = HttpRequestHead.Parse(HeadBytes(transcript.RequestText));
             if (parsed.Status == HttpParseStatus.Invalid)
             {
                 problems.Add(new DiagnosedProblem(HandshakePart.Request, parsed.Problem!));
@@ -54,16 +54,20 @@ public static class HandshakeDiagnoser
         }
         if (transcript.ResponseText is not null)
         {
-            var parsed = HttpResponseHead.Parse(Encoding.UTF8.GetBytes(transcript.ResponseText));
+            var parsed = HttpResponseHead.Parse(HeadBytes(transcript.ResponseText));
             if (parsed.Status == HttpParseStatus.Invalid)
             {
                 problems.Add(new DiagnosedProblem(HandshakePart.Response, parsed.Problem!));
             }
             else if (parsed.Head is { } head)
             {
-                if (!offer.IsKnown)
+                if (!offer.IsKnown && transcript.RequestText is null)
                 {
                     notes.Add("Only a response was given: Sec-WebSocket-Accept, the subprotocol and the extensions cannot be checked without the request's key and offers. Paste the request too.");
+                }
+                else if (!offer.IsKnown)
+                {
+                    notes.Add("The request could not be parsed, so Sec-WebSocket-Accept, the subprotocol and the extensions cannot be checked against it.");
                 }
                 else if (offer.Key is null && head.StatusCode == 101)
                 {
@@ -81,4 +85,11 @@ public static class HandshakeDiagnoser
         }
         return new HandshakeReport(transcript, problems, notes, expectedAccept, subprotocol, extensions);
     }
+
+    /// <summary>
+    /// The bytes of a pasted head. The parser reads header bytes as Latin-1, so text that fits Latin-1 is encoded
+    /// that way and quoted back exactly as pasted; text beyond it was UTF-8 on the wire, and goes back to UTF-8.
+    /// </summary>
+    private static byte[] HeadBytes(string text) =>
+        text.AsSpan().ContainsAnyExceptInRange('\0', '\xff') ? Encoding.UTF8.GetBytes(text) : Encoding.Latin1.GetBytes(text);
 }

@@ -48,7 +48,9 @@ public sealed class HandshakeRejection
         }
         sb.Append("Content-Type: text/plain; charset=utf-8\r\n");
         sb.Append("Content-Length: ").Append(length).Append("\r\n");
-        sb.Append("Connection: close\r\n\r\n");
+        // RFC 9110 §7.8: a sender of Upgrade also sends the "upgrade" connection option.
+        bool upgrade = _headers.Any(h => string.Equals(h.Key, "Upgrade", StringComparison.OrdinalIgnoreCase));
+        sb.Append(upgrade ? "Connection: Upgrade, close\r\n\r\n" : "Connection: close\r\n\r\n");
         sb.Append(Body);
         return sb.ToString();
     }
@@ -80,7 +82,8 @@ public sealed class HandshakeRejection
         {
             headers.Add(new("Allow", "GET"));
         }
-        if (first.Code == HandshakeProblemCode.PlainHttpRequest)
+        // RFC 9110 §15.5.22: a server MUST send an Upgrade header field in a 426 response.
+        if (status == 426)
         {
             headers.Add(new("Upgrade", "websocket"));
         }
@@ -104,14 +107,21 @@ public sealed class HandshakeRejection
         var list = headers?.ToList() ?? [];
         foreach (var (name, value) in list)
         {
-            if (!HttpTokenList.IsToken(name) || value.AsSpan().IndexOfAny('\r', '\n') >= 0)
+            if (!HttpTokenList.IsToken(name) || HttpTokenList.IndexOfInvalidValueChar(value) >= 0)
             {
                 throw new ArgumentException($"Header '{name}' is not a valid header line.", nameof(headers));
+            }
+            // A second Content-Length or Connection would make the response ambiguous (RFC 9112 §6.3).
+            if (FramingHeaders.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new ArgumentException($"Header '{name}' frames the response and is set by the rejection itself.", nameof(headers));
             }
         }
         string phrase = ReasonPhrases.For(statusCode);
         return new HandshakeRejection(statusCode, phrase, [problem], list, $"{statusCode} {phrase}: {reason}\n");
     }
+
+    private static readonly string[] FramingHeaders = ["Content-Length", "Content-Type", "Transfer-Encoding", "Connection"];
 
     private static string FormatBody(int status, string reason, IReadOnlyList<HandshakeProblem> problems)
     {

@@ -45,12 +45,12 @@ public sealed class HandshakeTranscript
         string? body = null;
         if (!lines[i].StartsWith("HTTP/", StringComparison.OrdinalIgnoreCase))
         {
-            request = TakeHead(lines, ref i);
+            request = TakeHead(lines, ref i, stopAtStatusLine: true);
             i = SkipBlank(lines, i);
         }
         if (i < lines.Length && lines[i].StartsWith("HTTP/", StringComparison.OrdinalIgnoreCase))
         {
-            response = TakeHead(lines, ref i);
+            response = TakeHead(lines, ref i, stopAtStatusLine: false);
             if (i < lines.Length)
             {
                 string rest = string.Join("\n", lines[i..]).Trim();
@@ -60,7 +60,7 @@ public sealed class HandshakeTranscript
         else if (request is null && i < lines.Length)
         {
             // Neither a request line first nor a status line: keep it as a request so its first line gets diagnosed.
-            request = TakeHead(lines, ref i);
+            request = TakeHead(lines, ref i, stopAtStatusLine: true);
         }
         return new HandshakeTranscript(request, response, body);
     }
@@ -98,10 +98,11 @@ public sealed class HandshakeTranscript
                 body.Append(line).Append('\n');
             }
         }
+        string trimmedBody = body.ToString().Trim();
         return new HandshakeTranscript(
             request.Length > 0 ? request.Append("\r\n").ToString() : null,
             response.Length > 0 ? response.Append("\r\n").ToString() : null,
-            body.Length > 0 ? body.ToString().Trim() : null);
+            trimmedBody.Length > 0 ? trimmedBody : null);
     }
 
     private static int SkipBlank(string[] lines, int i)
@@ -113,13 +114,19 @@ public sealed class HandshakeTranscript
         return i;
     }
 
-    private static string TakeHead(string[] lines, ref int i)
+    /// <summary>
+    /// Takes the lines of one head up to an empty line. A request head also ends at a status line, for a
+    /// response pasted right after its request without the empty line between them.
+    /// </summary>
+    private static string TakeHead(string[] lines, ref int i, bool stopAtStatusLine)
     {
         var sb = new StringBuilder();
-        while (i < lines.Length && lines[i].Length > 0 && !(lines[i] == "\r"))
+        int first = i;
+        while (i < lines.Length && lines[i].Length > 0 && !(lines[i] == "\r")
+               && !(stopAtStatusLine && i > first && lines[i].StartsWith("HTTP/", StringComparison.Ordinal)))
         {
-            // Keep a stray CR inside a line: it is evidence. Only the line end itself is normalised.
-            sb.Append(lines[i].TrimEnd('\r')).Append("\r\n");
+            // Keep a stray CR inside a line ("\r\r\n"): it is evidence. The CRLF line end was already normalised to LF.
+            sb.Append(lines[i]).Append("\r\n");
             i++;
         }
         sb.Append("\r\n");

@@ -36,6 +36,22 @@ internal static class HttpHeadParser
             int lf = rest[..window].IndexOf((byte)'\n');
             if (lf < 0)
             {
+                // A start line never holds a control character: binary bytes (a TLS record, another protocol) are
+                // refused at once instead of waiting for a line end that may never come.
+                if (startLine is null)
+                {
+                    var partial = rest[..window];
+                    if (!partial.IsEmpty && partial[^1] == '\r')
+                    {
+                        partial = partial[..^1];
+                    }
+                    int control = IndexOfControl(partial);
+                    if (control >= 0)
+                    {
+                        problem = ControlInStartLine(startLineName, partial, control, lineNo + 1);
+                        return HttpParseStatus.Invalid;
+                    }
+                }
                 if (rest.Length > limits.MaxLineLength + 1)
                 {
                     problem = LineTooLong(startLine is null ? startLineName : $"header line {lineNo + 1}", lineNo + 1, limits);
@@ -68,21 +84,17 @@ internal static class HttpHeadParser
             if (startLine is null)
             {
                 // RFC 9112 §2.2: a server SHOULD ignore at least one empty line received before the request line.
+                // An ignored line is not counted: the start line is line 1 whatever came before it.
                 if (line.IsEmpty)
                 {
+                    lineNo--;
                     pos = end;
                     continue;
                 }
                 int bad = IndexOfControl(line);
                 if (bad >= 0)
                 {
-                    problem = new HandshakeProblem(
-                        startLineName == "status line" ? HandshakeProblemCode.MalformedStatusLine : HandshakeProblemCode.MalformedRequestLine,
-                        startLineName, "printable text", HandshakeProblem.Visible(Latin1(line)))
-                    {
-                        Line = lineNo,
-                        Evidence = $"byte 0x{line[bad]:x2} at column {bad + 1} is a control character",
-                    };
+                    problem = ControlInStartLine(startLineName, line, bad, lineNo);
                     return HttpParseStatus.Invalid;
                 }
                 startLine = Latin1(line);
@@ -203,6 +215,15 @@ internal static class HttpHeadParser
         }
         return -1;
     }
+
+    private static HandshakeProblem ControlInStartLine(string startLineName, ReadOnlySpan<byte> line, int bad, int lineNo) =>
+        new(startLineName == "status line" ? HandshakeProblemCode.MalformedStatusLine : HandshakeProblemCode.MalformedRequestLine,
+            startLineName, "printable text", HandshakeProblem.Visible(Latin1(line[..Math.Min(line.Length, 80)])))
+        {
+            Line = lineNo,
+            Evidence = $"byte 0x{line[bad]:x2} at column {bad + 1} is a control character" +
+                (bad == 0 && line[0] is 0x14 or 0x15 or 0x16 ? ": the bytes look like a TLS record (is this a TLS port reached without TLS?)" : ""),
+        };
 
     private static string Latin1(ReadOnlySpan<byte> bytes) => Encoding.Latin1.GetString(bytes);
 

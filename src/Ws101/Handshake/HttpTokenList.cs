@@ -28,6 +28,23 @@ public static class HttpTokenList
         return true;
     }
 
+    /// <summary>
+    /// The index of the first character that may not appear in a header value we send (RFC 9110 §5.5: CR, LF,
+    /// NUL and the other control characters but HTAB, and anything beyond Latin-1), or -1 when there is none.
+    /// </summary>
+    internal static int IndexOfInvalidValueChar(ReadOnlySpan<char> value)
+    {
+        for (int i = 0; i < value.Length; i++)
+        {
+            char c = value[i];
+            if ((c < ' ' && c != '\t') || c == '\x7f' || c > '\xff')
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /// <summary>Splits a comma-separated list, trimming spaces and tabs around each element and skipping empty ones.</summary>
     public static IEnumerable<string> Split(string value)
     {

@@ -239,9 +239,10 @@ public static class ServerHandshake
             {
                 throw new ArgumentException($"'{name}' is not a valid header name.", nameof(extraHeaders));
             }
-            if (value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+            // RFC 9110 §5.5: a value holds no CR, LF, NUL or other control character; a line break would inject a header.
+            if (HttpTokenList.IndexOfInvalidValueChar(value) >= 0)
             {
-                throw new ArgumentException($"The value of header '{name}' holds a line break, which would inject another header.", nameof(extraHeaders));
+                throw new ArgumentException($"The value of header '{name}' holds a line break or another control character, which could inject another header.", nameof(extraHeaders));
             }
             if (ReservedResponseHeaders.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
@@ -254,13 +255,15 @@ public static class ServerHandshake
     /// <summary>
     /// Writes the plain 101 response (no subprotocol, no extension) for a key given as ASCII bytes,
     /// without allocating: the hot path of a server that accepts every valid upgrade.
-    /// Returns the bytes written, or 0 when <paramref name="destination"/> is too small (it needs 129 bytes).
+    /// Returns the bytes written, or 0 (writing nothing) when <paramref name="destination"/> is too small (it needs 129 bytes)
+    /// or the key is longer than <see cref="WebSocketAccept.MaxKeyLength"/>.
     /// </summary>
     public static int WriteAcceptResponse(ReadOnlySpan<byte> keyAscii, Span<byte> destination)
     {
         ReadOnlySpan<byte> prefix = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "u8;
         int total = prefix.Length + WebSocketAccept.Length + 4;
-        if (destination.Length < total)
+        // Check everything before writing, so that a 0 result leaves the destination untouched.
+        if (destination.Length < total || keyAscii.Length > WebSocketAccept.MaxKeyLength)
         {
             return 0;
         }

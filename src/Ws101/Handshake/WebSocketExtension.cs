@@ -9,11 +9,20 @@ namespace Ws101.Handshake;
 public sealed class WebSocketExtension
 {
     /// <summary>Creates an extension element.</summary>
+    /// <exception cref="ArgumentException">The name, a parameter name or a parameter value is not a token.</exception>
     public WebSocketExtension(string name, IReadOnlyList<ExtensionParameter>? parameters = null)
     {
         if (!HttpTokenList.IsToken(name))
         {
             throw new ArgumentException($"An extension name must be a token; '{name}' is not.", nameof(name));
+        }
+        // RFC 6455 §9.1: extension-param = token [ "=" (token | quoted-string) ], a quoted value being a token once unquoted.
+        foreach (var p in parameters ?? [])
+        {
+            if (!HttpTokenList.IsToken(p.Name) || (p.Value is not null && !HttpTokenList.IsToken(p.Value)))
+            {
+                throw new ArgumentException($"An extension parameter is a token, optionally '=' and a token; '{HandshakeProblem.Visible(p.ToString())}' is not.", nameof(parameters));
+            }
         }
         Name = name;
         Parameters = parameters ?? [];

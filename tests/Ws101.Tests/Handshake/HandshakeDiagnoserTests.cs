@@ -1,0 +1,189 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Ws101.Handshake;
+using static Ws101.Tests.Handshake.HandshakeSamples;
+
+namespace Ws101.Tests.Handshake;
+
+public class HandshakeDiagnoserTests
+{
+    private static string Sha256Accept(string key) =>
+        Convert.ToBase64String(SHA256.HashData(Encoding.ASCII.GetBytes(key + RfcGuid)));
+
+    [Fact]
+    public void a_valid_request_alone_is_checked_as_a_server_would()
+    {
+        var report = HandshakeDiagnoser.Diagnose(ChromiumRequest);
+        Assert.True(report.IsValid);
+        Assert.Equal("request", report.Kind);
+        Assert.Equal(RfcAccept, report.ExpectedAccept);
+        Assert.Contains(report.Notes, n => n.Contains("Only a request", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void a_bad_request_alone_gives_the_servers_problems()
+    {
+        var report = HandshakeDiagnoser.Diagnose(UpgradeRequest(l => [.. l.Where(x => !x.StartsWith("Host", StringComparison.Ordinal))], "POST /chat HTTP/1.1"));
+        Assert.False(report.IsValid);
+        Assert.Equal([HandshakeProblemCode.MethodNotGet, HandshakeProblemCode.MissingHost], report.Problems.Select(p => p.Problem.Code));
+        Assert.All(report.Problems, p => Assert.Equal(HandshakePart.Request, p.Part));
+    }
+
+    [Fact]
+    public void a_response_alone_is_checked_without_the_accept_and_says_so()
+    {
+        var report = HandshakeDiagnoser.Diagnose(Response101("not checked"));
+        Assert.True(report.IsValid);
+        Assert.Equal("response", report.Kind);
+        Assert.Null(report.ExpectedAccept);
+        Assert.Contains(report.Notes, n => n.Contains("Sec-WebSocket-Accept", StringComparison.Ordinal) && n.Contains("cannot be checked", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void request_and_response_together_are_checked_as_the_client_would(bool bareLf)
+    {
+        string text = UpgradeRequest(l => [.. l, "Sec-WebSocket-Protocol: chat"]) + Response101(RfcAccept, "Sec-WebSocket-Protocol: chat");
+        if (bareLf)
+        {
+            text = text.Replace("\r\n", "\n", StringComparison.Ordinal);
+        }
+        var report = HandshakeDiagnoser.Diagnose(text);
+        Assert.True(report.IsValid, string.Join("; ", report.Problems));
+        Assert.Equal("request and response", report.Kind);
+        Assert.Equal("chat", report.Subprotocol);
+        Assert.Empty(report.Notes);
+    }
+
+    [Fact]
+    public void a_sha_256_accept_is_diagnosed_as_accept_mismatch_with_its_cause()
+    {
+        var report = HandshakeDiagnoser.Diagnose(UpgradeRequest() + Response101(Sha256Accept(RfcKey)));
+        Assert.False(report.IsValid);
+        var (part, p) = Assert.Single(report.Problems);
+        Assert.Equal(HandshakePart.Response, part);
+        Assert.Equal(HandshakeProblemCode.AcceptMismatch, p.Code);
+        Assert.Equal("sha-256", p.Cause);
+        Assert.Equal(4, p.Line);
+    }
+
+    [Fact]
+    public void reads_a_curl_verbose_capture()
+    {
+        string curl = string.Concat(UpgradeRequest().Split("\r\n").Select(l => "> " + l + "\n")) +
+                      string.Concat(Response101(Sha256Accept(RfcKey)).Split("\r\n").Select(l => "< " + l + "\n")) +
+                      "* Connection #0 to host server.example.com left intact\n";
+        var report = HandshakeDiagnoser.Diagnose(curl);
+        Assert.Equal("request and response", report.Kind);
+        Assert.Equal("sha-256", Assert.Single(report.Problems).Problem.Cause);
+    }
+
+    [Fact]
+    public void a_200_with_an_html_body_quotes_the_body()
+    {
+        var report = HandshakeDiagnoser.Diagnose(UpgradeRequest() + "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<!DOCTYPE html>\n<title>Home</title>\n");
+        var p = Assert.Single(report.Problems).Problem;
+        Assert.Equal(HandshakeProblemCode.SuccessNotUpgrade, p.Code);
+        Assert.Contains("<!DOCTYPE html>", p.Evidence, StringComparison.Ordinal);
+        Assert.Contains("text/html", p.Evidence, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void an_unparsable_request_with_a_response_does_not_claim_the_request_is_missing()
+    {
+        var report = HandshakeDiagnoser.Diagnose("GET /chat HTTP/1.1\nHost : a\n\n" + Response101());
+        Assert.Equal("request and response", report.Kind);
+        var (part, p) = report.Problems[0];
+        Assert.Equal((HandshakePart.Request, HandshakeProblemCode.MalformedHeader), (part, p.Code));
+        Assert.DoesNotContain(report.Notes, n => n.Contains("Only a response", StringComparison.Ordinal));
+        Assert.Contains(report.Notes, n => n.Contains("could not be parsed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void a_request_without_key_and_a_101_notes_that_the_accept_cannot_be_checked()
+    {
+        var report = HandshakeDiagnoser.Diagnose(UpgradeRequest(l => [.. l.Where(x => !x.StartsWith("Sec-WebSocket-Key", StringComparison.Ordinal))]) + Response101());
+        Assert.Contains(report.Problems, p => p.Problem.Code == HandshakeProblemCode.MissingKey);
+        Assert.Contains(report.Notes, n => n.Contains("no Sec-WebSocket-Key", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void a_garbled_status_line_is_a_response_problem()
+    {
+        var report = HandshakeDiagnoser.Diagnose(UpgradeRequest() + "HTTP/1.1 1O1 Switching Protocols\r\n\r\n");
+        var (part, p) = Assert.Single(report.Problems);
+        Assert.Equal((HandshakePart.Response, HandshakeProblemCode.MalformedStatusLine), (part, p.Code));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   \n\n")]
+    public void empty_input_is_nothing_and_not_valid(string text)
+    {
+        var report = HandshakeDiagnoser.Diagnose(text);
+        Assert.Equal("nothing", report.Kind);
+        Assert.False(report.IsValid);
+        Assert.Empty(report.Problems);
+        Assert.Single(report.Notes);
+    }
+
+    [Fact]
+    public void refuses_a_transcript_over_the_maximum_length()
+    {
+        Assert.Equal("nothing", HandshakeDiagnoser.Diagnose(new string(' ', HandshakeDiagnoser.MaxTranscriptLength)).Kind);
+        var ex = Assert.Throws<ArgumentException>(() => HandshakeDiagnoser.Diagnose(new string('a', HandshakeDiagnoser.MaxTranscriptLength + 1)));
+        Assert.Contains("at most", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void a_huge_head_within_the_transcript_limit_is_a_problem_not_a_crash()
+    {
+        string big = "GET / HTTP/1.1\n" + string.Concat(Enumerable.Range(0, 300).Select(i => $"X-{i}: {new string('v', 100)}\n"));
+        var report = HandshakeDiagnoser.Diagnose(big);
+        Assert.Contains(report.Problems, p => p.Problem.Code is HandshakeProblemCode.TooManyHeaders or HandshakeProblemCode.HeadTooLarge);
+    }
+
+    [Fact]
+    public void the_json_has_valid_kind_and_each_problem_with_code_line_part_explanation_and_fix()
+    {
+        var report = HandshakeDiagnoser.Diagnose(UpgradeRequest() + Response101(Sha256Accept(RfcKey)));
+        using var doc = JsonDocument.Parse(report.ToJson());
+        var root = doc.RootElement;
+        Assert.False(root.GetProperty("valid").GetBoolean());
+        Assert.Equal("request and response", root.GetProperty("kind").GetString());
+        Assert.Equal(RfcAccept, root.GetProperty("expectedAccept").GetString());
+        var problem = Assert.Single(root.GetProperty("problems").EnumerateArray());
+        Assert.Equal("accept-mismatch", problem.GetProperty("code").GetString());
+        Assert.Equal(4, problem.GetProperty("line").GetInt32());
+        Assert.Equal("response", problem.GetProperty("part").GetString());
+        Assert.Equal("sha-256", problem.GetProperty("cause").GetString());
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("explanation").GetString()));
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("fix").GetString()));
+        Assert.Contains("SHA-256", problem.GetProperty("evidence").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Array, root.GetProperty("notes").ValueKind);
+    }
+
+    [Fact]
+    public void the_json_of_a_valid_handshake_has_no_problems_and_null_lines_stay_null()
+    {
+        using var ok = JsonDocument.Parse(HandshakeDiagnoser.Diagnose(UpgradeRequest() + Response101()).ToJson(indented: false));
+        Assert.True(ok.RootElement.GetProperty("valid").GetBoolean());
+        Assert.Empty(ok.RootElement.GetProperty("problems").EnumerateArray());
+        using var missing = JsonDocument.Parse(HandshakeDiagnoser.Diagnose(UpgradeRequest(l => l.Skip(1).ToList())).ToJson());
+        var p = Assert.Single(missing.RootElement.GetProperty("problems").EnumerateArray());
+        Assert.Equal("missing-host", p.GetProperty("code").GetString());
+        Assert.Equal(JsonValueKind.Null, p.GetProperty("line").ValueKind);
+        Assert.Equal("request", p.GetProperty("part").GetString());
+    }
+
+    [Fact]
+    public void quotes_non_ascii_text_as_it_was_pasted()
+    {
+        var report = HandshakeDiagnoser.Diagnose(UpgradeRequest(l => [.. l.Select(x => x.StartsWith("Upgrade", StringComparison.Ordinal) ? "Upgrade: w\u00e9bsocket" : x)]));
+        var p = Assert.Single(report.Problems).Problem;
+        Assert.Equal(HandshakeProblemCode.UpgradeNotWebSocket, p.Code);
+        Assert.Equal("w\u00e9bsocket", p.Actual);
+    }
+}
