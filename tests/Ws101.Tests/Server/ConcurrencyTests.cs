@@ -4,6 +4,11 @@ using Ws101.Protocol;
 
 namespace Ws101.Tests.Server;
 
+/// <summary>Runs alone: it reads the process's heap, which tests running beside it would disturb.</summary>
+[CollectionDefinition(nameof(ConcurrencyTests), DisableParallelization = true)]
+public sealed class ConcurrencyCollection;
+
+[Collection(nameof(ConcurrencyTests))]
 public class ConcurrencyTests
 {
     [Fact]
