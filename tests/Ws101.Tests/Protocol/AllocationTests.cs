@@ -5,6 +5,7 @@ namespace Ws101.Tests.Protocol;
 
 // The steady-state promise of DESIGN.md "Hot paths": once warmed up, sending and receiving messages up to the buffer
 // size, fragmented or not, text or binary, with pings answered in between, allocates nothing.
+[Collection(ProtocolCollection.Name)]
 public class AllocationTests
 {
     [Theory]

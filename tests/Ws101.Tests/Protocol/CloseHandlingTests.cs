@@ -5,6 +5,7 @@ using Ws101.Protocol;
 namespace Ws101.Tests.Protocol;
 
 // Autobahn|Testsuite section 7 (close handling), from RFC 6455 §5.5.1, §7 and §7.4.
+[Collection(ProtocolCollection.Name)]
 public class CloseHandlingTests
 {
     [Theory, MemberData(nameof(Roles.Both), MemberType = typeof(Roles))]

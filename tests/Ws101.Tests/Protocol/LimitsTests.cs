@@ -5,6 +5,7 @@ namespace Ws101.Tests.Protocol;
 // Autobahn|Testsuite section 9 (limits and performance) and the size limits of RFC 6455 §10.4: "implementations will
 // likely want to impose implementation-specific limits on frame size and total message size", failing with 1009
 // ("a message that is too big for it to process", §7.4.1).
+[Collection(ProtocolCollection.Name)]
 public class LimitsTests
 {
     [Fact]

@@ -6,6 +6,7 @@ namespace Ws101.Tests.Protocol;
 
 // The core driven by a real System.IO.Pipelines loop, the way the transport will drive it (DESIGN.md "Layers"): small
 // pipe segments, frames straddling reads, replies flushed to the other side, TCP closed when the core says so (§7.1.1).
+[Collection(ProtocolCollection.Name)]
 public class PipeLoopTests
 {
     [Theory, MemberData(nameof(Roles.Both), MemberType = typeof(Roles))]

@@ -7,6 +7,7 @@ namespace Ws101.Tests.Protocol;
 // Property: whatever one role writes (messages whole or streamed in fragments, pings and pongs between and inside them,
 // a close at the end), the other role reads back identically however the bytes are chunked (RFC 6455 §5.2-§5.5, §5.4
 // for fragments split anywhere, including inside a UTF-8 code point).
+[Collection(ProtocolCollection.Name)]
 public class RoundTripProperties
 {
     private sealed record Op(int Kind, MessageType Type, byte[] Payload, int[] Cuts, bool PingInside);

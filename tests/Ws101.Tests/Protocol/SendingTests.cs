@@ -5,6 +5,7 @@ using Ws101.Protocol;
 namespace Ws101.Tests.Protocol;
 
 // What each role writes: RFC 6455 §5.1-§5.3 (masking, minimal lengths), §5.4 (fragmentation), §5.5 (control frames).
+[Collection(ProtocolCollection.Name)]
 public class SendingTests
 {
     [Fact]

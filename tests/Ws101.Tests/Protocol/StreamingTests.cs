@@ -4,6 +4,7 @@ using Ws101.Protocol;
 namespace Ws101.Tests.Protocol;
 
 // RFC 6455 §5.4 (fragmentation) from the application's side: a message taken piece by piece without being buffered whole.
+[Collection(ProtocolCollection.Name)]
 public class StreamingTests
 {
     private static readonly ProtocolOptions Streaming = new() { ReceiveMode = ReceiveMode.Streaming, MaxMessageSize = long.MaxValue };

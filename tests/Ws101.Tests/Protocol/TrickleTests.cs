@@ -5,6 +5,7 @@ namespace Ws101.Tests.Protocol;
 // The trickle harness of DESIGN.md ("every parser gets a trickle harness"): one transcript holding every kind of frame
 // and every length encoding, split at every offset, fed one byte at a time and in random chunks, gives the same events
 // and the same replies (RFC 6455 §5.2: framing does not depend on how TCP segments the stream).
+[Collection(ProtocolCollection.Name)]
 public class TrickleTests
 {
     private static byte[] Transcript(WebSocketRole role)

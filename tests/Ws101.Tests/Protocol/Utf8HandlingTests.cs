@@ -5,6 +5,7 @@ namespace Ws101.Tests.Protocol;
 // Autobahn|Testsuite section 6 (UTF-8 handling), from RFC 6455 §8.1: "When an endpoint is to interpret a byte stream as
 // UTF-8 but finds that the byte stream is not, in fact, a valid UTF-8 stream, that endpoint MUST _Fail the WebSocket
 // Connection_."
+[Collection(ProtocolCollection.Name)]
 public class Utf8HandlingTests
 {
     private static readonly string[] Valid =
