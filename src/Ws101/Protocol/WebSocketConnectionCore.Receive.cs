@@ -329,7 +329,8 @@ public sealed partial class WebSocketConnectionCore
             case Opcode.Ping:
                 // RFC 6455 §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in response
                 // ... The Pong frame sent in response to a Ping frame must have identical Application data".
-                if (_options.AutoPong)
+                // Once our close is out nothing follows it, not even a pong: the connection is going away anyway.
+                if (_options.AutoPong && !_closeSent)
                 {
                     QueuePong(_control.AsSpan(0, length));
                 }

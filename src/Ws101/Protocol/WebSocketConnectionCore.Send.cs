@@ -76,7 +76,11 @@ public sealed partial class WebSocketConnectionCore
         _sendingType = type;
     }
 
-    /// <summary>Writes <paramref name="text"/> as a whole text message, encoding it to UTF-8 straight into the output.</summary>
+    /// <summary>
+    /// Writes <paramref name="text"/> as a whole text message, encoding it to UTF-8 straight into the output (which must
+    /// offer one contiguous span of the encoded size; for very large texts encode yourself and use <see cref="WriteFragment"/>).
+    /// Unpaired surrogates become U+FFFD, so the payload is always valid UTF-8.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The connection is not open, or a streamed message is unfinished.</exception>
     public void WriteText(IBufferWriter<byte> output, ReadOnlySpan<char> text)
     {

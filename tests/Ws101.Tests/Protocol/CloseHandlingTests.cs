@@ -213,4 +213,17 @@ public class CloseHandlingTests
         Assert.Equal([0x8A, 0x88], frames.Select(f => f.FirstByte));
         Assert.False(core.HasPendingOutput);
     }
+
+    [Theory, MemberData(nameof(Roles.Both), MemberType = typeof(Roles))]
+    public void a_ping_arriving_after_this_side_sent_its_close_is_not_answered(WebSocketRole role)
+    {
+        // RFC 6455 §5.5.1: the close frame is the last frame this endpoint sends.
+        var core = new WebSocketConnectionCore(role);
+        core.WriteClose(new ArrayBufferWriter<byte>());
+        var buffer = new ReadOnlySequence<byte>(Wire.Concat(Wire.Ping(role, [1]), Wire.Close(role, 1000)));
+        Assert.True(core.TryReceive(ref buffer, out ProtocolEvent ev));
+        Assert.Equal(ProtocolEventKind.Close, ev.Kind);
+        Assert.False(core.HasPendingOutput);
+        Assert.Equal(ConnectionState.Closed, core.State);
+    }
 }
