@@ -48,4 +48,14 @@ public class ProtocolErrorTests
         Assert.Equal(WebSocketRole.Server, core.Role);
         Assert.Same(ProtocolOptions.Default, core.Options);
     }
+
+    [Fact]
+    public void no_event_is_never_mistaken_for_a_message()
+    {
+        var core = new WebSocketConnectionCore(WebSocketRole.Client);
+        var buffer = new ReadOnlySequence<byte>([0x81]);
+        Assert.False(core.TryReceive(ref buffer, out ProtocolEvent ev));
+        Assert.Equal(ProtocolEventKind.None, ev.Kind);
+        Assert.Equal(1, buffer.Length); // half a header stays for the next read
+    }
 }
