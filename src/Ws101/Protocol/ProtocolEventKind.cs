@@ -3,6 +3,9 @@ namespace Ws101.Protocol;
 /// <summary>What a <see cref="ProtocolEvent"/> reports.</summary>
 public enum ProtocolEventKind
 {
+    /// <summary>No event: the default value, left in the <c>out</c> argument when <c>TryReceive</c> returns false.</summary>
+    None,
+
     /// <summary>A whole data message (<see cref="ReceiveMode.WholeMessages"/>).</summary>
     Message,
 

@@ -13,7 +13,8 @@ public enum ReceiveMode
     /// <summary>
     /// Payload bytes are delivered as they arrive, as <see cref="ProtocolEventKind.Fragment"/> events that point
     /// into the transport's buffer; nothing is buffered. The chunks depend on how the bytes were read, not
-    /// only on the sender's frames; <see cref="ProtocolEvent.EndOfMessage"/> marks the last one.
+    /// only on the sender's frames; <see cref="ProtocolEvent.EndOfMessage"/> marks the last one. Text is validated as
+    /// it arrives, but a chunk may end inside a code point: decode with a stateful <see cref="System.Text.Decoder"/>.
     /// </summary>
     Streaming,
 }

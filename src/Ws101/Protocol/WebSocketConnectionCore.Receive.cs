@@ -98,10 +98,14 @@ public sealed partial class WebSocketConnectionCore
                     // The common case: a whole unfragmented message within this read. Deliver it in place, no copy.
                     ReadOnlySequence<byte> payload = buffer.Slice(0, header.PayloadLength);
                     Unmask(payload);
-                    if (_validateUtf8 && !(ValidateUtf8(payload) && _utf8.IsComplete))
+                    if (_validateUtf8)
                     {
-                        ev = Fail(ref buffer, CloseCode.InvalidPayloadData, InvalidUtf8Reason);
-                        return true;
+                        bool valid = ValidateUtf8(payload);
+                        if (!valid || !_utf8.IsComplete)
+                        {
+                            ev = Fail(ref buffer, CloseCode.InvalidPayloadData, valid ? UnfinishedUtf8Reason : InvalidUtf8Reason);
+                            return true;
+                        }
                     }
                     buffer = buffer.Slice(payload.End);
                     _inFrame = false;
@@ -137,8 +141,7 @@ public sealed partial class WebSocketConnectionCore
                 {
                     if (_validateUtf8 && !_utf8.IsComplete)
                     {
-                        ev = Fail(ref buffer, CloseCode.InvalidPayloadData,
-                            "A text message ends in the middle of a UTF-8 sequence (RFC 6455 §8.1).");
+                        ev = Fail(ref buffer, CloseCode.InvalidPayloadData, UnfinishedUtf8Reason);
                         return true;
                     }
                     _inMessage = false;
@@ -175,6 +178,7 @@ public sealed partial class WebSocketConnectionCore
     }
 
     private const string InvalidUtf8Reason = "A text message is not valid UTF-8 (RFC 6455 §8.1).";
+    private const string UnfinishedUtf8Reason = "A text message ends in the middle of a UTF-8 sequence (RFC 6455 §8.1).";
 
     private ProtocolError? CheckHeader(in FrameHeader header)
     {
@@ -325,7 +329,8 @@ public sealed partial class WebSocketConnectionCore
             case Opcode.Ping:
                 // RFC 6455 §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in response
                 // ... The Pong frame sent in response to a Ping frame must have identical Application data".
-                if (_options.AutoPong)
+                // Once our close is out nothing follows it, not even a pong: the connection is going away anyway.
+                if (_options.AutoPong && !_closeSent)
                 {
                     QueuePong(_control.AsSpan(0, length));
                 }

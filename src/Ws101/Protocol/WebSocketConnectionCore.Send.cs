@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
+using System.Text.Unicode;
 
 namespace Ws101.Protocol;
 
@@ -75,7 +76,11 @@ public sealed partial class WebSocketConnectionCore
         _sendingType = type;
     }
 
-    /// <summary>Writes <paramref name="text"/> as a whole text message, encoding it to UTF-8 straight into the output.</summary>
+    /// <summary>
+    /// Writes <paramref name="text"/> as a whole text message, encoding it to UTF-8 straight into the output (which must
+    /// offer one contiguous span of the encoded size; for very large texts encode yourself and use <see cref="WriteFragment"/>).
+    /// Unpaired surrogates become U+FFFD, so the payload is always valid UTF-8.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The connection is not open, or a streamed message is unfinished.</exception>
     public void WriteText(IBufferWriter<byte> output, ReadOnlySpan<char> text)
     {
@@ -177,8 +182,7 @@ public sealed partial class WebSocketConnectionCore
     {
         if (code is { } c)
         {
-            // Our own reasons are ASCII; cut them to what a close frame holds.
-            WriteCloseFrame(_pending, c, reason.Length > CloseCodeRules.MaxReasonBytes ? reason[..CloseCodeRules.MaxReasonBytes] : reason);
+            WriteCloseFrame(_pending, c, reason);
         }
         else
         {
@@ -191,7 +195,9 @@ public sealed partial class WebSocketConnectionCore
     {
         Span<byte> body = stackalloc byte[FrameHeader.MaxControlPayload];
         BinaryPrimitives.WriteUInt16BigEndian(body, (ushort)code);
-        int n = Encoding.UTF8.GetBytes(reason, body[2..]);
+        // Whole code points only: a reason longer than the frame holds (only our own failure reasons can be) is cut
+        // where the UTF-8 stays valid, since the peer validates it (§8.1).
+        Utf8.FromUtf16(reason, body[2..], out _, out int n);
         WriteFrame(output, true, Opcode.Close, ReservedBits.None, body[..(2 + n)]);
     }
 

@@ -3,6 +3,7 @@ using Ws101.Protocol;
 namespace Ws101.Tests.Protocol;
 
 // RFC 6455 §7.4.1 and §7.4.2: which status codes may appear in a close frame.
+[Collection(ProtocolCollection.Name)]
 public class CloseCodeRulesTests
 {
     [Fact]

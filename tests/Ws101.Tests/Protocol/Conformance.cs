@@ -35,6 +35,9 @@ internal static class Conformance
         Assert.Equal(0x88, firstByte);
         Assert.Equal(d.Core.Role == WebSocketRole.Client, masked);
         Assert.Equal((int)code, BinaryPrimitives.ReadUInt16BigEndian(payload));
+        // The reason on the wire fits a control frame and is valid UTF-8, since the peer checks it too (§5.5, §8.1).
+        Assert.InRange(payload.Length, 2, 125);
+        Assert.True(System.Text.Unicode.Utf8.IsValid(payload.AsSpan(2)));
         Assert.Equal(ConnectionState.Closed, d.Core.State);
         Assert.True(d.Core.ShouldCloseTransport);
         Assert.Equal(code, d.Core.CloseStatus);

@@ -3,6 +3,7 @@ using Ws101.Protocol;
 namespace Ws101.Tests.Protocol;
 
 // Autobahn|Testsuite section 5 (fragmentation), from RFC 6455 §5.4.
+[Collection(ProtocolCollection.Name)]
 public class FragmentationTests
 {
     [Theory, MemberData(nameof(Roles.Both), MemberType = typeof(Roles))]

@@ -5,6 +5,7 @@ using Ws101.Protocol;
 namespace Ws101.Tests.Protocol;
 
 // RFC 6455 §5.2, base framing protocol: the header fields and the three length encodings.
+[Collection(ProtocolCollection.Name)]
 public class FrameHeaderTests
 {
     [Theory]

@@ -5,6 +5,7 @@ namespace Ws101.Tests.Protocol;
 
 // RFC 6455 §5.3: "Octet i of the transformed data ("transformed-octet-i") is the XOR of octet i of the original data
 // ("original-octet-i") with octet at index i modulo 4 of the masking key ("masking-key-octet-j")".
+[Collection(ProtocolCollection.Name)]
 public class FrameMaskTests
 {
     private static void Reference(Span<byte> data, byte[] key, int offset)

@@ -4,6 +4,7 @@ using Ws101.Protocol;
 namespace Ws101.Tests.Protocol;
 
 // Autobahn|Testsuite section 1 (framing) and the masking rules, from RFC 6455 §5.1-§5.3 and §5.6.
+[Collection(ProtocolCollection.Name)]
 public class FramingTests
 {
     [Theory, MemberData(nameof(Roles.Both), MemberType = typeof(Roles))]

@@ -4,6 +4,7 @@ namespace Ws101.Tests.Protocol;
 
 // Autobahn|Testsuite section 4 (opcodes), from RFC 6455 §5.2: "If an unknown opcode is received, the receiving endpoint
 // MUST _Fail the WebSocket Connection_."
+[Collection(ProtocolCollection.Name)]
 public class OpcodeTests
 {
     public static TheoryData<WebSocketRole, int> Cases()

@@ -3,6 +3,7 @@ using Ws101.Protocol;
 namespace Ws101.Tests.Protocol;
 
 // Autobahn|Testsuite section 2 (pings and pongs), from RFC 6455 §5.5.2 and §5.5.3.
+[Collection(ProtocolCollection.Name)]
 public class PingPongTests
 {
     private static readonly byte[] Hello = Wire.Utf8("Hello, world!");

@@ -5,6 +5,7 @@ namespace Ws101.Tests.Protocol;
 
 // Autobahn|Testsuite section 3 (reserved bits), from RFC 6455 §5.2: RSV1-3 "MUST be 0 unless an extension is
 // negotiated that defines meanings for non-zero values".
+[Collection(ProtocolCollection.Name)]
 public class ReservedBitsTests
 {
     public static TheoryData<WebSocketRole, int, int> Cases()

@@ -5,6 +5,7 @@ using Ws101.Protocol;
 namespace Ws101.Tests.Protocol;
 
 // RFC 6455 §8.1 (UTF-8 handling) and RFC 3629 / Unicode Table 3-7 for what well-formed UTF-8 is.
+[Collection(ProtocolCollection.Name)]
 public class Utf8ValidatorTests
 {
     // Bytes biased towards the interesting ones: lead bytes, continuations, and the boundary values of Table 3-7.
