@@ -16,7 +16,9 @@ internal static class EchoEndpoint
         }
         while (true)
         {
-            var message = await ws.ReceiveAsync(stopping).ConfigureAwait(false);
+            // No token here: on shutdown the server closes the connection with 1001 and this receive returns the close.
+            // A cancellable receive would also cost a registration on every idle connection.
+            var message = await ws.ReceiveAsync(CancellationToken.None).ConfigureAwait(false);
             if (message.IsClose)
             {
                 return;
@@ -25,7 +27,7 @@ internal static class EchoEndpoint
             {
                 continue;
             }
-            await ws.SendAsync(message.Data, message.Kind, message.EndOfMessage, stopping).ConfigureAwait(false);
+            await ws.SendAsync(message.Data, message.Kind, message.EndOfMessage, CancellationToken.None).ConfigureAwait(false);
         }
     }
 

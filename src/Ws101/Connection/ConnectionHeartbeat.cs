@@ -31,9 +31,9 @@ internal sealed class ConnectionHeartbeat : IDisposable
     private void Tick()
     {
         long now = Environment.TickCount64;
-        foreach (var connection in _connections.Keys)
+        foreach (var entry in _connections)
         {
-            connection.OnHeartbeat(now);
+            entry.Key.OnHeartbeat(now);
         }
     }
 

@@ -143,7 +143,7 @@ public sealed partial class WebSocketConnection
     private ValueTask SendCoreAsync(SendKind kind, string? text, ReadOnlyMemory<byte> data, MessageType type, bool endOfMessage,
         CloseCode closeCode = CloseCode.NormalClosure, CancellationToken cancellationToken = default)
     {
-        if (!_sendLock.Wait(0, CancellationToken.None))
+        if (!TryEnterSend())
         {
             return SendContendedAsync(kind, text, data, type, endOfMessage, closeCode, cancellationToken);
         }
@@ -167,15 +167,16 @@ public sealed partial class WebSocketConnection
         {
             if (release)
             {
-                _sendLock.Release();
+                ExitSend();
             }
         }
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendContendedAsync(SendKind kind, string? text, ReadOnlyMemory<byte> data, MessageType type, bool endOfMessage,
         CloseCode closeCode, CancellationToken cancellationToken)
     {
-        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await EnterSendAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (Frame(kind, text, data.Span, type, endOfMessage, closeCode))
@@ -186,10 +187,11 @@ public sealed partial class WebSocketConnection
         }
         finally
         {
-            _sendLock.Release();
+            ExitSend();
         }
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask AwaitWriteAsync(ValueTask pending)
     {
         try
@@ -199,7 +201,7 @@ public sealed partial class WebSocketConnection
         }
         finally
         {
-            _sendLock.Release();
+            ExitSend();
         }
     }
 

@@ -20,7 +20,6 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     private readonly DuplexTransport _transport;
     private readonly WebSocketConnectionCore _core;
     private readonly WebSocketConnectionOptions _options;
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly PooledBufferWriter _out = new();
     private readonly bool _isClient;
 
@@ -139,6 +138,9 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         }
     }
 
+    // One pooled state machine for the whole wait, so that an idle connection holds a single suspended frame
+    // and a busy one allocates nothing per message.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<WebSocketMessage> ReceiveSlowAsync(WebSocketMessage? ready, bool flush, CancellationToken cancellationToken)
     {
         try
@@ -153,16 +155,64 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                 {
                     return await AfterEventAsync(message).ConfigureAwait(false);
                 }
-                if (!await FillAsync(cancellationToken).ConfigureAwait(false))
+                int n;
+                try
                 {
+                    if (_receiveBuffer is null || _receiveStart == _receiveEnd)
+                    {
+                        // Nothing half-parsed: give the buffer back while waiting, so that an idle connection holds none.
+                        ReleaseReceiveBuffer();
+                        await _transport.WaitReadableAsync(cancellationToken).ConfigureAwait(false);
+                        _receiveBuffer = ArrayPool<byte>.Shared.Rent(_options.ReceiveBufferSize);
+                    }
+                    else
+                    {
+                        MakeRoom();
+                    }
+                    n = await _transport.ReceiveAsync(_receiveBuffer.AsMemory(_receiveEnd), cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+                catch (Exception ex) when (IsTransportFailure(ex))
+                {
+                    n = 0;
+                }
+                if (n == 0)
+                {
+                    MarkTransportEnded(null, null);
                     return EndedMessage();
                 }
+                _receiveEnd += n;
+                _lastReceived = Environment.TickCount64;
+                _pingSent = 0;
+                Diagnostics.Ws101Metrics.BytesReceived.Add(n);
                 ready = TryReceiveBuffered(out message, out flush) ? message : null;
             }
         }
         finally
         {
             Volatile.Write(ref _receiving, 0);
+        }
+    }
+
+    /// <summary>Moves the unparsed tail (at most a frame header or a control frame) to the front, and grows a full buffer.</summary>
+    private void MakeRoom()
+    {
+        var buffer = _receiveBuffer!;
+        if (_receiveStart > 0)
+        {
+            Buffer.BlockCopy(buffer, _receiveStart, buffer, 0, _receiveEnd - _receiveStart);
+            _receiveEnd -= _receiveStart;
+            _receiveStart = 0;
+        }
+        if (_receiveEnd == buffer.Length)
+        {
+            var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+            buffer.AsSpan(0, _receiveEnd).CopyTo(bigger);
+            ArrayPool<byte>.Shared.Return(buffer);
+            _receiveBuffer = bigger;
         }
     }
 
@@ -271,55 +321,6 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         finally
         {
             ArrayPool<byte>.Shared.Return(scratch);
-        }
-    }
-
-    /// <summary>Reads more bytes into the receive buffer; false when the transport ended.</summary>
-    private async ValueTask<bool> FillAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            if (_receiveBuffer is null || _receiveStart == _receiveEnd)
-            {
-                // Nothing half-parsed: give the buffer back while waiting, so that an idle connection holds none.
-                ReleaseReceiveBuffer();
-                await _transport.WaitReadableAsync(cancellationToken).ConfigureAwait(false);
-                _receiveBuffer = ArrayPool<byte>.Shared.Rent(_options.ReceiveBufferSize);
-            }
-            else if (_receiveStart > 0)
-            {
-                // Keep the unparsed tail (at most a frame header or a control frame) at the front.
-                Buffer.BlockCopy(_receiveBuffer, _receiveStart, _receiveBuffer, 0, _receiveEnd - _receiveStart);
-                _receiveEnd -= _receiveStart;
-                _receiveStart = 0;
-            }
-            if (_receiveEnd == _receiveBuffer.Length)
-            {
-                var bigger = ArrayPool<byte>.Shared.Rent(_receiveBuffer.Length * 2);
-                _receiveBuffer.AsSpan(0, _receiveEnd).CopyTo(bigger);
-                ArrayPool<byte>.Shared.Return(_receiveBuffer);
-                _receiveBuffer = bigger;
-            }
-            int n = await _transport.ReceiveAsync(_receiveBuffer.AsMemory(_receiveEnd), cancellationToken).ConfigureAwait(false);
-            if (n == 0)
-            {
-                MarkTransportEnded(null, null);
-                return false;
-            }
-            _receiveEnd += n;
-            _lastReceived = Environment.TickCount64;
-            _pingSent = 0;
-            Diagnostics.Ws101Metrics.BytesReceived.Add(n);
-            return true;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception ex) when (IsTransportFailure(ex))
-        {
-            MarkTransportEnded(null, null);
-            return false;
         }
     }
 

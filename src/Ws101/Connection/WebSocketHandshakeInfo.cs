@@ -1,31 +1,51 @@
+using System.Text;
 using Ws101.Handshake;
 
 namespace Ws101;
 
 /// <summary>What the opening handshake of a connection established, on either side.</summary>
+/// <remarks>
+/// On the server's side the request and response texts are rebuilt on demand from the parsed request rather
+/// than kept: a connection that never asks for them does not pay for them.
+/// </remarks>
 public sealed class WebSocketHandshakeInfo
 {
-    internal WebSocketHandshakeInfo(string target, HttpHeaders requestHeaders, HttpHeaders? responseHeaders, string? subprotocol,
-        IReadOnlyList<WebSocketExtension> extensions, string requestText, string responseText, UpgradeRequest? request = null)
+    private readonly string? _requestText;
+    private readonly string? _responseText;
+    private readonly IReadOnlyList<KeyValuePair<string, string>> _extraResponseHeaders = [];
+
+    /// <summary>The server's view: the accepted request, and what the 101 agreed to.</summary>
+    internal WebSocketHandshakeInfo(UpgradeRequest request, string? subprotocol, IReadOnlyList<KeyValuePair<string, string>> extraResponseHeaders)
+    {
+        Request = request;
+        Target = request.Target;
+        RequestHeaders = request.Headers;
+        Subprotocol = subprotocol;
+        Extensions = [];
+        _extraResponseHeaders = extraResponseHeaders;
+    }
+
+    /// <summary>The client's view: the request sent and the 101 received.</summary>
+    internal WebSocketHandshakeInfo(string target, HttpHeaders requestHeaders, HttpHeaders responseHeaders, string? subprotocol,
+        IReadOnlyList<WebSocketExtension> extensions, string requestText, string responseText)
     {
         Target = target;
         RequestHeaders = requestHeaders;
         ResponseHeaders = responseHeaders;
         Subprotocol = subprotocol;
         Extensions = extensions;
-        RequestText = requestText;
-        ResponseText = responseText;
-        Request = request;
+        _requestText = requestText;
+        _responseText = responseText;
     }
 
     /// <summary>The request target: path and query.</summary>
     public string Target { get; }
 
     /// <summary>The path of the request target.</summary>
-    public string Path => Target.Split('?', 2)[0];
+    public string Path => Request?.Path ?? Target.Split('?', 2)[0];
 
     /// <summary>The query of the request target without the <c>?</c>, or empty.</summary>
-    public string Query => Target.Contains('?', StringComparison.Ordinal) ? Target.Split('?', 2)[1] : "";
+    public string Query => Request?.Query ?? (Target.Contains('?', StringComparison.Ordinal) ? Target.Split('?', 2)[1] : "");
 
     /// <summary>The request's headers.</summary>
     public HttpHeaders RequestHeaders { get; }
@@ -39,12 +59,23 @@ public sealed class WebSocketHandshakeInfo
     /// <summary>The agreed extensions.</summary>
     public IReadOnlyList<WebSocketExtension> Extensions { get; }
 
-    /// <summary>The request head as text.</summary>
-    public string RequestText { get; }
-
-    /// <summary>The 101 response head as text.</summary>
-    public string ResponseText { get; }
-
     /// <summary>On the server's side: the validated upgrade request.</summary>
     public UpgradeRequest? Request { get; }
+
+    /// <summary>The request head as text (on the server's side, rebuilt from the parsed request: whitespace around values is normalised).</summary>
+    public string RequestText => _requestText ?? BuildRequestText(Request!.Head);
+
+    /// <summary>The 101 response head as text.</summary>
+    public string ResponseText => _responseText ?? ServerHandshake.BuildAcceptResponse(Request!, Subprotocol, Extensions, _extraResponseHeaders);
+
+    private static string BuildRequestText(HttpRequestHead head)
+    {
+        var sb = new StringBuilder(head.RequestLine.Length + (head.Headers.Count * 32));
+        sb.Append(head.RequestLine).Append("\r\n");
+        foreach (var field in head.Headers)
+        {
+            sb.Append(field.Name).Append(": ").Append(field.Value).Append("\r\n");
+        }
+        return sb.Append("\r\n").ToString();
+    }
 }

@@ -21,10 +21,29 @@ internal static class HttpHeadParser
     public static HttpParseStatus Parse(
         ReadOnlySpan<byte> input, HttpParseLimits limits, string startLineName, out RawHead head, out HandshakeProblem? problem)
     {
+        string? startLine = null;
+        // Fields gather in a pooled array and are copied once, exactly sized, when the head is complete.
+        HttpHeaderField[]? fields = null;
+        int fieldCount = 0;
+        try
+        {
+            return ParseCore(input, limits, startLineName, out head, out problem, ref startLine, ref fields, ref fieldCount);
+        }
+        finally
+        {
+            if (fields is not null)
+            {
+                fields.AsSpan(0, fieldCount).Clear();
+                ArrayPool<HttpHeaderField>.Shared.Return(fields);
+            }
+        }
+    }
+
+    private static HttpParseStatus ParseCore(ReadOnlySpan<byte> input, HttpParseLimits limits, string startLineName, out RawHead head,
+        out HandshakeProblem? problem, ref string? startLine, ref HttpHeaderField[]? fields, ref int fieldCount)
+    {
         head = default;
         problem = null;
-        string? startLine = null;
-        HttpHeaders? headers = null;
         int pos = 0;
         int lineNo = 0;
         while (true)
@@ -98,11 +117,11 @@ internal static class HttpHeadParser
                     return HttpParseStatus.Invalid;
                 }
                 startLine = Latin1(line);
-                headers = new HttpHeaders();
+                fields = ArrayPool<HttpHeaderField>.Shared.Rent(16);
             }
             else if (line.IsEmpty)
             {
-                head = new RawHead(startLine, headers!, end);
+                head = new RawHead(startLine, new HttpHeaders(fields.AsSpan(0, fieldCount)), end);
                 return HttpParseStatus.Complete;
             }
             else
@@ -114,7 +133,7 @@ internal static class HttpHeadParser
                     { Line = lineNo };
                     return HttpParseStatus.Invalid;
                 }
-                if (headers!.Count >= limits.MaxHeaderCount)
+                if (fieldCount >= limits.MaxHeaderCount)
                 {
                     problem = new HandshakeProblem(HandshakeProblemCode.TooManyHeaders, "headers",
                         $"at most {limits.MaxHeaderCount} header lines", $"more than {limits.MaxHeaderCount}")
@@ -125,7 +144,15 @@ internal static class HttpHeadParser
                 {
                     return HttpParseStatus.Invalid;
                 }
-                headers.Add(field);
+                if (fieldCount == fields!.Length)
+                {
+                    var bigger = ArrayPool<HttpHeaderField>.Shared.Rent(fields.Length * 2);
+                    fields.AsSpan().CopyTo(bigger);
+                    fields.AsSpan().Clear();
+                    ArrayPool<HttpHeaderField>.Shared.Return(fields);
+                    fields = bigger;
+                }
+                fields[fieldCount++] = field;
             }
             pos = end;
         }

@@ -8,7 +8,8 @@ namespace Ws101.Handshake;
 /// </summary>
 public sealed class HttpHeaders : IReadOnlyList<HttpHeaderField>
 {
-    private readonly List<HttpHeaderField> _fields;
+    // Exactly sized: a connection keeps its request's headers for its whole life, so no spare capacity.
+    private readonly HttpHeaderField[] _fields;
 
     /// <summary>Creates an empty collection.</summary>
     public HttpHeaders() => _fields = [];
@@ -16,13 +17,13 @@ public sealed class HttpHeaders : IReadOnlyList<HttpHeaderField>
     /// <summary>Creates a collection from fields in order.</summary>
     public HttpHeaders(IEnumerable<HttpHeaderField> fields) => _fields = [.. fields];
 
+    internal HttpHeaders(ReadOnlySpan<HttpHeaderField> fields) => _fields = fields.ToArray();
+
     /// <inheritdoc />
-    public int Count => _fields.Count;
+    public int Count => _fields.Length;
 
     /// <inheritdoc />
     public HttpHeaderField this[int index] => _fields[index];
-
-    internal void Add(HttpHeaderField field) => _fields.Add(field);
 
     /// <summary>True when at least one line has this name.</summary>
     public bool Contains(string name) => IndexOf(name, 0) >= 0;
@@ -81,24 +82,40 @@ public sealed class HttpHeaders : IReadOnlyList<HttpHeaderField>
     /// <summary>True when a comma-separated list in a line with this name holds <paramref name="token"/>, ignoring case.</summary>
     public bool ContainsToken(string name, string token)
     {
-        foreach (var element in GetListElements(name))
+        // Scans the values in place: this runs on every handshake and must not allocate.
+        foreach (var f in _fields)
         {
-            if (string.Equals(element, token, StringComparison.OrdinalIgnoreCase))
+            if (!NameEquals(f.Name, name))
             {
-                return true;
+                continue;
+            }
+            var rest = f.Value.AsSpan();
+            while (true)
+            {
+                int comma = rest.IndexOf(',');
+                var element = (comma < 0 ? rest : rest[..comma]).Trim(" \t");
+                if (element.Equals(token, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+                if (comma < 0)
+                {
+                    break;
+                }
+                rest = rest[(comma + 1)..];
             }
         }
         return false;
     }
 
     /// <inheritdoc />
-    public IEnumerator<HttpHeaderField> GetEnumerator() => _fields.GetEnumerator();
+    public IEnumerator<HttpHeaderField> GetEnumerator() => ((IEnumerable<HttpHeaderField>)_fields).GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
     private int IndexOf(string name, int start)
     {
-        for (int i = start; i < _fields.Count; i++)
+        for (int i = start; i < _fields.Length; i++)
         {
             if (NameEquals(_fields[i].Name, name))
             {

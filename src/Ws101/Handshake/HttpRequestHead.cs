@@ -5,9 +5,8 @@ namespace Ws101.Handshake;
 /// <summary>An HTTP/1.1 request head (RFC 9112 §3): request line and header fields.</summary>
 public sealed class HttpRequestHead
 {
-    private HttpRequestHead(string requestLine, string method, string target, Version version, HttpHeaders headers)
+    private HttpRequestHead(string method, string target, Version version, HttpHeaders headers)
     {
-        RequestLine = requestLine;
         Method = method;
         Target = target;
         Version = version;
@@ -15,7 +14,8 @@ public sealed class HttpRequestHead
     }
 
     /// <summary>The request line as received.</summary>
-    public string RequestLine { get; }
+    /// <remarks>Rebuilt on demand from its three parts, which a valid request line joins with single spaces: it is exact.</remarks>
+    public string RequestLine => $"{Method} {Target} HTTP/{Version.Major}.{Version.Minor}";
 
     /// <summary>The method, case-sensitive as HTTP says (<c>GET</c>).</summary>
     public string Method { get; }
@@ -76,28 +76,40 @@ public sealed class HttpRequestHead
                 HandshakeProblemCode.MalformedRequestLine, "request line", "GET /path HTTP/1.1", HandshakeProblem.Visible(raw.StartLine))
             { Line = 1, Evidence = why });
         }
-        return HttpParseResult<HttpRequestHead>.Complete(new HttpRequestHead(raw.StartLine, method, target, version, raw.Headers), raw.BytesConsumed);
+        return HttpParseResult<HttpRequestHead>.Complete(new HttpRequestHead(method, target, version, raw.Headers), raw.BytesConsumed);
     }
+
+    private static readonly Version NoVersion = new(0, 0);
 
     // RFC 9112 §3: request-line = method SP request-target SP HTTP-version
     private static bool TryParseRequestLine(string line, out string method, out string target, out Version version, out string why)
     {
         method = target = "";
-        version = new Version(0, 0);
-        var parts = line.Split(' ');
-        if (parts.Length != 3 || parts.Any(p => p.Length == 0))
+        version = NoVersion;
+        int first = line.IndexOf(' ', StringComparison.Ordinal);
+        int last = line.LastIndexOf(' ');
+        if (first <= 0 || last == first || last == line.Length - 1 || line.AsSpan(first + 1, last - first - 1).Contains(' '))
         {
-            why = parts.Length < 3
+            bool fewer = first < 0 || last == first;
+            why = fewer
                 ? "the line has fewer than three parts separated by single spaces"
                 : "the line has extra spaces: method, target and version must be separated by exactly one space";
             return false;
         }
-        if (!HttpTokenList.IsToken(parts[0]))
+        var methodSpan = line.AsSpan(0, first);
+        var targetSpan = line.AsSpan(first + 1, last - first - 1);
+        var versionSpan = line.AsSpan(last + 1);
+        if (targetSpan.IsEmpty)
         {
-            why = $"'{parts[0]}' is not a method token";
+            why = "the line has extra spaces: method, target and version must be separated by exactly one space";
             return false;
         }
-        foreach (char c in parts[1])
+        if (!HttpTokenList.IsToken(methodSpan))
+        {
+            why = $"'{methodSpan}' is not a method token";
+            return false;
+        }
+        foreach (char c in targetSpan)
         {
             if (c is <= ' ' or >= '\x7f')
             {
@@ -105,13 +117,14 @@ public sealed class HttpRequestHead
                 return false;
             }
         }
-        if (!HttpVersionText.TryParse(parts[2], out version))
+        if (!HttpVersionText.TryParse(versionSpan, out version))
         {
-            why = $"'{parts[2]}' is not an HTTP version such as HTTP/1.1";
+            why = $"'{versionSpan}' is not an HTTP version such as HTTP/1.1";
             return false;
         }
-        method = parts[0];
-        target = parts[1];
+        // Interned: every connection keeps its request head, and nearly all of them say GET.
+        method = methodSpan.SequenceEqual("GET") ? "GET" : methodSpan.ToString();
+        target = targetSpan.ToString();
         why = "";
         return true;
     }

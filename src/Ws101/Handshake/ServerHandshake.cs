@@ -16,17 +16,18 @@ public static class ServerHandshake
     public static ServerHandshakeResult Validate(HttpRequestHead head)
     {
         ArgumentNullException.ThrowIfNull(head);
-        var problems = new List<HandshakeProblem>();
+        // Allocated only when something is wrong: a valid upgrade (the hot path) builds no list.
+        List<HandshakeProblem>? problems = null;
         var h = head.Headers;
 
         // RFC 6455 §4.2.1 item 1: an HTTP/1.1 or higher GET request.
         if (!string.Equals(head.Method, "GET", StringComparison.Ordinal))
         {
-            problems.Add(new HandshakeProblem(HandshakeProblemCode.MethodNotGet, "request line", "GET", head.Method) { Line = 1 });
+            (problems ??= []).Add(new HandshakeProblem(HandshakeProblemCode.MethodNotGet, "request line", "GET", head.Method) { Line = 1 });
         }
         if (!HttpVersionText.IsAtLeastHttp11(head.Version))
         {
-            problems.Add(new HandshakeProblem(HandshakeProblemCode.HttpVersionTooOld, "request line", "HTTP/1.1",
+            (problems ??= []).Add(new HandshakeProblem(HandshakeProblemCode.HttpVersionTooOld, "request line", "HTTP/1.1",
                 $"HTTP/{head.Version.Major}.{head.Version.Minor}") { Line = 1 });
         }
 
@@ -34,9 +35,9 @@ public static class ServerHandshake
         bool noUpgrade = !h.Contains(KnownHeaderNames.Upgrade);
         if (noUpgrade && !h.Contains(KnownHeaderNames.SecWebSocketKey) && !h.ContainsToken(KnownHeaderNames.Connection, "upgrade"))
         {
-            problems.Insert(0, new HandshakeProblem(HandshakeProblemCode.PlainHttpRequest, "request",
+            (problems ??= []).Insert(0, new HandshakeProblem(HandshakeProblemCode.PlainHttpRequest, "request",
                 "Upgrade: websocket, Connection: Upgrade and a Sec-WebSocket-Key", "none of them"));
-            return ServerHandshakeResult.Reject(problems);
+            return ServerHandshakeResult.Reject(problems!);
         }
 
         // RFC 6455 §4.2.1 item 2: a |Host| header field containing the server's authority.
@@ -44,11 +45,11 @@ public static class ServerHandshake
         int hosts = h.CountOf(KnownHeaderNames.Host);
         if (hosts == 0 || string.IsNullOrEmpty(h.GetFirst(KnownHeaderNames.Host)))
         {
-            problems.Add(new HandshakeProblem(HandshakeProblemCode.MissingHost, KnownHeaderNames.Host, "Host: name[:port]", hosts == 0 ? "no Host header" : "an empty Host"));
+            (problems ??= []).Add(new HandshakeProblem(HandshakeProblemCode.MissingHost, KnownHeaderNames.Host, "Host: name[:port]", hosts == 0 ? "no Host header" : "an empty Host"));
         }
         else if (hosts > 1)
         {
-            problems.Add(new HandshakeProblem(HandshakeProblemCode.DuplicateHost, KnownHeaderNames.Host, "one Host header", $"{hosts} Host headers")
+            (problems ??= []).Add(new HandshakeProblem(HandshakeProblemCode.DuplicateHost, KnownHeaderNames.Host, "one Host header", $"{hosts} Host headers")
             { Line = h.FindAll(KnownHeaderNames.Host).Skip(1).First().Line });
         }
         else
@@ -60,11 +61,11 @@ public static class ServerHandshake
         var upgrade = h.Find(KnownHeaderNames.Upgrade);
         if (upgrade is null)
         {
-            problems.Add(new HandshakeProblem(HandshakeProblemCode.MissingUpgrade, KnownHeaderNames.Upgrade, "Upgrade: websocket", "no Upgrade header"));
+            (problems ??= []).Add(new HandshakeProblem(HandshakeProblemCode.MissingUpgrade, KnownHeaderNames.Upgrade, "Upgrade: websocket", "no Upgrade header"));
         }
         else if (!h.ContainsToken(KnownHeaderNames.Upgrade, "websocket"))
         {
-            problems.Add(new HandshakeProblem(HandshakeProblemCode.UpgradeNotWebSocket, KnownHeaderNames.Upgrade, "websocket", upgrade.Value.Value)
+            (problems ??= []).Add(new HandshakeProblem(HandshakeProblemCode.UpgradeNotWebSocket, KnownHeaderNames.Upgrade, "websocket", upgrade.Value.Value)
             { Line = upgrade.Value.Line });
         }
 
@@ -72,75 +73,79 @@ public static class ServerHandshake
         if (!h.ContainsToken(KnownHeaderNames.Connection, "upgrade"))
         {
             var connection = h.Find(KnownHeaderNames.Connection);
-            problems.Add(new HandshakeProblem(HandshakeProblemCode.ConnectionNotUpgrade, KnownHeaderNames.Connection,
+            (problems ??= []).Add(new HandshakeProblem(HandshakeProblemCode.ConnectionNotUpgrade, KnownHeaderNames.Connection,
                 "a list that includes Upgrade", connection?.Value ?? "no Connection header") { Line = connection?.Line });
         }
 
         // RFC 6455 §4.2.1 item 5: a |Sec-WebSocket-Key| header field with a base64-encoded value that, when decoded, is 16 bytes in length.
         string key = "";
-        var keys = h.FindAll(KnownHeaderNames.SecWebSocketKey).ToList();
-        if (keys.Count == 0)
+        int keyCount = h.CountOf(KnownHeaderNames.SecWebSocketKey);
+        var firstKey = h.Find(KnownHeaderNames.SecWebSocketKey);
+        if (keyCount == 0)
         {
-            problems.Add(new HandshakeProblem(HandshakeProblemCode.MissingKey, KnownHeaderNames.SecWebSocketKey, "24 base64 characters", "no Sec-WebSocket-Key header"));
+            (problems ??= []).Add(new HandshakeProblem(HandshakeProblemCode.MissingKey, KnownHeaderNames.SecWebSocketKey, "24 base64 characters", "no Sec-WebSocket-Key header"));
         }
-        else if (keys.Count > 1 || keys[0].Value.Contains(',', StringComparison.Ordinal))
+        else if (keyCount > 1 || firstKey!.Value.Value.Contains(',', StringComparison.Ordinal))
         {
-            problems.Add(new HandshakeProblem(HandshakeProblemCode.DuplicateKey, KnownHeaderNames.SecWebSocketKey, "exactly one key",
+            var keys = h.FindAll(KnownHeaderNames.SecWebSocketKey).ToList();
+            (problems ??= []).Add(new HandshakeProblem(HandshakeProblemCode.DuplicateKey, KnownHeaderNames.SecWebSocketKey, "exactly one key",
                 string.Join(", ", keys.Select(k => k.Value))) { Line = keys[^1].Line });
         }
-        else if (WebSocketKeyRules.Check(keys[0].Value) is { } why)
+        else if (WebSocketKeyRules.Check(firstKey.Value.Value) is { } why)
         {
-            problems.Add(new HandshakeProblem(HandshakeProblemCode.InvalidKey, KnownHeaderNames.SecWebSocketKey,
-                "base64 of 16 bytes (24 characters ending in '==')", HandshakeProblem.Visible(keys[0].Value))
-            { Line = keys[0].Line, Evidence = why });
+            (problems ??= []).Add(new HandshakeProblem(HandshakeProblemCode.InvalidKey, KnownHeaderNames.SecWebSocketKey,
+                "base64 of 16 bytes (24 characters ending in '==')", HandshakeProblem.Visible(firstKey.Value.Value))
+            { Line = firstKey.Value.Line, Evidence = why });
         }
         else
         {
-            key = keys[0].Value;
+            key = firstKey.Value.Value;
         }
 
         // RFC 6455 §4.2.1 item 6: a |Sec-WebSocket-Version| header field, with a value of 13.
-        var versions = h.FindAll(KnownHeaderNames.SecWebSocketVersion).ToList();
-        if (versions.Count == 0)
+        int versionCount = h.CountOf(KnownHeaderNames.SecWebSocketVersion);
+        var firstVersion = h.Find(KnownHeaderNames.SecWebSocketVersion);
+        if (versionCount == 0)
         {
-            problems.Add(new HandshakeProblem(HandshakeProblemCode.MissingVersion, KnownHeaderNames.SecWebSocketVersion, SupportedVersion, "no Sec-WebSocket-Version header"));
+            (problems ??= []).Add(new HandshakeProblem(HandshakeProblemCode.MissingVersion, KnownHeaderNames.SecWebSocketVersion, SupportedVersion, "no Sec-WebSocket-Version header"));
         }
-        else if (versions.Count > 1 || !string.Equals(versions[0].Value, SupportedVersion, StringComparison.Ordinal))
+        else if (versionCount > 1 || !string.Equals(firstVersion!.Value.Value, SupportedVersion, StringComparison.Ordinal))
         {
-            problems.Add(new HandshakeProblem(HandshakeProblemCode.UnsupportedVersion, KnownHeaderNames.SecWebSocketVersion, SupportedVersion,
+            var versions = h.FindAll(KnownHeaderNames.SecWebSocketVersion).ToList();
+            (problems ??= []).Add(new HandshakeProblem(HandshakeProblemCode.UnsupportedVersion, KnownHeaderNames.SecWebSocketVersion, SupportedVersion,
                 string.Join(", ", versions.Select(v => v.Value))) { Line = versions[0].Line });
         }
 
         // RFC 6455 §4.2.1 items 8 and 9: optional subprotocols (tokens) and extensions (§9.1 grammar).
-        var subprotocols = new List<string>();
-        foreach (var field in h.FindAll(KnownHeaderNames.SecWebSocketProtocol))
+        List<string>? subprotocols = null;
+        foreach (var field in h.Contains(KnownHeaderNames.SecWebSocketProtocol) ? h.FindAll(KnownHeaderNames.SecWebSocketProtocol) : [])
         {
             if (!HttpTokenList.TryParseTokens(field.Value, out var tokens, out var bad))
             {
-                problems.Add(new HandshakeProblem(HandshakeProblemCode.InvalidSubprotocolHeader, KnownHeaderNames.SecWebSocketProtocol,
+                (problems ??= []).Add(new HandshakeProblem(HandshakeProblemCode.InvalidSubprotocolHeader, KnownHeaderNames.SecWebSocketProtocol,
                     "a comma-separated list of tokens", field.Value) { Line = field.Line, Evidence = $"'{bad}' is not a token" });
                 continue;
             }
             foreach (var t in tokens)
             {
                 // RFC 6455 §4.1 item 10: the elements MUST be unique.
-                if (subprotocols.Contains(t, StringComparer.Ordinal))
+                if (subprotocols?.Contains(t, StringComparer.Ordinal) == true)
                 {
-                    problems.Add(new HandshakeProblem(HandshakeProblemCode.InvalidSubprotocolHeader, KnownHeaderNames.SecWebSocketProtocol,
+                    (problems ??= []).Add(new HandshakeProblem(HandshakeProblemCode.InvalidSubprotocolHeader, KnownHeaderNames.SecWebSocketProtocol,
                         "each subprotocol once", field.Value) { Line = field.Line, Evidence = $"'{t}' is offered twice" });
                 }
                 else
                 {
-                    subprotocols.Add(t);
+                    (subprotocols ??= []).Add(t);
                 }
             }
         }
-        var extensions = new List<WebSocketExtension>();
-        foreach (var field in h.FindAll(KnownHeaderNames.SecWebSocketExtensions))
+        List<WebSocketExtension>? extensions = null;
+        foreach (var field in h.Contains(KnownHeaderNames.SecWebSocketExtensions) ? h.FindAll(KnownHeaderNames.SecWebSocketExtensions) : [])
         {
-            if (!WebSocketExtension.TryParse(field.Value, extensions, out var error))
+            if (!WebSocketExtension.TryParse(field.Value, extensions ??= [], out var error))
             {
-                problems.Add(new HandshakeProblem(HandshakeProblemCode.InvalidExtensionHeader, KnownHeaderNames.SecWebSocketExtensions,
+                (problems ??= []).Add(new HandshakeProblem(HandshakeProblemCode.InvalidExtensionHeader, KnownHeaderNames.SecWebSocketExtensions,
                     "name; param; param=value", field.Value) { Line = field.Line, Evidence = error });
             }
         }
@@ -150,14 +155,15 @@ public static class ServerHandshake
         if (h.Contains(KnownHeaderNames.TransferEncoding) || (contentLength is { } cl && cl.Value != "0"))
         {
             var field = contentLength ?? h.Find(KnownHeaderNames.TransferEncoding)!.Value;
-            problems.Add(new HandshakeProblem(HandshakeProblemCode.RequestHasBody, field.Name, "no body", $"{field.Name}: {field.Value}") { Line = field.Line });
+            (problems ??= []).Add(new HandshakeProblem(HandshakeProblemCode.RequestHasBody, field.Name, "no body", $"{field.Name}: {field.Value}") { Line = field.Line });
         }
 
-        if (problems.Count > 0)
+        if (problems is not null)
         {
             return ServerHandshakeResult.Reject(problems);
         }
-        return ServerHandshakeResult.Accept(new UpgradeRequest(head, host, key, h.GetFirst(KnownHeaderNames.Origin), subprotocols, extensions));
+        return ServerHandshakeResult.Accept(new UpgradeRequest(head, host, key, h.GetFirst(KnownHeaderNames.Origin),
+            subprotocols is null or { Count: 0 } ? [] : subprotocols, extensions is null or { Count: 0 } ? [] : extensions));
     }
 
     /// <summary>

@@ -34,7 +34,12 @@ public static class WebSocketKeyRules
         {
             return "the key has 22 characters and no '==' padding: the padding was stripped";
         }
-        if (!Convert.TryFromBase64String(key, new byte[key.Length], out int decoded))
+        if (key.Length > WebSocketAccept.MaxKeyLength)
+        {
+            return $"the key has {key.Length} characters; a key is 24 (base64 of 16 bytes)";
+        }
+        Span<byte> scratch = stackalloc byte[WebSocketAccept.MaxKeyLength];
+        if (!Convert.TryFromBase64String(key, scratch[..key.Length], out int decoded))
         {
             return $"the key ({key.Length} characters) is not valid base64";
         }

@@ -26,7 +26,10 @@ public sealed partial class WebSocketConnectionCore
     // Reassembly (whole-message mode) and control payloads, reused for the life of the connection.
     private byte[]? _messageBuffer;
     private int _messageCount;
-    private readonly byte[] _control = new byte[FrameHeader.MaxControlPayload];
+    // Allocated on the first control frame: most idle connections never receive one, and each byte counts per connection.
+    private byte[]? _controlBuffer;
+
+    private byte[] ControlPayload => _controlBuffer ??= new byte[FrameHeader.MaxControlPayload];
 
     /// <summary>
     /// Parses the next event from <paramref name="buffer"/> and slices off what it consumed. Returns false when
@@ -78,10 +81,10 @@ public sealed partial class WebSocketConnectionCore
                         ev = default;
                         return false;
                     }
-                    buffer.Slice(headerLength, length).CopyTo(_control);
+                    buffer.Slice(headerLength, length).CopyTo(ControlPayload);
                     if (header.IsMasked)
                     {
-                        FrameMask.Apply(_control.AsSpan(0, length), header.MaskKey, 0);
+                        FrameMask.Apply(ControlPayload.AsSpan(0, length), header.MaskKey, 0);
                     }
                     buffer = buffer.Slice(headerLength + length);
                     if (HandleControl(header.Opcode, length, ref buffer, out ev))
@@ -323,7 +326,7 @@ public sealed partial class WebSocketConnectionCore
 
     private bool HandleControl(Opcode opcode, int length, ref ReadOnlySequence<byte> buffer, out ProtocolEvent ev)
     {
-        var payload = new ReadOnlySequence<byte>(_control, 0, length);
+        var payload = new ReadOnlySequence<byte>(ControlPayload, 0, length);
         switch (opcode)
         {
             case Opcode.Ping:
@@ -332,7 +335,7 @@ public sealed partial class WebSocketConnectionCore
                 // Once our close is out nothing follows it, not even a pong: the connection is going away anyway.
                 if (_options.AutoPong && !_closeSent)
                 {
-                    QueuePong(_control.AsSpan(0, length));
+                    QueuePong(ControlPayload.AsSpan(0, length));
                 }
                 if (_options.SurfacePings || !_options.AutoPong)
                 {
@@ -373,7 +376,7 @@ public sealed partial class WebSocketConnectionCore
                 ev = Fail(ref buffer, CloseCode.ProtocolError, "A close frame carries 1 byte; its body is empty or starts with a 2-byte status code (RFC 6455 §5.5.1).");
                 return true;
             }
-            int value = BinaryPrimitives.ReadUInt16BigEndian(_control);
+            int value = BinaryPrimitives.ReadUInt16BigEndian(ControlPayload);
             // RFC 6455 §7.4: only codes defined in §7.4.1 (minus 1004-1006 and 1015, which "MUST NOT be set as a status
             // code in a Close control frame") and the registered/private ranges 3000-4999 may be sent.
             if (!CloseCodeRules.IsValidOnTheWire(value))
@@ -381,7 +384,7 @@ public sealed partial class WebSocketConnectionCore
                 ev = Fail(ref buffer, CloseCode.ProtocolError, $"Close code {value} may not be sent in a close frame (RFC 6455 §7.4).");
                 return true;
             }
-            ReadOnlySpan<byte> text = _control.AsSpan(2, length - 2);
+            ReadOnlySpan<byte> text = ControlPayload.AsSpan(2, length - 2);
             // RFC 6455 §5.5.1: the body after the code "MAY contain UTF-8-encoded data", and §8.1 makes invalid
             // UTF-8 there a failure like in a text message.
             if (!Utf8Validator.IsValid(text))
@@ -391,7 +394,7 @@ public sealed partial class WebSocketConnectionCore
             }
             code = (CloseCode)value;
             reason = Encoding.UTF8.GetString(text);
-            reasonBytes = new ReadOnlySequence<byte>(_control, 2, length - 2);
+            reasonBytes = new ReadOnlySequence<byte>(ControlPayload, 2, length - 2);
         }
         _closeReceived = true;
         _closeStatus = code;

@@ -12,7 +12,7 @@ public sealed partial class WebSocketConnectionCore
     private MessageType _sendingType;
 
     /// <summary>True when automatic replies (pongs, the close reply, a failure's close frame) wait to be written.</summary>
-    public bool HasPendingOutput => _pending.WrittenCount > 0;
+    public bool HasPendingOutput => PendingCount > 0;
 
     /// <summary>
     /// Writes the pending output into <paramref name="output"/> and returns how many bytes that was. A close frame
@@ -21,13 +21,13 @@ public sealed partial class WebSocketConnectionCore
     public int WritePendingOutput(IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        int count = _pending.WrittenCount;
+        int count = PendingCount;
         if (count == 0)
         {
             return 0;
         }
-        output.Write(_pending.WrittenSpan);
-        _pending.ResetWrittenCount();
+        output.Write(Pending.WrittenSpan);
+        Pending.ResetWrittenCount();
         if (_closeQueued)
         {
             _closeQueued = false;
@@ -171,22 +171,22 @@ public sealed partial class WebSocketConnectionCore
         // RFC 6455 §5.5.3: "If an endpoint receives a Ping frame and has not yet sent Pong frame(s) in response to
         // previous Ping frame(s), the endpoint MAY elect to send a Pong frame for only the most recently processed
         // Ping frame." Only pongs are pending while the connection is open, so dropping them all is safe.
-        if (_pending.WrittenCount > 0 && _pending.WrittenCount + size > _options.MaxPendingPongBytes)
+        if (PendingCount > 0 && PendingCount + size > _options.MaxPendingPongBytes)
         {
-            _pending.ResetWrittenCount();
+            Pending.ResetWrittenCount();
         }
-        WriteFrame(_pending, true, Opcode.Pong, ReservedBits.None, payload);
+        WriteFrame(Pending, true, Opcode.Pong, ReservedBits.None, payload);
     }
 
     private void QueueClose(CloseCode? code, ReadOnlySpan<char> reason)
     {
         if (code is { } c)
         {
-            WriteCloseFrame(_pending, c, reason);
+            WriteCloseFrame(Pending, c, reason);
         }
         else
         {
-            WriteFrame(_pending, true, Opcode.Close, ReservedBits.None, default);
+            WriteFrame(Pending, true, Opcode.Close, ReservedBits.None, default);
         }
         _closeQueued = true;
     }

@@ -28,7 +28,12 @@ public sealed partial class WebSocketConnectionCore : IDisposable
     private readonly ProtocolOptions _options;
     private readonly bool _isClient;
     private readonly MaskKeySource? _keys;
-    private readonly ArrayBufferWriter<byte> _pending = new(256);
+    // Automatic replies; allocated on first use, since a quiet connection never needs it.
+    private ArrayBufferWriter<byte>? _pendingWriter;
+
+    private ArrayBufferWriter<byte> Pending => _pendingWriter ??= new ArrayBufferWriter<byte>(256);
+
+    private int PendingCount => _pendingWriter?.WrittenCount ?? 0;
 
     // Closing handshake (§7): a close frame handed to the transport, one queued in pending output, one received.
     private bool _closeSent;
@@ -92,7 +97,7 @@ public sealed partial class WebSocketConnectionCore : IDisposable
     /// waits for the server to close TCP and closes it itself only after a timeout of the transport's choosing.
     /// </summary>
     public bool ShouldCloseTransport =>
-        _pending.WrittenCount == 0 && (_failed || _transportEnded || (!_isClient && _closeSent && _closeReceived));
+        PendingCount == 0 && (_failed || _transportEnded || (!_isClient && _closeSent && _closeReceived));
 
     /// <summary>
     /// Tells the core that the transport ended (the peer closed TCP, a read failed, or the transport gave up).
@@ -108,7 +113,7 @@ public sealed partial class WebSocketConnectionCore : IDisposable
             _closeReason = "The transport ended before a close frame was received (RFC 6455 §7.1.5).";
         }
         _transportEnded = true;
-        _pending.ResetWrittenCount();
+        _pendingWriter?.ResetWrittenCount();
         _closeQueued = false;
         return _closeStatus ?? CloseCode.AbnormalClosure;
     }

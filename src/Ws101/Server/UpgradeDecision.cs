@@ -31,7 +31,9 @@ public sealed class UpgradeDecision
     /// <param name="subprotocol">One of the subprotocols the client offered, or null.</param>
     /// <param name="headers">Extra headers for the 101 (a cookie, a server name).</param>
     public static UpgradeDecision Accept(string? subprotocol = null, IReadOnlyList<KeyValuePair<string, string>>? headers = null) =>
-        new(null, subprotocol, headers ?? []);
+        subprotocol is null && headers is null ? PlainAccept : new(null, subprotocol, headers ?? []);
+
+    private static readonly UpgradeDecision PlainAccept = new(null, null, []);
 
     /// <summary>Refuses the upgrade with <paramref name="statusCode"/> (4xx or 5xx) and a reason sent in the body.</summary>
     public static UpgradeDecision Reject(int statusCode, string reason, IEnumerable<KeyValuePair<string, string>>? headers = null) =>

@@ -34,11 +34,12 @@ public sealed class WebSocketServer : IAsyncDisposable
     private readonly WebSocketServerOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Route> _routes = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<WebSocketConnection, Task> _sessions = new();
+    private readonly ConcurrentDictionary<WebSocketConnection, byte> _sessions = new();
     private readonly List<Socket> _listeners = [];
     private readonly List<Task> _acceptLoops = [];
     private readonly CancellationTokenSource _stopping = new();
-    private readonly ConnectionHeartbeat _heartbeat = new(TimeSpan.FromSeconds(1));
+    private readonly ConcurrentDictionary<DuplexTransport, long> _handshakes = new();
+    private readonly Timer _tick;
     private readonly Lazy<Transport.Linux.EventLoopGroup>? _loops;
     private int _connectionCount;
     private int _started;
@@ -64,6 +65,27 @@ public sealed class WebSocketServer : IAsyncDisposable
             throw new NotSupportedException("The event-loop transport serves ws:// only; wss:// runs on ServerTransport.Sockets (or Auto).");
         }
         _loops = loops ? new Lazy<Transport.Linux.EventLoopGroup>(() => new Transport.Linux.EventLoopGroup(Environment.ProcessorCount)) : null;
+        // One timer for everything time-bound: handshake deadlines, keepalive pings, send and close deadlines.
+        // Per-connection timers or cancellation sources would cost memory on every idle connection and garbage on every handshake.
+        var period = TimeSpan.FromMilliseconds(Math.Clamp(_options.HandshakeTimeout.TotalMilliseconds / 4, 50, 1000));
+        _tick = new Timer(static state => ((WebSocketServer)state!).Tick(), this, period, period);
+    }
+
+    private void Tick()
+    {
+        long now = Environment.TickCount64;
+        foreach (var (transport, deadline) in _handshakes)
+        {
+            if (deadline > 0 && now >= deadline && _handshakes.TryUpdate(transport, -1, deadline))
+            {
+                transport.Abort();
+            }
+        }
+        // Enumerate the dictionary itself: its Keys property would copy every key into a new array each tick.
+        foreach (var session in _sessions)
+        {
+            session.Key.OnHeartbeat(now);
+        }
     }
 
     /// <summary>The options the server runs with.</summary>
@@ -187,31 +209,43 @@ public sealed class WebSocketServer : IAsyncDisposable
         {
             WebSocketConnection? connection = null;
             Route? route = null;
-            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
+            _handshakes[transport] = Environment.TickCount64 + (long)_options.HandshakeTimeout.TotalMilliseconds;
+            try
             {
-                timeout.CancelAfter(_options.HandshakeTimeout);
-                try
+                if (_options.Certificate is { } certificate)
                 {
-                    if (_options.Certificate is { } certificate)
+                    var ssl = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+                    transport = new StreamTransport(ssl, socketTransport!);
+                    _handshakes[transport] = _handshakes[socketTransport!];
+                    await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
                     {
-                        var ssl = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
-                        transport = new StreamTransport(ssl, socketTransport!);
-                        await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
-                        {
-                            ServerCertificate = certificate,
-                            ClientCertificateRequired = false,
-                        }, timeout.Token).ConfigureAwait(false);
-                    }
-                    (connection, route) = await HandshakeAsync(transport, remote, timeout.Token).ConfigureAwait(false);
+                        ServerCertificate = certificate,
+                        ClientCertificateRequired = false,
+                    }, _stopping.Token).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_stopping.IsCancellationRequested)
+                // Wait for the request here, in the frame that lives on as the session: the handshake itself then usually
+                // runs start to end without suspending, so it costs no state machine of its own.
+                await transport.WaitReadableAsync(_stopping.Token).ConfigureAwait(false);
+                (connection, route) = await HandshakeAsync(transport, remote, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or System.Security.Authentication.AuthenticationException or ObjectDisposedException or OperationCanceledException)
+            {
+                if (_handshakes.TryGetValue(transport, out long mark) && mark == -1)
                 {
                     Metrics("handshake-timeout");
                     _logger.LogInformation("Handshake from {Remote} timed out after {Seconds} s; connection dropped", remote, _options.HandshakeTimeout.TotalSeconds);
                 }
-                catch (Exception ex) when (ex is IOException or SocketException or System.Security.Authentication.AuthenticationException or ObjectDisposedException or OperationCanceledException)
+                else
                 {
                     _logger.LogInformation("Handshake from {Remote} failed: {Error}", remote, ex.Message);
+                }
+            }
+            finally
+            {
+                _handshakes.TryRemove(transport, out _);
+                if (socketTransport is not null)
+                {
+                    _handshakes.TryRemove(socketTransport, out _);
                 }
             }
             if (connection is null || route is null)
@@ -219,7 +253,42 @@ public sealed class WebSocketServer : IAsyncDisposable
                 await transport.DisposeAsync().ConfigureAwait(false);
                 return;
             }
-            await RunAsync(connection, route).ConfigureAwait(false);
+            // The session runs in this same async frame: one suspended state machine per idle connection, not two.
+            _sessions[connection] = 0;
+            Ws101Metrics.OpenConnections.Add(1);
+            try
+            {
+                await route.Handler(connection, _stopping.Token).ConfigureAwait(false);
+                if (connection.State == ConnectionState.Open)
+                {
+                    await connection.CloseAsync(CloseCode.NormalClosure, "", CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is WebSocketClosedException || (ex is OperationCanceledException && _stopping.IsCancellationRequested))
+            {
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError(ex, "The handler for {Path} failed; closing {Remote} with 1011", connection.Handshake.Path, connection.RemoteEndPoint);
+                try
+                {
+                    await connection.CloseAsync(CloseCode.InternalServerError, "The server's handler failed.", CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception closeError) when (closeError is WebSocketClosedException or IOException or SocketException or ObjectDisposedException)
+                {
+                }
+            }
+            finally
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                _sessions.TryRemove(connection, out _);
+                Ws101Metrics.OpenConnections.Add(-1);
+                if (_logger.IsEnabled(LogLevel.Debug))
+                {
+                    _logger.LogDebug("Closed {Remote} on {Path}: {Status} {Reason}", connection.RemoteEndPoint, connection.Handshake.Path,
+                        (int?)connection.CloseStatus, connection.CloseReason);
+                }
+            }
         }
         finally
         {
@@ -230,7 +299,8 @@ public sealed class WebSocketServer : IAsyncDisposable
     private static void Metrics(string problem) => Ws101Metrics.Rejected(problem);
 
     /// <summary>Reads and answers the upgrade request; returns the connection when upgraded.</summary>
-    private async Task<(WebSocketConnection?, Route?)> HandshakeAsync(DuplexTransport transport, EndPoint? remote, CancellationToken cancellationToken)
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(WebSocketConnection?, Route?)> HandshakeAsync(DuplexTransport transport, EndPoint? remote, CancellationToken cancellationToken)
     {
         var limits = _options.RequestLimits;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Min(4096, limits.MaxHeadBytes + 1));
@@ -288,14 +358,16 @@ public sealed class WebSocketServer : IAsyncDisposable
                     await RefuseAsync(transport, decision.Rejection!, remote).ConfigureAwait(false);
                     return (null, null);
                 }
-                string? subprotocol = decision.Subprotocol ?? route.Options.Subprotocols.FirstOrDefault(p => request.Subprotocols.Contains(p, StringComparer.Ordinal));
-                string response = ServerHandshake.BuildAcceptResponse(request, subprotocol, null, decision.Headers);
-                await transport.SendAsync(Encoding.ASCII.GetBytes(response), cancellationToken).ConfigureAwait(false);
-                var info = new WebSocketHandshakeInfo(head.Target, head.Headers, null, subprotocol, [], Encoding.Latin1.GetString(buffer, 0, parsed.BytesConsumed), response, request);
+                string? subprotocol = decision.Subprotocol ?? ChooseSubprotocol(route.Options.Subprotocols, request.Subprotocols);
+                await SendAcceptAsync(transport, request, subprotocol, decision.Headers, cancellationToken).ConfigureAwait(false);
+                var info = new WebSocketHandshakeInfo(request, subprotocol, decision.Headers);
                 var options = route.Options.Connection ?? _options.Connection;
                 var connection = new WebSocketConnection(transport, WebSocketRole.Server, options, info, buffer.AsSpan(parsed.BytesConsumed, filled - parsed.BytesConsumed));
                 Ws101Metrics.HandshakesAccepted.Add(1);
-                _logger.LogDebug("Upgraded {Remote} on {Path}", remote, head.Path);
+                if (_logger.IsEnabled(LogLevel.Debug))
+                {
+                    _logger.LogDebug("Upgraded {Remote} on {Path}", remote, head.Path);
+                }
                 return (connection, route);
             }
             return (null, null);
@@ -304,6 +376,46 @@ public sealed class WebSocketServer : IAsyncDisposable
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>The first of the endpoint's subprotocols (its order of preference) that the client offered.</summary>
+    private static string? ChooseSubprotocol(IReadOnlyList<string> supported, IReadOnlyList<string> offered)
+    {
+        foreach (var candidate in supported)
+        {
+            foreach (var o in offered)
+            {
+                if (string.Equals(candidate, o, StringComparison.Ordinal))
+                {
+                    return candidate;
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Writes the 101; the common case (no subprotocol, no extra header) is written into a pooled buffer without building strings.</summary>
+    private static async ValueTask SendAcceptAsync(DuplexTransport transport, UpgradeRequest request, string? subprotocol,
+        IReadOnlyList<KeyValuePair<string, string>> headers, CancellationToken cancellationToken)
+    {
+        if (subprotocol is null && headers.Count == 0)
+        {
+            byte[] response = ArrayPool<byte>.Shared.Rent(256);
+            try
+            {
+                Span<byte> key = stackalloc byte[WebSocketAccept.KeyLength];
+                int keyLength = Encoding.ASCII.GetBytes(request.Key, key);
+                int length = ServerHandshake.WriteAcceptResponse(key[..keyLength], response);
+                await transport.SendAsync(response.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(response);
+            }
+            return;
+        }
+        string text = ServerHandshake.BuildAcceptResponse(request, subprotocol, null, headers);
+        await transport.SendAsync(Encoding.ASCII.GetBytes(text), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task AnswerUnmappedAsync(DuplexTransport transport, HttpRequestHead head, ReadOnlyMemory<byte> received, EndPoint? remote, CancellationToken cancellationToken)
@@ -424,57 +536,6 @@ public sealed class WebSocketServer : IAsyncDisposable
         }
     }
 
-    private async Task RunAsync(WebSocketConnection connection, Route route)
-    {
-        var session = RunHandlerAsync(connection, route);
-        _sessions[connection] = session;
-        _heartbeat.Register(connection);
-        Ws101Metrics.OpenConnections.Add(1);
-        try
-        {
-            await session.ConfigureAwait(false);
-        }
-        finally
-        {
-            _heartbeat.Unregister(connection);
-            _sessions.TryRemove(connection, out _);
-            Ws101Metrics.OpenConnections.Add(-1);
-        }
-    }
-
-    private async Task RunHandlerAsync(WebSocketConnection connection, Route route)
-    {
-        await Task.Yield();
-        try
-        {
-            await route.Handler(connection, _stopping.Token).ConfigureAwait(false);
-            if (connection.State == ConnectionState.Open)
-            {
-                await connection.CloseAsync(CloseCode.NormalClosure, "").ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketClosedException || (ex is OperationCanceledException && _stopping.IsCancellationRequested))
-        {
-        }
-        catch (Exception ex)
-        {
-            _logger.LogError(ex, "The handler for {Path} failed; closing {Remote} with 1011", connection.Handshake.Path, connection.RemoteEndPoint);
-            try
-            {
-                await connection.CloseAsync(CloseCode.InternalServerError, "The server's handler failed.").ConfigureAwait(false);
-            }
-            catch (Exception closeError) when (closeError is WebSocketClosedException or IOException or SocketException or ObjectDisposedException)
-            {
-            }
-        }
-        finally
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            _logger.LogDebug("Closed {Remote} on {Path}: {Status} {Reason}", connection.RemoteEndPoint, connection.Handshake.Path,
-                (int?)connection.CloseStatus, connection.CloseReason);
-        }
-    }
-
     /// <summary>
     /// Stops the server: no new connections; every open one gets a close with 1001 (going away); waits up to
     /// <see cref="WebSocketServerOptions.ShutdownTimeout"/> for them to finish, then drops the rest.
@@ -490,18 +551,30 @@ public sealed class WebSocketServer : IAsyncDisposable
         {
             listener.Dispose();
         }
-        var closing = _sessions.Keys.Select(c => CloseQuietlyAsync(c)).ToList();
-        var all = Task.WhenAll(_sessions.Values.Concat(closing).Concat(_acceptLoops));
-        var deadline = Task.Delay(_options.ShutdownTimeout, cancellationToken);
-        if (await Task.WhenAny(all, deadline).ConfigureAwait(false) != all)
+        var closing = Task.WhenAll(_sessions.Keys.Select(c => CloseQuietlyAsync(c)).Concat(_acceptLoops));
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_options.ShutdownTimeout);
+        try
+        {
+            // Handlers end once their connection closes; wait for the last one, within the deadline.
+            while (!_sessions.IsEmpty)
+            {
+                await Task.Delay(20, deadline.Token).ConfigureAwait(false);
+            }
+            await closing.WaitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
         {
             foreach (var connection in _sessions.Keys)
             {
                 connection.Abort(CloseCode.GoingAway, "The server stopped.");
             }
-            await Task.WhenAny(Task.WhenAll(_sessions.Values), Task.Delay(1000, CancellationToken.None)).ConfigureAwait(false);
+            for (int i = 0; i < 50 && !_sessions.IsEmpty; i++)
+            {
+                await Task.Delay(20, CancellationToken.None).ConfigureAwait(false);
+            }
         }
-        _heartbeat.Dispose();
+        await _tick.DisposeAsync().ConfigureAwait(false);
         if (_loops is { IsValueCreated: true } loops)
         {
             loops.Value.Dispose();

@@ -18,9 +18,10 @@ internal abstract class DuplexTransport : IAsyncDisposable
     public abstract ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Waits until data can be read, without holding a buffer: an idle connection then costs no receive buffer.
+    /// Waits until data can be read (or the peer closed), without holding a buffer: an idle connection then costs
+    /// no receive buffer. The result carries no meaning; read to find out what arrived.
     /// </summary>
-    public abstract ValueTask WaitReadableAsync(CancellationToken cancellationToken);
+    public abstract ValueTask<int> WaitReadableAsync(CancellationToken cancellationToken);
 
     /// <summary>Writes all of <paramref name="data"/>.</summary>
     public abstract ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);

@@ -17,9 +17,9 @@ internal sealed class SocketTransport(Socket socket) : DuplexTransport
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
         Socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
 
-    public override async ValueTask WaitReadableAsync(CancellationToken cancellationToken) =>
+    public override ValueTask<int> WaitReadableAsync(CancellationToken cancellationToken) =>
         // A zero-byte receive completes when data arrives (or the peer closes) without taking any of it.
-        await Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
 
     public override ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {

@@ -14,9 +14,9 @@ internal sealed class StreamTransport(Stream stream, SocketTransport inner) : Du
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
         stream.ReadAsync(buffer, cancellationToken);
 
-    public override async ValueTask WaitReadableAsync(CancellationToken cancellationToken) =>
+    public override ValueTask<int> WaitReadableAsync(CancellationToken cancellationToken) =>
         // SslStream supports zero-byte reads (since .NET 6): it waits for data without a user buffer.
-        await stream.ReadAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+        stream.ReadAsync(Memory<byte>.Empty, cancellationToken);
 
     public override ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
         stream.WriteAsync(data, cancellationToken);

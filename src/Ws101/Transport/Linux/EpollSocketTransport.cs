@@ -59,17 +59,8 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
         StartReceive(buffer, peekOnly: false, cancellationToken);
 
-    public override ValueTask WaitReadableAsync(CancellationToken cancellationToken)
-    {
-        var pending = StartReceive(Memory<byte>.Empty, peekOnly: true, cancellationToken);
-        if (pending.IsCompletedSuccessfully)
-        {
-            return ValueTask.CompletedTask;
-        }
-        return AwaitIgnoringCount(pending);
-
-        static async ValueTask AwaitIgnoringCount(ValueTask<int> pending) => await pending.ConfigureAwait(false);
-    }
+    public override ValueTask<int> WaitReadableAsync(CancellationToken cancellationToken) =>
+        StartReceive(Memory<byte>.Empty, peekOnly: true, cancellationToken);
 
     private ValueTask<int> StartReceive(Memory<byte> buffer, bool peekOnly, CancellationToken cancellationToken)
     {
