@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""ratios.py - ws101's figures as ratios to each anchor, from one run-all.sh results folder.
+
+    ratios.py RESULTS_DIR [SERVER] [ANCHOR...]
+
+Throughput ratios are ws101 / anchor (higher is better); CPU and memory ratios are anchor / ws101
+(higher is better too), so every ratio above 1.0 means ws101 is ahead. Medians over the rounds.
+"""
+import glob, os, statistics as st, sys
+
+results = sys.argv[1]
+me = sys.argv[2] if len(sys.argv) > 2 else "ws101"
+anchors = sys.argv[3:] or ["kestrel", "kestrel_inline"]
+
+data = {}
+for f in glob.glob(os.path.join(results, "**", "raw.txt"), recursive=True):
+    name = os.path.basename(os.path.dirname(f))
+    for line in open(f):
+        parts = line.split()
+        if len(parts) < 2:
+            continue
+        kv = dict(p.split("=", 1) for p in parts[2:] if "=" in p)
+        if "failed" in kv:
+            continue
+        data.setdefault(name, {}).setdefault(parts[0], []).append(kv)
+
+def median(name, label, key):
+    vals = [float(r[key]) for r in data.get(name, {}).get(label, []) if key in r]
+    return st.median(vals) if vals else None
+
+def cpu_per(name, label, per):
+    vals = [(float(r["srv_usr"]) + float(r["srv_sys"])) / float(r[per]) * 1e6
+            for r in data.get(name, {}).get(label, []) if per in r and float(r[per]) > 0]
+    return st.median(vals) if vals else None
+
+rows = [
+    ("echo 20 B msgs/s", lambda n: median(n, "echo_20", "msgs_per_s"), True, 1.3),
+    ("echo 1 KiB msgs/s", lambda n: median(n, "echo_1024", "msgs_per_s"), True, 1.3),
+    ("echo 16 KiB msgs/s", lambda n: median(n, "echo_16384", "msgs_per_s"), True, 1.5),
+    ("echo 1 MiB MiB/s", lambda n: median(n, "echo_1048576", "MiB_per_s"), True, None),
+    ("handshakes/s", lambda n: median(n, "hs", "hs_per_s"), True, 1.2),
+    ("server CPU per 20 B echo", lambda n: cpu_per(n, "echo_20", "msgs_per_s"), False, None),
+    ("server CPU per 1 KiB echo", lambda n: cpu_per(n, "echo_1024", "msgs_per_s"), False, None),
+    ("server CPU per 16 KiB echo", lambda n: cpu_per(n, "echo_16384", "msgs_per_s"), False, None),
+    ("server CPU per handshake", lambda n: cpu_per(n, "hs", "hs_per_s"), False, None),
+    ("idle RSS per connection", lambda n: median(n, "idle", "bytes_per_conn"), False, None),
+]
+
+header = f"{'ratio (>1: ' + me + ' ahead)':34}" + "".join(f"{a:>16}" for a in anchors) + f"{'target':>10}"
+print(header)
+for label, get, higher_better, target in rows:
+    mine = get(me)
+    cells = []
+    for a in anchors:
+        theirs = get(a)
+        if mine is None or theirs is None or mine == 0 or theirs == 0:
+            cells.append(f"{'n/a':>16}")
+        else:
+            r = mine / theirs if higher_better else theirs / mine
+            cells.append(f"{r:>15.2f}x")
+    print(f"{label:34}" + "".join(cells) + (f"{'>= ' + str(target) + 'x':>10}" if target else ""))
+idle = median(me, "idle", "bytes_per_conn")
+if idle is not None:
+    print(f"{me} idle RSS per connection: {idle:,.0f} bytes (target <= 4,096)")
