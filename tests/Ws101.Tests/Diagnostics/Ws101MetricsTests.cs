@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+using Ws101.Client;
+using Ws101.Diagnostics;
+using Ws101.Protocol;
+using Ws101.Server;
+using Ws101.Tests.Server;
+
+namespace Ws101.Tests.Diagnostics;
+
+/// <summary>Runs alone: the meter is process-wide, so tests running beside it would add to its counts.</summary>
+[Collection(nameof(ConcurrencyTests))]
+public class Ws101MetricsTests
+{
+    private sealed class Recorder : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        public ConcurrentDictionary<string, long> Totals { get; } = new();
+
+        public Recorder()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == Ws101Metrics.MeterName)
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+            {
+                string key = instrument.Name;
+                foreach (var tag in tags)
+                {
+                    key += $"[{tag.Key}={tag.Value}]";
+                }
+                Totals.AddOrUpdate(key, value, (_, old) => old + value);
+            });
+            _listener.Start();
+        }
+
+        public long Get(string key) => Totals.TryGetValue(key, out long v) ? v : 0;
+
+        public void Dispose() => _listener.Dispose();
+    }
+
+    [Fact]
+    public async Task counts_handshakes_by_outcome_messages_bytes_and_open_connections()
+    {
+        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+        using var recorder = new Recorder();
+        await using var server = await TestServer.StartEchoAsync();
+        await using (var ws = await WebSocketClient.ConnectAsync(server.Url("/echo"), cancellationToken: ct))
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                await ws.SendTextAsync("hello", ct);
+                Assert.Equal("hello", (await ws.ReceiveAsync(ct)).GetText());
+            }
+            Assert.Equal(1, recorder.Get("ws101.connections.open"));
+            await ws.CloseAsync(CloseCode.NormalClosure, "", ct);
+        }
+        await Assert.ThrowsAsync<WebSocketHandshakeException>(() => WebSocketClient.ConnectAsync(server.Url("/missing"), cancellationToken: ct));
+        for (int i = 0; i < 100 && recorder.Get("ws101.connections.open") != 0; i++)
+        {
+            await Task.Delay(20, ct);
+        }
+        Assert.Equal(0, recorder.Get("ws101.connections.open"));
+        // Server and client share the process here, so each message counts once per side.
+        Assert.Equal(1, recorder.Get("ws101.handshakes.accepted"));
+        Assert.Equal(1, recorder.Get("ws101.handshakes.rejected[problem=rejected-by-application]"));
+        Assert.Equal(6, recorder.Get("ws101.messages.received"));
+        Assert.Equal(6, recorder.Get("ws101.messages.sent"));
+        Assert.True(recorder.Get("ws101.bytes.received") >= 6 * 7, "each 5-byte text message is at least 7 bytes on the wire");
+        Assert.True(recorder.Get("ws101.bytes.sent") >= 6 * 7);
+    }
+
+    [Fact]
+    public async Task logs_a_refused_handshake_with_its_reason_and_is_silent_by_default()
+    {
+        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+        var lines = new ConcurrentQueue<string>();
+        var options = new WebSocketServerOptions { LoggerFactory = new ListLoggerFactory(lines) };
+        await using var server = await TestServer.StartEchoAsync(options);
+        string response = await WebSocketServerTests.RawExchangeAsync(server.EndPoints[0].Port,
+            "GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: short\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 400 ", response, StringComparison.Ordinal);
+        for (int i = 0; i < 100 && !lines.Any(l => l.Contains("invalid-key", StringComparison.Ordinal)); i++)
+        {
+            await Task.Delay(20, ct);
+        }
+        Assert.Contains(lines, l => l.Contains("Refused", StringComparison.Ordinal) && l.Contains("invalid-key", StringComparison.Ordinal) && l.Contains("400", StringComparison.Ordinal));
+    }
+
+    private sealed class ListLoggerFactory(ConcurrentQueue<string> lines) : ILoggerFactory, ILogger
+    {
+        public ILogger CreateLogger(string categoryName) => this;
+        public void AddProvider(ILoggerProvider provider) { }
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue(formatter(state, exception));
+        public void Dispose() { }
+    }
+}
