@@ -30,6 +30,10 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
     private int _readEpoch;
     private CancellationTokenRegistration _readCancel;
 
+    // The read epoch at which a receive last came back short, which means the socket was empty then. Until the
+    // loop reports a new edge (the epoch moves), another attempt would only return EAGAIN: skip that syscall.
+    private int _drainedAtEpoch = -1;
+
     private ManualResetValueTaskSourceCore<int> _write;
     private ReadOnlyMemory<byte> _writeData;
     private int _writeWaiting;
@@ -67,14 +71,23 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
         while (true)
         {
             int epoch = Volatile.Read(ref _readEpoch);
-            int n = TryReceive(buffer.Span, peekOnly, out int errno);
-            if (n >= 0)
+            int errno = Libc.EAGAIN;
+            if (epoch != Volatile.Read(ref _drainedAtEpoch))
             {
-                return new ValueTask<int>(n);
-            }
-            if (errno != Libc.EAGAIN)
-            {
-                return ValueTask.FromException<int>(Error(errno));
+                int n = TryReceive(buffer.Span, peekOnly, out errno);
+                if (n >= 0)
+                {
+                    if (!peekOnly && n > 0 && n < buffer.Length)
+                    {
+                        Volatile.Write(ref _drainedAtEpoch, epoch);
+                    }
+                    return new ValueTask<int>(n);
+                }
+                if (errno != Libc.EAGAIN)
+                {
+                    return ValueTask.FromException<int>(Error(errno));
+                }
+                Volatile.Write(ref _drainedAtEpoch, epoch);
             }
             if (cancellationToken.IsCancellationRequested)
             {
@@ -236,7 +249,19 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
 
     private void CompleteRead()
     {
+        if (_readPeekOnly)
+        {
+            // The edge itself says "readable" (or closed): no need to peek. A rare spurious edge costs the reader one EAGAIN.
+            _readCancel.Dispose();
+            _read.SetResult(0);
+            return;
+        }
+        int epoch = Volatile.Read(ref _readEpoch);
         int n = TryReceive(_readBuffer.Span, _readPeekOnly, out int errno);
+        if (!_readPeekOnly && n > 0 && n < _readBuffer.Length)
+        {
+            Volatile.Write(ref _drainedAtEpoch, epoch);
+        }
         if (n < 0 && errno == Libc.EAGAIN)
         {
             // A spurious edge: keep waiting for the next one.
