@@ -17,6 +17,7 @@ internal static class Ws101Command
             ServeCommand.Create(console),
             ConnectCommand.Create(console),
             ProbeCommand.Create(console),
+            ProblemsCommand.Create(console),
         };
         var config = new InvocationConfiguration { Output = console.Out, Error = console.Error };
         return root.Parse(args).Invoke(config);

@@ -1,0 +1,37 @@
+using Ws101.Handshake;
+
+namespace Ws101.Tests.Cli;
+
+public class ProblemsCommandTests
+{
+    [Fact]
+    public void the_troubleshooting_reference_in_docs_is_the_catalog_as_generated()
+    {
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Ws101.sln")))
+        {
+            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("The repository root was not found.");
+        }
+        string onDisk = File.ReadAllText(Path.Combine(root, "docs", "handshake-problems.md"));
+        var r = CliRunner.Run(null, "problems", "--markdown");
+        Assert.Equal(0, r.ExitCode);
+        // Regenerate with: dotnet run --project src/Ws101.Cli -- problems --markdown > docs/handshake-problems.md
+        Assert.Equal(r.Out, onDisk);
+        foreach (var entry in HandshakeProblemCatalog.All)
+        {
+            Assert.Contains($"## {entry.Id}", onDisk, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void shows_one_code_and_refuses_an_unknown_one()
+    {
+        var r = CliRunner.Run(null, "problems", "accept-mismatch");
+        Assert.Equal(0, r.ExitCode);
+        Assert.StartsWith("accept-mismatch", r.Out, StringComparison.Ordinal);
+        Assert.Contains("fix:", r.Out, StringComparison.Ordinal);
+        var bad = CliRunner.Run(null, "problems", "no-such-code");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("no problem code", bad.Error, StringComparison.Ordinal);
+    }
+}
