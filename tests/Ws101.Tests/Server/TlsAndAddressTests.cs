@@ -1,0 +1,90 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Ws101.Client;
+using Ws101.Protocol;
+using Ws101.Server;
+
+namespace Ws101.Tests.Server;
+
+public class TlsAndAddressTests
+{
+    private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token;
+
+    private static X509Certificate2 SelfSigned()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddIpAddress(IPAddress.Loopback);
+        san.AddIpAddress(IPAddress.IPv6Loopback);
+        san.AddDnsName("localhost");
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
+        return X509CertificateLoader.LoadPkcs12(cert.Export(X509ContentType.Pkcs12), null);
+    }
+
+    [Fact]
+    public async Task echoes_over_wss_when_the_client_trusts_the_servers_certificate()
+    {
+        using var cert = SelfSigned();
+        await using var server = await TestServer.StartEchoAsync(new WebSocketServerOptions { Certificate = cert });
+        var url = new Uri($"wss://127.0.0.1:{server.EndPoints[0].Port}/echo");
+        await using var ws = await WebSocketClient.ConnectAsync(url, new WebSocketClientOptions { TrustedCertificate = cert }, Timeout);
+        var payload = new byte[70_000];
+        Random.Shared.NextBytes(payload);
+        await ws.SendBinaryAsync(payload, Timeout);
+        Assert.True((await ws.ReceiveAsync(Timeout)).Data.Span.SequenceEqual(payload));
+        await ws.CloseAsync(CloseCode.NormalClosure, "", Timeout);
+        Assert.Equal(CloseCode.NormalClosure, ws.CloseStatus);
+    }
+
+    [Fact]
+    public async Task refuses_an_untrusted_certificate_with_tls_failed()
+    {
+        using var cert = SelfSigned();
+        await using var server = await TestServer.StartEchoAsync(new WebSocketServerOptions { Certificate = cert });
+        var url = new Uri($"wss://127.0.0.1:{server.EndPoints[0].Port}/echo");
+        var ex = await Assert.ThrowsAsync<WebSocketHandshakeException>(() => WebSocketClient.ConnectAsync(url, cancellationToken: Timeout));
+        Assert.Equal("tls-failed", ex.Problems[0].Id);
+    }
+
+    [Fact]
+    public async Task a_wss_url_to_a_plain_ws_port_fails_with_tls_failed_not_a_hang()
+    {
+        await using var server = await TestServer.StartEchoAsync();
+        var url = new Uri($"wss://127.0.0.1:{server.EndPoints[0].Port}/echo");
+        var ex = await Assert.ThrowsAsync<WebSocketHandshakeException>(() => WebSocketClient.ConnectAsync(url,
+            new WebSocketClientOptions { HandshakeTimeout = TimeSpan.FromSeconds(5) }, Timeout));
+        Assert.Contains(ex.Problems[0].Id, new[] { "tls-failed", "handshake-timeout" });
+    }
+
+    [Fact]
+    public async Task serves_and_connects_over_ipv6_loopback()
+    {
+        var options = new WebSocketServerOptions { EndPoints = [new IPEndPoint(IPAddress.IPv6Loopback, 0)] };
+        await using var server = new WebSocketServer(options);
+        server.Map("/echo", TestServer.Echo);
+        await server.StartAsync(TestContext.Current.CancellationToken);
+        var url = new Uri($"ws://[::1]:{server.EndPoints[0].Port}/echo");
+        await using var ws = await WebSocketClient.ConnectAsync(url, cancellationToken: Timeout);
+        Assert.Contains($"Host: [::1]:{server.EndPoints[0].Port}", ws.Handshake.RequestText, StringComparison.Ordinal);
+        await ws.SendTextAsync("six", Timeout);
+        Assert.Equal("six", (await ws.ReceiveAsync(Timeout)).GetText());
+    }
+
+    [Fact]
+    public async Task a_server_that_never_answers_is_given_up_on_by_the_handshake_timeout()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var accepting = listener.AcceptTcpClientAsync(Timeout);
+        var ex = await Assert.ThrowsAsync<WebSocketHandshakeException>(() => WebSocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/"),
+            new WebSocketClientOptions { HandshakeTimeout = TimeSpan.FromMilliseconds(300) }, Timeout));
+        Assert.Equal("handshake-timeout", ex.Problems[0].Id);
+        Assert.NotNull(ex.RequestText);
+        (await accepting).Dispose();
+    }
+}
