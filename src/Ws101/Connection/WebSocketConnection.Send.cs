@@ -122,6 +122,28 @@ public sealed partial class WebSocketConnection
         }
     }
 
+    /// <summary>
+    /// Sends a close frame without waiting for the peer's (what <see cref="System.Net.WebSockets.WebSocket.CloseOutputAsync"/>
+    /// does); the receive loop then sees the peer's close. Does nothing when a close was already sent.
+    /// </summary>
+    internal async ValueTask SendCloseAsync(CloseCode code, string reason, CancellationToken cancellationToken)
+    {
+        if (!CloseCodeRules.IsValidOnTheWire(code))
+        {
+            throw new ArgumentOutOfRangeException(nameof(code), code, $"Close code {(int)code} may not be sent: use 1000-1003, 1007-1011 or 3000-4999 (RFC 6455 §7.4).");
+        }
+        lock (_core)
+        {
+            if (_ended || _core.State is not (ConnectionState.Open or ConnectionState.CloseReceived))
+            {
+                return;
+            }
+            _closed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        _closeStarted = Environment.TickCount64;
+        await SendCoreAsync(SendKind.Close, reason, default, default, true, code, cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task WaitClosedAsync(CancellationToken cancellationToken)
     {
         var closed = _closed!.Task;
