@@ -56,6 +56,31 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The server's side of a connection whose upgrade another HTTP server performed (an ASP.NET Core request upgraded
+    /// through <c>IHttpUpgradeFeature</c>, for one): after the 101 has been sent, Ws101 speaks the protocol over
+    /// <paramref name="upgradedStream"/> with the same limits, keepalive and message API as its own server.
+    /// </summary>
+    /// <param name="upgradedStream">The duplex stream after the 101.</param>
+    /// <param name="request">The validated request (from <see cref="ServerHandshake.Validate"/>).</param>
+    /// <param name="subprotocol">The subprotocol the 101 agreed to, or null.</param>
+    /// <param name="options">The connection's limits and timers; null for the defaults.</param>
+    /// <param name="remote">The peer's address, if known.</param>
+    /// <param name="local">This side's address, if known.</param>
+    public static WebSocketConnection FromUpgradedStream(Stream upgradedStream, UpgradeRequest request, string? subprotocol = null,
+        WebSocketConnectionOptions? options = null, EndPoint? remote = null, EndPoint? local = null)
+    {
+        ArgumentNullException.ThrowIfNull(upgradedStream);
+        ArgumentNullException.ThrowIfNull(request);
+        options ??= WebSocketConnectionOptions.Default;
+        options.Validate();
+        var transport = new StreamTransport(upgradedStream, null, remote, local);
+        var connection = new WebSocketConnection(transport, WebSocketRole.Server, options, new WebSocketHandshakeInfo(request, subprotocol, []), default);
+        ConnectionHeartbeat.Shared.Register(connection);
+        connection.Ended += static c => ConnectionHeartbeat.Shared.Unregister(c);
+        return connection;
+    }
+
     /// <summary>Server or client.</summary>
     public WebSocketRole Role => _core.Role;
 

@@ -47,6 +47,26 @@ public sealed class HttpRequestHead
         return q < 0 ? (target, "") : (target[..q], target[(q + 1)..]);
     }
 
+    /// <summary>
+    /// A request head from parts another HTTP server already parsed (ASP.NET Core's request, for one), so that it
+    /// can be validated and diagnosed like one read from the wire.
+    /// </summary>
+    /// <exception cref="ArgumentException">The method is not a token, or the target holds spaces or control characters.</exception>
+    public static HttpRequestHead Create(string method, string target, Version version, IEnumerable<HttpHeaderField> headers)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        if (!HttpTokenList.IsToken(method))
+        {
+            throw new ArgumentException($"'{method}' is not an HTTP method token.", nameof(method));
+        }
+        ArgumentException.ThrowIfNullOrEmpty(target);
+        if (target.AsSpan().IndexOfAnyInRange('\0', ' ') >= 0)
+        {
+            throw new ArgumentException("A request target has no spaces or control characters.", nameof(target));
+        }
+        return new HttpRequestHead(method == "GET" ? "GET" : method, target, version, new HttpHeaders(headers));
+    }
+
     /// <summary>Parses a request head from the start of <paramref name="input"/>.</summary>
     public static HttpParseResult<HttpRequestHead> Parse(ReadOnlySpan<byte> input, HttpParseLimits? limits = null)
     {

@@ -3,13 +3,13 @@ using System.Net;
 namespace Ws101.Transport;
 
 /// <summary>A stream over a socket, such as the <see cref="System.Net.Security.SslStream"/> of a wss:// connection.</summary>
-internal sealed class StreamTransport(Stream stream, SocketTransport inner) : DuplexTransport
+internal sealed class StreamTransport(Stream stream, SocketTransport? inner, EndPoint? remote = null, EndPoint? local = null) : DuplexTransport
 {
     private int _disposed;
 
-    public override EndPoint? RemoteEndPoint => inner.RemoteEndPoint;
+    public override EndPoint? RemoteEndPoint => inner?.RemoteEndPoint ?? remote;
 
-    public override EndPoint? LocalEndPoint => inner.LocalEndPoint;
+    public override EndPoint? LocalEndPoint => inner?.LocalEndPoint ?? local;
 
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
         stream.ReadAsync(buffer, cancellationToken);
@@ -34,17 +34,38 @@ internal sealed class StreamTransport(Stream stream, SocketTransport inner) : Du
             {
             }
         }
-        inner.ShutdownSend();
+        if (inner is not null)
+        {
+            inner.ShutdownSend();
+        }
+        else
+        {
+            // A stream handed over by another server (an upgraded ASP.NET Core request): closing it ends the connection.
+            stream.Dispose();
+        }
     }
 
-    public override void Abort() => inner.Abort();
+    public override void Abort()
+    {
+        if (inner is not null)
+        {
+            inner.Abort();
+        }
+        else
+        {
+            stream.Dispose();
+        }
+    }
 
     public override async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             await stream.DisposeAsync().ConfigureAwait(false);
-            await inner.DisposeAsync().ConfigureAwait(false);
+            if (inner is not null)
+            {
+                await inner.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 }
