@@ -160,8 +160,42 @@ public static class WebSocketClient
 
     private static async Task<Socket> ConnectSocketAsync(Uri uri, WebSocketClientOptions options, CancellationToken cancellationToken)
     {
+        Uri? proxy = options.Proxy ?? (options.UseSystemProxy ? SystemProxyFor(uri) : null);
+        if (proxy is null)
+        {
+            return await ConnectDirectAsync(uri.DnsSafeHost, uri.Port, options, cancellationToken).ConfigureAwait(false);
+        }
+        var socket = await ConnectDirectAsync(proxy.DnsSafeHost, proxy.Port, options, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.ConnectTimeout);
+            await HttpConnectTunnel.EstablishAsync(socket, uri.DnsSafeHost, uri.Port, options.ProxyCredentials, proxy, timeout.Token).ConfigureAwait(false);
+            return socket;
+        }
+        catch (Exception ex) when (ex is not WebSocketHandshakeException)
+        {
+            socket.Dispose();
+            throw new WebSocketHandshakeException([new HandshakeProblem(HandshakeProblemCode.ProxyFailed, $"proxy {proxy.Authority}", null, ex.Message)], null, null, ex);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The system proxy for the http(s) form of a ws(s) URL, or null when it says "direct".</summary>
+    private static Uri? SystemProxyFor(Uri uri)
+    {
+        var http = new UriBuilder(uri) { Scheme = uri.Scheme == "wss" ? "https" : "http" }.Uri;
+        var system = System.Net.Http.HttpClient.DefaultProxy;
+        return system.IsBypassed(http) ? null : system.GetProxy(http) is { } p && p != http ? p : null;
+    }
+
+    private static async Task<Socket> ConnectDirectAsync(string host, int port, WebSocketClientOptions options, CancellationToken cancellationToken)
+    {
         IPAddress[] addresses;
-        string host = uri.DnsSafeHost;
         if (IPAddress.TryParse(host, out var literal))
         {
             addresses = [literal];
@@ -185,13 +219,13 @@ public static class WebSocketClient
             timeout.CancelAfter(options.ConnectTimeout);
             try
             {
-                await socket.ConnectAsync(new IPEndPoint(address, uri.Port), timeout.Token).ConfigureAwait(false);
+                await socket.ConnectAsync(new IPEndPoint(address, port), timeout.Token).ConfigureAwait(false);
                 return socket;
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 socket.Dispose();
-                last = new TimeoutException($"connecting to {address}:{uri.Port} took more than {options.ConnectTimeout.TotalSeconds:0.#} s");
+                last = new TimeoutException($"connecting to {address}:{port} took more than {options.ConnectTimeout.TotalSeconds:0.#} s");
             }
             catch (SocketException ex)
             {
@@ -200,7 +234,7 @@ public static class WebSocketClient
             }
         }
         string why = last is SocketException se ? $"{se.SocketErrorCode} ({se.Message})" : last?.Message ?? "no address";
-        throw Fail(HandshakeProblemCode.ConnectionFailed, $"{host}:{uri.Port}", why, null, null, last);
+        throw Fail(HandshakeProblemCode.ConnectionFailed, $"{host}:{port}", why, null, null, last);
     }
 
     private static RemoteCertificateValidationCallback? TrustCallback(X509Certificate2? trusted)

@@ -28,6 +28,21 @@ public sealed record WebSocketClientOptions
     /// </summary>
     public X509Certificate2? TrustedCertificate { get; init; }
 
+    /// <summary>
+    /// An HTTP proxy to tunnel through with CONNECT (<c>http://proxy:3128</c>), for ws:// and wss:// alike. Null
+    /// connects directly unless <see cref="UseSystemProxy"/> is set.
+    /// </summary>
+    public Uri? Proxy { get; init; }
+
+    /// <summary>Basic credentials for the proxy, if it asks for them.</summary>
+    public System.Net.NetworkCredential? ProxyCredentials { get; init; }
+
+    /// <summary>
+    /// Use the system's proxy settings (the <c>HTTPS_PROXY</c>/<c>HTTP_PROXY</c>/<c>NO_PROXY</c> environment
+    /// variables on Linux) when <see cref="Proxy"/> is not set. Default false: connect directly.
+    /// </summary>
+    public bool UseSystemProxy { get; init; }
+
     /// <summary>A validation callback that replaces the system's check entirely (use with care).</summary>
     public RemoteCertificateValidationCallback? CertificateValidation { get; init; }
 }

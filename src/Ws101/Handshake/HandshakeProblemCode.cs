@@ -97,4 +97,6 @@ public enum HandshakeProblemCode
     TlsFailed,
     /// <summary><c>handshake-timeout</c>: the peer did not complete the handshake in time.</summary>
     HandshakeTimeout,
+    /// <summary><c>proxy-failed</c>: the HTTP proxy did not open a tunnel (CONNECT refused, credentials wanted).</summary>
+    ProxyFailed,
 }

@@ -1,0 +1,112 @@
+using Ws101.Protocol;
+
+namespace Ws101.Client;
+
+/// <summary>
+/// A client connection that reopens itself: when the connection ends with a status <see cref="ReconnectOptions.ShouldReconnect"/>
+/// accepts (1001 or 1006 by default, never 1000), the next receive waits (exponential backoff with jitter), connects
+/// again and goes on; <see cref="Reconnecting"/> and <see cref="Reconnected"/> tell the application, which may need
+/// to subscribe again or resend state. Messages sent while the connection is down fail; nothing is queued.
+/// </summary>
+public sealed class ReconnectingWebSocket : IAsyncDisposable
+{
+    private readonly Uri _uri;
+    private readonly WebSocketClientOptions _options;
+    private readonly ReconnectOptions _reconnect;
+    private WebSocketConnection _current;
+    private volatile bool _closing;
+
+    private ReconnectingWebSocket(Uri uri, WebSocketClientOptions options, ReconnectOptions reconnect, WebSocketConnection first)
+    {
+        _uri = uri;
+        _options = options;
+        _reconnect = reconnect;
+        _current = first;
+    }
+
+    /// <summary>Raised before each attempt: the attempt number (1 for the first), the wait before it, and the status that ended the connection.</summary>
+    public event Action<int, TimeSpan, CloseCode?>? Reconnecting;
+
+    /// <summary>Raised with the new connection once reconnected.</summary>
+    public event Action<WebSocketConnection>? Reconnected;
+
+    /// <summary>The connection in use now.</summary>
+    public WebSocketConnection Current => _current;
+
+    /// <summary>Connects for the first time (a failure here is thrown, not retried).</summary>
+    public static async Task<ReconnectingWebSocket> ConnectAsync(Uri uri, WebSocketClientOptions? options = null, ReconnectOptions? reconnect = null,
+        CancellationToken cancellationToken = default)
+    {
+        options ??= new WebSocketClientOptions();
+        var first = await WebSocketClient.ConnectAsync(uri, options, cancellationToken).ConfigureAwait(false);
+        return new ReconnectingWebSocket(uri, options, reconnect ?? new ReconnectOptions(), first);
+    }
+
+    /// <summary>
+    /// Receives the next message, reconnecting as needed. Returns a close only when the connection ended for good:
+    /// closed by this side, a status not to reconnect on, or <see cref="ReconnectOptions.MaxAttempts"/> used up.
+    /// </summary>
+    public async ValueTask<WebSocketMessage> ReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var message = await _current.ReceiveAsync(cancellationToken).ConfigureAwait(false);
+            if (!message.IsClose || _closing || !_reconnect.ShouldReconnect(message.CloseStatus))
+            {
+                return message;
+            }
+            if (!await ReconnectAsync(message.CloseStatus, cancellationToken).ConfigureAwait(false))
+            {
+                return message;
+            }
+        }
+    }
+
+    /// <summary>Sends a text message on the current connection.</summary>
+    public ValueTask SendTextAsync(string text, CancellationToken cancellationToken = default) => _current.SendTextAsync(text, cancellationToken);
+
+    /// <summary>Sends a binary message on the current connection.</summary>
+    public ValueTask SendBinaryAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) => _current.SendBinaryAsync(data, cancellationToken);
+
+    /// <summary>Closes for good: no reconnect follows.</summary>
+    public Task CloseAsync(CloseCode code = CloseCode.NormalClosure, string reason = "", CancellationToken cancellationToken = default)
+    {
+        _closing = true;
+        return _current.CloseAsync(code, reason, cancellationToken);
+    }
+
+    private async Task<bool> ReconnectAsync(CloseCode? status, CancellationToken cancellationToken)
+    {
+        await _current.DisposeAsync().ConfigureAwait(false);
+        var delay = _reconnect.InitialDelay;
+        for (int attempt = 1; _reconnect.MaxAttempts == 0 || attempt <= _reconnect.MaxAttempts; attempt++)
+        {
+            // Full jitter between half and all of the delay, so that many clients dropped together do not return together.
+            var wait = TimeSpan.FromMilliseconds(delay.TotalMilliseconds * (0.5 + (Random.Shared.NextDouble() / 2)));
+            Reconnecting?.Invoke(attempt, wait, status);
+            await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+            if (_closing)
+            {
+                return false;
+            }
+            try
+            {
+                _current = await WebSocketClient.ConnectAsync(_uri, _options, cancellationToken).ConfigureAwait(false);
+                Reconnected?.Invoke(_current);
+                return true;
+            }
+            catch (WebSocketHandshakeException)
+            {
+                delay = TimeSpan.FromMilliseconds(Math.Min(_reconnect.MaxDelay.TotalMilliseconds, delay.TotalMilliseconds * 2));
+            }
+        }
+        return false;
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        _closing = true;
+        return _current.DisposeAsync();
+    }
+}
