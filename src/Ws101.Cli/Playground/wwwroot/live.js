@@ -54,6 +54,7 @@ export function initLive() {
   let firstMessage = true;
   let wantsTranscript = false;
   let openedAt = 0;
+  let sentClose = null;
 
   function setState(kind, text) {
     stateBox.className = `status ${kind}`;
@@ -118,6 +119,7 @@ export function initLive() {
     handshake.classList.add('empty');
     delete handshake.dataset.transcript;
     firstMessage = true;
+    sentClose = null;
     wantsTranscript = url.searchParams.get('transcript') === '1';
     try {
       ws = new WebSocket(url.href);
@@ -160,6 +162,7 @@ export function initLive() {
     });
     socket.addEventListener('close', event => {
       if (ws === socket) ws = null;
+      $('live-outcome-sent').textContent = sentClose ?? '(no close frame: the server closed first, or the connection dropped)';
       $('live-outcome-code').textContent = String(event.code);
       $('live-outcome-reason').textContent = event.reason === '' ? '(none)' : event.reason;
       $('live-outcome-clean').textContent = String(event.wasClean);
@@ -248,6 +251,7 @@ export function initLive() {
       return;
     }
     ws.close(c, reason.value);
+    sentClose = `${c}${reason.value ? ` "${reason.value}"` : ''}`;
     log('↑', 'close', 2 + bytes, `code ${c}${reason.value ? `, reason "${reason.value}"` : ''}`);
     setState('connecting', 'Closing: waiting for the server\'s close frame…');
     disconnect.disabled = true;
