@@ -56,8 +56,8 @@ export function initLive() {
   let openedAt = 0;
   let sentClose = null;
 
-  function setState(kind, text) {
-    stateBox.className = `status ${kind}`;
+  function setState(kind, text, clean = false) {
+    stateBox.className = `status ${kind}${clean ? ' clean' : ''}`;
     stateBox.dataset.state = kind;
     stateText.textContent = text;
     const open = kind === 'open';
@@ -91,11 +91,18 @@ export function initLive() {
 
   function showHandshake(text) {
     handshake.classList.remove('empty');
-    const lines = text.split('\r\n');
-    handshake.replaceChildren(...lines.flatMap((line, i) => [
+    const split = text.indexOf('\r\n\r\n');
+    const request = text.slice(0, split).split('\r\n');
+    const response = text.slice(split + 4).replace(/(\r\n)+$/, '').split('\r\n');
+    const lines = list => list.flatMap((line, i) => [
       /^HTTP\/1\.1 101/.test(line) ? el('span', { class: 'status-101' }, line) : line,
-      i < lines.length - 1 ? '\n' : '',
-    ]));
+      i < list.length - 1 ? '\n' : '',
+    ]);
+    handshake.replaceChildren(
+      el('span', { class: 'part-label' }, 'Request, as the server read it'),
+      el('span', { class: 'part-text' }, lines(request)),
+      el('span', { class: 'part-label' }, 'Response, as the server answered'),
+      el('span', { class: 'part-text' }, lines(response)));
     handshake.dataset.transcript = 'true';
   }
 
@@ -170,7 +177,7 @@ export function initLive() {
       outcome.hidden = false;
       outcome.dataset.code = String(event.code);
       log('•', 'close', null, `code ${event.code}${event.reason ? `, reason "${event.reason}"` : ''}, wasClean ${event.wasClean}`);
-      setState('closed', `Closed: ${event.code}${event.reason ? ` "${event.reason}"` : ''}, ${event.wasClean ? 'cleanly' : 'not cleanly'}.`);
+      setState('closed', `Closed: ${event.code}${event.reason ? ` "${event.reason}"` : ''}, ${event.wasClean ? 'cleanly' : 'not cleanly'}.`, event.wasClean);
       if (handshake.classList.contains('empty') && handshake.textContent.startsWith('Waiting')) {
         handshake.textContent = 'No handshake: the connection did not open. Check the URL and the server; paste the server\'s answer into the checker.';
       }
