@@ -231,6 +231,59 @@ public sealed class PlaygroundPageTests(ChromiumFixture browser) : IClassFixture
         });
     }
 
+    /// <summary>Every visible text on the filled page has a contrast of at least 4.5:1, in the light and the dark scheme.</summary>
+    [Theory]
+    [InlineData("light")]
+    [InlineData("dark")]
+    public async Task Text_has_enough_contrast_in_both_color_schemes(string scheme)
+    {
+        await WithPageAsync(Laptop, async page =>
+        {
+            await page.EmulateMediaAsync(new PageEmulateMediaOptions { ColorScheme = scheme == "dark" ? ColorScheme.Dark : ColorScheme.Light });
+            await page.Locator("#calc-key").FillAsync("dGhlIHNhbXBsZSBub25jZQ");
+            await Expect(page.Locator("#calc-warnings .warning")).ToHaveCountAsync(1, new() { Timeout = 10_000 });
+            await page.Locator("button.example[data-example='sha256']").ClickAsync();
+            await Expect(page.Locator("#check-result .problem")).ToHaveCountAsync(1, new() { Timeout = 10_000 });
+            await page.Locator("#live-open").ClickAsync();
+            await Expect(page.Locator("#live-handshake[data-transcript='true']")).ToBeVisibleAsync(new() { Timeout = 10_000 });
+            await page.Locator("#live-message").PressAsync("Enter");
+            await Expect(page.Locator("#live-log tr.in[data-type='text']")).ToHaveCountAsync(2, new() { Timeout = 10_000 });
+            var failures = await page.EvaluateAsync<string[]>(ContrastScript);
+            Assert.True(failures.Length == 0, $"low contrast ({scheme}):\n" + string.Join('\n', failures));
+            if (scheme == "dark")
+            {
+                await PlaygroundScreenshots.SaveAsync(page.Locator("#calculator"), "calculator-dark-desktop");
+                await PlaygroundScreenshots.SaveAsync(page.Locator("#checker"), "checker-dark-desktop");
+                await PlaygroundScreenshots.SaveAsync(page.Locator("#live"), "live-dark-desktop");
+            }
+        });
+    }
+
+    /// <summary>
+    /// Lists the visible elements whose own text has a WCAG contrast ratio under 4.5 against the first opaque
+    /// background behind them. Disabled controls are exempt, as WCAG exempts them.
+    /// </summary>
+    private const string ContrastScript = """
+        () => {
+          const rgb = c => { const m = c.match(/[\d.]+/g).map(Number); return { r: m[0], g: m[1], b: m[2], a: m.length > 3 ? m[3] : 1 }; };
+          const lum = ({ r, g, b }) => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }; return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+          const background = el => { for (let e = el; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor); if (c.a > 0.5) return c; } return { r: 255, g: 255, b: 255, a: 1 }; };
+          const failures = [];
+          for (const el of document.querySelectorAll('body *')) {
+            if (![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+            if (el.closest(':disabled') || el.closest('[hidden]')) continue;
+            const box = el.getBoundingClientRect();
+            if (box.width === 0 || box.height === 0) continue;
+            const style = getComputedStyle(el);
+            if (style.visibility === 'hidden' || style.display === 'none') continue;
+            const a = lum(rgb(style.color)), b = lum(background(el));
+            const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+            if (ratio < 4.5) failures.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${el.className} "${el.textContent.trim().slice(0, 40)}": ${ratio.toFixed(2)}`);
+          }
+          return failures;
+        }
+        """;
+
     private static string Accept(string key, Func<byte[], byte[]> hash) =>
         Convert.ToBase64String(hash(Encoding.UTF8.GetBytes(key + Guid)));
 
