@@ -1,6 +1,6 @@
 // Panel 2: the handshake checker. Sends the pasted text to POST /api/diagnose and shows the transcript
 // line by line, each problem beside the line it concerns.
-import { el, postJson, onCtrlEnter } from './common.js';
+import { el, postJson, onCtrlEnter, utf8 } from './common.js';
 
 const REQUEST = [
   'GET /chat HTTP/1.1',
@@ -39,7 +39,8 @@ const EXAMPLES = {
   whitespace: REQUEST.map(l => l.startsWith('Sec-WebSocket-Key') ? 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25j ZQ==' : l).join('\r\n') + '\r\n\r\n',
 };
 
-const MAX_TRANSCRIPT = 64 * 1024;
+/** The API's limit on the request body (PlaygroundApi.MaxBodyBytes). */
+const MAX_BODY_BYTES = 48 * 1024;
 
 export function initChecker() {
   const form = document.getElementById('check-form');
@@ -62,8 +63,9 @@ export function initChecker() {
       textarea.focus();
       return;
     }
-    if (transcript.length > MAX_TRANSCRIPT) {
-      setStatus(`The text has ${transcript.length} characters; the checker takes at most ${MAX_TRANSCRIPT}.`, 'bad');
+    const bytes = utf8.encode(JSON.stringify({ transcript })).length;
+    if (bytes > MAX_BODY_BYTES) {
+      setStatus(`The text is too long to check: ${bytes} bytes as JSON, the limit is ${MAX_BODY_BYTES}. A handshake is a few hundred bytes; paste only its head lines.`, 'bad');
       return;
     }
     const mine = ++generation;
