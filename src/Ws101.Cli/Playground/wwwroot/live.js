@@ -71,7 +71,7 @@ export function initLive() {
     logEmpty.hidden = true;
     const row = el('tr', { class: direction === '↑' ? 'out' : direction === '↓' ? 'in' : 'event', 'data-type': type },
       el('td', { class: 'time', text: clock() }),
-      el('td', { class: 'dir', text: direction, title: direction === '↑' ? 'sent' : direction === '↓' ? 'received' : 'event' }),
+      el('td', { class: 'dir', text: direction === '↑' ? '↑ out' : direction === '↓' ? '↓ in' : '•' }),
       el('td', { class: 'type', text: type }),
       el('td', { class: 'size', text: size === null ? '' : size }),
       el('td', { class: 'data', text: data }));
