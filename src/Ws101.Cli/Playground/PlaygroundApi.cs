@@ -63,7 +63,7 @@ internal static class PlaygroundApi
 
     private static HttpFallbackResponse Diagnose(JsonElement root)
     {
-        if (!TryGetString(root, "transcript", out string? transcript, out var error))
+        if (ReadString(root, "transcript", out string transcript) is { } error)
         {
             return error;
         }
@@ -77,7 +77,7 @@ internal static class PlaygroundApi
 
     private static HttpFallbackResponse Accept(JsonElement root)
     {
-        if (!TryGetString(root, "key", out string? key, out var error))
+        if (ReadString(root, "key", out string key) is { } error)
         {
             return error;
         }
@@ -99,27 +99,24 @@ internal static class PlaygroundApi
         });
     }
 
-    private static bool TryGetString(JsonElement root, string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value, out HttpFallbackResponse error)
+    /// <summary>Reads the string field <paramref name="name"/> of the body; returns the 400 to answer when there is none.</summary>
+    private static HttpFallbackResponse? ReadString(JsonElement root, string name, out string value)
     {
-        value = null;
-        error = null!;
+        value = "";
         if (root.ValueKind != JsonValueKind.Object)
         {
-            error = Error(400, $"The body must be a JSON object with a string \"{name}\".");
-            return false;
+            return Error(400, $"The body must be a JSON object with a string \"{name}\".");
         }
         if (!root.TryGetProperty(name, out var property))
         {
-            error = Error(400, $"The body has no \"{name}\" field.");
-            return false;
+            return Error(400, $"The body has no \"{name}\" field.");
         }
         if (property.ValueKind != JsonValueKind.String)
         {
-            error = Error(400, $"\"{name}\" must be a string, not {property.ValueKind.ToString().ToLowerInvariant()}.");
-            return false;
+            return Error(400, $"\"{name}\" must be a string, not {property.ValueKind.ToString().ToLowerInvariant()}.");
         }
         value = property.GetString()!;
-        return true;
+        return null;
     }
 
     /// <summary>application/json, or any type/subtype+json, with or without parameters.</summary>

@@ -24,9 +24,6 @@ internal static class StaticFiles
         return Files.Value.GetValueOrDefault(path);
     }
 
-    /// <summary>Every path served, for tests and the 404 text.</summary>
-    public static IEnumerable<string> Paths => Files.Value.Keys.Order(StringComparer.Ordinal);
-
     private static FrozenDictionary<string, StaticFile> Load()
     {
         var assembly = typeof(StaticFiles).Assembly;

@@ -49,6 +49,7 @@ internal sealed class PlaygroundServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Stopping is bounded by the server's ShutdownTimeout and by this token; disposing after it does not stop twice.
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await _server.StopAsync(timeout.Token).ConfigureAwait(false);
         await _server.DisposeAsync().ConfigureAwait(false);
