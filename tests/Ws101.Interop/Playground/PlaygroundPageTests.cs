@@ -184,6 +184,33 @@ public sealed class PlaygroundPageTests(ChromiumFixture browser) : IClassFixture
         });
     }
 
+    /// <summary>A URL with no endpoint ends with 1006 and not clean, explained; Disconnect closes an open connection with 1000.</summary>
+    [Fact]
+    public async Task Live_shows_a_failed_connection_and_disconnects_an_open_one()
+    {
+        await WithPageAsync(Laptop, async page =>
+        {
+            await page.Locator("#live-url").FillAsync($"ws://{Server.BaseUrl.Authority}/no-such-endpoint");
+            await page.Locator("#live-url").PressAsync("Enter");
+            await Expect(page.Locator("#live-outcome")).ToBeVisibleAsync(new() { Timeout = 10_000 });
+            await Expect(page.Locator("#live-outcome-code")).ToHaveTextAsync("1006");
+            await Expect(page.Locator("#live-outcome-clean")).ToHaveTextAsync("false");
+            await Expect(page.Locator("#live-outcome-meaning")).ToContainTextAsync("checker");
+            await Expect(page.Locator("#live-handshake")).ToContainTextAsync("did not open");
+
+            await page.Locator("#live-connect button[data-path='/echo']").ClickAsync();
+            await Expect(page.Locator("#live-url")).ToHaveValueAsync($"ws://{Server.BaseUrl.Authority}/echo");
+            await page.Locator("#live-open").ClickAsync();
+            await Expect(page.Locator("#live-state")).ToHaveAttributeAsync("data-state", "open", new() { Timeout = 10_000 });
+            await Expect(page.Locator("#live-outcome")).ToBeHiddenAsync();
+            await Expect(page.Locator("#live-handshake")).ToContainTextAsync("does not show a page its handshake");
+            await page.Locator("#live-disconnect").ClickAsync();
+            await Expect(page.Locator("#live-outcome-code")).ToHaveTextAsync("1000", new() { Timeout = 10_000 });
+            await Expect(page.Locator("#live-outcome-clean")).ToHaveTextAsync("true");
+            await Expect(page.Locator("#live-state")).ToHaveAttributeAsync("data-state", "closed");
+        });
+    }
+
     /// <summary>On a 390 px wide screen every panel works and nothing scrolls sideways.</summary>
     [Fact]
     public async Task Every_panel_fits_a_phone_screen()
