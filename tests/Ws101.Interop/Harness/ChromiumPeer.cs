@@ -131,6 +131,13 @@ public sealed class ChromiumPeer : IPeerClient, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A new blank page in this browser, for tests that drive a page of their own (the playground). The caller
+    /// closes it; the browser's own close closes any left open.
+    /// </summary>
+    public Task<IPage> NewPageAsync(CancellationToken cancellationToken = default) =>
+        _context.NewPageAsync().WaitAsync(PeerTimeouts.Step, cancellationToken);
+
     /// <summary>Closes the browser, Playwright's driver and the page host, and deletes the profile folder.</summary>
     public async ValueTask DisposeAsync()
     {
