@@ -176,14 +176,14 @@ public static class HandshakeProblemCatalog
             "TLS handshake failed",
             "The TLS handshake of the wss:// connection failed: the certificate is not trusted or not for this host name, it expired, or the port speaks plain ws:// and not TLS.",
             "Use a certificate trusted by the client and issued for the host name in the URL; for tests, trust the test certificate explicitly. Use ws:// for a plain port."),
-        new(HandshakeProblemCode.ProxyFailed, "proxy-failed", "RFC 9110 §9.3.6, RFC 7617",
-            "Proxy refused the tunnel",
-            "The HTTP proxy did not open a tunnel to the WebSocket server: it answered CONNECT with an error, wants credentials (407), or does not allow that host or port.",
-            "Give the proxy's credentials, check that it allows CONNECT to that port (many allow only 443), or connect without the proxy."),
         new(HandshakeProblemCode.HandshakeTimeout, "handshake-timeout", "RFC 6455 §4.1, §4.2",
             "Handshake timed out",
             "The peer accepted the TCP connection but did not complete the handshake in time: a server that never answers (wrong protocol on the port, a stuck backend, a proxy holding the request), or a client that sends its request too slowly.",
             "Check that a WebSocket server answers on that port and path; look at the server's and the proxies' logs; raise the handshake timeout only if the peer is legitimately slow."),
+        new(HandshakeProblemCode.ProxyFailed, "proxy-failed", "RFC 9110 §9.3.6, RFC 7617",
+            "Proxy refused the tunnel",
+            "The HTTP proxy did not open a tunnel to the WebSocket server: it answered CONNECT with an error, wants credentials (407), or does not allow that host or port.",
+            "Give the proxy's credentials, check that it allows CONNECT to that port (many allow only 443), or connect without the proxy."),
     ];
 
     private static readonly FrozenDictionary<HandshakeProblemCode, Entry> ByCode = Entries.ToFrozenDictionary(e => e.Code);
