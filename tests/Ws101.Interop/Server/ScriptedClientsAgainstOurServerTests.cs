@@ -1,0 +1,120 @@
+using Ws101.Interop.Harness;
+using Ws101.Server;
+
+namespace Ws101.Interop.Server;
+
+/// <summary>Node's <c>ws</c> and Python's <c>websockets</c>, as clients, against our server.</summary>
+public sealed class ScriptedClientsAgainstOurServerTests
+{
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task our_server_echoes_text_and_binary_of_every_wire_size(string clientName)
+    {
+        await using OurServer server = await OurServer.StartAsync(cancellationToken: Cancel);
+
+        PeerTranscript run = await ScriptedPeers.ByName(clientName).RunClientAsync(server.Url("/echo"), PeerScript.EchoEveryWireSize(), Cancel);
+
+        run.EnsureSucceeded().EnsureEverySentMessageWasEchoed().EnsureSentPayloadsMatchTheHarness();
+        Assert.Equal(2 * Payload.WireSizes.Count, server.Events.Count(e => e.Kind == PeerEventKind.Message));
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task our_server_on_the_sockets_transport_echoes_text_and_binary_of_every_wire_size(string clientName)
+    {
+        await using OurServer server = await OurServer.StartAsync(ServerTransport.Sockets, cancellationToken: Cancel);
+
+        PeerTranscript run = await ScriptedPeers.ByName(clientName).RunClientAsync(server.Url("/echo"), PeerScript.EchoEveryWireSize(), Cancel);
+
+        run.EnsureSucceeded().EnsureEverySentMessageWasEchoed().EnsureSentPayloadsMatchTheHarness();
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task our_server_reassembles_fragmented_messages_and_echoes_them_whole(string clientName)
+    {
+        await using OurServer server = await OurServer.StartAsync(cancellationToken: Cancel);
+        var script = new PeerScript().SendText(64 * 1024, fragments: 4).Receive().SendBinary(126, fragments: 3).Receive()
+            .SendText(1024 * 1024, fragments: 16).Receive();
+
+        PeerTranscript run = await ScriptedPeers.ByName(clientName).RunClientAsync(server.Url("/echo"), script, Cancel);
+
+        run.EnsureSucceeded().EnsureEverySentMessageWasEchoed().EnsureSentPayloadsMatchTheHarness();
+        Assert.Equal([4, 3, 16], run.Sent.Select(e => e.Fragments ?? 1));
+        IReadOnlyList<PeerEvent> seen = [.. server.Events.Where(e => e.Kind == PeerEventKind.Message)];
+        Assert.Equal([65536L, 126L, 1048576L], seen.Select(e => e.Length!.Value));
+        Assert.All(seen, e => Assert.Equal(1, e.Fragments));
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task our_server_answers_the_peers_ping_with_a_pong_carrying_its_payload(string clientName)
+    {
+        await using OurServer server = await OurServer.StartAsync(cancellationToken: Cancel);
+
+        PeerTranscript run = await ScriptedPeers.ByName(clientName).RunClientAsync(server.Url("/echo"),
+            new PeerScript().Ping("are you there").SendText(5).Receive().Ping(""), Cancel);
+
+        run.EnsureSucceeded().EnsureEverySentMessageWasEchoed();
+        Assert.Equal([13L, 0L], run.Pongs.Select(p => p.Length!.Value));
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task our_server_pings_the_peer_and_reports_the_round_trip_time(string clientName)
+    {
+        await using OurServer server = await OurServer.StartAsync(cancellationToken: Cancel);
+
+        PeerTranscript run = await ScriptedPeers.ByName(clientName).RunClientAsync(server.Url("/ping"), new PeerScript().Receive().Close(1000, "ok"), Cancel);
+
+        run.EnsureSucceeded();
+        Assert.Equal(5, run.Pings.Single().Length);
+        Assert.Matches(@"^rtt \d+(\.\d+)? ms$", run.Received.Single().Text);
+        PeerEvent pong = await server.WaitForEventAsync(e => e.Kind == PeerEventKind.Pong, "the pong to our ping", cancellationToken: Cancel);
+        Assert.InRange(pong.Json.GetProperty("rtt").GetDouble(), 0, PeerTimeouts.Step.TotalMilliseconds);
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task our_servers_handler_sees_the_close_code_and_reason_the_peer_sends(string clientName)
+    {
+        await using OurServer server = await OurServer.StartAsync(cancellationToken: Cancel);
+
+        PeerTranscript run = await ScriptedPeers.ByName(clientName).RunClientAsync(server.Url("/echo"), new PeerScript().SendText(3).Receive().Close(4001, "x"), Cancel);
+
+        run.EnsureSucceeded();
+        PeerEvent close = await server.WaitForEventAsync(e => e.Kind == PeerEventKind.Close, "the peer's close", cancellationToken: Cancel);
+        Assert.Equal((4001, "x"), (close.Code, close.Reason));
+        // The closing handshake completed: the peer got its own code back.
+        Assert.Equal(4001, run.Close?.Code);
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task the_peer_sees_the_close_code_and_reason_our_server_sends(string clientName)
+    {
+        await using OurServer server = await OurServer.StartAsync(cancellationToken: Cancel);
+
+        PeerTranscript run = await ScriptedPeers.ByName(clientName).RunClientAsync(server.Url("/close-4002"), new PeerScript().WaitClose(), Cancel);
+
+        run.EnsureSucceeded();
+        Assert.Equal((4002, "server done"), (run.Close!.Code, run.Close.Reason));
+        PeerEvent echoed = await server.WaitForEventAsync(e => e.Kind == PeerEventKind.Close, "the peer's reply to our close", cancellationToken: Cancel);
+        Assert.Equal(4002, echoed.Code);
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task the_peer_sees_the_close_our_server_sends_after_echoing_two_messages(string clientName)
+    {
+        await using OurServer server = await OurServer.StartAsync(cancellationToken: Cancel);
+
+        PeerTranscript run = await ScriptedPeers.ByName(clientName).RunClientAsync(server.Url("/bye"),
+            new PeerScript().SendBinary(1024 * 1024).Receive().SendText(126).Receive().WaitClose(), Cancel);
+
+        run.EnsureSucceeded().EnsureEverySentMessageWasEchoed();
+        Assert.Equal((4000, "bye"), (run.Close!.Code, run.Close.Reason));
+    }
+}
