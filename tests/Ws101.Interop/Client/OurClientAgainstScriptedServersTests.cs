@@ -1,0 +1,128 @@
+using Ws101.Client;
+using Ws101.Interop.Harness;
+using Ws101.Protocol;
+using static Ws101.Interop.Client.OurClientSteps;
+
+namespace Ws101.Interop.Client;
+
+/// <summary>Our client against Node's <c>ws</c> and Python's <c>websockets</c> as servers.</summary>
+public sealed class OurClientAgainstScriptedServersTests
+{
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task our_client_gets_text_and_binary_of_every_wire_size_echoed(string serverName)
+    {
+        await using IPeerServer peer = await ScriptedPeers.ByName(serverName).StartServerAsync(new PeerScript(), Cancel);
+        await using WebSocketConnection ws = await WebSocketClient.ConnectAsync(peer.Url, cancellationToken: Step());
+
+        await EchoEveryWireSizeAsync(ws);
+        await ws.CloseAsync(CloseCode.NormalClosure, "done", Step());
+
+        Assert.Equal(2 * Payload.WireSizes.Count, peer.Events.Count(e => e.Kind == PeerEventKind.Message));
+        PeerEvent close = await peer.WaitForEventAsync(e => e.Kind == PeerEventKind.Close, "our close", cancellationToken: Cancel);
+        Assert.Equal((1000, "done"), (close.Code, close.Reason));
+        Assert.Equal(CloseCode.NormalClosure, ws.CloseStatus);
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task our_client_receives_the_peers_fragmented_messages_whole(string serverName)
+    {
+        // The peer sends two fragmented messages of its own, then echoes ours in 4 frames.
+        var script = new PeerScript { EchoFragments = 4 }.SendText(126, fragments: 3).SendBinary(1024 * 1024, fragments: 16).Receive();
+        await using IPeerServer peer = await ScriptedPeers.ByName(serverName).StartServerAsync(script, Cancel);
+        await using WebSocketConnection ws = await WebSocketClient.ConnectAsync(peer.Url, cancellationToken: Step());
+
+        await ExpectMessageAsync(ws, PeerMessageType.Text, 126);
+        await ExpectMessageAsync(ws, PeerMessageType.Binary, 1024 * 1024);
+        await SendAndExpectEchoAsync(ws, PeerMessageType.Text, 64 * 1024);
+        await ws.CloseAsync(CloseCode.NormalClosure, "", Step());
+
+        Assert.Equal([3, 16], peer.Events.Where(e => e.Kind == PeerEventKind.Sent).Select(e => e.Fragments ?? 1));
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task our_client_answers_the_peers_ping_with_a_pong(string serverName)
+    {
+        await using IPeerServer peer = await ScriptedPeers.ByName(serverName).StartServerAsync(new PeerScript().Ping("hello client"), Cancel);
+        await using WebSocketConnection ws = await WebSocketClient.ConnectAsync(peer.Url, cancellationToken: Step());
+
+        // Pongs go out from the receive loop, so one receive is pending while the peer pings.
+        Task<WebSocketMessage> receiving = ws.ReceiveAsync(Step()).AsTask();
+        PeerEvent pong = await peer.WaitForEventAsync(e => e.Kind == PeerEventKind.Pong, "our client's pong", cancellationToken: Cancel);
+        await ws.SendTextAsync("after the ping", Step());
+        WebSocketMessage echo = await receiving;
+
+        Assert.Equal(12, pong.Length);
+        Assert.Equal("after the ping", echo.GetText());
+        await ws.CloseAsync(CloseCode.NormalClosure, "", Step());
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task our_client_pings_the_peer_and_gets_its_pong(string serverName)
+    {
+        await using IPeerServer peer = await ScriptedPeers.ByName(serverName).StartServerAsync(new PeerScript(), Cancel);
+        await using WebSocketConnection ws = await WebSocketClient.ConnectAsync(peer.Url, cancellationToken: Step());
+
+        Task<WebSocketMessage> receiving = ws.ReceiveAsync(Step()).AsTask();
+        TimeSpan rtt = await ws.PingAsync("from ws101"u8.ToArray(), Step());
+        await ws.SendTextAsync("and a message", Step());
+
+        Assert.Equal("and a message", (await receiving).GetText());
+        Assert.InRange(rtt, TimeSpan.Zero, PeerTimeouts.Step);
+        PeerEvent ping = await peer.WaitForEventAsync(e => e.Kind == PeerEventKind.Ping, "our ping", cancellationToken: Cancel);
+        Assert.Equal(10, ping.Length);
+        await ws.CloseAsync(CloseCode.NormalClosure, "", Step());
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task the_peer_sees_the_close_code_and_reason_our_client_sends(string serverName)
+    {
+        await using IPeerServer peer = await ScriptedPeers.ByName(serverName).StartServerAsync(new PeerScript(), Cancel);
+        await using WebSocketConnection ws = await WebSocketClient.ConnectAsync(peer.Url, cancellationToken: Step());
+
+        await ws.CloseAsync((CloseCode)4001, "x", Step());
+
+        PeerEvent close = await peer.WaitForEventAsync(e => e.Kind == PeerEventKind.Close, "our close", cancellationToken: Cancel);
+        Assert.Equal((4001, "x"), (close.Code, close.Reason));
+        Assert.Equal(ConnectionState.Closed, ws.State);
+        Assert.Equal((CloseCode)4001, ws.CloseStatus);
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task our_client_sees_the_close_code_and_reason_the_peer_sends(string serverName)
+    {
+        await using IPeerServer peer = await ScriptedPeers.ByName(serverName).StartServerAsync(new PeerScript().Receive().Close(4002, "peer done"), Cancel);
+        await using WebSocketConnection ws = await WebSocketClient.ConnectAsync(peer.Url, cancellationToken: Step());
+
+        await SendAndExpectEchoAsync(ws, PeerMessageType.Binary, 125);
+        WebSocketMessage close = await ws.ReceiveAsync(Step());
+
+        Assert.True(close.IsClose, close.ToString());
+        Assert.Equal(((CloseCode)4002, "peer done"), (close.CloseStatus, close.CloseReason));
+        Assert.Equal(ConnectionState.Closed, ws.State);
+        // The peer's close step ends only when our reply came: its close event is the code we echoed.
+        PeerEvent reply = await peer.WaitForEventAsync(e => e.Kind == PeerEventKind.Close, "our reply to the close", cancellationToken: Cancel);
+        Assert.Equal(4002, reply.Code);
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task our_client_gets_an_echo_over_wss_trusting_the_test_certificate(string serverName)
+    {
+        using TestCertificate certificate = TestCertificate.Create();
+        await using IPeerServer peer = await ScriptedPeers.ByName(serverName).StartServerAsync(new PeerScript { ServerCertificate = certificate }, Cancel);
+        Assert.Equal("wss", peer.Url.Scheme);
+        await using WebSocketConnection ws = await WebSocketClient.ConnectAsync(peer.Url, new WebSocketClientOptions { TrustedCertificate = certificate.Certificate }, Step());
+
+        await SendAndExpectEchoAsync(ws, PeerMessageType.Text, 64 * 1024);
+        await SendAndExpectEchoAsync(ws, PeerMessageType.Binary, 1024 * 1024);
+        await ws.CloseAsync(CloseCode.NormalClosure, "", Step());
+    }
+}
