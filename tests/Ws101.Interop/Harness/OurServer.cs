@@ -14,7 +14,9 @@ namespace Ws101.Interop.Harness;
 /// <remarks>
 /// Routes: <c>/echo</c> echoes every message; <c>/bye</c> echoes <see cref="ByeAfterMessages"/> messages, then
 /// closes with 4000 "bye"; <c>/close-4002</c> closes with 4002 "server done" right after the handshake;
-/// <c>/ping</c> pings the peer, sends "rtt N ms" as text and then echoes until the peer closes.
+/// <c>/ping</c> pings the peer, sends "rtt N ms" as text and then echoes until the peer closes; <c>/proto</c> echoes,
+/// agrees to the subprotocols <c>ws101.v2</c> or <c>ws101.v1</c> (in that preference), and refuses the Origin
+/// <c>http://evil.example</c> with 403.
 /// </remarks>
 public sealed class OurServer : IAsyncDisposable
 {
@@ -38,8 +40,12 @@ public sealed class OurServer : IAsyncDisposable
     /// <summary>What the handlers reported so far.</summary>
     public IReadOnlyList<PeerEvent> Events => _events.Snapshot();
 
-    /// <summary>Starts the server with <paramref name="transport"/>, serving wss when <paramref name="certificate"/> is given.</summary>
-    public static async Task<OurServer> StartAsync(ServerTransport transport = ServerTransport.Auto, TestCertificate? certificate = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts the server with <paramref name="transport"/>, serving wss when <paramref name="certificate"/> is given,
+    /// with <paramref name="connection"/> options (keepalive, limits) or the defaults.
+    /// </summary>
+    public static async Task<OurServer> StartAsync(ServerTransport transport = ServerTransport.Auto, TestCertificate? certificate = null,
+        WebSocketConnectionOptions? connection = null, CancellationToken cancellationToken = default)
     {
         var server = new WebSocketServer(new WebSocketServerOptions
         {
@@ -47,6 +53,7 @@ public sealed class OurServer : IAsyncDisposable
             Certificate = certificate?.Certificate,
             Transport = transport,
             ShutdownTimeout = TimeSpan.FromSeconds(2),
+            Connection = connection ?? WebSocketConnectionOptions.Default,
         });
         var ours = new OurServer(server);
         server.Map("/echo", (ws, ct) => ours.LoopAsync(ws, echo: true, closeAfter: null, ct));
@@ -65,6 +72,13 @@ public sealed class OurServer : IAsyncDisposable
             ours.Add(conn, PeerEventKind.Pong, new() { ["length"] = 5, ["rtt"] = rtt.TotalMilliseconds });
             await ws.SendTextAsync(string.Create(CultureInfo.InvariantCulture, $"rtt {rtt.TotalMilliseconds:0.###} ms"), ct).ConfigureAwait(false);
             await receiving.ConfigureAwait(false);
+        });
+        server.Map("/proto", (ws, ct) => ours.LoopAsync(ws, echo: true, closeAfter: null, ct), new WebSocketRouteOptions
+        {
+            Subprotocols = ["ws101.v2", "ws101.v1"],
+            OnUpgrade = request => request.Origin == "http://evil.example"
+                ? UpgradeDecision.Reject(403, "That Origin may not use this endpoint.")
+                : UpgradeDecision.Accept(),
         });
         await server.StartAsync(cancellationToken).ConfigureAwait(false);
         return ours;
@@ -122,7 +136,12 @@ public sealed class OurServer : IAsyncDisposable
     private int Opened(WebSocketConnection ws)
     {
         int conn = Interlocked.Increment(ref _nextConnection);
-        Add(conn, PeerEventKind.Open, new() { ["path"] = ws.Handshake.Path, ["protocol"] = ws.Subprotocol ?? "" });
+        Add(conn, PeerEventKind.Open, new()
+        {
+            ["path"] = ws.Handshake.Path,
+            ["protocol"] = ws.Subprotocol ?? "",
+            ["origin"] = ws.Handshake.Request?.Origin,
+        });
         return conn;
     }
 

@@ -43,4 +43,35 @@ public sealed class ChromiumAgainstOurServerTests(ChromiumFixture browser) : ICl
         run.EnsureSucceeded();
         Assert.Equal((4002, "server done"), (run.Close!.Code, run.Close.Reason));
     }
+
+    [Fact]
+    public async Task our_servers_handler_sees_the_close_code_and_reason_chromium_sends_and_its_origin()
+    {
+        await using OurServer server = await OurServer.StartAsync(cancellationToken: Cancel);
+        var script = new PeerScript().SendText(3).Receive().Close(4001, "x");
+        script.Protocols.Add("ws101.v1");
+
+        PeerTranscript run = await browser.Chromium.RunClientAsync(server.Url("/proto"), script, Cancel);
+
+        run.EnsureSucceeded();
+        Assert.Equal("ws101.v1", run.Open!.Protocol);
+        PeerEvent open = await server.WaitForEventAsync(e => e.Kind == PeerEventKind.Open, "the upgrade", cancellationToken: Cancel);
+        Assert.Equal(browser.Chromium.PageUrl.GetLeftPart(UriPartial.Authority), open.Json.GetProperty("origin").GetString());
+        PeerEvent close = await server.WaitForEventAsync(e => e.Kind == PeerEventKind.Close, "the browser's close", cancellationToken: Cancel);
+        Assert.Equal((4001, "x"), (close.Code, close.Reason));
+    }
+
+    [Fact]
+    public async Task stopping_our_server_closes_chromium_with_1001()
+    {
+        await using OurServer server = await OurServer.StartAsync(cancellationToken: Cancel);
+
+        Task<PeerTranscript> running = browser.Chromium.RunClientAsync(server.Url("/echo"), new PeerScript().SendText(5).Receive().WaitClose(), Cancel);
+        await server.WaitForEventAsync(e => e.Kind == PeerEventKind.Message, "the browser's message", cancellationToken: Cancel);
+        await server.Server.StopAsync(Cancel);
+        PeerTranscript run = await running;
+
+        run.EnsureSucceeded();
+        Assert.Equal(1001, run.Close!.Code);
+    }
 }

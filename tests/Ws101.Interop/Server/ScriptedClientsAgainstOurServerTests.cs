@@ -117,4 +117,101 @@ public sealed class ScriptedClientsAgainstOurServerTests
         run.EnsureSucceeded().EnsureEverySentMessageWasEchoed();
         Assert.Equal((4000, "bye"), (run.Close!.Code, run.Close.Reason));
     }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task our_server_accepts_text_whose_fragments_split_multibyte_characters(string clientName)
+    {
+        await using OurServer server = await OurServer.StartAsync(cancellationToken: Cancel);
+        string text = string.Concat(Enumerable.Repeat("héllo wörld ✓ 🎉 ünïcödé — ", 40));
+
+        PeerTranscript run = await ScriptedPeers.ByName(clientName).RunClientAsync(server.Url("/echo"), new PeerScript().SendText(text, fragments: 7).Receive(), Cancel);
+
+        run.EnsureSucceeded().EnsureEverySentMessageWasEchoed();
+        Assert.Equal(Payload.Sha256Hex(System.Text.Encoding.UTF8.GetBytes(text)), run.Received.Single().Sha256);
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task our_servers_handler_sees_1006_when_the_peer_drops_the_connection(string clientName)
+    {
+        await using OurServer server = await OurServer.StartAsync(cancellationToken: Cancel);
+
+        await ScriptedPeers.ByName(clientName).RunClientAsync(server.Url("/echo"), new PeerScript().SendText(5).Receive().Terminate(), Cancel);
+
+        PeerEvent close = await server.WaitForEventAsync(e => e.Kind == PeerEventKind.Close, "the end of the connection", cancellationToken: Cancel);
+        Assert.Equal(1006, close.Code);
+        await WaitUntilAsync(() => server.Server.ConnectionCount == 0, "the connection is forgotten");
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task stopping_our_server_closes_the_peer_with_1001(string clientName)
+    {
+        await using OurServer server = await OurServer.StartAsync(cancellationToken: Cancel);
+
+        Task<PeerTranscript> running = ScriptedPeers.ByName(clientName).RunClientAsync(server.Url("/echo"), new PeerScript().SendText(5).Receive().WaitClose(), Cancel);
+        await server.WaitForEventAsync(e => e.Kind == PeerEventKind.Message, "the peer's message", cancellationToken: Cancel);
+        await server.Server.StopAsync(Cancel);
+        PeerTranscript run = await running;
+
+        run.EnsureSucceeded();
+        Assert.Equal(1001, run.Close!.Code);
+        Assert.Equal(0, server.Server.ConnectionCount);
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task our_servers_keepalive_pings_an_idle_peer_and_the_connection_stays_open(string clientName)
+    {
+        var keepalive = new WebSocketConnectionOptions { KeepAliveInterval = TimeSpan.FromMilliseconds(500), KeepAliveTimeout = TimeSpan.FromSeconds(5) };
+        await using OurServer server = await OurServer.StartAsync(connection: keepalive, cancellationToken: Cancel);
+
+        PeerTranscript run = await ScriptedPeers.ByName(clientName).RunClientAsync(server.Url("/echo"), new PeerScript().Sleep(2500).SendText(10).Receive(), Cancel);
+
+        run.EnsureSucceeded().EnsureEverySentMessageWasEchoed();
+        Assert.NotEmpty(run.Pings);
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task our_server_agrees_to_its_preferred_subprotocol_and_sees_the_origin(string clientName)
+    {
+        await using OurServer server = await OurServer.StartAsync(cancellationToken: Cancel);
+        var script = new PeerScript { Origin = "http://good.example" }.SendText(1).Receive();
+        script.Protocols.Add("ws101.v1");
+        script.Protocols.Add("ws101.v2");
+
+        PeerTranscript run = await ScriptedPeers.ByName(clientName).RunClientAsync(server.Url("/proto"), script, Cancel);
+
+        run.EnsureSucceeded();
+        Assert.Equal("ws101.v2", run.Open!.Protocol);
+        PeerEvent open = await server.WaitForEventAsync(e => e.Kind == PeerEventKind.Open, "the upgrade", cancellationToken: Cancel);
+        Assert.Equal(("ws101.v2", "http://good.example"), (open.Protocol, open.Json.GetProperty("origin").GetString()));
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task the_peer_gets_403_when_our_server_refuses_its_origin_and_the_server_stays_up(string clientName)
+    {
+        await using OurServer server = await OurServer.StartAsync(cancellationToken: Cancel);
+
+        PeerTranscript refused = await ScriptedPeers.ByName(clientName).RunClientAsync(server.Url("/proto"), new PeerScript { Origin = "http://evil.example" }.SendText(1).Receive(), Cancel);
+        PeerTranscript next = await ScriptedPeers.ByName(clientName).RunClientAsync(server.Url("/proto"), new PeerScript().SendText(1).Receive(), Cancel);
+
+        Assert.False(refused.Succeeded, refused.Describe());
+        Assert.Null(refused.Open);
+        Assert.Equal(403, refused.Errors[0].Json.GetProperty("status").GetInt32());
+        next.EnsureSucceeded().EnsureEverySentMessageWasEchoed();
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < PeerTimeouts.Step, $"timed out waiting until {what}");
+            await Task.Delay(20, Cancel);
+        }
+    }
 }
