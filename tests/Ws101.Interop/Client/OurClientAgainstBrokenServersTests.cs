@@ -79,4 +79,39 @@ public sealed class OurClientAgainstBrokenServersTests
         Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(450), TimeSpan.FromSeconds(5));
         Assert.Null(failure.ResponseText);
     }
+
+    [Fact]
+    public async Task a_wss_server_that_never_answers_the_tls_handshake_is_given_up_on_by_the_handshake_timeout()
+    {
+        await using BrokenServer server = BrokenServer.Start(BrokenAnswer.NeverAnswers);
+        var url = new UriBuilder(server.Url) { Scheme = "wss" }.Uri;
+        var clock = Stopwatch.StartNew();
+
+        var failure = await Assert.ThrowsAsync<WebSocketHandshakeException>(() => WebSocketClient.ConnectAsync(url, ShortHandshake, Step()));
+
+        Assert.Equal("handshake-timeout", failure.Problems[0].Id);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(450), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task a_wss_url_to_a_plain_http_server_fails_as_tls_failed()
+    {
+        await using OurServer plain = await OurServer.StartAsync(cancellationToken: TestContext.Current.CancellationToken);
+        var url = new Uri($"wss://127.0.0.1:{plain.Port}/echo");
+
+        var failure = await Assert.ThrowsAsync<WebSocketHandshakeException>(() => WebSocketClient.ConnectAsync(url, ShortHandshake, Step()));
+
+        Assert.Equal("tls-failed", failure.Problems[0].Id);
+    }
+
+    [Fact]
+    public async Task a_closed_port_fails_as_connection_failed()
+    {
+        int port = LoopbackPort.GetFree();
+
+        var failure = await Assert.ThrowsAsync<WebSocketHandshakeException>(() => WebSocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/"), ShortHandshake, Step()));
+
+        Assert.Equal("connection-failed", failure.Problems[0].Id);
+        Assert.Null(failure.RequestText);
+    }
 }

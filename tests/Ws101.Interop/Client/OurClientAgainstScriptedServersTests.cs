@@ -1,4 +1,5 @@
 using Ws101.Client;
+using Ws101.Handshake;
 using Ws101.Interop.Harness;
 using Ws101.Protocol;
 using static Ws101.Interop.Client.OurClientSteps;
@@ -123,6 +124,75 @@ public sealed class OurClientAgainstScriptedServersTests
 
         await SendAndExpectEchoAsync(ws, PeerMessageType.Text, 64 * 1024);
         await SendAndExpectEchoAsync(ws, PeerMessageType.Binary, 1024 * 1024);
+        await ws.CloseAsync(CloseCode.NormalClosure, "", Step());
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task our_client_sees_1006_when_the_peer_server_drops_the_connection(string serverName)
+    {
+        await using IPeerServer peer = await ScriptedPeers.ByName(serverName).StartServerAsync(new PeerScript().Receive().Terminate(), Cancel);
+        await using WebSocketConnection ws = await WebSocketClient.ConnectAsync(peer.Url, cancellationToken: Step());
+
+        await ws.SendTextAsync("bye", Step());
+        WebSocketMessage last = await ws.ReceiveAsync(Step());
+        if (!last.IsClose)
+        {
+            // The echo may come before the drop.
+            last = await ws.ReceiveAsync(Step());
+        }
+
+        Assert.True(last.IsClose, last.ToString());
+        Assert.Equal(CloseCode.AbnormalClosure, last.CloseStatus);
+        Assert.Equal(ConnectionState.Closed, ws.State);
+        await Assert.ThrowsAsync<WebSocketClosedException>(async () => await ws.SendTextAsync("too late", Step()));
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task our_clients_keepalive_pings_an_idle_peer_and_the_connection_stays_open(string serverName)
+    {
+        await using IPeerServer peer = await ScriptedPeers.ByName(serverName).StartServerAsync(new PeerScript(), Cancel);
+        var options = new WebSocketClientOptions
+        {
+            Connection = new WebSocketConnectionOptions { KeepAliveInterval = TimeSpan.FromMilliseconds(500), KeepAliveTimeout = TimeSpan.FromSeconds(5) },
+        };
+        await using WebSocketConnection ws = await WebSocketClient.ConnectAsync(peer.Url, options, Step());
+
+        Task<WebSocketMessage> receiving = ws.ReceiveAsync(Step()).AsTask();
+        await peer.WaitForEventAsync(e => e.Kind == PeerEventKind.Ping, "a keepalive ping", TimeSpan.FromSeconds(10), Cancel);
+        await peer.WaitForEventAsync(e => e.Kind == PeerEventKind.Ping && peer.Events.Count(p => p.Kind == PeerEventKind.Ping) >= 2, "a second keepalive ping", TimeSpan.FromSeconds(10), Cancel);
+        await ws.SendTextAsync("still here", Step());
+
+        Assert.Equal("still here", (await receiving).GetText());
+        await ws.CloseAsync(CloseCode.NormalClosure, "", Step());
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task our_client_sends_its_headers_origin_and_subprotocols_and_takes_the_one_agreed(string serverName)
+    {
+        var script = new PeerScript();
+        script.Protocols.Add("chat.v2");
+        await using IPeerServer peer = await ScriptedPeers.ByName(serverName).StartServerAsync(script, Cancel);
+        var options = new WebSocketClientOptions
+        {
+            Handshake = new ClientHandshakeOptions
+            {
+                Subprotocols = ["chat.v1", "chat.v2"],
+                Origin = "http://ws101.test",
+                Headers = [new("X-Ws101-Test", "yes")],
+            },
+        };
+        await using WebSocketConnection ws = await WebSocketClient.ConnectAsync(new Uri(peer.Url, "/room?id=7"), options, Step());
+
+        Assert.Equal("chat.v2", ws.Subprotocol);
+        await SendAndExpectEchoAsync(ws, PeerMessageType.Text, 10);
+        PeerEvent open = await peer.WaitForEventAsync(e => e.Kind == PeerEventKind.Open, "the upgrade", cancellationToken: Cancel);
+        Assert.Equal("/room?id=7", open.Path);
+        Assert.Equal("chat.v2", open.Protocol);
+        Assert.Equal("yes", open.Header("x-ws101-test"));
+        Assert.Equal("http://ws101.test", open.Header("origin"));
         await ws.CloseAsync(CloseCode.NormalClosure, "", Step());
     }
 }
