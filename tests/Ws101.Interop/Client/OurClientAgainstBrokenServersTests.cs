@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Ws101.Client;
 using Ws101.Interop.Harness;
+using Ws101.Protocol;
 using static Ws101.Interop.Client.OurClientSteps;
 
 namespace Ws101.Interop.Client;
@@ -113,5 +114,19 @@ public sealed class OurClientAgainstBrokenServersTests
 
         Assert.Equal("connection-failed", failure.Problems[0].Id);
         Assert.Null(failure.RequestText);
+    }
+
+    [Fact]
+    public async Task our_client_reports_the_close_a_server_sent_just_before_it_reset_the_connection()
+    {
+        await using BrokenServer server = BrokenServer.Start(BrokenAnswer.CloseThenReset);
+        await using WebSocketConnection ws = await WebSocketClient.ConnectAsync(server.Url, ShortHandshake, Step());
+
+        await ws.SendTextAsync("anything", Step());
+        WebSocketMessage close = await ws.ReceiveAsync(Step());
+
+        Assert.True(close.IsClose, close.ToString());
+        Assert.Equal((CloseCode.GoingAway, "gone"), (close.CloseStatus, close.CloseReason));
+        Assert.Equal(ConnectionState.Closed, ws.State);
     }
 }

@@ -22,6 +22,13 @@ public enum BrokenAnswer
 
     /// <summary>Reads the request and never answers (the connection stays open until the fixture is disposed).</summary>
     NeverAnswers,
+
+    /// <summary>
+    /// A correct 101; then, once the client has sent anything, a Close frame (1001 "gone") and at once a TCP
+    /// reset (SO_LINGER 0), without reading the client's data or waiting for its reply: a server that crashes
+    /// or is killed right after saying goodbye.
+    /// </summary>
+    CloseThenReset,
 }
 
 /// <summary>
@@ -115,6 +122,19 @@ public sealed class BrokenServer : IAsyncDisposable
                     case BrokenAnswer.ClosedMidResponse:
                         await WriteAsync(stream, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnec").ConfigureAwait(false);
                         break;
+                    case BrokenAnswer.CloseThenReset:
+                        await WriteAsync(stream, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                            + $"Sec-WebSocket-Accept: {Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + Guid)))}\r\n\r\n").ConfigureAwait(false);
+                        using (var wait = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
+                        {
+                            wait.CancelAfter(PeerTimeouts.Step);
+                            await client.Client.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, wait.Token).ConfigureAwait(false);
+                        }
+                        // FIN, RSV 0, opcode 8; unmasked; payload: status 1001 (0x03E9) and "gone".
+                        await stream.WriteAsync(new byte[] { 0x88, 0x06, 0x03, 0xE9, (byte)'g', (byte)'o', (byte)'n', (byte)'e' }, _stopping.Token).ConfigureAwait(false);
+                        client.Client.LingerState = new LingerOption(true, 0);
+                        client.Client.Close();
+                        return;
                     case BrokenAnswer.NeverAnswers:
                         // Hold the connection, reading (and ignoring) whatever comes, until the client gives up or the fixture stops.
                         var sink = new byte[256];

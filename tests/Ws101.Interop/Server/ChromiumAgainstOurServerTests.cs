@@ -73,5 +73,6 @@ public sealed class ChromiumAgainstOurServerTests(ChromiumFixture browser) : ICl
 
         run.EnsureSucceeded();
         Assert.Equal(1001, run.Close!.Code);
+        Assert.True(run.Close.Json.GetProperty("wasClean").GetBoolean(), run.Describe());
     }
 }

@@ -157,7 +157,11 @@ public sealed class ScriptedClientsAgainstOurServerTests
 
         run.EnsureSucceeded();
         Assert.Equal(1001, run.Close!.Code);
+        Assert.Empty(run.Errors);
         Assert.Equal(0, server.Server.ConnectionCount);
+        // The closing handshake finished: the handler saw the peer's reply, not a dropped connection.
+        PeerEvent reply = await server.WaitForEventAsync(e => e.Kind == PeerEventKind.Close, "the peer's reply to 1001", cancellationToken: Cancel);
+        Assert.Equal(1001, reply.Code);
     }
 
     [Theory]
