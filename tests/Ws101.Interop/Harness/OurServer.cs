@@ -24,6 +24,7 @@ public sealed class OurServer : IAsyncDisposable
     public const int ByeAfterMessages = 2;
 
     private readonly WaitableLog<PeerEvent> _events = new();
+    private readonly WaitableLog<WebSocketConnection> _accepted = new();
     private int _nextConnection;
 
     private OurServer(WebSocketServer server) => Server = server;
@@ -36,6 +37,9 @@ public sealed class OurServer : IAsyncDisposable
 
     /// <summary>Whether it serves wss.</summary>
     public bool IsSecure => Server.Options.Certificate is not null;
+
+    /// <summary>Every connection a handler was given, in order (kept after they close, to read how they ended).</summary>
+    public IReadOnlyList<WebSocketConnection> Accepted => _accepted.Snapshot();
 
     /// <summary>What the handlers reported so far.</summary>
     public IReadOnlyList<PeerEvent> Events => _events.Snapshot();
@@ -136,6 +140,7 @@ public sealed class OurServer : IAsyncDisposable
     private int Opened(WebSocketConnection ws)
     {
         int conn = Interlocked.Increment(ref _nextConnection);
+        _accepted.Add(ws);
         Add(conn, PeerEventKind.Open, new()
         {
             ["path"] = ws.Handshake.Path,
