@@ -195,4 +195,34 @@ public sealed class OurClientAgainstScriptedServersTests
         Assert.Equal("http://ws101.test", open.Header("origin"));
         await ws.CloseAsync(CloseCode.NormalClosure, "", Step());
     }
+
+    [Fact]
+    public async Task our_client_sees_1005_when_node_closes_without_a_code()
+    {
+        // Node only: Python's websockets 10.4 always puts a code (1000 by default) in its Close.
+        await using IPeerServer peer = await NodeWsPeer.Instance.StartServerAsync(new PeerScript().Close(null), Cancel);
+        await using WebSocketConnection ws = await WebSocketClient.ConnectAsync(peer.Url, cancellationToken: Step());
+
+        WebSocketMessage close = await ws.ReceiveAsync(Step());
+
+        Assert.True(close.IsClose, close.ToString());
+        Assert.Equal((CloseCode.NoStatusReceived, ""), (close.CloseStatus, close.CloseReason));
+        PeerEvent reply = await peer.WaitForEventAsync(e => e.Kind == PeerEventKind.Close, "our reply", cancellationToken: Cancel);
+        Assert.Equal(1005, reply.Code);
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task our_client_closes_with_1009_when_the_peer_sends_a_message_over_its_limit(string serverName)
+    {
+        await using IPeerServer peer = await ScriptedPeers.ByName(serverName).StartServerAsync(new PeerScript().SendBinary(1024 * 1024 + 1).WaitClose(), Cancel);
+        await using WebSocketConnection ws = await WebSocketClient.ConnectAsync(peer.Url, cancellationToken: Step());
+
+        WebSocketMessage close = await ws.ReceiveAsync(Step());
+
+        Assert.True(close.IsClose, close.ToString());
+        Assert.Equal(CloseCode.MessageTooBig, close.CloseStatus);
+        PeerEvent seen = await peer.WaitForEventAsync(e => e.Kind == PeerEventKind.Close, "our close", cancellationToken: Cancel);
+        Assert.Equal(1009, seen.Code);
+    }
 }

@@ -16,7 +16,7 @@ namespace Ws101.Interop.Harness;
 /// closes with 4000 "bye"; <c>/close-4002</c> closes with 4002 "server done" right after the handshake;
 /// <c>/ping</c> pings the peer, sends "rtt N ms" as text and then echoes until the peer closes; <c>/proto</c> echoes,
 /// agrees to the subprotocols <c>ws101.v2</c> or <c>ws101.v1</c> (in that preference), and refuses the Origin
-/// <c>http://evil.example</c> with 403.
+/// <c>http://evil.example</c> with 403; <c>/throw</c> reads one message and then throws (the server closes with 1011).
 /// </remarks>
 public sealed class OurServer : IAsyncDisposable
 {
@@ -76,6 +76,13 @@ public sealed class OurServer : IAsyncDisposable
             ours.Add(conn, PeerEventKind.Pong, new() { ["length"] = 5, ["rtt"] = rtt.TotalMilliseconds });
             await ws.SendTextAsync(string.Create(CultureInfo.InvariantCulture, $"rtt {rtt.TotalMilliseconds:0.###} ms"), ct).ConfigureAwait(false);
             await receiving.ConfigureAwait(false);
+        });
+        server.Map("/throw", async (ws, ct) =>
+        {
+            int conn = ours.Opened(ws);
+            await ws.ReceiveAsync(ct).ConfigureAwait(false);
+            ours.Add(conn, "threw", []);
+            throw new InvalidOperationException("The /throw handler fails on purpose.");
         });
         server.Map("/proto", (ws, ct) => ours.LoopAsync(ws, echo: true, closeAfter: null, ct), new WebSocketRouteOptions
         {

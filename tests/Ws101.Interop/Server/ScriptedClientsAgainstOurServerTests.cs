@@ -222,6 +222,61 @@ public sealed class ScriptedClientsAgainstOurServerTests
         next.EnsureSucceeded().EnsureEverySentMessageWasEchoed();
     }
 
+[Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task the_peer_sees_1011_when_our_servers_handler_throws_and_the_server_stays_up(string clientName)
+    {
+        await using OurServer server = await OurServer.StartAsync(cancellationToken: Cancel);
+
+        PeerTranscript failed = await ScriptedPeers.ByName(clientName).RunClientAsync(server.Url("/throw"), new PeerScript().SendText(1).WaitClose(), Cancel);
+        PeerTranscript next = await ScriptedPeers.ByName(clientName).RunClientAsync(server.Url("/echo"), new PeerScript().SendText(1).Receive(), Cancel);
+
+        failed.EnsureSucceeded();
+        Assert.Equal((int)CloseCode.InternalServerError, failed.Close!.Code);
+        next.EnsureSucceeded().EnsureEverySentMessageWasEchoed();
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task our_servers_handler_sees_a_close_reason_of_the_full_123_bytes(string clientName)
+    {
+        await using OurServer server = await OurServer.StartAsync(cancellationToken: Cancel);
+        string longest = string.Concat(Enumerable.Repeat("é", 61)) + "x"; // 123 bytes of UTF-8, the most a close frame holds
+
+        PeerTranscript run = await ScriptedPeers.ByName(clientName).RunClientAsync(server.Url("/echo"), new PeerScript().Close(4999, longest), Cancel);
+
+        run.EnsureSucceeded();
+        PeerEvent close = await server.WaitForEventAsync(e => e.Kind == PeerEventKind.Close, "the peer's close", cancellationToken: Cancel);
+        Assert.Equal((4999, longest), (close.Code, close.Reason));
+    }
+
+    [Fact]
+    public async Task our_servers_handler_sees_1005_when_node_closes_without_a_code()
+    {
+        // Node only: Python's websockets 10.4 always puts a code (1000 by default) in its Close.
+        await using OurServer server = await OurServer.StartAsync(cancellationToken: Cancel);
+
+        PeerTranscript run = await NodeWsPeer.Instance.RunClientAsync(server.Url("/echo"), new PeerScript().Close(null), Cancel);
+
+        run.EnsureSucceeded();
+        PeerEvent close = await server.WaitForEventAsync(e => e.Kind == PeerEventKind.Close, "the peer's close", cancellationToken: Cancel);
+        Assert.Equal((1005, ""), (close.Code, close.Reason));
+    }
+
+    [Fact]
+    public async Task our_server_closes_with_1007_when_node_sends_a_text_message_that_is_not_utf8()
+    {
+        await using OurServer server = await OurServer.StartAsync(cancellationToken: Cancel);
+        var script = new PeerScript().Add(new PeerStep { Op = "send", Type = PeerMessageType.Text, Base64 = Convert.ToBase64String([0x68, 0x69, 0xC3, 0x28]) }).WaitClose();
+
+        PeerTranscript run = await NodeWsPeer.Instance.RunClientAsync(server.Url("/echo"), script, Cancel);
+
+        Assert.Equal((int)CloseCode.InvalidPayloadData, run.Close?.Code);
+        Assert.Empty(run.Received);
+        PeerEvent close = await server.WaitForEventAsync(e => e.Kind == PeerEventKind.Close, "the end of the connection", cancellationToken: Cancel);
+        Assert.Equal(1007, close.Code);
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition, string what)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
