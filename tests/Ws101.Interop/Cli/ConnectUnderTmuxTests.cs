@@ -38,6 +38,23 @@ public sealed class ConnectUnderTmuxTests
     }
 
     [Fact]
+    public async Task when_the_server_closes_the_session_ends_without_waiting_for_another_line()
+    {
+        await using OurServer server = await OurServer.StartAsync(cancellationToken: Cancel);
+        await using TmuxSession terminal = await TmuxSession.StartAsync(
+            $"{Quote(DotnetHost())} {Quote(CliAssembly())} connect {server.Url("/bye")}; echo \"ws101 exited $?\"; sleep 60", cancellationToken: Cancel);
+
+        await terminal.WaitForLineAsync(@"^Connected to ws://", "the greeting", cancellationToken: Cancel);
+        await terminal.SendLineAsync("one", Cancel);
+        await terminal.WaitForLineAsync($"^< {Time} text 3 B: one$", "the first echo", cancellationToken: Cancel);
+        await terminal.SendLineAsync("two", Cancel);
+
+        await terminal.WaitForLineAsync($"^< {Time} close 4000 bye$", "the server's close", cancellationToken: Cancel);
+        await terminal.WaitForLineAsync("^Closed: 4000 bye$", "the session's end", TimeSpan.FromSeconds(10), Cancel);
+        await terminal.WaitForLineAsync(@"^ws101 exited \d+$", "the CLI's exit, with no line typed after the close", TimeSpan.FromSeconds(10), Cancel);
+    }
+
+    [Fact]
     public async Task a_person_connecting_to_a_broken_server_reads_the_diagnosis_and_gets_exit_code_1()
     {
         await using BrokenServer server = BrokenServer.Start(BrokenAnswer.Sha256Accept);
