@@ -44,6 +44,10 @@ public sealed class TmuxSession : IAsyncDisposable
         await RunAsync(["send-keys", "-t", Name, "Enter"], cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Presses a key by its tmux name (<c>C-c</c> for Ctrl+C, <c>Enter</c>).</summary>
+    public Task PressAsync(string key, CancellationToken cancellationToken = default) =>
+        RunAsync(["send-keys", "-t", Name, key], cancellationToken);
+
     /// <summary>The visible screen and its scrollback, as text.</summary>
     public Task<string> CaptureAsync(CancellationToken cancellationToken = default) =>
         RunAsync(["capture-pane", "-p", "-J", "-S", "-200", "-t", Name], cancellationToken);

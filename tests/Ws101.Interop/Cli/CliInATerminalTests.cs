@@ -3,10 +3,10 @@ using Ws101.Interop.Harness;
 namespace Ws101.Interop.Cli;
 
 /// <summary>
-/// The interactive <c>ws101 connect</c> as a person uses it: the real CLI (Ws101.Cli.dll, run by <c>dotnet</c>)
-/// in a tmux terminal, keys typed and the screen read, against our echo server.
+/// The interactive <c>ws101 connect</c> (and <c>ws101 serve</c>) as a person uses it: the real CLI (Ws101.Cli.dll, run by <c>dotnet</c>)
+/// in a tmux terminal, keys typed and the screen read.
 /// </summary>
-public sealed class ConnectUnderTmuxTests
+public sealed class CliInATerminalTests
 {
     private const string Time = @"\d\d:\d\d:\d\d\.\d{3}";
 
@@ -55,6 +55,26 @@ public sealed class ConnectUnderTmuxTests
     }
 
     [Fact]
+    public async Task ws101_serve_in_a_terminal_serves_node_and_stops_on_ctrl_c_closing_it_with_1001()
+    {
+        await using TmuxSession terminal = await TmuxSession.StartAsync(
+            // The shell traps SIGINT (the child gets it with the default action back), so Ctrl+C stops ws101 and the shell lives on to print its exit code.
+            $"trap true INT; {Quote(DotnetHost())} {Quote(CliAssembly())} serve --port 0 -v; echo \"ws101 exited $?\"; sleep 60", cancellationToken: Cancel);
+        string banner = await terminal.WaitForLineAsync(@"^ws101 serve: ws://127\.0\.0\.1:\d+/echo ", "the listening banner", cancellationToken: Cancel);
+        var echo = new Uri(banner.Split(' ')[2]);
+
+        Task<PeerTranscript> running = NodeWsPeer.Instance.RunClientAsync(echo, new PeerScript().WaitClose(), Cancel);
+        await terminal.WaitForLineAsync(@"debug Upgraded 127\.0\.0\.1:\d+ on /echo$", "the upgrade logged (-v)", cancellationToken: Cancel);
+        await terminal.PressAsync("C-c", Cancel);
+        PeerTranscript run = await running;
+
+        run.EnsureSucceeded();
+        Assert.Equal(1001, run.Close!.Code);
+        await terminal.WaitForLineAsync(@"Stopping: closing 1 connection\(s\) with 1001\.$", "the stop", cancellationToken: Cancel);
+        await terminal.WaitForLineAsync("^ws101 exited 0$", "a clean exit", cancellationToken: Cancel);
+    }
+
+    [Fact]
     public async Task a_person_connecting_to_a_broken_server_reads_the_diagnosis_and_gets_exit_code_1()
     {
         await using BrokenServer server = BrokenServer.Start(BrokenAnswer.Sha256Accept);
@@ -72,10 +92,15 @@ public sealed class ConnectUnderTmuxTests
     private static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
-    /// <summary>The CLI as built: the project reference copies Ws101.Cli.dll and its runtimeconfig next to this assembly.</summary>
+    /// <summary>
+    /// The CLI as the build left it, in its own output directory (src/Ws101.Cli/bin/CONFIGURATION/TFM, the same
+    /// configuration and framework as this assembly): the copy beside this assembly lacks the CLI's own packages
+    /// (Microsoft.Extensions.Logging.Abstractions, which <c>serve</c> loads), since this project gets them elsewhere.
+    /// </summary>
     private static string CliAssembly()
     {
-        string path = Path.Combine(AppContext.BaseDirectory, "Ws101.Cli.dll");
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string path = Path.Combine(PeerEnvironment.RepositoryRoot, "src", "Ws101.Cli", "bin", here.Parent!.Name, here.Name, "Ws101.Cli.dll");
         Assert.True(File.Exists(path) && File.Exists(Path.ChangeExtension(path, ".runtimeconfig.json")), $"the built CLI is not at {path}");
         return path;
     }
