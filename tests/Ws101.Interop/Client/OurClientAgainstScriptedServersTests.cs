@@ -41,6 +41,8 @@ public sealed class OurClientAgainstScriptedServersTests
         await SendAndExpectEchoAsync(ws, PeerMessageType.Text, 64 * 1024);
         await ws.CloseAsync(CloseCode.NormalClosure, "", Step());
 
+        // A peer reports a send when its library finished it, which may be after we read the message.
+        await peer.WaitForEventAsync(e => e.Kind == PeerEventKind.Sent && peer.Events.Count(x => x.Kind == PeerEventKind.Sent) >= 2, "both sends reported", cancellationToken: Cancel);
         Assert.Equal([3, 16], peer.Events.Where(e => e.Kind == PeerEventKind.Sent).Select(e => e.Fragments ?? 1));
     }
 
@@ -224,5 +226,22 @@ public sealed class OurClientAgainstScriptedServersTests
         Assert.Equal(CloseCode.MessageTooBig, close.CloseStatus);
         PeerEvent seen = await peer.WaitForEventAsync(e => e.Kind == PeerEventKind.Close, "our close", cancellationToken: Cancel);
         Assert.Equal(1009, seen.Code);
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task our_client_accepts_text_whose_fragments_split_multibyte_characters(string serverName)
+    {
+        string text = string.Concat(Enumerable.Repeat("héllo wörld ✓ 🎉 ünïcödé — ", 40));
+        await using IPeerServer peer = await ScriptedPeers.ByName(serverName).StartServerAsync(new PeerScript().SendText(text, fragments: 7), Cancel);
+        await using WebSocketConnection ws = await WebSocketClient.ConnectAsync(peer.Url, cancellationToken: Step());
+
+        WebSocketMessage message = await ws.ReceiveAsync(Step());
+
+        Assert.Equal((WebSocketMessageKind.Text, true), (message.Kind, message.EndOfMessage));
+        Assert.Equal(text, message.GetText());
+        PeerEvent sent = await peer.WaitForEventAsync(e => e.Kind == PeerEventKind.Sent, "the peer's send", cancellationToken: Cancel);
+        Assert.Equal(7, sent.Fragments);
+        await ws.CloseAsync(CloseCode.NormalClosure, "", Step());
     }
 }

@@ -13,13 +13,16 @@ namespace Ws101.Interop.Harness;
 /// </summary>
 /// <remarks>
 /// Routes: <c>/echo</c> echoes every message; <c>/bye</c> echoes <see cref="ByeAfterMessages"/> messages, then
-/// closes with 4000 "bye"; <c>/close-4002</c> closes with 4002 "server done" right after the handshake;
+/// closes with 4000 "bye"; <c>/close-4002</c> closes with 4002 <see cref="Close4002Reason"/> right after the handshake;
 /// <c>/ping</c> pings the peer, sends "rtt N ms" as text and then echoes until the peer closes; <c>/proto</c> echoes,
 /// agrees to the subprotocols <c>ws101.v2</c> or <c>ws101.v1</c> (in that preference), and refuses the Origin
 /// <c>http://evil.example</c> with 403; <c>/throw</c> reads one message and then throws (the server closes with 1011).
 /// </remarks>
 public sealed class OurServer : IAsyncDisposable
 {
+    /// <summary>The reason <c>/close-4002</c> sends: not ASCII, so that its UTF-8 is checked on the way.</summary>
+    public const string Close4002Reason = "server done ✓ fertig";
+
     /// <summary>How many messages <c>/bye</c> echoes before it closes.</summary>
     public const int ByeAfterMessages = 2;
 
@@ -65,7 +68,7 @@ public sealed class OurServer : IAsyncDisposable
         server.Map("/close-4002", async (ws, ct) =>
         {
             int conn = ours.Opened(ws);
-            await ws.CloseAsync((CloseCode)4002, "server done", ct).ConfigureAwait(false);
+            await ws.CloseAsync((CloseCode)4002, Close4002Reason, ct).ConfigureAwait(false);
             ours.Closed(conn, ws.CloseStatus, ws.CloseReason);
         });
         server.Map("/ping", async (ws, ct) =>

@@ -41,7 +41,7 @@ public sealed class ChromiumAgainstOurServerTests(ChromiumFixture browser) : ICl
         PeerTranscript run = await browser.Chromium.RunClientAsync(server.Url("/close-4002"), new PeerScript().WaitClose(), Cancel);
 
         run.EnsureSucceeded();
-        Assert.Equal((4002, "server done"), (run.Close!.Code, run.Close.Reason));
+        Assert.Equal((4002, OurServer.Close4002Reason), (run.Close!.Code, run.Close.Reason));
     }
 
     [Fact]

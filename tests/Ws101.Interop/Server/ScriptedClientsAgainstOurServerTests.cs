@@ -101,7 +101,7 @@ public sealed class ScriptedClientsAgainstOurServerTests
         PeerTranscript run = await ScriptedPeers.ByName(clientName).RunClientAsync(server.Url("/close-4002"), new PeerScript().WaitClose(), Cancel);
 
         run.EnsureSucceeded();
-        Assert.Equal((4002, "server done"), (run.Close!.Code, run.Close.Reason));
+        Assert.Equal((4002, OurServer.Close4002Reason), (run.Close!.Code, run.Close.Reason));
         PeerEvent echoed = await server.WaitForEventAsync(e => e.Kind == PeerEventKind.Close, "the peer's reply to our close", cancellationToken: Cancel);
         Assert.Equal(4002, echoed.Code);
     }
