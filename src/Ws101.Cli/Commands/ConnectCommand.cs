@@ -63,7 +63,9 @@ internal static class ConnectCommand
             Say($"Connected to {uri}{(ws.Subprotocol is null ? "" : $" (subprotocol {ws.Subprotocol})")}. Type a line to send it; /help for commands.");
             using var done = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var receiver = ReceiveLoopAsync(ws, Say, done);
-            var sender = SendLoopAsync(ws, console.In, binary, Say, done.Token);
+            // Console.In's ReadLineAsync blocks in ReadLine and sees the token only before it starts, so the loop runs
+            // on its own thread: when the peer closes, the session ends at once, not at the next line typed.
+            var sender = Task.Run(() => SendLoopAsync(ws, console.In, binary, Say, done.Token), CancellationToken.None);
             await Task.WhenAny(receiver, sender).ConfigureAwait(false);
             if (ws.State == ConnectionState.Open)
             {

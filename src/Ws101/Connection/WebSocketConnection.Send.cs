@@ -327,13 +327,30 @@ public sealed partial class WebSocketConnection
     /// <summary>Sends the automatic replies the receive side produced (pongs, the close reply, a failure's close frame).</summary>
     private ValueTask FlushPendingAsync(CancellationToken cancellationToken)
     {
+        ValueTask pending;
         try
         {
-            return SendCoreAsync(SendKind.Pending, null, default, default, true, cancellationToken: cancellationToken);
+            pending = SendCoreAsync(SendKind.Pending, null, default, default, true, cancellationToken: cancellationToken);
         }
         catch (WebSocketClosedException)
         {
             return ValueTask.CompletedTask;
+        }
+        return pending.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitQuietlyAsync(pending);
+
+        static async ValueTask AwaitQuietlyAsync(ValueTask pending)
+        {
+            try
+            {
+                await pending.ConfigureAwait(false);
+            }
+            catch (WebSocketClosedException)
+            {
+                // The reply could not go out (the peer reset the connection right after its Close, say); the send has
+                // already marked the connection ended. RFC 6455 §7.1.5: "_The WebSocket Connection Close Code_ is
+                // defined as the status code contained in the first Close control frame received by the
+                // application", so the receive reports that close rather than throwing.
+            }
         }
     }
 

@@ -421,6 +421,21 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         Ended?.Invoke(this);
     }
 
+    private async Task ReadUntilCloseAsync()
+    {
+        using var timeout = new CancellationTokenSource(_options.CloseTimeout);
+        try
+        {
+            while (!(await ReceiveAsync(timeout.Token).ConfigureAwait(false)).IsClose)
+            {
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // No reply within the close timeout: the caller aborts.
+        }
+    }
+
     /// <summary>Closes the connection (if still open) and releases its buffers.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -432,7 +447,18 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         {
             try
             {
-                await CloseAsync(CloseCode.GoingAway, "").ConfigureAwait(false);
+                if (State == ConnectionState.CloseSent && Volatile.Read(ref _receiving) == 0)
+                {
+                    // Our Close went out (the server's 1001 on shutdown, say) and no loop is left to read the reply.
+                    // RFC 6455 §5.5.1: "After both sending and receiving a Close message, an endpoint considers the
+                    // WebSocket connection closed and MUST close the underlying TCP connection": read on to the
+                    // peer's Close, up to the close timeout, instead of resetting the connection under its reply.
+                    await ReadUntilCloseAsync().ConfigureAwait(false);
+                }
+                else
+                {
+                    await CloseAsync(CloseCode.GoingAway, "").ConfigureAwait(false);
+                }
             }
             catch (Exception ex) when (ex is WebSocketClosedException or InvalidOperationException || IsTransportFailure(ex))
             {

@@ -116,10 +116,15 @@ def reporting_pings(protocol_class):
 
     class ReportingPings(protocol_class):
         ws101_session = None
+        # A ping can arrive (and be answered) before the Session is attached, right after the
+        # handshake: its length waits here and is reported when the Session attaches.
+        ws101_early_pings = None
 
         async def pong(self, data=b""):
             if self.ws101_session is not None:
                 self.ws101_session.emit({"event": "ping", "length": len(data)})
+            else:
+                self.ws101_early_pings = (self.ws101_early_pings or []) + [len(data)]
             await super().pong(data)
 
     return ReportingPings
@@ -135,6 +140,8 @@ class Session:
         self.inbox = asyncio.Queue()
         self.closed = asyncio.get_running_loop().create_future()
         ws.ws101_session = self
+        for length in getattr(ws, "ws101_early_pings", None) or []:
+            self.emit({"event": "ping", "length": length})
         self.reader = asyncio.ensure_future(self.read())
 
     def emit(self, event):

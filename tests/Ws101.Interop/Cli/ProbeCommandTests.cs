@@ -1,0 +1,87 @@
+using Ws101.Cli;
+using Ws101.Interop.Harness;
+
+namespace Ws101.Interop.Cli;
+
+/// <summary><c>ws101 probe</c>, run in-process, against deliberately broken servers, our own (ws and wss) and real peer servers.</summary>
+public sealed class ProbeCommandTests
+{
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    public static TheoryData<BrokenAnswer, string, string> AnswersAndCauses() => new()
+    {
+        { BrokenAnswer.Sha256Accept, "[accept-mismatch]", "SHA-256" },
+        { BrokenAnswer.HtmlOk, "[success-not-upgrade]", "200 OK" },
+        { BrokenAnswer.UpgradeRequiredOldVersions, "[upgrade-required]", "7, 8" },
+        { BrokenAnswer.ClosedMidResponse, "[truncated-head]", "HTTP/1.1 101 Switching Protocols" },
+        { BrokenAnswer.NeverAnswers, "[handshake-timeout]", "0.5 s" },
+    };
+
+    [Theory]
+    [MemberData(nameof(AnswersAndCauses))]
+    public async Task probe_names_the_cause_and_exits_non_zero(BrokenAnswer answer, string problem, string evidence)
+    {
+        await using BrokenServer server = BrokenServer.Start(answer);
+
+        (int exit, string output, string error) = await ProbeAsync(server.Url.ToString(), "--timeout", "0.5");
+
+        Assert.True(exit == 1, $"exit {exit}{Environment.NewLine}{output}{error}");
+        Assert.Contains("FAILED: the handshake did not complete.", output, StringComparison.Ordinal);
+        Assert.Contains(problem, output, StringComparison.Ordinal);
+        Assert.Contains(evidence, output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task probe_of_our_server_shows_the_handshake_and_a_pong_and_exits_zero()
+    {
+        await using OurServer server = await OurServer.StartAsync(cancellationToken: Cancel);
+
+        (int exit, string output, string error) = await ProbeAsync(server.Url("/echo").ToString());
+
+        Assert.True(exit == 0, $"exit {exit}{Environment.NewLine}{output}{error}");
+        Assert.Contains("HTTP/1.1 101 Switching Protocols", output, StringComparison.Ordinal);
+        Assert.Contains("OK: the handshake completed", output, StringComparison.Ordinal);
+        Assert.Matches(@"Ping:\s+pong after \d", output);
+        Assert.Contains("Close:       1000", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task probe_of_our_wss_server_with_insecure_completes_and_without_it_names_the_tls_failure()
+    {
+        using TestCertificate certificate = TestCertificate.Create();
+        await using OurServer server = await OurServer.StartAsync(certificate: certificate, cancellationToken: Cancel);
+
+        (int trustedExit, string trusted, string trustedError) = await ProbeAsync(server.Url("/echo").ToString(), "--insecure");
+        (int refusedExit, string refused, _) = await ProbeAsync(server.Url("/echo").ToString());
+
+        Assert.True(trustedExit == 0, $"exit {trustedExit}{Environment.NewLine}{trusted}{trustedError}");
+        Assert.Matches(@"Ping:\s+pong after \d", trusted);
+        Assert.Equal(1, refusedExit);
+        Assert.Contains("[tls-failed]", refused, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptedPeers.Names), MemberType = typeof(ScriptedPeers))]
+    public async Task probe_of_a_real_peer_server_completes_with_a_pong(string serverName)
+    {
+        await using IPeerServer peer = await ScriptedPeers.ByName(serverName).StartServerAsync(new PeerScript(), Cancel);
+
+        (int exit, string output, string error) = await ProbeAsync(peer.Url.ToString());
+
+        Assert.True(exit == 0, $"exit {exit}{Environment.NewLine}{output}{error}");
+        Assert.Contains("OK: the handshake completed", output, StringComparison.Ordinal);
+        Assert.Matches(@"Ping:\s+pong after \d", output);
+        PeerEvent ping = await peer.WaitForEventAsync(e => e.Kind == PeerEventKind.Ping, "the probe's ping", cancellationToken: Cancel);
+        Assert.Equal("ws101 probe".Length, ping.Length);
+    }
+
+    /// <summary>Runs <c>ws101 probe</c> in-process on a pool thread, bounded by the harness's step timeout.</summary>
+    internal static async Task<(int Exit, string Output, string Error)> ProbeAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        Task<int> run = Task.Run(() => Ws101Command.Run(["probe", .. args], output, error, new StringReader("")), Cancel);
+        int exit = await run.WaitAsync(PeerTimeouts.Step, Cancel);
+        return (exit, output.ToString(), error.ToString());
+    }
+}

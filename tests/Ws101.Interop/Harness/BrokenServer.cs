@@ -1,0 +1,207 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Ws101.Interop.Harness;
+
+/// <summary>How a <see cref="BrokenServer"/> answers an upgrade request.</summary>
+public enum BrokenAnswer
+{
+    /// <summary>A 101 whose Sec-WebSocket-Accept is base64(SHA-256(key + GUID)) instead of SHA-1.</summary>
+    Sha256Accept,
+
+    /// <summary>200 OK with an HTML page, as a web server with no WebSocket endpoint on the path answers.</summary>
+    HtmlOk,
+
+    /// <summary>426 Upgrade Required with <c>Sec-WebSocket-Version: 7, 8</c>: a server that speaks only older drafts.</summary>
+    UpgradeRequiredOldVersions,
+
+    /// <summary>The start of a 101 head, then the connection closed before the blank line.</summary>
+    ClosedMidResponse,
+
+    /// <summary>Reads the request and never answers (the connection stays open until the fixture is disposed).</summary>
+    NeverAnswers,
+
+    /// <summary>
+    /// A correct 101; then, once the client has sent anything, a Close frame (1001 "gone") and at once a TCP
+    /// reset (SO_LINGER 0), without reading the client's data or waiting for its reply: a server that crashes
+    /// or is killed right after saying goodbye.
+    /// </summary>
+    CloseThenReset,
+}
+
+/// <summary>
+/// A deliberately broken "WebSocket server" on a raw <see cref="TcpListener"/> on 127.0.0.1 and a port the
+/// OS picks: it reads each upgrade request and answers it in one wrong way (<see cref="BrokenAnswer"/>).
+/// Every read is bounded; disposal closes the listener and every connection it holds.
+/// </summary>
+public sealed class BrokenServer : IAsyncDisposable
+{
+    private const string Guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    private readonly TcpListener _listener;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _connections = [];
+    private readonly WaitableLog<string> _requests = new();
+    private readonly Task _acceptLoop;
+
+    private BrokenServer(BrokenAnswer answer)
+    {
+        Answer = answer;
+        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener.Start();
+        _acceptLoop = AcceptLoopAsync();
+    }
+
+    /// <summary>What this server does wrong.</summary>
+    public BrokenAnswer Answer { get; }
+
+    /// <summary>The URL to point a client at (any path).</summary>
+    public Uri Url => new($"ws://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/broken");
+
+    /// <summary>The request heads received so far.</summary>
+    public IReadOnlyList<string> Requests => _requests.Snapshot();
+
+    /// <summary>Starts listening.</summary>
+    public static BrokenServer Start(BrokenAnswer answer) => new(answer);
+
+    /// <summary>The accept value a correct server would send for <paramref name="key"/>, but hashed with SHA-256.</summary>
+    public static string Sha256AcceptFor(string key) => Convert.ToBase64String(SHA256.HashData(Encoding.ASCII.GetBytes(key + Guid)));
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _listener.AcceptTcpClientAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+            lock (_connections)
+            {
+                _connections.Add(ServeAsync(client));
+            }
+        }
+    }
+
+    private async Task ServeAsync(TcpClient client)
+    {
+        using (client)
+        {
+            try
+            {
+                NetworkStream stream = client.GetStream();
+                string? head = await ReadHeadAsync(stream).ConfigureAwait(false);
+                if (head is null)
+                {
+                    return;
+                }
+                _requests.Add(head);
+                string key = head.Split("\r\n").Select(l => l.Split(':', 2)).Where(p => p.Length == 2 && p[0].Trim().Equals("Sec-WebSocket-Key", StringComparison.OrdinalIgnoreCase))
+                    .Select(p => p[1].Trim()).FirstOrDefault() ?? "";
+                switch (Answer)
+                {
+                    case BrokenAnswer.Sha256Accept:
+                        await WriteAsync(stream, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                            + $"Sec-WebSocket-Accept: {Sha256AcceptFor(key)}\r\n\r\n").ConfigureAwait(false);
+                        break;
+                    case BrokenAnswer.HtmlOk:
+                        const string page = "<!doctype html>\n<html><head><title>Welcome</title></head><body><h1>It works!</h1></body></html>\n";
+                        await WriteAsync(stream, "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+                            + $"Content-Length: {page.Length}\r\nConnection: close\r\n\r\n{page}").ConfigureAwait(false);
+                        break;
+                    case BrokenAnswer.UpgradeRequiredOldVersions:
+                        const string body = "This server speaks WebSocket versions 7 and 8 only.\n";
+                        await WriteAsync(stream, "HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 7, 8\r\nContent-Type: text/plain\r\n"
+                            + $"Content-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}").ConfigureAwait(false);
+                        break;
+                    case BrokenAnswer.ClosedMidResponse:
+                        await WriteAsync(stream, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnec").ConfigureAwait(false);
+                        break;
+                    case BrokenAnswer.CloseThenReset:
+                        await WriteAsync(stream, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                            + $"Sec-WebSocket-Accept: {Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + Guid)))}\r\n\r\n").ConfigureAwait(false);
+                        using (var wait = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
+                        {
+                            wait.CancelAfter(PeerTimeouts.Step);
+                            await client.Client.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, wait.Token).ConfigureAwait(false);
+                        }
+                        // FIN, RSV 0, opcode 8; unmasked; payload: status 1001 (0x03E9) and "gone".
+                        await stream.WriteAsync(new byte[] { 0x88, 0x06, 0x03, 0xE9, (byte)'g', (byte)'o', (byte)'n', (byte)'e' }, _stopping.Token).ConfigureAwait(false);
+                        client.Client.LingerState = new LingerOption(true, 0);
+                        client.Client.Close();
+                        return;
+                    case BrokenAnswer.NeverAnswers:
+                        // Hold the connection, reading (and ignoring) whatever comes, until the client gives up or the fixture stops.
+                        var sink = new byte[256];
+                        while (await stream.ReadAsync(sink, _stopping.Token).ConfigureAwait(false) > 0)
+                        {
+                        }
+                        return;
+                }
+                client.Client.Shutdown(SocketShutdown.Send);
+                // Let the client read the answer before the socket closes (an early close could reset it).
+                using var linger = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+                linger.CancelAfter(PeerTimeouts.GracefulStop);
+                var drain = new byte[256];
+                while (await stream.ReadAsync(drain, linger.Token).ConfigureAwait(false) > 0)
+                {
+                }
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    private async Task<string?> ReadHeadAsync(NetworkStream stream)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        timeout.CancelAfter(PeerTimeouts.Step);
+        var buffer = new byte[16 * 1024];
+        int filled = 0;
+        while (filled < buffer.Length)
+        {
+            int n = await stream.ReadAsync(buffer.AsMemory(filled), timeout.Token).ConfigureAwait(false);
+            if (n == 0)
+            {
+                return null;
+            }
+            filled += n;
+            string text = Encoding.Latin1.GetString(buffer, 0, filled);
+            int end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            if (end >= 0)
+            {
+                return text[..(end + 4)];
+            }
+        }
+        return null;
+    }
+
+    private async Task WriteAsync(NetworkStream stream, string text)
+    {
+        await stream.WriteAsync(Encoding.Latin1.GetBytes(text), _stopping.Token).ConfigureAwait(false);
+        await stream.FlushAsync(_stopping.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops listening and closes every connection.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _listener.Stop();
+        Task[] all;
+        lock (_connections)
+        {
+            all = [.. _connections, _acceptLoop];
+        }
+        await Task.WhenAny(Task.WhenAll(all), Task.Delay(PeerTimeouts.GracefulStop, CancellationToken.None)).ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"broken server ({Answer}) at {Url}";
+}
