@@ -66,6 +66,14 @@ internal static class ProblemsCommand
             sb.Append($"**{e.Title}** ({e.Rule}).\n\n");
             sb.Append(e.Explanation).Append("\n\n");
             sb.Append("Fix: ").Append(e.Fix).Append('\n');
+            if (ProblemExamples.For(e.Code) is { } example)
+            {
+                sb.Append("\nExample (`ws101 diagnose` reports it):\n\n```http\n").Append(example.TrimEnd('\n')).Append("\n```\n");
+            }
+            else
+            {
+                sb.Append("\nSeen in: ").Append(ProblemExamples.SeenBy(e.Code)).Append(".\n");
+            }
         }
         return sb.ToString();
     }

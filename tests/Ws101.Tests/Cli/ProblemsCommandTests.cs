@@ -35,3 +35,24 @@ public class ProblemsCommandTests
         Assert.Contains("no problem code", bad.Error, StringComparison.Ordinal);
     }
 }
+
+public class ProblemExamplesTests
+{
+    public static TheoryData<string> Codes() => [.. HandshakeProblemCatalog.All.Select(e => e.Id)];
+
+    [Theory]
+    [MemberData(nameof(Codes))]
+    public void every_example_in_the_reference_is_diagnosed_as_its_own_code(string id)
+    {
+        Assert.True(HandshakeProblemCatalog.TryGet(id, out var entry));
+        string? example = Ws101.Cli.Commands.ProblemExamples.For(entry!.Code);
+        if (example is null)
+        {
+            // Problems of a live connection (timeouts, refused connections, limits) have no transcript to show.
+            Assert.NotEqual("a live connection", Ws101.Cli.Commands.ProblemExamples.SeenBy(entry.Code));
+            return;
+        }
+        var report = HandshakeDiagnoser.Diagnose(example);
+        Assert.Contains(report.Problems, p => p.Problem.Id == id);
+    }
+}
