@@ -43,7 +43,25 @@ public sealed class PerMessageDeflateDecompressor : IDisposable
     /// </returns>
     public OperationStatus Decompress(in ReadOnlySequence<byte> compressed, bool endOfMessage, out ReadOnlyMemory<byte> inflated)
     {
+        var status = DecompressCore(compressed, endOfMessage, out inflated);
+        if (status == OperationStatus.Done && inflated.IsEmpty && endOfMessage && _lastWasWhole && compressed.Length > 1)
+        {
+            // A whole message of real data that gave nothing: the previous message ended the deflate stream with a final
+            // block (BFINAL, RFC 7692 §7.2.3.3), after which the runtime's inflater reads nothing more. The sender began
+            // a new stream, so we do too, and read the message again.
+            _inflate?.Dispose();
+            _inflate = null;
+            status = DecompressCore(compressed, endOfMessage, out inflated);
+        }
+        return status;
+    }
+
+    private bool _lastWasWhole;
+
+    private OperationStatus DecompressCore(in ReadOnlySequence<byte> compressed, bool endOfMessage, out ReadOnlyMemory<byte> inflated)
+    {
         inflated = default;
+        _lastWasWhole = _messageLength == 0;
         // RFC 7692 §7.2.2: "Append 4 octets of 0x00 0x00 0xff 0xff to the tail end of the payload of the message.
         // Decompress the resulting data using DEFLATE."
         _input.Set(compressed, endOfMessage);
