@@ -334,6 +334,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
 
     private void ReleaseReceiveBuffer()
     {
+        _deflate?.Decompressor.Trim();
         if (_receiveBuffer is { } buffer)
         {
             _receiveBuffer = null;
