@@ -9,7 +9,7 @@ public static class Program
     {
         if (args is ["compression-report", ..])
         {
-            Compression.CompressionReport.RunAsync().GetAwaiter().GetResult();
+            Compression.CompressionReport.RunAsync(args.Length > 1 ? args[1] : "").GetAwaiter().GetResult();
             return;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -27,14 +27,7 @@ internal static class CompressionCorpus
     /// <summary>English prose: the repository's own Markdown documents, repeated to <paramref name="bytes"/>.</summary>
     public static byte[] Prose(int bytes, int seed = 0)
     {
-        string? dir = AppContext.BaseDirectory;
-        while (dir is not null && !Directory.Exists(Path.Combine(dir, "docs")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-        string text = dir is null
-            ? "The WebSocket Protocol enables two-way communication between a client running untrusted code in a controlled environment to a remote host that has opted-in to communications from that code. "
-            : string.Concat(Directory.GetFiles(Path.Combine(dir, "docs"), "*.md").Order(StringComparer.Ordinal).Select(File.ReadAllText));
+        string text = SourceText();
         // Each seed starts at another place in the text, so that successive messages differ as chat or log lines do.
         var sb = new StringBuilder(bytes + (2 * text.Length));
         while (sb.Length < bytes + text.Length)
@@ -43,5 +36,18 @@ internal static class CompressionCorpus
         }
         int start = (int)((seed * 7919L) % text.Length);
         return Encoding.UTF8.GetBytes(sb.ToString(start, bytes));
+    }
+
+    /// <summary>The prose the messages are cut from.</summary>
+    public static string SourceText()
+    {
+        string? dir = AppContext.BaseDirectory;
+        while (dir is not null && !Directory.Exists(Path.Combine(dir, "docs")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+        return dir is null
+            ? "The WebSocket Protocol enables two-way communication between a client running untrusted code in a controlled environment to a remote host that has opted-in to communications from that code. "
+            : string.Concat(Directory.GetFiles(Path.Combine(dir, "docs"), "*.md").Order(StringComparer.Ordinal).Select(File.ReadAllText));
     }
 }

@@ -11,36 +11,54 @@ namespace Ws101.Benchmarks.Compression;
 
 /// <summary>
 /// The figures of docs/compression.md: ratio and throughput on a text corpus, and memory per connection with
-/// compression on and off. <c>dotnet run -c Release --project bench/Ws101.Benchmarks -- compression-report</c>.
+/// compression on and off. <c>dotnet run -c Release --project bench/Ws101.Benchmarks -- compression-report ratio|contexts|off|on|nct</c>.
 /// </summary>
 public static class CompressionReport
 {
-    public static async Task RunAsync()
+    /// <summary>
+    /// <paramref name="part"/>: "ratio" (the table), "contexts" (native memory per context), or one connection measurement,
+    /// "off", "on" or "nct" (each in its own process, since freed native memory is reused and would hide the next one's cost).
+    /// </summary>
+    public static async Task RunAsync(string part)
     {
         Console.WriteLine($".NET {Environment.Version}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
-        Console.WriteLine();
-        Console.WriteLine("| corpus | message | level | context | ratio (compressed/original) | compress MB/s | inflate MB/s |");
-        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
-        foreach (var (name, make) in new (string, Func<int, int, byte[]>)[] { ("JSON", (n, s) => CompressionCorpus.Json(n, s)), ("prose", (n, s) => CompressionCorpus.Prose(n, s)) })
+        switch (part)
         {
-            foreach (int size in new[] { 1024, 16 * 1024, 256 * 1024 })
-            {
-                var messages = Enumerable.Range(0, 64).Select(i => make(size, i)).ToArray();
-                foreach (var level in new[] { CompressionLevel.Fastest, CompressionLevel.Optimal })
+            case "ratio":
+                Console.WriteLine($"prose: the repository's docs/*.md ({System.Text.Encoding.UTF8.GetByteCount(CompressionCorpus.SourceText())} bytes of Markdown), from a different offset per message");
+                Console.WriteLine("| corpus | message | level | context | ratio (compressed/original) | compress MB/s | inflate MB/s |");
+                Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
+                foreach (var (name, make) in new (string, Func<int, int, byte[]>)[] { ("JSON", (n, s) => CompressionCorpus.Json(n, s)), ("prose", (n, s) => CompressionCorpus.Prose(n, s)) })
                 {
-                    foreach (bool reset in new[] { false, true })
+                    foreach (int size in new[] { 1024, 16 * 1024, 256 * 1024 })
                     {
-                        Ratio(name, size, level, reset, messages);
+                        var messages = Enumerable.Range(0, 64).Select(i => make(size, i)).ToArray();
+                        foreach (var level in new[] { CompressionLevel.Fastest, CompressionLevel.Optimal })
+                        {
+                            foreach (bool reset in new[] { false, true })
+                            {
+                                Ratio(name, size, level, reset, messages);
+                            }
+                        }
                     }
                 }
-            }
+                break;
+            case "contexts":
+                Contexts();
+                break;
+            case "off":
+                await ConnectionsAsync(compression: false).ConfigureAwait(false);
+                break;
+            case "on":
+                await ConnectionsAsync(compression: true).ConfigureAwait(false);
+                break;
+            case "nct":
+                await ConnectionsAsync(compression: true, noContextTakeover: true).ConfigureAwait(false);
+                break;
+            default:
+                Console.WriteLine("compression-report ratio|contexts|off|on|nct");
+                break;
         }
-        Console.WriteLine();
-        Contexts();
-        Console.WriteLine();
-        await ConnectionsAsync(compression: false).ConfigureAwait(false);
-        await ConnectionsAsync(compression: true).ConfigureAwait(false);
-        await ConnectionsAsync(compression: true, noContextTakeover: true).ConfigureAwait(false);
     }
 
     private static void Ratio(string corpus, int size, CompressionLevel level, bool reset, byte[][] messages)

@@ -28,7 +28,7 @@ public class PerMessageDeflateBenchmarks
     public void Setup()
     {
         _messages = [.. Enumerable.Range(0, 64).Select(i => CompressionCorpus.Json(16 * 1024, i))];
-        _copy = new byte[16 * 1024 + 64];
+        _copy = new byte[32 * 1024];
         _keep = new PerMessageDeflateCompressor(Level);
         _reset = new PerMessageDeflateCompressor(Level, noContextTakeover: true);
         using var c = new PerMessageDeflateCompressor(Level);

@@ -35,7 +35,7 @@ public sealed class PerMessageDeflateCompressor : IDisposable
         _noContextTakeover = noContextTakeover || maxWindowBits < PerMessageDeflateParameters.MaxWindowBits;
     }
 
-    /// <summary>Whether a compression context (about 270 KiB of native memory) is held right now.</summary>
+    /// <summary>Whether a compression context (about 250 KiB of native memory) is held right now.</summary>
     public bool HoldsContext => _deflate is not null;
 
     /// <summary>

@@ -29,7 +29,7 @@ public sealed class PerMessageDeflateDecompressor : IDisposable
         _noContextTakeover = noContextTakeover;
     }
 
-    /// <summary>Whether a decompression context (about 40 KiB of native memory) is held right now.</summary>
+    /// <summary>Whether a decompression context (about 30 KiB of native memory) is held right now.</summary>
     public bool HoldsContext => _inflate is not null;
 
     /// <summary>

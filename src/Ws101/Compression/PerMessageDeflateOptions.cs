@@ -8,8 +8,8 @@ namespace Ws101.Compression;
 /// </summary>
 /// <remarks>
 /// <para>Memory per connection, measured on .NET 10 (zlib-ng) and written up in docs/compression.md: a compression
-/// context with context takeover holds about 270 KiB of native memory for the connection's life (zlib's 15-bit
-/// window, hash chains and pending buffer); a decompression context about 40 KiB. With
+/// context with context takeover holds about 250 KiB of native memory for the connection's life (zlib's 15-bit
+/// window, hash chains and pending buffer); a decompression context about 30 KiB; each context also keeps an 8 KiB managed buffer. With
 /// <see cref="ServerNoContextTakeover"/> (on a server) or <see cref="ClientNoContextTakeover"/> (on a client) the
 /// compression context exists only while a message is compressed, and when the peer agrees to reset its own context
 /// the decompression context exists only while a message is inflated. Contexts are created on first use: a
