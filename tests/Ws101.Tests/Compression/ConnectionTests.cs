@@ -227,6 +227,108 @@ public class ConnectionTests
     }
 
     [Fact]
+    public async Task the_server_honours_a_clients_server_max_window_bits_by_compressing_only_what_fits()
+    {
+        await using var server = await StartEchoAsync(new PerMessageDeflateOptions { MinimumMessageSize = 0 });
+        await using var peer = await RawPeer.ConnectAsync(server.EndPoints[0].Port, "/echo", "permessage-deflate; server_max_window_bits=9", Timeout);
+        Assert.Contains("Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=9\r\n", peer.ResponseHead, StringComparison.Ordinal);
+        var fits = Corpus.Json(512)[..512];
+        await peer.SendFrameAsync(0x82, fits, Timeout);
+        var reply = await peer.ReadFrameAsync(Timeout);
+        Assert.Equal(0xC2, reply!.Value.First);
+        Assert.Equal(fits, Inflate(reply.Value.Payload));
+        var tooLong = Corpus.Json(513, 3).AsMemory(0, 513);
+        await peer.SendFrameAsync(0x82, tooLong, Timeout);
+        reply = await peer.ReadFrameAsync(Timeout);
+        Assert.Equal(0x82, reply!.Value.First);
+        Assert.Equal(tooLong.ToArray(), reply.Value.Payload);
+    }
+
+    /// <summary>A one-connection server written by hand: answers the upgrade with <paramref name="extensions"/> and records frames.</summary>
+    private static (int Port, Task<List<(byte First, byte[] Payload)>> Frames) HandWrittenServer(string extensions, int frameCount)
+    {
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var frames = Task.Run(async () =>
+        {
+            using var _ = listener.Server;
+            using var tcp = await listener.AcceptTcpClientAsync(Timeout);
+            listener.Stop();
+            var stream = tcp.GetStream();
+            var head = new StringBuilder();
+            var one = new byte[1];
+            while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal) && await stream.ReadAsync(one, Timeout) == 1)
+            {
+                head.Append((char)one[0]);
+            }
+            string key = head.ToString().Split("\r\n").First(l => l.StartsWith("Sec-WebSocket-Key:", StringComparison.OrdinalIgnoreCase))[18..].Trim();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+                $"Sec-WebSocket-Accept: {Ws101.Handshake.WebSocketAccept.Compute(key)}\r\nSec-WebSocket-Extensions: {extensions}\r\n\r\n"), Timeout);
+            var seen = new List<(byte First, byte[] Payload)>();
+            var h = new byte[2];
+            for (int i = 0; i < frameCount; i++)
+            {
+                await stream.ReadExactlyAsync(h, Timeout);
+                int length = h[1] & 0x7f;
+                if (length == 126)
+                {
+                    var b = new byte[2];
+                    await stream.ReadExactlyAsync(b, Timeout);
+                    length = (b[0] << 8) | b[1];
+                }
+                var mask = new byte[4];
+                await stream.ReadExactlyAsync(mask, Timeout);
+                var payload = new byte[length];
+                await stream.ReadExactlyAsync(payload, Timeout);
+                for (int j = 0; j < length; j++)
+                {
+                    payload[j] ^= mask[j & 3];
+                }
+                seen.Add((h[0], payload));
+            }
+            return seen;
+        });
+        return (port, frames);
+    }
+
+    [Fact]
+    public async Task our_client_honours_a_servers_client_max_window_bits_by_compressing_only_what_fits()
+    {
+        var (port, frames) = HandWrittenServer("permessage-deflate; client_max_window_bits=10; server_no_context_takeover", 3);
+        await using var ws = await WebSocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/"), new WebSocketClientOptions
+        {
+            Connection = new WebSocketConnectionOptions { Compression = new PerMessageDeflateOptions() },
+        }, Timeout);
+        Assert.Equal(10, ws.PerMessageDeflate!.MaxWindowBits(WebSocketRole.Client));
+        var fits = Corpus.Json(1024)[..1024];
+        var tooLong = Corpus.Json(1025, 9).AsMemory(0, 1025);
+        await ws.SendBinaryAsync(fits, Timeout);
+        await ws.SendBinaryAsync(tooLong, Timeout);
+        // A streamed message has no known length: it goes plain under a small window.
+        await ws.SendAsync(fits, WebSocketMessageKind.Binary, endOfMessage: true, MessageCompression.Auto, Timeout);
+        var got = await frames.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        Assert.Equal(new byte[] { 0xC2, 0x82, 0xC2 }, got.Select(f => f.First).ToArray());
+        Assert.Equal(fits, Inflate(got[0].Payload));
+        Assert.Equal(tooLong.ToArray(), got[1].Payload);
+        ws.Abort();
+    }
+
+    [Theory]
+    [InlineData("permessage-deflate; client_max_window_bits")]
+    [InlineData("permessage-deflate; server_max_window_bits=7")]
+    [InlineData("permessage-deflate; unknown_parameter")]
+    [InlineData("permessage-deflate; server_no_context_takeover; server_no_context_takeover")]
+    [InlineData("permessage-deflate, permessage-deflate")]
+    public async Task our_client_fails_the_connection_on_an_invalid_response(string extensions)
+    {
+        var (port, _) = HandWrittenServer(extensions, 0);
+        var ex = await Assert.ThrowsAsync<WebSocketHandshakeException>(() => WebSocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/"),
+            new WebSocketClientOptions { Connection = new WebSocketConnectionOptions { Compression = new PerMessageDeflateOptions() } }, Timeout));
+        Assert.Contains(ex.Problems, p => p.Code == Ws101.Handshake.HandshakeProblemCode.InvalidExtensionResponse);
+    }
+
+    [Fact]
     public async Task text_that_inflates_to_invalid_utf8_fails_with_1007_and_bad_deflate_data_too()
     {
         await using var server = await StartEchoAsync(new PerMessageDeflateOptions());
