@@ -262,7 +262,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                     if (_deflate is not null && (ev.ReservedBits & ReservedBits.Rsv1) != 0)
                     {
                         message = Inflate(ev, ref flush);
-                        Diagnostics.Ws101Metrics.MessagesReceived.Add(1);
+                        Diagnostics.Ws101Metrics.MessagesReceived.Add(message.IsClose ? 0 : 1);
                         return true;
                     }
                     message = new WebSocketMessage(ev.MessageType == MessageType.Text ? WebSocketMessageKind.Text : WebSocketMessageKind.Binary,
