@@ -49,9 +49,11 @@ public sealed record PerMessageDeflateOptions
 
     /// <summary>
     /// Client only: offer <c>client_max_window_bits</c> (without a value), telling the server it may limit the client's
-    /// window. Default true, as browsers do; some servers (Python's <c>websockets</c>) accept no offer without it.
+    /// window (RFC 7692 §7.1.2.2). Default false: the runtime compresses with a 15-bit window only, so under a smaller limit
+    /// (Python's <c>websockets</c> answers 12) only messages of at most 2^N bytes could be compressed. Turn it on for a
+    /// server that accepts no offer without it.
     /// </summary>
-    public bool OfferClientMaxWindowBits { get; init; } = true;
+    public bool OfferClientMaxWindowBits { get; init; }
 
     /// <summary>Compression with the defaults.</summary>
     public static PerMessageDeflateOptions Default { get; } = new();

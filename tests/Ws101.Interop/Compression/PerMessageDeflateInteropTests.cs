@@ -83,11 +83,16 @@ public sealed class PerMessageDeflateInteropTests(ChromiumFixture browser) : ICl
         Assert.Contains((byte)0x81, sniffer.FromServer);
     }
 
-    /// <summary>Our client against each peer's server, with the window the peer chooses (Python limits ours to 12 bits).</summary>
+    /// <summary>
+    /// Our client against each peer's server; offering client_max_window_bits lets the server limit our window (Python
+    /// answers 12 bits), under which only messages of at most 4 KiB are compressed.
+    /// </summary>
     [Theory]
-    [InlineData("node-ws")]
-    [InlineData("python-websockets")]
-    public async Task our_client_exchanges_compressed_messages_with_peer_servers(string name)
+    [InlineData("node-ws", false)]
+    [InlineData("node-ws", true)]
+    [InlineData("python-websockets", false)]
+    [InlineData("python-websockets", true)]
+    public async Task our_client_exchanges_compressed_messages_with_peer_servers(string name, bool offerClientMaxWindowBits)
     {
         await using IPeerServer peer = await ScriptedPeers.ByName(name).StartServerAsync(new PeerScript { PerMessageDeflate = true }, Cancel);
         await using var sniffer = new FrameSniffer(peer.Url.Port);
@@ -95,11 +100,15 @@ public sealed class PerMessageDeflateInteropTests(ChromiumFixture browser) : ICl
         {
             Connection = new WebSocketConnectionOptions
             {
-                Compression = new PerMessageDeflateOptions(),
+                Compression = new PerMessageDeflateOptions { OfferClientMaxWindowBits = offerClientMaxWindowBits },
                 Protocol = new ProtocolOptions { MaxMessageSize = 16 << 20, MaxFrameSize = 16 << 20 },
             },
         }, Timeout);
         Assert.NotNull(ws.PerMessageDeflate);
+        if (name == "python-websockets")
+        {
+            Assert.Equal(offerClientMaxWindowBits ? 12 : 15, ws.PerMessageDeflate.MaxWindowBits(WebSocketRole.Client));
+        }
 
         var json = Encoding.UTF8.GetString(Payload.TextBytes(3500)) + "{\"a\":1}";
         var big = Encoding.UTF8.GetString(Payload.TextBytes(300_000));

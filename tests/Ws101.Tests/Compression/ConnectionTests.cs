@@ -181,7 +181,7 @@ public class ConnectionTests
                 head.Append((char)one[0]);
             }
             string key = head.ToString().Split("\r\n").First(l => l.StartsWith("Sec-WebSocket-Key:", StringComparison.OrdinalIgnoreCase))[18..].Trim();
-            Assert.Contains("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits", head.ToString(), StringComparison.Ordinal);
+            Assert.Contains("Sec-WebSocket-Extensions: permessage-deflate\r\n", head.ToString(), StringComparison.Ordinal);
             await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
                 $"Sec-WebSocket-Accept: {Ws101.Handshake.WebSocketAccept.Compute(key)}\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n"), Timeout);
             var seen = new List<(byte First, byte[] Payload)>();
@@ -298,7 +298,7 @@ public class ConnectionTests
         var (port, frames) = HandWrittenServer("permessage-deflate; client_max_window_bits=10; server_no_context_takeover", 3);
         await using var ws = await WebSocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/"), new WebSocketClientOptions
         {
-            Connection = new WebSocketConnectionOptions { Compression = new PerMessageDeflateOptions() },
+            Connection = new WebSocketConnectionOptions { Compression = new PerMessageDeflateOptions { OfferClientMaxWindowBits = true } },
         }, Timeout);
         Assert.Equal(10, ws.PerMessageDeflate!.MaxWindowBits(WebSocketRole.Client));
         var fits = Corpus.Json(1024)[..1024];
@@ -316,6 +316,7 @@ public class ConnectionTests
 
     [Theory]
     [InlineData("permessage-deflate; client_max_window_bits")]
+    [InlineData("permessage-deflate; client_max_window_bits=12")]
     [InlineData("permessage-deflate; server_max_window_bits=7")]
     [InlineData("permessage-deflate; unknown_parameter")]
     [InlineData("permessage-deflate; server_no_context_takeover; server_no_context_takeover")]

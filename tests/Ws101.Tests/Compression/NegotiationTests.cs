@@ -137,9 +137,10 @@ public class NegotiationTests
     [Fact]
     public void the_client_offer_follows_its_options()
     {
-        Assert.Equal("permessage-deflate; client_max_window_bits", PerMessageDeflateNegotiation.CreateOffer(new()).ToString());
+        Assert.Equal("permessage-deflate", PerMessageDeflateNegotiation.CreateOffer(new()).ToString());
+        Assert.Equal("permessage-deflate; client_max_window_bits", PerMessageDeflateNegotiation.CreateOffer(new() { OfferClientMaxWindowBits = true }).ToString());
         Assert.Equal("permessage-deflate; server_no_context_takeover; client_no_context_takeover",
-            PerMessageDeflateNegotiation.CreateOffer(new() { ServerNoContextTakeover = true, ClientNoContextTakeover = true, OfferClientMaxWindowBits = false }).ToString());
+            PerMessageDeflateNegotiation.CreateOffer(new() { ServerNoContextTakeover = true, ClientNoContextTakeover = true }).ToString());
         var handshake = PerMessageDeflateNegotiation.AddOffer(new ClientHandshakeOptions(), new());
         Assert.Equal("permessage-deflate", Assert.Single(handshake.Extensions).Name);
         Assert.Same(handshake, PerMessageDeflateNegotiation.AddOffer(handshake, new()));
@@ -196,7 +197,7 @@ public class NegotiationTests
     public void the_client_handshake_reports_an_invalid_response_as_a_problem()
     {
         var request = ClientHandshakeRequest.Create(new Uri("ws://127.0.0.1/x"),
-            PerMessageDeflateNegotiation.AddOffer(new ClientHandshakeOptions { Key = "dGhlIHNhbXBsZSBub25jZQ==" }, new()));
+            PerMessageDeflateNegotiation.AddOffer(new ClientHandshakeOptions { Key = "dGhlIHNhbXBsZSBub25jZQ==" }, new() { OfferClientMaxWindowBits = true }));
         string response = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
             "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=20\r\n\r\n";
         var result = ClientHandshake.Read(request.Offer, new System.Buffers.ReadOnlySequence<byte>(System.Text.Encoding.ASCII.GetBytes(response)),
