@@ -361,7 +361,12 @@ public sealed class WebSocketServer : IAsyncDisposable
                 string? subprotocol = decision.Subprotocol ?? ChooseSubprotocol(route.Options.Subprotocols, request.Subprotocols);
                 var options = route.Options.Connection ?? _options.Connection;
                 // RFC 7692 §5: accept the first permessage-deflate offer we can honour, or none.
-                var deflate = options.Compression is null ? null : Compression.PerMessageDeflateNegotiation.Accept(request.Extensions, options.Compression);
+                var declined = options.Compression is not null && _logger.IsEnabled(LogLevel.Debug) ? new List<string>() : null;
+                var deflate = options.Compression is null ? null : Compression.PerMessageDeflateNegotiation.Accept(request.Extensions, options.Compression, declined);
+                if (declined is { Count: > 0 })
+                {
+                    _logger.LogDebug("{Remote}: declined permessage-deflate offers (RFC 7692 §7.1): {Offers}", remote, string.Join(" | ", declined));
+                }
                 await SendAcceptAsync(transport, request, subprotocol, decision.Headers, deflate?.Response, cancellationToken).ConfigureAwait(false);
                 var info = new WebSocketHandshakeInfo(request, subprotocol, decision.Headers, deflate is null ? null : [deflate.Response]);
                 var connection = new WebSocketConnection(transport, WebSocketRole.Server, options, info, buffer.AsSpan(parsed.BytesConsumed, filled - parsed.BytesConsumed), deflate);
