@@ -34,7 +34,7 @@ public static class WebSocketClient
     {
         options ??= new WebSocketClientOptions();
         options.Connection.Validate();
-        var request = ClientHandshakeRequest.Create(uri, options.Handshake);
+        var request = ClientHandshakeRequest.Create(uri, Compression.PerMessageDeflateNegotiation.AddOffer(options.Handshake, options.Connection.Compression));
         var socket = await ConnectSocketAsync(uri, options, cancellationToken).ConfigureAwait(false);
         var socketTransport = new SocketTransport(socket);
         DuplexTransport transport = socketTransport;
@@ -68,7 +68,8 @@ public static class WebSocketClient
                 throw new WebSocketHandshakeException(result.Problems, request.Text, responseText);
             }
             var info = new WebSocketHandshakeInfo(request.Target, ParseRequestHeaders(request), head!.Headers, result.Subprotocol, result.Extensions, request.Text, responseText!);
-            var connection = new WebSocketConnection(transport, WebSocketRole.Client, options.Connection, info, leftover);
+            var deflate = Compression.PerMessageDeflateNegotiation.FromResponse(result.Extensions);
+            var connection = new WebSocketConnection(transport, WebSocketRole.Client, options.Connection, info, leftover, deflate);
             ConnectionHeartbeat.Shared.Register(connection);
             connection.Ended += static c => ConnectionHeartbeat.Shared.Unregister(c);
             return connection;

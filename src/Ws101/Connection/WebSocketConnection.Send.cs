@@ -1,4 +1,5 @@
 using System.Text;
+using Ws101.Compression;
 using Ws101.Protocol;
 
 namespace Ws101;
@@ -89,7 +90,7 @@ public sealed partial class WebSocketConnection
         _closeStarted = Environment.TickCount64;
         try
         {
-            await SendCoreAsync(SendKind.Close, reason, default, default, true, code, cancellationToken).ConfigureAwait(false);
+            await SendCoreAsync(SendKind.Close, reason, default, default, true, code, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (WebSocketClosedException)
         {
@@ -163,16 +164,16 @@ public sealed partial class WebSocketConnection
     }
 
     private ValueTask SendCoreAsync(SendKind kind, string? text, ReadOnlyMemory<byte> data, MessageType type, bool endOfMessage,
-        CloseCode closeCode = CloseCode.NormalClosure, CancellationToken cancellationToken = default)
+        CloseCode closeCode = CloseCode.NormalClosure, MessageCompression compression = MessageCompression.Auto, CancellationToken cancellationToken = default)
     {
         if (!TryEnterSend())
         {
-            return SendContendedAsync(kind, text, data, type, endOfMessage, closeCode, cancellationToken);
+            return SendContendedAsync(kind, text, data, type, endOfMessage, closeCode, compression, cancellationToken);
         }
         bool release = true;
         try
         {
-            if (!Frame(kind, text, data.Span, type, endOfMessage, closeCode))
+            if (!Frame(kind, text, data.Span, type, endOfMessage, closeCode, compression))
             {
                 return ValueTask.CompletedTask;
             }
@@ -196,12 +197,12 @@ public sealed partial class WebSocketConnection
 
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendContendedAsync(SendKind kind, string? text, ReadOnlyMemory<byte> data, MessageType type, bool endOfMessage,
-        CloseCode closeCode, CancellationToken cancellationToken)
+        CloseCode closeCode, MessageCompression compression, CancellationToken cancellationToken)
     {
         await EnterSendAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (Frame(kind, text, data.Span, type, endOfMessage, closeCode))
+            if (Frame(kind, text, data.Span, type, endOfMessage, closeCode, compression))
             {
                 await WriteOut(cancellationToken).ConfigureAwait(false);
                 AfterWrite();
@@ -228,7 +229,8 @@ public sealed partial class WebSocketConnection
     }
 
     /// <summary>Writes the frame(s) into the outgoing buffer under the core's lock. False when there is nothing to send.</summary>
-    private bool Frame(SendKind kind, string? text, ReadOnlySpan<byte> data, MessageType type, bool endOfMessage, CloseCode closeCode)
+    private bool Frame(SendKind kind, string? text, ReadOnlySpan<byte> data, MessageType type, bool endOfMessage, CloseCode closeCode,
+        MessageCompression compression = MessageCompression.Auto)
     {
         lock (_core)
         {
@@ -247,11 +249,17 @@ public sealed partial class WebSocketConnection
                 switch (kind)
                 {
                     case SendKind.Text:
-                        _core.WriteText(_out, text);
+                        if (!TryWriteDeflatedText(text!, compression))
+                        {
+                            _core.WriteText(_out, text);
+                        }
                         Diagnostics.Ws101Metrics.MessagesSent.Add(1);
                         break;
                     case SendKind.Data:
-                        _core.WriteFragment(_out, type, data, endOfMessage);
+                        if (!TryWriteDeflated(data, type, endOfMessage, compression))
+                        {
+                            _core.WriteFragment(_out, type, data, endOfMessage);
+                        }
                         Diagnostics.Ws101Metrics.MessagesSent.Add(1);
                         break;
                     case SendKind.Ping:

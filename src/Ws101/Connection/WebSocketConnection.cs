@@ -40,12 +40,14 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     private long _closeStarted;
 
     internal WebSocketConnection(DuplexTransport transport, WebSocketRole role, WebSocketConnectionOptions options,
-        WebSocketHandshakeInfo handshake, ReadOnlySpan<byte> initialData)
+        WebSocketHandshakeInfo handshake, ReadOnlySpan<byte> initialData, Compression.PerMessageDeflateAgreement? deflate = null)
     {
         _transport = transport;
         _options = options;
         _isClient = role == WebSocketRole.Client;
-        _core = new WebSocketConnectionCore(role, options.Protocol);
+        // RFC 7692 §6: permessage-deflate "allocates the RSV1 bit of the WebSocket header"; it marks a compressed message.
+        _core = new WebSocketConnectionCore(role, deflate is null ? options.Protocol : options.Protocol.WithAllowedReservedBits(ReservedBits.Rsv1));
+        StartDeflate(deflate, role);
         Handshake = handshake;
         _lastReceived = Environment.TickCount64;
         if (!initialData.IsEmpty)
@@ -282,6 +284,12 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
             {
                 case ProtocolEventKind.Message:
                 case ProtocolEventKind.Fragment:
+                    if (_deflate is not null && (ev.ReservedBits & ReservedBits.Rsv1) != 0)
+                    {
+                        message = Inflate(ev, ref flush);
+                        Diagnostics.Ws101Metrics.MessagesReceived.Add(message.IsClose ? 0 : 1);
+                        return true;
+                    }
                     message = new WebSocketMessage(ev.MessageType == MessageType.Text ? WebSocketMessageKind.Text : WebSocketMessageKind.Binary,
                         AsMemory(ev.Payload), ev.EndOfMessage);
                     Diagnostics.Ws101Metrics.MessagesReceived.Add(1);
@@ -351,6 +359,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
 
     private void ReleaseReceiveBuffer()
     {
+        _deflate?.Decompressor.Trim();
         if (_receiveBuffer is { } buffer)
         {
             _receiveBuffer = null;
@@ -473,6 +482,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         lock (_core)
         {
             _core.Dispose();
+            DisposeDeflate();
         }
     }
 }

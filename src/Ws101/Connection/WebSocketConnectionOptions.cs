@@ -39,9 +39,17 @@ public sealed record WebSocketConnectionOptions
     /// <summary>How long the closing handshake may take before the connection is dropped. Default 5 s.</summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// permessage-deflate (RFC 7692): null (the default) turns it off; an instance turns it on, for the server's routes
+    /// (accepting a client's offer) or for the client (making an offer). See <see cref="Ws101.Compression.PerMessageDeflateOptions"/>
+    /// for the memory it costs per connection.
+    /// </summary>
+    public Ws101.Compression.PerMessageDeflateOptions? Compression { get; init; }
+
     internal void Validate()
     {
         Protocol.Validate();
+        Compression?.Validate();
         if (ReceiveBufferSize is < 256 or > 16 * 1024 * 1024)
         {
             throw new ArgumentOutOfRangeException(nameof(ReceiveBufferSize), ReceiveBufferSize, "The receive buffer is between 256 bytes and 16 MiB.");

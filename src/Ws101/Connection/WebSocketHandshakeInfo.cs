@@ -15,13 +15,14 @@ public sealed class WebSocketHandshakeInfo
     private readonly IReadOnlyList<KeyValuePair<string, string>> _extraResponseHeaders = [];
 
     /// <summary>The server's view: the accepted request, and what the 101 agreed to.</summary>
-    internal WebSocketHandshakeInfo(UpgradeRequest request, string? subprotocol, IReadOnlyList<KeyValuePair<string, string>> extraResponseHeaders)
+    internal WebSocketHandshakeInfo(UpgradeRequest request, string? subprotocol, IReadOnlyList<KeyValuePair<string, string>> extraResponseHeaders,
+        IReadOnlyList<WebSocketExtension>? extensions = null)
     {
         Request = request;
         Target = request.Target;
         RequestHeaders = request.Headers;
         Subprotocol = subprotocol;
-        Extensions = [];
+        Extensions = extensions ?? [];
         _extraResponseHeaders = extraResponseHeaders;
     }
 

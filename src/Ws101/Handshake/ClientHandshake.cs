@@ -98,6 +98,12 @@ public static class ClientHandshake
                         offer.Extensions.Count == 0 ? "no extension (none was offered)" : "one of: " + string.Join(", ", offer.Extensions.Select(o => o.Name)),
                         e.ToString()) { Line = field.Line });
                 }
+                // RFC 7692 §7.1: a permessage-deflate response the offers do not allow fails the connection.
+                else if (offer.IsKnown && Compression.PerMessageDeflateNegotiation.CheckResponse(offer.Extensions, e,
+                    extensions.Count(Compression.PerMessageDeflateNegotiation.IsPerMessageDeflate)) is { } invalid)
+                {
+                    problems.Add(invalid with { Line = field.Line });
+                }
                 extensions.Add(e);
             }
         }

@@ -88,6 +88,11 @@ public enum HandshakeProblemCode
     UnrequestedSubprotocol,
     /// <summary><c>unrequested-extension</c>: the server accepted an extension the client did not offer.</summary>
     UnrequestedExtension,
+    /// <summary>
+    /// <c>invalid-extension-response</c>: the server accepted an offered extension with a response the client cannot
+    /// accept: an unknown, repeated or invalid parameter, or a configuration that no offer allowed (RFC 7692 §7.1).
+    /// </summary>
+    InvalidExtensionResponse,
 
     // ---- the connection itself, seen by the client ----
 

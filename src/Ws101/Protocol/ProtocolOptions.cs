@@ -54,7 +54,17 @@ public sealed class ProtocolOptions
     /// the extension validates it after decoding. Any other set bit fails the connection with 1002.
     /// Default <see cref="ReservedBits.None"/>.
     /// </summary>
-    public ReservedBits AllowedReservedBits { get; init; } = ReservedBits.None;
+    public ReservedBits AllowedReservedBits { get => _allowedReservedBits; init => _allowedReservedBits = value; }
+
+    private ReservedBits _allowedReservedBits = ReservedBits.None;
+
+    /// <summary>A copy of these options with <see cref="AllowedReservedBits"/> set (for a negotiated extension).</summary>
+    internal ProtocolOptions WithAllowedReservedBits(ReservedBits bits)
+    {
+        var copy = (ProtocolOptions)MemberwiseClone();
+        copy._allowedReservedBits = bits;
+        return copy;
+    }
 
     /// <summary>
     /// How many bytes of automatic pongs may wait in pending output. Beyond it, older pongs are dropped and

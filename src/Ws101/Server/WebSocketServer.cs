@@ -359,10 +359,17 @@ public sealed class WebSocketServer : IAsyncDisposable
                     return (null, null);
                 }
                 string? subprotocol = decision.Subprotocol ?? ChooseSubprotocol(route.Options.Subprotocols, request.Subprotocols);
-                await SendAcceptAsync(transport, request, subprotocol, decision.Headers, cancellationToken).ConfigureAwait(false);
-                var info = new WebSocketHandshakeInfo(request, subprotocol, decision.Headers);
                 var options = route.Options.Connection ?? _options.Connection;
-                var connection = new WebSocketConnection(transport, WebSocketRole.Server, options, info, buffer.AsSpan(parsed.BytesConsumed, filled - parsed.BytesConsumed));
+                // RFC 7692 §5: accept the first permessage-deflate offer we can honour, or none.
+                var declined = options.Compression is not null && _logger.IsEnabled(LogLevel.Debug) ? new List<string>() : null;
+                var deflate = options.Compression is null ? null : Compression.PerMessageDeflateNegotiation.Accept(request.Extensions, options.Compression, declined);
+                if (declined is { Count: > 0 })
+                {
+                    _logger.LogDebug("{Remote}: declined permessage-deflate offers (RFC 7692 §7.1): {Offers}", remote, string.Join(" | ", declined));
+                }
+                await SendAcceptAsync(transport, request, subprotocol, decision.Headers, deflate?.Response, cancellationToken).ConfigureAwait(false);
+                var info = new WebSocketHandshakeInfo(request, subprotocol, decision.Headers, deflate is null ? null : [deflate.Response]);
+                var connection = new WebSocketConnection(transport, WebSocketRole.Server, options, info, buffer.AsSpan(parsed.BytesConsumed, filled - parsed.BytesConsumed), deflate);
                 Ws101Metrics.HandshakesAccepted.Add(1);
                 if (_logger.IsEnabled(LogLevel.Debug))
                 {
@@ -396,9 +403,9 @@ public sealed class WebSocketServer : IAsyncDisposable
 
     /// <summary>Writes the 101; the common case (no subprotocol, no extra header) is written into a pooled buffer without building strings.</summary>
     private static async ValueTask SendAcceptAsync(DuplexTransport transport, UpgradeRequest request, string? subprotocol,
-        IReadOnlyList<KeyValuePair<string, string>> headers, CancellationToken cancellationToken)
+        IReadOnlyList<KeyValuePair<string, string>> headers, WebSocketExtension? extension, CancellationToken cancellationToken)
     {
-        if (subprotocol is null && headers.Count == 0)
+        if (subprotocol is null && headers.Count == 0 && extension is null)
         {
             byte[] response = ArrayPool<byte>.Shared.Rent(256);
             try
@@ -414,7 +421,7 @@ public sealed class WebSocketServer : IAsyncDisposable
             }
             return;
         }
-        string text = ServerHandshake.BuildAcceptResponse(request, subprotocol, null, headers);
+        string text = ServerHandshake.BuildAcceptResponse(request, subprotocol, extension is null ? null : [extension], headers);
         await transport.SendAsync(Encoding.ASCII.GetBytes(text), cancellationToken).ConfigureAwait(false);
     }
 
