@@ -59,6 +59,10 @@ internal static class ProblemExamples
         HandshakeProblemCode.AcceptMismatch => Ok(accept: Convert.ToBase64String(SHA256.HashData(Encoding.ASCII.GetBytes(Key + WebSocketAccept.Guid)))),
         HandshakeProblemCode.UnrequestedSubprotocol => Ok("Sec-WebSocket-Protocol: chat\n"),
         HandshakeProblemCode.UnrequestedExtension => Ok("Sec-WebSocket-Extensions: permessage-deflate\n"),
+        HandshakeProblemCode.InvalidExtensionResponse =>
+            Request(extra: "Sec-WebSocket-Extensions: permessage-deflate\n")
+            + $"HTTP/1.1 101 Switching Protocols\nUpgrade: websocket\nConnection: Upgrade\nSec-WebSocket-Accept: {Accept}\n"
+            + "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=20\n\n",
         _ => null,
     };
 

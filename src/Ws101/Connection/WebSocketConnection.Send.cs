@@ -142,7 +142,7 @@ public sealed partial class WebSocketConnection
             _closed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
         _closeStarted = Environment.TickCount64;
-        await SendCoreAsync(SendKind.Close, reason, default, default, true, code, cancellationToken).ConfigureAwait(false);
+        await SendCoreAsync(SendKind.Close, reason, default, default, true, code, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     private async Task WaitClosedAsync(CancellationToken cancellationToken)
