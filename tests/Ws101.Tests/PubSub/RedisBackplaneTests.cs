@@ -209,7 +209,7 @@ public class RedisBackplaneTests
         await WaitUntilAsync(() => Task.FromResult(local.Count == published), TimeSpan.FromSeconds(5), () => $"local {local.Count} of {published}");
         var stats = a.Topics.Statistics;
         long missed = published - remote.Count;
-        TestContext.Current.TestOutputHelper?.WriteLine($"published {published}; local got {local.Count}; remote got {remote.Count} and {remote2.Count}; lost counted on A {stats.BackplaneLost}; cross-node delivery resumed {resumedAfter?.TotalSeconds:0.00} s after the restart");
+        Figures.Note($"published {published}; local got {local.Count}; remote got {remote.Count} and {remote2.Count}; lost counted on A {stats.BackplaneLost}; cross-node delivery resumed {resumedAfter?.TotalSeconds:0.00} s after the restart");
         Assert.NotNull(resumedAfter);
         Assert.True(resumedAfter < TimeSpan.FromSeconds(10));
         // Local delivery never stopped: every message, in order.

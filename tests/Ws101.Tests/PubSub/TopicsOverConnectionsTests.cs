@@ -196,7 +196,7 @@ public class TopicsOverConnectionsTests
         var clients = await ConnectAsync(node, 4, ct);
         var counts = new long[clients.Length];
         var readers = CountAll(clients, counts, ct);
-        var window = TimeSpan.FromMilliseconds(600);
+        var window = TimeSpan.FromMilliseconds(500);
         long published = 0;
 
         async Task<long> MeasureAsync()
@@ -208,24 +208,32 @@ public class TopicsOverConnectionsTests
             return counts.Sum() - before;
         }
 
-        // Warm up, then alternate without and with the stuck reader (it stays connected once there), three rounds each.
+        // Warm up, then alternate without and with the stuck reader, four rounds each, and compare the best window of
+        // each (the least disturbed by the machine's other work). The stuck reader is measured in its steady state: its
+        // socket buffers full and its queue at the bound, so that it is being skipped.
         await MeasureAsync();
         long without = 0, with = 0;
         Socket? stuck = null;
-        for (int round = 0; round < 3; round++)
+        for (int round = 0; round < 4; round++)
         {
             if (stuck is not null)
             {
                 stuck.Dispose();
                 await WaitUntilAsync(() => node.Topics.GetSubscriberCount("t") == 4, ct, () => "subscribers " + node.Topics.GetSubscriberCount("t"));
             }
-            without += await MeasureAsync();
+            without = Math.Max(without, await MeasureAsync());
             stuck = await ConnectNonReaderAsync(node, ct);
             await WaitUntilAsync(() => node.Topics.GetSubscriberCount("t") == 5, ct, () => "subscribers " + node.Topics.GetSubscriberCount("t"));
-            with += await MeasureAsync();
+            long skipped = node.Topics.Statistics.SkippedSlow;
+            for (int i = 0; i < 50 && node.Topics.Statistics.SkippedSlow == skipped; i++)
+            {
+                published = await PublishClosedLoopAsync(node.Topics, counts, 1024, 64, long.MaxValue, TimeSpan.FromMilliseconds(100), ct, published);
+            }
+            await WaitUntilAsync(() => counts.Distinct().Count() == 1, ct, () => $"counts {string.Join(",", counts)}");
+            with = Math.Max(with, await MeasureAsync());
         }
         stuck?.Dispose();
-        TestContext.Current.TestOutputHelper?.WriteLine($"delivered to the fast subscribers in 3 x {window.TotalMilliseconds} ms: without {without:N0}, with a stuck one {with:N0}; skipped {node.Topics.Statistics.SkippedSlow:N0}");
+        Figures.Note($"delivered to the fast subscribers in the best of 4 windows of {window.TotalMilliseconds} ms: without {without:N0}, with a stuck one {with:N0}; skipped {node.Topics.Statistics.SkippedSlow:N0}");
         Assert.True(node.Topics.Statistics.SkippedSlow > 0, "the stuck subscriber was never skipped; the test did not test anything");
         Assert.True(with >= 0.9 * without, $"with a stuck subscriber the others got {with:N0} messages against {without:N0} without it");
         await Task.WhenAll(clients.Select(c => c.CloseAsync(CloseCode.NormalClosure, "", ct)));
