@@ -113,10 +113,14 @@ public class RedisBackplaneTests
                 publishers.Add((await WebSocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{node.Port}/topic/load"), cancellationToken: ct), new Recorder()));
             }
             var readers = listeners.Concat(publishers).Select(p => p.Rec.RunAsync(p.Ws, ct)).ToList();
-            // Every node has subscribed its Redis channel before anything is published.
-            await WaitUntilAsync(async () => await redis.SubscribersAsync("ws101:load") == 3, TimeSpan.FromSeconds(10), () => "three nodes subscribed to ws101:load");
             const int PerPublisher = 3334;
             const int Total = PerPublisher * 3;
+            // Peers we did not write: Python's websockets on the second node, Node's ws on the third.
+            using var python = await PeerSubscriber.StartAsync("/usr/bin/python3", "python/topic_subscriber.py", $"ws://127.0.0.1:{nodes[1].Port}/topic/load", Total, ct);
+            using var nodeWs = await PeerSubscriber.StartAsync("node", "node/topic_subscriber.js", $"ws://127.0.0.1:{nodes[2].Port}/topic/load", Total, ct);
+            // Every node has subscribed its Redis channel before anything is published, and the handlers have subscribed the last connections.
+            await WaitUntilAsync(async () => await redis.SubscribersAsync("ws101:load") == 3, TimeSpan.FromSeconds(10), () => "three nodes subscribed to ws101:load");
+            await Task.Delay(300, ct);
             await Task.WhenAll(publishers.Select((p, i) => Task.Run(async () =>
             {
                 for (int n = 0; n < PerPublisher; n++)
@@ -135,6 +139,8 @@ public class RedisBackplaneTests
                     Assert.Equal(Enumerable.Range(0, PerPublisher).Select(n => (long)n), rec.Seen[$"P{i}"]);
                 }
             }
+            Assert.Equal($"ok {Total}", await python.ResultAsync(TimeSpan.FromSeconds(20)));
+            Assert.Equal($"ok {Total}", await nodeWs.ResultAsync(TimeSpan.FromSeconds(20)));
             for (int p = 0; p < 3; p++)
             {
                 var rec = publishers[p].Rec;
@@ -290,6 +296,76 @@ public class RedisBackplaneTests
     {
         Assert.Equal("a.b", RedisBackplane.EscapeGlob("a.b"));
         Assert.Equal(@"a\*\?\[x\]\\", RedisBackplane.EscapeGlob(@"a*?[x]\"));
+    }
+}
+
+/// <summary>tests/peers/python/topic_subscriber.py or tests/peers/node/topic_subscriber.js: "ready", then "ok COUNT" or "error ...".</summary>
+internal sealed class PeerSubscriber : IDisposable
+{
+    private readonly Process _process;
+    private readonly TaskCompletionSource<string> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<string> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private PeerSubscriber(Process process) => _process = process;
+
+    public static async Task<PeerSubscriber> StartAsync(string program, string script, string url, int count, CancellationToken ct)
+    {
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Ws101.sln")))
+        {
+            root = Path.GetDirectoryName(root.TrimEnd('/')) ?? throw new InvalidOperationException("Ws101.sln not found above the test binaries");
+        }
+        var info = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.Combine(root, "tests", "peers", Path.GetDirectoryName(script)!),
+        };
+        foreach (var arg in new[] { Path.Combine(root, "tests", "peers", script), url, count.ToString(System.Globalization.CultureInfo.InvariantCulture), "30" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+        var peer = new PeerSubscriber(Process.Start(info)!);
+        var errors = new StringBuilder();
+        peer._process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is "ready")
+            {
+                peer._ready.TrySetResult(e.Data);
+            }
+            else if (e.Data is { } line && (line.StartsWith("ok", StringComparison.Ordinal) || line.StartsWith("error", StringComparison.Ordinal)))
+            {
+                peer._ready.TrySetResult(line);
+                peer._result.TrySetResult(line);
+            }
+        };
+        peer._process.ErrorDataReceived += (_, e) =>
+        {
+            lock (errors)
+            {
+                errors.AppendLine(e.Data);
+            }
+        };
+        peer._process.Exited += (_, _) => peer._result.TrySetResult("exited: " + errors);
+        peer._process.EnableRaisingEvents = true;
+        peer._process.BeginOutputReadLine();
+        peer._process.BeginErrorReadLine();
+        string ready = await peer._ready.Task.WaitAsync(TimeSpan.FromSeconds(15), ct);
+        Assert.True(ready == "ready", $"{script}: {ready} {errors}");
+        return peer;
+    }
+
+    public Task<string> ResultAsync(TimeSpan limit) => _result.Task.WaitAsync(limit);
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            _process.WaitForExit(5000);
+        }
+        _process.Dispose();
     }
 }
 
