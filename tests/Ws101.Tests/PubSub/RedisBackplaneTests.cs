@@ -25,11 +25,11 @@ public class RedisBackplaneTests
 
         public required WebSocketTopics Topics { get; init; }
 
-        public static async Task<Node> StartAsync(RedisProcess redis)
+        public static async Task<Node> StartAsync(RedisProcess redis, bool sharded = false)
         {
             var topics = new WebSocketTopics(new WebSocketTopicsOptions
             {
-                Backplane = new RedisBackplane(new RedisBackplaneOptions { Configuration = redis.Address }),
+                Backplane = new RedisBackplane(new RedisBackplaneOptions { Configuration = redis.Address, Sharded = sharded }),
             });
             await topics.StartAsync(TestContext.Current.CancellationToken);
             var server = new WebSocketServer(new WebSocketServerOptions { EndPoints = [new IPEndPoint(IPAddress.Loopback, 0)] });
@@ -289,6 +289,28 @@ public class RedisBackplaneTests
         await ws.CloseAsync(CloseCode.NormalClosure, "", ct);
         await reader;
         await WaitUntilAsync(async () => (long)(await redis.CommandAsync("PUBSUB", "NUMPAT"))! == 0, TimeSpan.FromSeconds(10), () => "pattern unsubscribed");
+    }
+
+    [Fact]
+    public async Task Sharded_pub_sub_carries_messages_with_SPUBLISH()
+    {
+        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+        await using var redis = await RedisProcess.StartAsync();
+        await using var a = await Node.StartAsync(redis, sharded: true);
+        await using var b = await Node.StartAsync(redis, sharded: true);
+        var rec = new Recorder();
+        var ws = await WebSocketClient.ConnectAsync(b.Server.Url("/sub/s"), cancellationToken: ct);
+        var reader = rec.RunAsync(ws, ct);
+        await WaitUntilAsync(async () => ((object?[])(await redis.CommandAsync("PUBSUB", "SHARDNUMSUB", "ws101:s"))!)[1] is 1L, TimeSpan.FromSeconds(10), () => "sharded subscription");
+        Assert.Empty((object?[])(await redis.CommandAsync("PUBSUB", "CHANNELS", "ws101:*"))!);
+        for (int i = 0; i < 100; i++)
+        {
+            a.Topics.Publish("s", $"A:{i}");
+        }
+        await WaitUntilAsync(() => Task.FromResult(rec.Count == 100), TimeSpan.FromSeconds(5), () => $"got {rec.Count}");
+        Assert.Equal(Enumerable.Range(0, 100).Select(n => (long)n), rec.Seen["A"]);
+        await ws.CloseAsync(CloseCode.NormalClosure, "", ct);
+        await reader;
     }
 
     [Fact]
