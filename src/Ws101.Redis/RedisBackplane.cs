@@ -70,14 +70,35 @@ public sealed class RedisBackplane : IBackplane
         }
         else
         {
-            Interlocked.Exchange(ref _failedLinks, 1);
             listener.OnConnectionChanged(false, $"Redis at {_options.Configuration} is not reachable yet; retrying");
         }
-        // Subscriptions asked for before the connection existed.
-        foreach (var subscription in _subscriptions.Keys)
+        // Subscriptions asked for before the connection existed, and a check each second for any that could not be made
+        // while the link was down (StackExchange.Redis restores those it holds by itself).
+        RetryMissingSubscriptions();
+        _retry = new Timer(static state => ((RedisBackplane)state!).RetryMissingSubscriptions(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    }
+
+    private Timer? _retry;
+    private int _retrying;
+
+    private void RetryMissingSubscriptions()
+    {
+        if (_disposed || !IsConnected || Interlocked.Exchange(ref _retrying, 1) == 1)
         {
-            Enqueue(() => SubscribeCoreAsync(subscription));
+            return;
         }
+        foreach (var (subscription, queue) in _subscriptions)
+        {
+            if (queue is null)
+            {
+                Enqueue(() => SubscribeCoreAsync(subscription));
+            }
+        }
+        Enqueue(() =>
+        {
+            Volatile.Write(ref _retrying, 0);
+            return Task.CompletedTask;
+        });
     }
 
     // One bit per link (interactive for PUBLISH, subscription for the channels): up only when none is failed.
@@ -94,14 +115,7 @@ public sealed class RedisBackplane : IBackplane
     {
         Interlocked.And(ref _failedLinks, ~(1 << (int)e.ConnectionType) & ~1);
         _listener?.OnConnectionChanged(true, $"{e.ConnectionType} link to {e.EndPoint} restored");
-        // StackExchange.Redis restores the subscriptions it holds; retry those that failed while the link was down.
-        foreach (var (subscription, queue) in _subscriptions)
-        {
-            if (queue is null)
-            {
-                Enqueue(() => SubscribeCoreAsync(subscription));
-            }
-        }
+        RetryMissingSubscriptions();
     }
 
     /// <inheritdoc />
@@ -228,6 +242,10 @@ public sealed class RedisBackplane : IBackplane
     public async ValueTask DisposeAsync()
     {
         _disposed = true;
+        if (_retry is { } retry)
+        {
+            await retry.DisposeAsync().ConfigureAwait(false);
+        }
         if (_redis is { } redis)
         {
             redis.ConnectionFailed -= OnConnectionFailed;

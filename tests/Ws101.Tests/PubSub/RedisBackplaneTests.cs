@@ -292,6 +292,33 @@ public class RedisBackplaneTests
     }
 
     [Fact]
+    public async Task Nodes_started_before_redis_connect_and_subscribe_once_it_comes_up()
+    {
+        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(40)).Token;
+        await using var redis = RedisProcess.NotStarted();
+        await using var a = await Node.StartAsync(redis);
+        await using var b = await Node.StartAsync(redis);
+        var rec = new Recorder();
+        var ws = await WebSocketClient.ConnectAsync(b.Server.Url("/sub/late"), cancellationToken: ct);
+        var reader = rec.RunAsync(ws, ct);
+        Assert.False(a.Topics.IsBackplaneConnected);
+        await WaitUntilAsync(() => Task.FromResult(b.Topics.GetSubscriberCount("late") == 1), TimeSpan.FromSeconds(5), () => "subscribed on b");
+        // Local delivery works meanwhile; the message for other nodes is lost and counted.
+        b.Topics.Publish("late", "B:0");
+        a.Topics.Publish("late", "A:0");
+        Assert.Equal(1, a.Topics.Statistics.BackplaneLost);
+        await redis.RestartAsync();
+        await WaitUntilAsync(async () => await redis.SubscribersAsync("ws101:late") == 1, TimeSpan.FromSeconds(15), () => "b subscribed after redis came up");
+        await WaitUntilAsync(() => Task.FromResult(a.Topics.IsBackplaneConnected), TimeSpan.FromSeconds(10), () => "a connected");
+        a.Topics.Publish("late", "A:1");
+        await WaitUntilAsync(() => Task.FromResult(rec.Count == 2), TimeSpan.FromSeconds(5), () => $"got {rec.Count}; a {a.Topics.IsBackplaneConnected} {a.Topics.Statistics}; b {b.Topics.IsBackplaneConnected} {b.Topics.Statistics}");
+        Assert.Equal([0L], rec.Seen["B"]);
+        Assert.Equal([1L], rec.Seen["A"]);
+        await ws.CloseAsync(CloseCode.NormalClosure, "", ct);
+        await reader;
+    }
+
+    [Fact]
     public async Task Sharded_pub_sub_carries_messages_with_SPUBLISH()
     {
         var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;

@@ -21,13 +21,19 @@ internal sealed class RedisProcess : IAsyncDisposable
 
     public static async Task<RedisProcess> StartAsync()
     {
+        var redis = NotStarted();
+        await redis.RestartAsync();
+        return redis;
+    }
+
+    /// <summary>A free port where Redis will run once <see cref="RestartAsync"/> is called.</summary>
+    public static RedisProcess NotStarted()
+    {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
         int port = ((IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
-        var redis = new RedisProcess(port);
-        await redis.RestartAsync();
-        return redis;
+        return new RedisProcess(port);
     }
 
     /// <summary>Starts (again) on the same port, and waits until it answers PING (at most 10 s).</summary>
