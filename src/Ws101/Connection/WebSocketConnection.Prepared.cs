@@ -217,8 +217,9 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
                 }
             }
         }
-        catch (Exception ex) when (ex is WebSocketClosedException or InvalidOperationException || IsTransportFailure(ex))
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            // The connection ended or failed while writing (or anything unforeseen): queue no more for it.
             lock (OutboxLock)
             {
                 _outboxClosed = true;
