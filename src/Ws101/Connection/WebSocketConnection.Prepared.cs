@@ -111,6 +111,14 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
             _outboxClosed = true;
         }
         DropOutbox();
+        // Out of every topic at once, while the close (which cannot pass the stuck write) takes its time.
+        Action<ITopicSubscriber>? callbacks;
+        lock (OutboxLock)
+        {
+            callbacks = _onEnded;
+            _onEnded = null;
+        }
+        callbacks?.Invoke(this);
         _ = CloseTooSlowAsync(reason);
     }
 

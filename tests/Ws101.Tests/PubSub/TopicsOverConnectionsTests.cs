@@ -31,7 +31,12 @@ public class TopicsOverConnectionsTests
         public static async Task<Node> StartAsync(TopicOptions? topic = null)
         {
             var topics = new WebSocketTopics(new WebSocketTopicsOptions { DefaultTopic = topic ?? TopicOptions.Default });
-            var server = new WebSocketServer(new WebSocketServerOptions { EndPoints = [new IPEndPoint(IPAddress.Loopback, 0)] });
+            var server = new WebSocketServer(new WebSocketServerOptions
+            {
+                EndPoints = [new IPEndPoint(IPAddress.Loopback, 0)],
+                // A subscriber closed for being slow never reads the close frame: give up on it after 1 s.
+                Connection = new WebSocketConnectionOptions { CloseTimeout = TimeSpan.FromSeconds(1) },
+            });
             var node = new Node { Server = server, Topics = topics };
             server.Map("/sub", async (ws, ct) =>
             {
