@@ -167,3 +167,41 @@ public class WebSocketTopicsTests
         Assert.Equal(10 + 70_000, big.FrameLength);
     }
 }
+
+public class TopicMetricsTests
+{
+    [Fact]
+    public void Publishes_deliveries_and_drops_are_counted_on_the_Ws101_meter()
+    {
+        var totals = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == Ws101.Diagnostics.Ws101Metrics.MeterName && instrument.Name.StartsWith("ws101.topics.", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            string key = instrument.Name;
+            foreach (var tag in tags)
+            {
+                key += $"{{{tag.Key}={tag.Value}}}";
+            }
+            totals.AddOrUpdate(key, value, (_, v) => v + value);
+        });
+        listener.Start();
+        var topics = new WebSocketTopics();
+        var fast = new FakeSubscriber();
+        var slow = new FakeSubscriber { Answer = EnqueueResult.Full };
+        topics.Subscribe(fast, "m");
+        topics.Subscribe(slow, "m");
+        topics.Publish("m", "1");
+        topics.Publish("m", "2");
+        // Other tests may publish meanwhile: at least ours are there.
+        Assert.True(totals.GetValueOrDefault("ws101.topics.publishes") >= 2);
+        Assert.True(totals.GetValueOrDefault("ws101.topics.deliveries") >= 2);
+        Assert.True(totals.GetValueOrDefault("ws101.topics.drops{reason=slow}") >= 2);
+    }
+}
