@@ -21,9 +21,9 @@ internal sealed class TopicEndpoint(WebSocketTopics topics)
     public static UpgradeDecision Check(UpgradeRequest request)
     {
         string? name = NameOf(request.Path);
-        if (string.IsNullOrEmpty(name) || name.Length > BackplaneEnvelope.MaxTopicBytes)
+        if (string.IsNullOrEmpty(name) || System.Text.Encoding.UTF8.GetByteCount(name) > BackplaneEnvelope.MaxTopicBytes)
         {
-            return UpgradeDecision.Reject(404, $"Use /topic/NAME with a topic name of 1 to {BackplaneEnvelope.MaxTopicBytes} characters.");
+            return UpgradeDecision.Reject(404, $"Use /topic/NAME with a topic name of 1 to {BackplaneEnvelope.MaxTopicBytes} bytes of UTF-8.");
         }
         int star = name.IndexOf('*', StringComparison.Ordinal);
         if (star >= 0 && star != name.Length - 1)

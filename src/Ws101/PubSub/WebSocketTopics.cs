@@ -502,9 +502,9 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
     private static void ValidateName(string topic, bool allowPattern)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
-        if (topic.Length > BackplaneEnvelope.MaxTopicBytes)
+        if (topic.Length > BackplaneEnvelope.MaxTopicBytes || System.Text.Encoding.UTF8.GetByteCount(topic) > BackplaneEnvelope.MaxTopicBytes)
         {
-            throw new ArgumentException($"A topic name is at most {BackplaneEnvelope.MaxTopicBytes} characters.", nameof(topic));
+            throw new ArgumentException($"A topic name is at most {BackplaneEnvelope.MaxTopicBytes} bytes of UTF-8.", nameof(topic));
         }
         int star = topic.IndexOf('*', StringComparison.Ordinal);
         if (star >= 0 && (!allowPattern || star != topic.Length - 1))

@@ -130,6 +130,14 @@ public class WebSocketTopicsTests
     }
 
     [Fact]
+    public void A_topic_name_is_at_most_1024_bytes_of_utf8()
+    {
+        var topics = new WebSocketTopics();
+        Assert.True(topics.Subscribe(new FakeSubscriber(), new string('a', 1024)));
+        Assert.Throws<ArgumentException>(() => topics.Publish(new string('é', 600), "x"));
+    }
+
+    [Fact]
     public void Publishing_to_a_pattern_is_refused()
     {
         var topics = new WebSocketTopics();
