@@ -7,8 +7,9 @@ cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 # scripts/install-test-deps.sh installs what the real-peer tests need (Chromium, Python's websockets,
 # node and Node's ws; see docs/testing.md). Extra Debian packages: "command=package" or "py:module=package".
-# tmux runs the interactive `ws101 connect` in a real terminal (tests/Ws101.Interop/Cli/CliInATerminalTests.cs).
-export WS101_TEST_DEPS="tmux=tmux ${WS101_TEST_DEPS:-}"
+# tmux runs the interactive `ws101 connect` in a real terminal (tests/Ws101.Interop/Cli/CliInATerminalTests.cs);
+# redis-server: the topics backplane tests start their own on a free loopback port (docs/topics.md).
+export WS101_TEST_DEPS="tmux=tmux redis-server=redis-server ${WS101_TEST_DEPS:-}"
 
 if ! bash scripts/install-test-deps.sh; then
   echo "test.sh: installing the test dependencies failed" >&2

@@ -5,13 +5,16 @@ using Microsoft.Extensions.Logging;
 using Ws101.Cli.Serve;
 using Ws101.Handshake;
 using Ws101.Protocol;
+using Ws101.PubSub;
+using Ws101.Redis;
 using Ws101.Server;
 
 namespace Ws101.Cli.Commands;
 
 /// <summary>
-/// <c>ws101 serve</c>: an echo server on <c>/echo</c>, a chat room on <c>/chat</c> and the playground on <c>/</c>,
-/// by default on 127.0.0.1:8080. Stops cleanly on Ctrl+C or SIGTERM.
+/// <c>ws101 serve</c>: an echo server on <c>/echo</c>, a chat room on <c>/chat</c>, topics on <c>/topic/NAME</c> and the
+/// playground on <c>/</c>, by default on 127.0.0.1:8080; with <c>--redis</c>, chat and topics span every node on that
+/// Redis. Stops cleanly on Ctrl+C or SIGTERM.
 /// </summary>
 internal static class ServeCommand
 {
@@ -26,34 +29,42 @@ internal static class ServeCommand
         var origins = new Option<string[]>("--origin") { Description = "Allow only these Origins (repeat the option); without it every Origin is allowed.", AllowMultipleArgumentsPerToken = true };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Log only warnings and errors." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every connection, not only refusals." };
+        var redis = new Option<string?>("--redis") { Description = "HOST:PORT of a Redis that carries /chat and /topic/NAME messages to every node using it." };
+        var redisSharded = new Option<bool>("--redis-sharded") { Description = "Use Redis sharded pub/sub (SPUBLISH, for Redis Cluster) instead of PUBLISH." };
         var command = new Command("serve", "Serve /echo, /chat and the playground (/) on 127.0.0.1:8080, or where --host and --port say.")
         {
-            host, port, cert, key, password, maxMessage, origins, quiet, verbose,
+            host, port, cert, key, password, maxMessage, origins, quiet, verbose, redis, redisSharded,
         };
         command.SetAction((result, cancellationToken) => RunAsync(console, new Settings(
             result.GetValue(host)!, result.GetValue(port), result.GetValue(cert), result.GetValue(key), result.GetValue(password),
-            result.GetValue(maxMessage), result.GetValue(origins) ?? [], result.GetValue(quiet), result.GetValue(verbose)), cancellationToken));
+            result.GetValue(maxMessage), result.GetValue(origins) ?? [], result.GetValue(quiet), result.GetValue(verbose),
+            result.GetValue(redis), result.GetValue(redisSharded)), cancellationToken));
         return command;
     }
 
-    internal sealed record Settings(string Host, int Port, string? Cert, string? Key, string? Password, long MaxMessage, string[] Origins, bool Quiet, bool Verbose);
+    internal sealed record Settings(string Host, int Port, string? Cert, string? Key, string? Password, long MaxMessage, string[] Origins, bool Quiet, bool Verbose,
+        string? Redis = null, bool RedisSharded = false);
 
     private static async Task<int> RunAsync(CliConsole console, Settings settings, CancellationToken cancellationToken)
     {
         WebSocketServer server;
+        WebSocketTopics topics;
         try
         {
-            server = Build(console, settings);
+            server = Build(console, settings, out topics);
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or IOException or System.Security.Cryptography.CryptographicException)
         {
             console.Error.WriteLine($"error: {ex.Message}");
             return ExitCodes.UsageError;
         }
+        await using (topics.ConfigureAwait(false))
         await using (server.ConfigureAwait(false))
         {
             try
             {
+                // The backplane connects (or keeps retrying in the background) before the first client comes.
+                await topics.StartAsync(cancellationToken).ConfigureAwait(false);
                 await server.StartAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (System.Net.Sockets.SocketException ex)
@@ -66,7 +77,11 @@ internal static class ServeCommand
             foreach (var ep in server.EndPoints)
             {
                 string hostText = ep.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{ep.Address}]" : ep.Address.ToString();
-                console.Out.WriteLine($"ws101 serve: {scheme}://{hostText}:{ep.Port}/echo  {scheme}://{hostText}:{ep.Port}/chat  playground {http}://{hostText}:{ep.Port}/");
+                console.Out.WriteLine($"ws101 serve: {scheme}://{hostText}:{ep.Port}/echo  {scheme}://{hostText}:{ep.Port}/chat  {scheme}://{hostText}:{ep.Port}/topic/NAME  playground {http}://{hostText}:{ep.Port}/");
+            }
+            if (settings.Redis is not null)
+            {
+                console.Out.WriteLine($"Topics span every node on Redis {settings.Redis} (node {topics.NodeId}).");
             }
             console.Out.WriteLine("Press Ctrl+C to stop.");
             console.Out.Flush();
@@ -82,7 +97,9 @@ internal static class ServeCommand
         return ExitCodes.Ok;
     }
 
-    internal static WebSocketServer Build(CliConsole console, Settings settings)
+    internal static WebSocketServer Build(CliConsole console, Settings settings) => Build(console, settings, out _);
+
+    internal static WebSocketServer Build(CliConsole console, Settings settings, out WebSocketTopics topics)
     {
         IPAddress address = settings.Host == "localhost" ? IPAddress.Loopback
             : IPAddress.TryParse(settings.Host.Trim('[', ']'), out var parsed) ? parsed
@@ -107,9 +124,26 @@ internal static class ServeCommand
         };
         var server = new WebSocketServer(options);
         var routeOptions = new WebSocketRouteOptions { OnUpgrade = OriginPolicy(settings.Origins) };
-        var chat = new ChatRoom();
+        var log = options.LoggerFactory;
+        topics = new WebSocketTopics(new WebSocketTopicsOptions
+        {
+            LoggerFactory = log,
+            Backplane = settings.Redis is null ? null : new RedisBackplane(new RedisBackplaneOptions
+            {
+                Configuration = settings.Redis,
+                Sharded = settings.RedisSharded,
+                LoggerFactory = log,
+            }),
+        });
+        var chat = new ChatRoom(topics);
+        var topicEndpoint = new TopicEndpoint(topics);
+        var origin = routeOptions.OnUpgrade;
         server.Map("/echo", EchoEndpoint.HandleAsync, routeOptions);
         server.Map("/chat", chat.HandleAsync, routeOptions);
+        server.Map(TopicEndpoint.Prefix + "*", topicEndpoint.HandleAsync, routeOptions with
+        {
+            OnUpgrade = request => origin?.Invoke(request) is { IsAccepted: false } refused ? refused : TopicEndpoint.Check(request),
+        });
         return server;
     }
 

@@ -1,50 +1,34 @@
-using System.Collections.Concurrent;
+using Ws101.PubSub;
 
 namespace Ws101.Cli.Serve;
 
-/// <summary><c>/chat</c>: each message goes to every other client connected to <c>/chat</c>.</summary>
-internal sealed class ChatRoom
+/// <summary>
+/// <c>/chat</c>: each message goes to every other client connected to <c>/chat</c>, on this node and, with
+/// <c>--redis</c>, on every node that shares the Redis. Published once on the topic <c>chat</c>: framed once, the same
+/// bytes queued to every member.
+/// </summary>
+internal sealed class ChatRoom(WebSocketTopics topics)
 {
-    private readonly ConcurrentDictionary<WebSocketConnection, byte> _members = new();
+    public const string Topic = "chat";
 
-    public int Count => _members.Count;
+    public int Count => topics.GetSubscriberCount(Topic);
 
     public async Task HandleAsync(WebSocketConnection ws, CancellationToken stopping)
     {
-        _members.TryAdd(ws, 0);
-        try
+        topics.Subscribe(ws, Topic);
+        while (true)
         {
-            while (true)
+            var message = await ws.ReceiveAsync(stopping).ConfigureAwait(false);
+            if (message.IsClose)
             {
-                var message = await ws.ReceiveAsync(stopping).ConfigureAwait(false);
-                if (message.IsClose)
-                {
-                    return;
-                }
-                if (message.Kind is not (WebSocketMessageKind.Text or WebSocketMessageKind.Binary) || !message.EndOfMessage)
-                {
-                    continue;
-                }
-                // Copy once: the received buffer is reused by the next receive, and the sends run concurrently.
-                var data = message.ToArray();
-                await Task.WhenAll(_members.Keys.Where(m => m != ws).Select(m => SendQuietlyAsync(m, data, message.Kind))).ConfigureAwait(false);
+                return;
             }
-        }
-        finally
-        {
-            _members.TryRemove(ws, out _);
-        }
-    }
-
-    private static async Task SendQuietlyAsync(WebSocketConnection member, byte[] data, WebSocketMessageKind kind)
-    {
-        try
-        {
-            await member.SendAsync(data, kind).ConfigureAwait(false);
-        }
-        catch (WebSocketClosedException)
-        {
-            // That member left meanwhile; the others still get the message.
+            if (message.Kind is not (WebSocketMessageKind.Text or WebSocketMessageKind.Binary) || !message.EndOfMessage)
+            {
+                continue;
+            }
+            // Framed once and queued to every other member; the subscription ends by itself when ws closes.
+            topics.Publish(Topic, message.Data.Span, message.Kind, except: ws);
         }
     }
 }

@@ -6,7 +6,7 @@ namespace Ws101.Diagnostics;
 /// The library's counters, on the <see cref="Meter"/> named <c>Ws101</c> (read them with dotnet-counters,
 /// OpenTelemetry or a <see cref="MeterListener"/>). Adding to an instrument nobody listens to costs a branch.
 /// </summary>
-public static class Ws101Metrics
+public static partial class Ws101Metrics
 {
     /// <summary>The meter's name.</summary>
     public const string MeterName = "Ws101";

@@ -103,7 +103,10 @@ public sealed class WebSocketServer : IAsyncDisposable
     /// <summary>A token that is cancelled when the server starts shutting down: handlers should end their loops on it.</summary>
     public CancellationToken Stopping => _stopping.Token;
 
-    /// <summary>Serves WebSocket connections on <paramref name="path"/> (an exact match, such as <c>/chat</c>).</summary>
+    /// <summary>
+    /// Serves WebSocket connections on <paramref name="path"/>: an exact match, such as <c>/chat</c>, or a prefix ending
+    /// in <c>/*</c>, such as <c>/topic/*</c>, for every longer path under it (exact paths win; the longest prefix next).
+    /// </summary>
     public WebSocketServer Map(string path, Func<WebSocketConnection, CancellationToken, Task> handler, WebSocketRouteOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -296,6 +299,22 @@ public sealed class WebSocketServer : IAsyncDisposable
         }
     }
 
+    private bool TryMatchPrefix(string path, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Route? route)
+    {
+        route = null;
+        int best = 0;
+        foreach (var (key, candidate) in _routes)
+        {
+            if (key.EndsWith("/*", StringComparison.Ordinal) && key.Length - 1 > best && path.Length > key.Length - 1
+                && path.AsSpan().StartsWith(key.AsSpan(0, key.Length - 1), StringComparison.Ordinal))
+            {
+                best = key.Length - 1;
+                route = candidate;
+            }
+        }
+        return route is not null;
+    }
+
     private static void Metrics(string problem) => Ws101Metrics.Rejected(problem);
 
     /// <summary>Reads and answers the upgrade request; returns the connection when upgraded.</summary>
@@ -340,7 +359,7 @@ public sealed class WebSocketServer : IAsyncDisposable
                     return (null, null);
                 }
                 var head = parsed.Head!;
-                if (!_routes.TryGetValue(head.Path, out var route))
+                if (!_routes.TryGetValue(head.Path, out var route) && !TryMatchPrefix(head.Path, out route))
                 {
                     await AnswerUnmappedAsync(transport, head, buffer.AsMemory(parsed.BytesConsumed, filled - parsed.BytesConsumed), remote, cancellationToken).ConfigureAwait(false);
                     return (null, null);

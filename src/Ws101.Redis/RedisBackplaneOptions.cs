@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Logging;
+
+namespace Ws101.Redis;
+
+/// <summary>How a <see cref="RedisBackplane"/> reaches Redis and names its channels.</summary>
+public sealed record RedisBackplaneOptions
+{
+    /// <summary>Where Redis is: <c>HOST:PORT</c>, or any StackExchange.Redis configuration string. Default <c>127.0.0.1:6379</c>.</summary>
+    public string Configuration { get; init; } = "127.0.0.1:6379";
+
+    /// <summary>
+    /// Put before each topic to make its channel name, so that several applications can share one Redis. Default
+    /// <c>ws101:</c> (topic <c>chat</c> travels on channel <c>ws101:chat</c>).
+    /// </summary>
+    public string ChannelPrefix { get; init; } = "ws101:";
+
+    /// <summary>
+    /// Use sharded pub/sub (<c>SPUBLISH</c>/<c>SSUBSCRIBE</c>, Redis 7 and later) so that a Redis Cluster spreads channels
+    /// over its shards instead of sending every message to every node of the cluster. Default false: classic
+    /// <c>PUBLISH</c>/<c>SUBSCRIBE</c>. Sharded pub/sub has no pattern subscriptions, so wildcard topics then stay local
+    /// to each node (a warning is logged when one is subscribed).
+    /// </summary>
+    public bool Sharded { get; init; }
+
+    /// <summary>The first wait before reconnecting; each later one doubles, with jitter, up to <see cref="MaxReconnectDelay"/>. Default 250 ms.</summary>
+    public TimeSpan ReconnectDelay { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The longest wait between reconnection attempts. Default 2 s: cross-node delivery resumes within seconds of Redis coming back.</summary>
+    public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long one connection attempt may take. Default 2 s.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Where the link's state changes are logged. Default: nowhere.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+}

@@ -1,0 +1,28 @@
+using System.Diagnostics.Metrics;
+
+namespace Ws101.Diagnostics;
+
+public static partial class Ws101Metrics
+{
+    internal static readonly Counter<long> TopicPublishes =
+        Meter.CreateCounter<long>("ws101.topics.publishes", "{message}", "Messages published to topics (locally or arriving from the backplane), each framed once.");
+
+    internal static readonly Counter<long> TopicDeliveries =
+        Meter.CreateCounter<long>("ws101.topics.deliveries", "{message}", "Topic messages queued to a subscriber.");
+
+    internal static readonly Counter<long> TopicDrops =
+        Meter.CreateCounter<long>("ws101.topics.drops", "{message}",
+            "Topic messages not delivered to a subscriber, tagged with the reason: slow (skipped at its queue bound), slow-closed (closed with 1008), closed (it ended first).");
+
+    internal static readonly Counter<long> BackplaneSent =
+        Meter.CreateCounter<long>("ws101.backplane.sent", "{message}", "Messages handed to the backplane for other nodes.");
+
+    internal static readonly Counter<long> BackplaneReceived =
+        Meter.CreateCounter<long>("ws101.backplane.received", "{message}", "Messages from other nodes delivered locally.");
+
+    internal static readonly Counter<long> BackplaneLost =
+        Meter.CreateCounter<long>("ws101.backplane.lost", "{message}", "Messages that could not reach the other nodes (backplane down or the send failed).");
+
+    internal static readonly Counter<long> BackplaneMalformed =
+        Meter.CreateCounter<long>("ws101.backplane.malformed", "{message}", "Envelopes from the backplane that failed the checks and were dropped.");
+}

@@ -1,0 +1,41 @@
+namespace Ws101.PubSub;
+
+/// <summary>How one topic (or pattern) treats its subscribers.</summary>
+public sealed record TopicOptions
+{
+    /// <summary>The defaults: skip a slow subscriber, bound 1 MiB.</summary>
+    public static TopicOptions Default { get; } = new();
+
+    /// <summary>
+    /// The most bytes of prepared messages a subscriber may have queued (all its topics together) when a message of
+    /// this topic comes; beyond it the subscriber is slow and <see cref="SlowSubscriber"/> decides. Default 1 MiB:
+    /// a thousand 1 KiB messages of slack for a subscriber that lags for a moment. The memory a stuck subscriber
+    /// can pin is this bound, so lower it for fan-outs to very many subscribers.
+    /// </summary>
+    public long MaxQueuedBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>What happens to a subscriber at its bound. Default <see cref="SlowSubscriberPolicy.Skip"/>.</summary>
+    public SlowSubscriberPolicy SlowSubscriber { get; init; } = SlowSubscriberPolicy.Skip;
+
+    internal void Validate()
+    {
+        if (MaxQueuedBytes < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxQueuedBytes), MaxQueuedBytes, "The queue bound is at least one byte.");
+        }
+        if (!Enum.IsDefined(SlowSubscriber))
+        {
+            throw new ArgumentOutOfRangeException(nameof(SlowSubscriber), SlowSubscriber, "Skip or Close.");
+        }
+    }
+}
+
+/// <summary>What a topic does with a subscriber whose queue is at its bound.</summary>
+public enum SlowSubscriberPolicy
+{
+    /// <summary>It misses this message (counted in <c>ws101.topics.drops</c> with reason <c>slow</c>) and stays subscribed.</summary>
+    Skip,
+
+    /// <summary>It is closed with 1008 (policy violation): a consumer that must not miss messages is better gone than silently behind.</summary>
+    Close,
+}
