@@ -24,7 +24,7 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
     public long QueuedPreparedBytes => Volatile.Read(ref _outboxBytes);
 
     /// <summary>
-    /// Sends a message framed once for many connections. Waits for the send like <see cref="SendBinaryAsync"/>;
+    /// Sends a message framed once for many connections. Waits for the send like <see cref="SendBinaryAsync(ReadOnlyMemory{byte}, CancellationToken)"/>;
     /// messages queued by topics may go before it.
     /// </summary>
     /// <exception cref="WebSocketClosedException">The connection is closing or closed.</exception>

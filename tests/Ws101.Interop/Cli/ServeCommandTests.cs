@@ -9,7 +9,7 @@ using Ws101.Server;
 
 namespace Ws101.Interop.Cli;
 
-/// <summary>The server that <c>ws101 serve</c> builds (<see cref="ServeCommand.Build"/>), on 127.0.0.1 and a free port, against real peers and bad upgrades.</summary>
+/// <summary>The server that <c>ws101 serve</c> builds (<c>ServeCommand.Build</c>), on 127.0.0.1 and a free port, against real peers and bad upgrades.</summary>
 public sealed class ServeCommandTests
 {
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;

@@ -5,7 +5,7 @@ using Ws101.Server;
 namespace Ws101.Interop.Playground;
 
 /// <summary>
-/// <c>ws101 serve</c> in the test process, built by <see cref="ServeCommand.Build"/> exactly as the command builds it,
+/// <c>ws101 serve</c> in the test process, built by <c>ServeCommand.Build</c> exactly as the command builds it,
 /// on 127.0.0.1 and a port the OS picks. Its log goes to a string, shown when a test fails.
 /// </summary>
 internal sealed class PlaygroundServer : IAsyncDisposable
