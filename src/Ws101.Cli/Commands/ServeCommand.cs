@@ -27,8 +27,8 @@ internal static class ServeCommand
         var password = new Option<string?>("--cert-password") { Description = "The password of a PFX --cert." };
         var maxMessage = new Option<long>("--max-message") { Description = "The largest message accepted, in bytes; larger ones are refused with 1009.", DefaultValueFactory = _ => ProtocolOptions.DefaultMaxSize };
         var origins = new Option<string[]>("--origin") { Description = "Allow only these Origins (repeat the option); without it every Origin is allowed.", AllowMultipleArgumentsPerToken = true };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "Log only warnings and errors." };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every connection, not only refusals." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Log only warnings and errors (not each connection and refusal)." };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log debug details too (declined extension offers)." };
         var redis = new Option<string?>("--redis") { Description = "HOST:PORT of a Redis that carries /chat and /topic/NAME messages to every node using it." };
         var redisSharded = new Option<bool>("--redis-sharded") { Description = "Use Redis sharded pub/sub (SPUBLISH, for Redis Cluster) instead of PUBLISH." };
         var command = new Command("serve", "Serve /echo, /chat and the playground (/) on 127.0.0.1:8080, or where --host and --port say.")

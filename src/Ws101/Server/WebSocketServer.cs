@@ -286,9 +286,9 @@ public sealed class WebSocketServer : IAsyncDisposable
                 await connection.DisposeAsync().ConfigureAwait(false);
                 _sessions.TryRemove(connection, out _);
                 Ws101Metrics.OpenConnections.Add(-1);
-                if (_logger.IsEnabled(LogLevel.Debug))
+                if (_logger.IsEnabled(LogLevel.Information))
                 {
-                    _logger.LogDebug("Closed {Remote} on {Path}: {Status} {Reason}", connection.RemoteEndPoint, connection.Handshake.Path,
+                    _logger.LogInformation("Closed {Remote} on {Path}: {Status} {Reason}", connection.RemoteEndPoint, connection.Handshake.Path,
                         (int?)connection.CloseStatus, connection.CloseReason);
                 }
             }
@@ -390,9 +390,9 @@ public sealed class WebSocketServer : IAsyncDisposable
                 var info = new WebSocketHandshakeInfo(request, subprotocol, decision.Headers, deflate is null ? null : [deflate.Response]);
                 var connection = new WebSocketConnection(transport, WebSocketRole.Server, options, info, buffer.AsSpan(parsed.BytesConsumed, filled - parsed.BytesConsumed), deflate);
                 Ws101Metrics.HandshakesAccepted.Add(1);
-                if (_logger.IsEnabled(LogLevel.Debug))
+                if (_logger.IsEnabled(LogLevel.Information))
                 {
-                    _logger.LogDebug("Upgraded {Remote} on {Path}", remote, head.Path);
+                    _logger.LogInformation("Upgraded {Remote} on {Path}", remote, head.Path);
                 }
                 return (connection, route);
             }
