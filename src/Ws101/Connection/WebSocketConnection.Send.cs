@@ -66,7 +66,8 @@ public sealed partial class WebSocketConnection
     /// Starts the closing handshake with <paramref name="code"/> and <paramref name="reason"/> (at most 123 bytes
     /// of UTF-8), then waits, up to <see cref="WebSocketConnectionOptions.CloseTimeout"/>, for the peer's close.
     /// Data messages that arrive meanwhile are discarded unless a receive loop is running, which sees them.
-    /// Does nothing when the connection is already closing or closed.
+    /// When a closing handshake is already under way, waits (up to the close timeout) for it to finish; when the
+    /// connection is closed, returns at once.
     /// </summary>
     public async Task CloseAsync(CloseCode code = CloseCode.NormalClosure, string reason = "", CancellationToken cancellationToken = default)
     {
@@ -79,13 +80,36 @@ public sealed partial class WebSocketConnection
         {
             throw new ArgumentException($"A close reason is at most {CloseCodeRules.MaxReasonBytes} bytes of UTF-8 (RFC 6455 §5.5).", nameof(reason));
         }
+        TaskCompletionSource? inProgress = null;
         lock (_core)
         {
-            if (_ended || _core.State != ConnectionState.Open)
+            if (_ended)
             {
                 return;
             }
-            _closed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_core.State != ConnectionState.Open)
+            {
+                inProgress = _closed;
+            }
+            else
+            {
+                _closed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+        if (inProgress is not null || State != ConnectionState.Open)
+        {
+            // A closing handshake is already under way (ours from elsewhere, or the peer's): wait for it to finish.
+            if (inProgress is not null)
+            {
+                try
+                {
+                    await inProgress.Task.WaitAsync(_options.CloseTimeout, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                }
+            }
+            return;
         }
         _closeStarted = Environment.TickCount64;
         try

@@ -456,7 +456,8 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         {
             try
             {
-                if (State == ConnectionState.CloseSent && Volatile.Read(ref _receiving) == 0)
+                var state = State;
+                if (state == ConnectionState.CloseSent && Volatile.Read(ref _receiving) == 0)
                 {
                     // Our Close went out (the server's 1001 on shutdown, say) and no loop is left to read the reply.
                     // RFC 6455 §5.5.1: "After both sending and receiving a Close message, an endpoint considers the
@@ -464,12 +465,18 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                     // peer's Close, up to the close timeout, instead of resetting the connection under its reply.
                     await ReadUntilCloseAsync().ConfigureAwait(false);
                 }
-                else
+                else if (state == ConnectionState.Open)
                 {
                     await CloseAsync(CloseCode.GoingAway, "").ConfigureAwait(false);
                 }
+                else if (_closed is { } closing)
+                {
+                    // Another caller is running the closing handshake (and reading the reply): let it finish rather
+                    // than reset the connection under the close frames still in flight.
+                    await closing.Task.WaitAsync(_options.CloseTimeout).ConfigureAwait(false);
+                }
             }
-            catch (Exception ex) when (ex is WebSocketClosedException or InvalidOperationException || IsTransportFailure(ex))
+            catch (Exception ex) when (ex is WebSocketClosedException or InvalidOperationException or TimeoutException || IsTransportFailure(ex))
             {
             }
             Abort();
