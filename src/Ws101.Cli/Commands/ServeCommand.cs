@@ -31,19 +31,20 @@ internal static class ServeCommand
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log debug details too (declined extension offers)." };
         var redis = new Option<string?>("--redis") { Description = "HOST:PORT of a Redis that carries /chat and /topic/NAME messages to every node using it." };
         var redisSharded = new Option<bool>("--redis-sharded") { Description = "Use Redis sharded pub/sub (SPUBLISH, for Redis Cluster) instead of PUBLISH." };
+        var compress = new Option<bool>("--compress") { Description = "Accept permessage-deflate (RFC 7692) from clients that offer it, as browsers do." };
         var command = new Command("serve", "Serve /echo, /chat and the playground (/) on 127.0.0.1:8080, or where --host and --port say.")
         {
-            host, port, cert, key, password, maxMessage, origins, quiet, verbose, redis, redisSharded,
+            host, port, cert, key, password, maxMessage, origins, quiet, verbose, redis, redisSharded, compress,
         };
         command.SetAction((result, cancellationToken) => RunAsync(console, new Settings(
             result.GetValue(host)!, result.GetValue(port), result.GetValue(cert), result.GetValue(key), result.GetValue(password),
             result.GetValue(maxMessage), result.GetValue(origins) ?? [], result.GetValue(quiet), result.GetValue(verbose),
-            result.GetValue(redis), result.GetValue(redisSharded)), cancellationToken));
+            result.GetValue(redis), result.GetValue(redisSharded), result.GetValue(compress)), cancellationToken));
         return command;
     }
 
     internal sealed record Settings(string Host, int Port, string? Cert, string? Key, string? Password, long MaxMessage, string[] Origins, bool Quiet, bool Verbose,
-        string? Redis = null, bool RedisSharded = false);
+        string? Redis = null, bool RedisSharded = false, bool Compress = false);
 
     private static async Task<int> RunAsync(CliConsole console, Settings settings, CancellationToken cancellationToken)
     {
@@ -118,7 +119,11 @@ internal static class ServeCommand
         {
             EndPoints = [new IPEndPoint(address, settings.Port)],
             Certificate = settings.Cert is null ? null : CertificateFiles.Load(settings.Cert, settings.Key, settings.Password),
-            Connection = new WebSocketConnectionOptions { Protocol = protocol },
+            Connection = new WebSocketConnectionOptions
+            {
+                Protocol = protocol,
+                Compression = settings.Compress ? new Ws101.Compression.PerMessageDeflateOptions() : null,
+            },
             LoggerFactory = new ConsoleLog(console.Out, level),
             HttpFallback = Playground.PlaygroundSite.Handle,
         };
