@@ -125,7 +125,15 @@ public sealed partial class WebSocketConnection : ITopicSubscriber
     private async Task CloseTooSlowAsync(string reason)
     {
         // The peer reads nothing, so the close frame may never get through: try for the close timeout, then drop it,
-        // keeping 1008 as the status this side reports.
+        // keeping 1008 as the status this side reports, whichever deadline (this one or the heartbeat's) ends it.
+        lock (_core)
+        {
+            if (!_ended)
+            {
+                _endStatus ??= CloseCode.PolicyViolation;
+                _endReason ??= reason;
+            }
+        }
         try
         {
             await CloseAsync(CloseCode.PolicyViolation, reason).WaitAsync(_options.CloseTimeout).ConfigureAwait(false);

@@ -422,8 +422,9 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
             }
             _core.OnTransportEnded();
             _ended = true;
-            _endStatus = status;
-            _endReason = reason;
+            // A status decided before the end (1008 for a subscriber closed as too slow) wins over how it ended.
+            _endStatus ??= status;
+            _endReason ??= reason;
         }
         _transport.Abort();
         _closed?.TrySetResult();
