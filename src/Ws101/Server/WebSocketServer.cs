@@ -38,6 +38,10 @@ public sealed class WebSocketServer : IAsyncDisposable
     private readonly List<Socket> _listeners = [];
     private readonly List<Task> _acceptLoops = [];
     private readonly CancellationTokenSource _stopping = new();
+    // Cancelled first on stop: accepting and handshakes in progress end at once, while open connections still
+    // get their closing handshake before their handlers' Stopping token is cancelled.
+    private readonly CancellationTokenSource _accepting = new();
+    private int _stopRequested;
     private readonly ConcurrentDictionary<DuplexTransport, long> _handshakes = new();
     private readonly Timer _tick;
     private readonly Lazy<Transport.Linux.EventLoopGroup>? _loops;
@@ -100,7 +104,10 @@ public sealed class WebSocketServer : IAsyncDisposable
     /// <summary>The open connections, for broadcasting or inspection.</summary>
     public IEnumerable<WebSocketConnection> Connections => _sessions.Keys;
 
-    /// <summary>A token that is cancelled when the server starts shutting down: handlers should end their loops on it.</summary>
+    /// <summary>
+    /// A token cancelled when the server stops, once every connection has had its closing handshake (or the shutdown
+    /// deadline passed): handlers waiting on something other than their connection should end on it.
+    /// </summary>
     public CancellationToken Stopping => _stopping.Token;
 
     /// <summary>
@@ -160,12 +167,12 @@ public sealed class WebSocketServer : IAsyncDisposable
 
     private async Task AcceptLoopAsync(Socket listener)
     {
-        while (!_stopping.IsCancellationRequested)
+        while (!_accepting.IsCancellationRequested)
         {
             Socket socket;
             try
             {
-                socket = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+                socket = await listener.AcceptAsync(_accepting.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -224,12 +231,12 @@ public sealed class WebSocketServer : IAsyncDisposable
                     {
                         ServerCertificate = certificate,
                         ClientCertificateRequired = false,
-                    }, _stopping.Token).ConfigureAwait(false);
+                    }, _accepting.Token).ConfigureAwait(false);
                 }
                 // Wait for the request here, in the frame that lives on as the session: the handshake itself then usually
                 // runs start to end without suspending, so it costs no state machine of its own.
-                await transport.WaitReadableAsync(_stopping.Token).ConfigureAwait(false);
-                (connection, route) = await HandshakeAsync(transport, remote, _stopping.Token).ConfigureAwait(false);
+                await transport.WaitReadableAsync(_accepting.Token).ConfigureAwait(false);
+                (connection, route) = await HandshakeAsync(transport, remote, _accepting.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is IOException or SocketException or System.Security.Authentication.AuthenticationException or ObjectDisposedException or OperationCanceledException)
             {
@@ -568,11 +575,13 @@ public sealed class WebSocketServer : IAsyncDisposable
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (_stopping.IsCancellationRequested)
+        if (Interlocked.Exchange(ref _stopRequested, 1) == 1)
         {
             return;
         }
-        _stopping.Cancel();
+        // Stop accepting; then close every connection with 1001 while its handler still runs, so that handlers end
+        // on the peer's close reply rather than on a cancelled receive or send in the middle of a frame.
+        _accepting.Cancel();
         foreach (var listener in _listeners)
         {
             listener.Dispose();
@@ -588,9 +597,12 @@ public sealed class WebSocketServer : IAsyncDisposable
                 await Task.Delay(20, deadline.Token).ConfigureAwait(false);
             }
             await closing.WaitAsync(deadline.Token).ConfigureAwait(false);
+            _stopping.Cancel();
         }
         catch (OperationCanceledException)
         {
+            // Past the deadline: tell the handlers still running, and drop what is left.
+            _stopping.Cancel();
             foreach (var connection in _sessions.Keys)
             {
                 connection.Abort(CloseCode.GoingAway, "The server stopped.");
@@ -627,5 +639,6 @@ public sealed class WebSocketServer : IAsyncDisposable
             await StopAsync().ConfigureAwait(false);
         }
         _stopping.Dispose();
+        _accepting.Dispose();
     }
 }
