@@ -37,7 +37,7 @@ internal static class Ws101UpgradeHandler
             await RefuseAsync(context, decision.Rejection!, logger).ConfigureAwait(false);
             return;
         }
-        string? subprotocol = decision.Subprotocol ?? route.Subprotocols.FirstOrDefault(p => request.Subprotocols.Contains(p, StringComparer.Ordinal));
+        string? subprotocol = decision.Subprotocol ?? route.ChooseSubprotocol(request.Subprotocols);
         var headers = context.Response.Headers;
         headers.Upgrade = "websocket";
         headers.Connection = "Upgrade";

@@ -107,10 +107,7 @@ public static class WebSocketClient
             {
                 if (filled == buffer.Length && buffer.Length < max)
                 {
-                    var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, max));
-                    buffer.AsSpan(0, filled).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = bigger;
+                    buffer = PooledArrays.Grow(buffer, filled, Math.Min(buffer.Length * 2, max));
                 }
                 int n = filled < buffer.Length ? await transport.ReceiveAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false) : 0;
                 filled += n;

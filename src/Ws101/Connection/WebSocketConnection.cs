@@ -236,10 +236,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         }
         if (_receiveEnd == buffer.Length)
         {
-            var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-            buffer.AsSpan(0, _receiveEnd).CopyTo(bigger);
-            ArrayPool<byte>.Shared.Return(buffer);
-            _receiveBuffer = bigger;
+            _receiveBuffer = PooledArrays.Grow(buffer, _receiveEnd, buffer.Length * 2);
         }
     }
 

@@ -19,4 +19,20 @@ public sealed record WebSocketRouteOptions
 
     /// <summary>The connection options for this path; null uses the server's.</summary>
     public WebSocketConnectionOptions? Connection { get; init; }
+
+    /// <summary>The first of <see cref="Subprotocols"/> (the endpoint's order of preference) that the client offered, or null.</summary>
+    internal string? ChooseSubprotocol(IReadOnlyList<string> offered)
+    {
+        foreach (var candidate in Subprotocols)
+        {
+            foreach (var o in offered)
+            {
+                if (string.Equals(candidate, o, StringComparison.Ordinal))
+                {
+                    return candidate;
+                }
+            }
+        }
+        return null;
+    }
 }

@@ -342,10 +342,7 @@ public sealed class WebSocketServer : IAsyncDisposable
                         // The parser has already judged a full buffer; reaching here means it asked for more than the limit.
                         break;
                     }
-                    var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, limits.MaxHeadBytes + 1));
-                    buffer.AsSpan(0, filled).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = bigger;
+                    buffer = PooledArrays.Grow(buffer, filled, Math.Min(buffer.Length * 2, limits.MaxHeadBytes + 1));
                 }
                 int n = await transport.ReceiveAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
                 if (n == 0)
@@ -384,7 +381,7 @@ public sealed class WebSocketServer : IAsyncDisposable
                     await RefuseAsync(transport, decision.Rejection!, remote).ConfigureAwait(false);
                     return (null, null);
                 }
-                string? subprotocol = decision.Subprotocol ?? ChooseSubprotocol(route.Options.Subprotocols, request.Subprotocols);
+                string? subprotocol = decision.Subprotocol ?? route.Options.ChooseSubprotocol(request.Subprotocols);
                 var options = route.Options.Connection ?? _options.Connection;
                 // RFC 7692 §5: accept the first permessage-deflate offer we can honour, or none.
                 var declined = options.Compression is not null && _logger.IsEnabled(LogLevel.Debug) ? new List<string>() : null;
@@ -409,22 +406,6 @@ public sealed class WebSocketServer : IAsyncDisposable
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-    }
-
-    /// <summary>The first of the endpoint's subprotocols (its order of preference) that the client offered.</summary>
-    private static string? ChooseSubprotocol(IReadOnlyList<string> supported, IReadOnlyList<string> offered)
-    {
-        foreach (var candidate in supported)
-        {
-            foreach (var o in offered)
-            {
-                if (string.Equals(candidate, o, StringComparison.Ordinal))
-                {
-                    return candidate;
-                }
-            }
-        }
-        return null;
     }
 
     /// <summary>Writes the 101; the common case (no subprotocol, no extra header) is written into a pooled buffer without building strings.</summary>
