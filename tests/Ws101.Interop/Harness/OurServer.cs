@@ -126,17 +126,20 @@ public sealed class OurServer : IAsyncDisposable
                 Closed(conn, m.CloseStatus, m.CloseReason);
                 return;
             }
-            Add(conn, PeerEventKind.Message, new()
+            var seen = new Dictionary<string, object?>
             {
                 ["type"] = m.Kind == WebSocketMessageKind.Text ? PeerMessageType.Text : PeerMessageType.Binary,
                 ["length"] = m.Data.Length,
                 ["sha256"] = Payload.Sha256Hex(m.Data.Span),
                 ["fragments"] = m.EndOfMessage ? 1 : 0,
-            });
+            };
             if (echo)
             {
                 await ws.SendAsync(m.Data, m.Kind, m.EndOfMessage, ct).ConfigureAwait(false);
             }
+            // Reported once the echo is written: a test that stops the server on this event must not race the echo
+            // (after the server's close, RFC 6455 §5.5.1 allows no data frame, so a late echo would never arrive).
+            Add(conn, PeerEventKind.Message, seen);
             if (closeAfter is { } n && ++count == n)
             {
                 // CloseAsync reads on to the peer's close when no other receive runs, as here.
