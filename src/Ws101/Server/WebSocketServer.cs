@@ -188,12 +188,13 @@ public sealed class WebSocketServer : IAsyncDisposable
     private void LoadWhatConnectionsUse()
     {
         var request = "GET http://127.0.0.1/ HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"u8;
-        if (HttpRequestHead.Parse(request, _options.RequestLimits).Head is { } head && ServerHandshake.Validate(head).Request is { } upgrade)
+        if (HttpRequestHead.Parse(request, _options.RequestLimits).Head is { } head)
         {
             _ = head.Path;
-            Span<byte> key = stackalloc byte[WebSocketAccept.KeyLength];
-            Span<byte> response = stackalloc byte[256];
-            ServerHandshake.WriteAcceptResponse(key[..Encoding.ASCII.GetBytes(upgrade.Key, key)], response);
+            // The upgrade sequence every handshake runs, on a blank route: no application callback is called.
+            var response = new PooledBufferWriter();
+            _ = ServerUpgrade.Run(head, new WebSocketRouteOptions(), _options.Connection, response);
+            response.Reset(release: true);
         }
         _ = typeof(SslStream).Assembly;
         System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(Ws101Metrics).TypeHandle);
