@@ -13,7 +13,7 @@ public sealed class CorpusReplayTests
 
     [Theory]
     [MemberData(nameof(Targets))]
-    public void Every_committed_input_of_a_target_runs_without_an_exception(string name)
+    public void every_committed_input_of_a_target_runs_without_an_exception(string name)
     {
         var target = FuzzTargets.Find(name)!;
         var files = InputsOf(name);
@@ -34,7 +34,7 @@ public sealed class CorpusReplayTests
     }
 
     [Fact]
-    public void Every_target_has_a_seed_corpus_and_every_input_folder_names_a_target()
+    public void every_target_has_a_seed_corpus_and_every_input_folder_names_a_target()
     {
         var names = FuzzTargets.All.Select(t => t.Name).ToHashSet();
         Assert.All(names, n => Assert.NotEmpty(Directory.GetFiles(Path.Combine(Root, "fuzz", "corpus", n))));
