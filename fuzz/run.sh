@@ -16,7 +16,8 @@
 # FUZZ_SKIP_BUILD=1 (reuse the instrumented build in $FUZZ_OUT/build), FUZZ_TIMEOUT_MS (per-input timeout, default
 # 2000), FUZZ_MEMORY_MB (address-space bound, default 4096), FUZZ_HEAP_MB (managed heap bound, default 512).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# FUZZ_ROOT: the repository, for a copy of this script kept elsewhere (fuzz/campaign.sh runs one).
+cd "${FUZZ_ROOT:-$(dirname "$0")/..}"
 root=$(pwd)
 
 usage() {
