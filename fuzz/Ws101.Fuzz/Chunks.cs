@@ -24,8 +24,11 @@ internal static class Chunks
         return chunks;
     }
 
-    /// <summary>One sequence over the chunks, one segment each, as a pipe hands over bytes that arrived in several reads.</summary>
-    public static ReadOnlySequence<byte> Sequence(IReadOnlyList<byte[]> chunks)
+    /// <summary>
+    /// One sequence over the chunks, one segment each, as a pipe hands over bytes that arrived in several reads (the
+    /// unit tests build their multi-segment inputs with it too).
+    /// </summary>
+    public static ReadOnlySequence<byte> Sequence(IReadOnlyList<ReadOnlyMemory<byte>> chunks)
     {
         if (chunks.Count == 0)
         {

@@ -43,7 +43,7 @@ internal static class ClientHandshakeTarget
         int cut = bytes.Length == 0 ? 0 : (options >> 3) * bytes.Length / 32;
 
         var whole = ClientHandshake.Read(offer, new System.Buffers.ReadOnlySequence<byte>(bytes), ended, null, out int consumed, out var head);
-        var split = ClientHandshake.Read(offer, Chunks.Sequence([bytes[..cut], bytes[cut..]]), ended, null, out int splitConsumed, out _);
+        var split = ClientHandshake.Read(offer, Chunks.Sequence([bytes.AsMemory(0, cut), bytes.AsMemory(cut)]), ended, null, out int splitConsumed, out _);
         Invariant.Holds(consumed <= bytes.Length && consumed == splitConsumed, $"consumed {consumed} and {splitConsumed} of {bytes.Length} bytes");
         Invariant.Holds(Codes(whole) == Codes(split), $"one span gave [{Codes(whole)}], two segments [{Codes(split)}]");
         if (whole is null)

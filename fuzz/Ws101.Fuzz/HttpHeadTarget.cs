@@ -44,7 +44,7 @@ internal static class HttpHeadTarget
         }
 
         int cut = head.Length == 0 ? 0 : (options >> 2) * head.Length / 64;
-        var segmented = Chunks.Sequence([head[..cut], head[cut..]]);
+        var segmented = Chunks.Sequence([head.AsMemory(0, cut), head.AsMemory(cut)]);
         string split = request ? Describe(HttpRequestHead.Parse(segmented, limits), ShowRequest) : Describe(HttpResponseHead.Parse(segmented, limits), ShowResponse);
         Invariant.Holds(split == whole, $"two segments cut at {cut} gave '{split}', one span gave '{whole}'");
 

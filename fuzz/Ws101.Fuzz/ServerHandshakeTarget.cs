@@ -33,7 +33,7 @@ internal static class ServerHandshakeTarget
         };
 
         int cut = bytes.Length == 0 ? 0 : options * bytes.Length / 256;
-        var read = ServerHandshake.Read(Chunks.Sequence([bytes[..cut], bytes[cut..]]), null, out int consumed);
+        var read = ServerHandshake.Read(Chunks.Sequence([bytes.AsMemory(0, cut), bytes.AsMemory(cut)]), null, out int consumed);
         Invariant.Holds(consumed == parsed.BytesConsumed, $"Read consumed {consumed} bytes, Parse {parsed.BytesConsumed}");
         Invariant.Holds((read is null) == (parsed.Status == HttpParseStatus.NeedMoreData), $"Read gave {(read is null ? "null" : "a result")} for {parsed.Status}");
         if (verdict is not null)
