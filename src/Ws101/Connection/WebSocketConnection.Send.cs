@@ -273,17 +273,11 @@ public sealed partial class WebSocketConnection
                 switch (kind)
                 {
                     case SendKind.Text:
-                        if (!TryWriteDeflatedText(text!, compression))
-                        {
-                            _core.WriteText(_out, text);
-                        }
+                        _core.WriteText(_out, text, compression);
                         Diagnostics.Ws101Metrics.MessagesSent.Add(1);
                         break;
                     case SendKind.Data:
-                        if (!TryWriteDeflated(data, type, endOfMessage, compression))
-                        {
-                            _core.WriteFragment(_out, type, data, endOfMessage);
-                        }
+                        _core.WriteFragment(_out, type, data, endOfMessage, compression);
                         Diagnostics.Ws101Metrics.MessagesSent.Add(1);
                         break;
                     case SendKind.Ping:

@@ -46,8 +46,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         _options = options;
         _isClient = role == WebSocketRole.Client;
         // RFC 7692 §6: permessage-deflate "allocates the RSV1 bit of the WebSocket header"; it marks a compressed message.
-        _core = new WebSocketConnectionCore(role, deflate is null ? options.Protocol : options.Protocol.WithAllowedReservedBits(ReservedBits.Rsv1));
-        StartDeflate(deflate, role);
+        _core = new WebSocketConnectionCore(role, options.Protocol, deflate, options.Compression);
         Handshake = handshake;
         _lastReceived = Environment.TickCount64;
         if (!initialData.IsEmpty)
@@ -281,12 +280,6 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
             {
                 case ProtocolEventKind.Message:
                 case ProtocolEventKind.Fragment:
-                    if (_deflate is not null && (ev.ReservedBits & ReservedBits.Rsv1) != 0)
-                    {
-                        message = Inflate(ev, ref flush);
-                        Diagnostics.Ws101Metrics.MessagesReceived.Add(message.IsClose ? 0 : 1);
-                        return true;
-                    }
                     message = new WebSocketMessage(ev.MessageType == MessageType.Text ? WebSocketMessageKind.Text : WebSocketMessageKind.Binary,
                         AsMemory(ev.Payload), ev.EndOfMessage);
                     Diagnostics.Ws101Metrics.MessagesReceived.Add(1);
@@ -356,7 +349,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
 
     private void ReleaseReceiveBuffer()
     {
-        _deflate?.Decompressor.Trim();
+        _core.ReleaseIdleBuffers();
         if (_receiveBuffer is { } buffer)
         {
             _receiveBuffer = null;
@@ -487,7 +480,6 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         lock (_core)
         {
             _core.Dispose();
-            DisposeDeflate();
         }
     }
 }

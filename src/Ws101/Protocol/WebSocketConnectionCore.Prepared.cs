@@ -4,12 +4,12 @@ namespace Ws101.Protocol;
 
 public sealed partial class WebSocketConnectionCore
 {
-    /// <summary>True while a streamed message (<see cref="WriteFragment"/> with endOfMessage false) is unfinished.</summary>
+    /// <summary>True while a streamed message (<c>WriteFragment</c> with endOfMessage false) is unfinished.</summary>
     public bool IsSendingStreamedMessage => _sendingMessage;
 
     /// <summary>
-    /// Writes a whole data message that was framed elsewhere (for example once for many connections, see
-    /// <see cref="PubSub.PreparedMessage"/>): <paramref name="frame"/> must be one final, unmasked text or binary frame,
+    /// Writes a whole data message that was framed elsewhere (for example once for many connections, as
+    /// topics do): <paramref name="frame"/> must be one final, unmasked text or binary frame,
     /// header included. The core checks that it may be sent now, as for any other data frame.
     /// </summary>
     /// <exception cref="InvalidOperationException">
@@ -31,7 +31,7 @@ public sealed partial class WebSocketConnectionCore
         if (FrameHeader.TryParse(frame, out var header, out int headerLength) != OperationStatus.Done
             || !header.Fin || header.IsMasked || header.Opcode is not (Opcode.Text or Opcode.Binary)
             || header.PayloadLength != frame.Length - headerLength
-            || (header.ReservedBits & ~_options.AllowedReservedBits) != 0)
+            || (header.ReservedBits & ~_allowedReservedBits) != 0)
         {
             throw new ArgumentException("A prepared frame is one final, unmasked text or binary frame whose length matches its header.", nameof(frame));
         }
