@@ -134,14 +134,7 @@ public sealed partial class WebSocketConnectionCore
     public bool WriteClose(IBufferWriter<byte> output, CloseCode code = CloseCode.NormalClosure, ReadOnlySpan<char> reason = default)
     {
         ArgumentNullException.ThrowIfNull(output);
-        if (!CloseCodeRules.IsValidOnTheWire(code))
-        {
-            throw new ArgumentOutOfRangeException(nameof(code), code, $"Close code {(int)code} may not be sent in a close frame: use 1000-1003, 1007-1011 or 3000-4999 (RFC 6455 §7.4).");
-        }
-        if (Encoding.UTF8.GetByteCount(reason) > CloseCodeRules.MaxReasonBytes)
-        {
-            throw new ArgumentException($"A close reason is at most {CloseCodeRules.MaxReasonBytes} bytes of UTF-8 (RFC 6455 §5.5).", nameof(reason));
-        }
+        CloseCodeRules.EnsureSendable(code, reason);
         if (State != ConnectionState.Open)
         {
             return false;
