@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using Ws101.Compression;
 using Ws101.Handshake;
@@ -261,33 +260,25 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                 flush = _core.HasPendingOutput;
                 _in.Consumed(unparsed.Length);
             }
-            switch (got ? ev.Kind : ProtocolEventKind.None)
+            if (!got)
             {
-                case ProtocolEventKind.None:
-                    return false;
-                case ProtocolEventKind.Message:
-                case ProtocolEventKind.Fragment:
-                    message = new WebSocketMessage(ev.MessageType == MessageType.Text ? WebSocketMessageKind.Text : WebSocketMessageKind.Binary,
-                        AsMemory(ev.Payload), ev.EndOfMessage);
-                    Diagnostics.Ws101Metrics.MessagesReceived.Add(1);
-                    return true;
-                case ProtocolEventKind.Ping:
-                    message = new WebSocketMessage(WebSocketMessageKind.Ping, AsMemory(ev.Payload), true);
-                    return true;
-                case ProtocolEventKind.Pong:
-                    // Parse on: replies waiting to be sent (flush) go out before the next message is returned.
-                    _pingSent = 0;
-                    _ping.Answered();
-                    continue;
-                default:
-                    message = new WebSocketMessage(WebSocketMessageKind.Close, default, true, ev.CloseStatus, ev.CloseReason);
-                    return true;
+                return false;
             }
+            if (ev.Kind == ProtocolEventKind.Pong)
+            {
+                // Parse on: replies waiting to be sent (flush) go out before the next message is returned.
+                _pingSent = 0;
+                _ping.Answered();
+                continue;
+            }
+            message = WebSocketMessage.From(ev);
+            if (ev.Kind is ProtocolEventKind.Message or ProtocolEventKind.Fragment)
+            {
+                Diagnostics.Ws101Metrics.MessagesReceived.Add(1);
+            }
+            return true;
         }
     }
-
-    private static ReadOnlyMemory<byte> AsMemory(in ReadOnlySequence<byte> payload) =>
-        payload.IsSingleSegment ? payload.First : payload.ToArray();
 
     /// <summary>After a close or an error event: finish the closing handshake and release the transport.</summary>
     private async ValueTask<WebSocketMessage> AfterEventAsync(WebSocketMessage message)
