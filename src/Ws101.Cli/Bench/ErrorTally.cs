@@ -1,0 +1,70 @@
+namespace Ws101.Cli.Bench;
+
+/// <summary>What went wrong in a run, by kind and detail, each with a count and the first example seen.</summary>
+internal sealed class ErrorTally
+{
+    private readonly Dictionary<(ErrorKind Kind, string Detail), (long Count, string Example)> _counts = [];
+
+    /// <summary>Every error counted.</summary>
+    public long Total { get; private set; }
+
+    /// <summary>Counts one error; <paramref name="example"/> (a message) is kept for the first of its kind and detail.</summary>
+    public void Add(ErrorKind kind, string detail, string? example = null)
+    {
+        Total++;
+        _counts[(kind, detail)] = _counts.TryGetValue((kind, detail), out var seen)
+            ? (seen.Count + 1, seen.Example)
+            : (1, example ?? "");
+    }
+
+    /// <summary>Adds another tally's counts to this one.</summary>
+    public void Add(ErrorTally other)
+    {
+        foreach (var ((kind, detail), (count, example)) in other._counts)
+        {
+            Total += count;
+            _counts[(kind, detail)] = _counts.TryGetValue((kind, detail), out var seen) ? (seen.Count + count, seen.Example) : (count, example);
+        }
+    }
+
+    /// <summary>The counts, most frequent first.</summary>
+    public List<ErrorCount> ToList() =>
+        [.. _counts.OrderByDescending(e => e.Value.Count).ThenBy(e => e.Key.Kind).ThenBy(e => e.Key.Detail, StringComparer.Ordinal)
+            .Select(e => new ErrorCount(Name(e.Key.Kind), e.Key.Detail, e.Value.Count, e.Value.Example))];
+
+    /// <summary>The name of a kind as the report and the JSON show it.</summary>
+    public static string Name(ErrorKind kind) => kind switch
+    {
+        ErrorKind.Connect => "connect",
+        ErrorKind.Handshake => "handshake",
+        ErrorKind.Closed => "closed",
+        ErrorKind.Protocol => "protocol",
+        _ => "timeout",
+    };
+}
+
+/// <summary>The kinds of error a run counts.</summary>
+internal enum ErrorKind
+{
+    /// <summary>The TCP connection failed (refused, reset, no route, no free port); the detail is the system's message.</summary>
+    Connect,
+
+    /// <summary>The upgrade was refused or invalid; the detail is the handshake problem code (not-found, accept-mismatch, ...).</summary>
+    Handshake,
+
+    /// <summary>The server closed a connection during the run; the detail is the close code (1006: without a close frame).</summary>
+    Closed,
+
+    /// <summary>The server broke RFC 6455 or did not echo what was sent.</summary>
+    Protocol,
+
+    /// <summary>Connecting or the handshake took longer than --timeout.</summary>
+    Timeout,
+}
+
+/// <summary>One line of the error report.</summary>
+/// <param name="Kind">connect, handshake, closed, protocol or timeout.</param>
+/// <param name="Detail">The problem code, close code or message.</param>
+/// <param name="Count">How many times.</param>
+/// <param name="Example">The first one's message.</param>
+internal sealed record ErrorCount(string Kind, string Detail, long Count, string Example);
