@@ -70,13 +70,17 @@ internal sealed class BenchLiveView(IAnsiConsole console, bool interactive, Benc
         return $"{text}{rateText}  open {p.Open:N0}/{p.Connections + (mode == BenchMode.Fanout ? 1 : 0):N0}  {errors}";
     }
 
-    private static string Done(string label, BenchResult r)
+    private string Done(string label, BenchResult r)
     {
-        string main = r.Fanout is not null ? $"{r.MessagesPerSecond:N0} deliveries/s ({r.Fanout.Missing:N0} missing)"
-            : r.HandshakesPerSecond > 0 ? $"{r.HandshakesPerSecond:N0} handshakes/s"
-            : r.Server?.BytesPerConnection is { } perConnection ? $"{r.OpenAtEnd:N0} open, {BenchMetric.Bytes(perConnection)} per connection"
-            : r.Messages > 0 ? $"{r.MessagesPerSecond:N0} msgs/s, {r.MibPerSecond:0.##} MiB/s"
-            : $"{r.OpenAtEnd:N0} open";
+        string main = mode switch
+        {
+            BenchMode.Echo => $"{r.MessagesPerSecond:N0} msgs/s, {r.MibPerSecond:0.##} MiB/s",
+            BenchMode.Handshakes => $"{r.HandshakesPerSecond:N0} handshakes/s",
+            BenchMode.Fanout => $"{r.MessagesPerSecond:N0} deliveries/s ({r.Fanout?.Missing ?? 0:N0} missing)",
+            _ => r.Server?.BytesPerConnection is { } perConnection
+                ? $"{r.OpenAtEnd:N0} open, {BenchMetric.Bytes(perConnection)} per connection"
+                : $"{r.OpenAtEnd:N0} open",
+        };
         string latency = r.Latency is { } l ? $", p50 {BenchMetric.Time(l.P50Us)}, p99 {BenchMetric.Time(l.P99Us)}" : "";
         string stopped = r.Stopped is { } why ? $" (stopped early: {why})" : "";
         return $"{label}: {main}{latency}, {r.Errors:N0} error(s){stopped}";

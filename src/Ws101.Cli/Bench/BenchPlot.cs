@@ -33,7 +33,7 @@ internal static class BenchPlot
             warm.LineStyle.Width = 0;
             warm.LegendText = "warm-up";
         }
-        double worst = 0;
+        double worst = 0, peak = 0, slowest = 0;
         for (int t = 0; t < targets.Count; t++)
         {
             Color color = palette.GetColor(t);
@@ -41,10 +41,13 @@ internal static class BenchPlot
             {
                 BenchResult result = targets[t].Rounds[r];
                 string legend = r == 0 ? $"{targets[t].Label}: {targets[t].Url}" : "";
+                // The last second is usually cut short by the window's end: drawn, it would look like a fall.
+                var seconds = result.Timeline.Take(Math.Clamp((int)Math.Floor(result.WarmupSeconds + result.Seconds + 1e-6), 1, Math.Max(1, result.Timeline.Count))).ToList();
                 if (result.Timeline.Count > 0)
                 {
-                    double[] xs = [.. result.Timeline.Select((_, i) => i + 0.5)];
-                    double[] ys = [.. result.Timeline.Select(v => (double)v)];
+                    double[] xs = [.. seconds.Select((_, i) => i + 0.5)];
+                    double[] ys = [.. seconds.Select(v => (double)v)];
+                    peak = Math.Max(peak, ys.Max());
                     var line = throughput.Add.ScatterLine(xs, ys, color);
                     line.LineWidth = 2;
                     line.LegendText = legend;
@@ -55,6 +58,7 @@ internal static class BenchPlot
                     double[] xs = [.. points.Select(p => Tail(p.Percentile))];
                     double[] ys = [.. points.Select(p => p.Microseconds / 1000)];
                     worst = Math.Max(worst, xs.Max());
+                    slowest = Math.Max(slowest, ys.Max());
                     var line = latency.Add.ScatterLine(xs, ys, color);
                     line.LineWidth = 2;
                     line.LegendText = legend;
@@ -64,7 +68,7 @@ internal static class BenchPlot
         throughput.Title($"ws101 bench {settings.Mode.ToString().ToLowerInvariant()}: {settings.Describe()}");
         throughput.XLabel("seconds since the warm-up started");
         throughput.YLabel(unit);
-        throughput.Axes.SetLimitsY(0, Math.Max(1, targets.SelectMany(t => t.Rounds).SelectMany(r => r.Timeline).DefaultIfEmpty(1).Max() * 1.1));
+        throughput.Axes.SetLimitsY(0, Math.Max(1, peak * 1.1));
         throughput.ShowLegend(Alignment.LowerRight);
 
         var ticks = new ScottPlot.TickGenerators.NumericManual();
@@ -76,7 +80,7 @@ internal static class BenchPlot
         latency.Title(settings.Mode == BenchMode.Handshakes ? "Upgrade time by percentile" : "Latency by percentile");
         latency.XLabel("percentile");
         latency.YLabel("milliseconds");
-        latency.Axes.SetLimitsY(0, Math.Max(0.001, targets.SelectMany(t => t.Rounds).SelectMany(r => r.Distribution).Select(p => p.Microseconds / 1000).DefaultIfEmpty(1).Max() * 1.1));
+        latency.Axes.SetLimitsY(0, Math.Max(0.001, slowest * 1.1));
         latency.ShowLegend(Alignment.UpperLeft);
         multiplot.SavePng(path, Width, Height);
     }

@@ -67,7 +67,9 @@ internal static class BenchReport
             return;
         }
         var table = new Table { Border = TableBorder.Rounded, Title = new TableTitle("errors") };
-        table.AddColumns("target", "kind", "detail", "count", "first seen");
+        table.AddColumns("target", "kind", "detail");
+        table.AddColumn(new TableColumn("count").RightAligned());
+        table.AddColumn("first seen");
         foreach (var group in errors.GroupBy(e => (e.Label, e.e.Kind, e.e.Detail)))
         {
             table.AddRow(
@@ -88,6 +90,6 @@ internal static class BenchReport
             return "–";
         }
         string median = metric.Format(metric.Median(rounds)!.Value);
-        return values.Count == 1 ? median : $"{median} ({metric.Format(values.Min())}–{metric.Format(values.Max())})";
+        return values.Count == 1 || values.Min() == values.Max() ? median : $"{median} ({metric.Format(values.Min())}–{metric.Format(values.Max())})";
     }
 }

@@ -261,8 +261,14 @@ internal sealed unsafe class LoadLoop : IDisposable
         }
     }
 
-    private void RecordLatency(long ticks)
+    /// <summary>Records a latency; after the window only a fanout delivery of a message published in it still counts.</summary>
+    private void RecordLatency(long ticks, bool published = false)
     {
+        if (_measured && !published)
+        {
+            // The run's latency is the window's alone, as its message count is.
+            return;
+        }
         long ns = RunSchedule.ToNanoseconds(ticks);
         Stats.Latency.RecordValue(ns < 0 ? 0 : Math.Min(ns, LoopStats.HighestLatency));
     }
@@ -816,7 +822,7 @@ internal sealed unsafe class LoadLoop : IDisposable
         if (sentAt >= _schedule.MeasureStartsAt && sentAt < _schedule.MeasureEndsAt && _schedule.WarmupStartsAt != 0)
         {
             Stats.DeliveredMeasured++;
-            RecordLatency(now - sentAt);
+            RecordLatency(now - sentAt, published: true);
         }
     }
 
