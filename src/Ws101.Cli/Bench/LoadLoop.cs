@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Ws101.Handshake;
 using Ws101.Protocol;
@@ -13,6 +14,8 @@ namespace Ws101.Cli.Bench;
 /// library's pure pieces (<see cref="ClientHandshakeRequest"/>, <see cref="ClientHandshake"/>, <see cref="FrameHeader"/>,
 /// <see cref="FrameMask"/>). A closed-loop echo costs one recv and one send of a prebuilt frame per message, no allocation,
 /// no hand-off between threads: a load generator has to be cheaper than the server it measures, or it measures itself.
+/// The hot methods are compiled fully optimized at once (AggressiveOptimization): no slow first tier while the warm-up
+/// runs and no recompilation on a background thread inside the measured window.
 /// </summary>
 internal sealed unsafe class LoadLoop : IDisposable
 {
@@ -127,6 +130,7 @@ internal sealed unsafe class LoadLoop : IDisposable
         Libc.close(_epoll);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Run()
     {
         try
@@ -152,6 +156,7 @@ internal sealed unsafe class LoadLoop : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Wait(int timeoutMs)
     {
         int n;
@@ -194,6 +199,7 @@ internal sealed unsafe class LoadLoop : IDisposable
 
     // ---------------------------------------------------------------- time
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Tick(long now)
     {
         long warm = _schedule.WarmupStartsAt;
@@ -438,6 +444,7 @@ internal sealed unsafe class LoadLoop : IDisposable
 
     // ---------------------------------------------------------------- writing
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool SendNextEcho(LoadConnection c, long now)
     {
         c.SentAt = now;
@@ -446,6 +453,7 @@ internal sealed unsafe class LoadLoop : IDisposable
     }
 
     /// <summary>Sends a frame now, or keeps what the socket did not take for EPOLLOUT; false when the connection failed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Write(LoadConnection c, byte[] buffer, int length)
     {
         if (c.Out is not null)
@@ -505,6 +513,7 @@ internal sealed unsafe class LoadLoop : IDisposable
     }
 
     /// <summary>Bytes the socket took (0 when full), or -1 after failing the connection.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int SendSome(LoadConnection c, byte[] buffer, int from, int to)
     {
         while (true)
@@ -540,6 +549,7 @@ internal sealed unsafe class LoadLoop : IDisposable
 
     // ---------------------------------------------------------------- reading
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OnReadable(LoadConnection c)
     {
         while (true)
@@ -610,6 +620,7 @@ internal sealed unsafe class LoadLoop : IDisposable
     }
 
     /// <summary>Reads frames from <paramref name="data"/>; false when the connection was closed on the way.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool ReadFrames(LoadConnection c, ReadOnlySpan<byte> data)
     {
         while (data.Length > 0)
@@ -671,6 +682,7 @@ internal sealed unsafe class LoadLoop : IDisposable
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool BeginFrame(LoadConnection c, FrameHeader h)
     {
         // RFC 6455 §5.1: "A client MUST close a connection if it detects a masked frame."
@@ -726,6 +738,7 @@ internal sealed unsafe class LoadLoop : IDisposable
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OnPayload(LoadConnection c, ReadOnlySpan<byte> data)
     {
         if (((byte)c.FrameOpcode & 0x08) != 0)
@@ -749,6 +762,7 @@ internal sealed unsafe class LoadLoop : IDisposable
         c.MessageLength += data.Length;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool EndFrame(LoadConnection c)
     {
         c.InPayload = false;
@@ -777,6 +791,7 @@ internal sealed unsafe class LoadLoop : IDisposable
         return OnMessage(c, kind);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool OnMessage(LoadConnection c, Opcode kind)
     {
         if (c.Phase != LoadPhase.Open)
@@ -809,6 +824,7 @@ internal sealed unsafe class LoadLoop : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OnDelivery(LoadConnection c, long now)
     {
         if (c.MessageLength < FanoutStamp.Length(_text) || !FanoutStamp.TryRead(c.Stamp, _text, out _, out long sentAt))
