@@ -24,14 +24,3 @@ internal sealed record BenchJson(string Mode, BenchJsonSettings Settings, IReadO
         return JsonSerializer.Serialize(document, BenchJsonContext.Default.BenchJson);
     }
 }
-
-/// <summary>The settings as --json shows them.</summary>
-internal sealed record BenchJsonSettings(int Connections, int Size, bool Text, double DurationSeconds, double WarmupSeconds, int? Rate, int Threads, int Rounds);
-
-/// <summary>One target as --json shows it.</summary>
-internal sealed record BenchJsonTarget(string Label, string Url, int? ServerPid, IReadOnlyList<BenchResult> Rounds, IReadOnlyDictionary<string, double> Median);
-
-/// <summary>Source-generated serialization (no reflection: the tool stays trimmable).</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(BenchJson))]
-internal sealed partial class BenchJsonContext : JsonSerializerContext;

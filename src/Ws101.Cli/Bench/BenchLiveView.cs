@@ -18,35 +18,32 @@ internal sealed class BenchLiveView(IAnsiConsole console, bool interactive, Benc
         _ => "",
     };
 
-    /// <summary>Shows <paramref name="runner"/>'s progress until <paramref name="run"/> completes, then a line with its result.</summary>
-    public async Task<BenchResult> ShowAsync(string label, BenchRunner runner, Task<BenchResult> run)
+    /// <summary>Runs <paramref name="runner"/> on this thread, showing its progress, then a line with its result.</summary>
+    public BenchResult Show(string label, BenchRunner runner, CancellationToken cancellationToken)
     {
         var rate = new RateWindow();
+        BenchResult? result = null;
         if (interactive)
         {
-            await console.Live(new Markup(Line(label, runner.Snapshot(), rate, bar: true))).AutoClear(true).StartAsync(async live =>
+            console.Live(new Markup(Line(label, runner.Snapshot(), rate, bar: true))).AutoClear(true).Start(live =>
             {
-                while (!run.IsCompleted)
-                {
-                    await Task.WhenAny(run, Task.Delay(250)).ConfigureAwait(false);
-                    live.UpdateTarget(new Markup(Line(label, runner.Snapshot(), rate, bar: true)));
-                }
-            }).ConfigureAwait(false);
+                result = runner.Run(() => live.UpdateTarget(new Markup(Line(label, runner.Snapshot(), rate, bar: true))), cancellationToken);
+            });
         }
         else
         {
-            while (!run.IsCompleted)
+            long nextLine = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
+            result = runner.Run(() =>
             {
-                await Task.WhenAny(run, Task.Delay(1000)).ConfigureAwait(false);
-                if (!run.IsCompleted)
+                if (Stopwatch.GetTimestamp() >= nextLine)
                 {
+                    nextLine += Stopwatch.Frequency;
                     console.WriteLine(Line(label, runner.Snapshot(), rate, bar: false));
                 }
-            }
+            }, cancellationToken);
         }
-        var result = await run.ConfigureAwait(false);
-        console.WriteLine(Done(label, result));
-        return result;
+        console.WriteLine(Done(label, result!));
+        return result!;
     }
 
     private string Line(string label, BenchProgress p, RateWindow rate, bool bar)

@@ -68,30 +68,3 @@ internal sealed record BenchResult
     [JsonIgnore]
     public IReadOnlyList<(double Percentile, double Microseconds)> Distribution { get; init; } = [];
 }
-
-/// <summary>Latency percentiles in microseconds.</summary>
-internal sealed record LatencySummary(long Count, double P50Us, double P90Us, double P99Us, double P999Us, double MaxUs, double MeanUs);
-
-/// <summary>Fanout's delivery accounting over the measured window.</summary>
-internal sealed record FanoutFigures(long Published, double PublishedPerSecond, int Subscribers, long Expected, long Delivered, long Missing);
-
-/// <summary>The server process's figures with --server-pid.</summary>
-internal sealed record ServerFigures
-{
-    public int Pid { get; init; }
-
-    /// <summary>VmRSS before the connections opened.</summary>
-    public long? RssBeforeBytes { get; init; }
-
-    /// <summary>VmRSS once they were open and settled (idle), or at the end of the window.</summary>
-    public long? RssAfterBytes { get; init; }
-
-    /// <summary>Idle: (after − before) / open connections.</summary>
-    public double? BytesPerConnection { get; init; }
-
-    /// <summary>CPU the server used over the window, in cores.</summary>
-    public double? CpuCores { get; init; }
-
-    /// <summary>Server CPU per message (echo, fanout delivery) or per handshake, in microseconds.</summary>
-    public double? CpuUsPerOperation { get; init; }
-}

@@ -12,6 +12,7 @@ internal sealed class BenchRunner : IDisposable
 {
     private static readonly TimeSpan FanoutDrain = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly LoadPlan _plan;
     private readonly RunSchedule _schedule = new();
@@ -21,6 +22,9 @@ internal sealed class BenchRunner : IDisposable
     private string _phase = "opening";
     private int _openAtWindowEnd;
     private int _openAtSettle;
+    private Action _tick = () => { };
+    private CancellationToken _cancellation;
+    private long _nextTick;
 
     public BenchRunner(LoadPlan plan, int? serverPid)
     {
@@ -71,9 +75,15 @@ internal sealed class BenchRunner : IDisposable
         return new BenchProgress(phase, elapsed, length, completed, published, open, _plan.Settings.Connections, errors);
     }
 
-    /// <summary>Runs the whole schedule; Ctrl+C (<paramref name="cancellationToken"/>) ends it early with what was measured.</summary>
-    public async Task<BenchResult> RunAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the whole schedule on the calling thread, calling <paramref name="tick"/> about four times a second for the
+    /// live view; <paramref name="cancellationToken"/> (Ctrl+C) ends it early with what was measured. No thread-pool
+    /// work: a pool thread that wakes and spins for work would steal the load loop's core.
+    /// </summary>
+    public BenchResult Run(Action tick, CancellationToken cancellationToken)
     {
+        _tick = tick;
+        _cancellation = cancellationToken;
         var s = _plan.Settings;
         long? rssBefore = _server?.ResidentBytes();
         foreach (var loop in _loops)
@@ -88,7 +98,7 @@ internal sealed class BenchRunner : IDisposable
         {
             while (!_loops.All(l => l.Stats.OpeningDone))
             {
-                await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+                Sleep(TimeSpan.FromMilliseconds(20));
             }
             if (s.Mode != BenchMode.Handshakes && OpenNow() == 0)
             {
@@ -98,13 +108,13 @@ internal sealed class BenchRunner : IDisposable
             {
                 _schedule.Start(Stopwatch.GetTimestamp(), s.Warmup, s.Duration);
                 _phase = s.Mode == BenchMode.Idle ? "settling" : "warm-up";
-                stopped = await DelayUntilAsync(_schedule.MeasureStartsAt, cancellationToken).ConfigureAwait(false);
+                stopped = SleepUntil(_schedule.MeasureStartsAt);
                 rssAfter = _server?.ResidentBytes();
                 _openAtSettle = OpenNow();
                 cpu0 = _server?.CpuSeconds();
                 client0 = Process.GetCurrentProcess().TotalProcessorTime;
                 _phase = s.Mode == BenchMode.Idle ? "holding" : "measuring";
-                stopped ??= await DelayUntilAsync(_schedule.MeasureEndsAt, cancellationToken).ConfigureAwait(false);
+                stopped ??= SleepUntil(_schedule.MeasureEndsAt);
                 cpu1 = _server?.CpuSeconds();
                 client1 = Process.GetCurrentProcess().TotalProcessorTime;
                 _openAtWindowEnd = OpenNow();
@@ -112,11 +122,11 @@ internal sealed class BenchRunner : IDisposable
                 {
                     rssAfter = _server?.ResidentBytes();
                 }
-                await WaitForWindowEndAsync(cancellationToken).ConfigureAwait(false);
+                WaitForWindowEnd();
                 if (s.Mode == BenchMode.Fanout && stopped is null)
                 {
                     _phase = "draining";
-                    await DrainAsync(cancellationToken).ConfigureAwait(false);
+                    Drain();
                 }
             }
         }
@@ -150,8 +160,33 @@ internal sealed class BenchRunner : IDisposable
 
     private int OpenNow() => _loops.Sum(l => Volatile.Read(ref l.Stats.Open));
 
-    /// <summary>Waits until <paramref name="ticks"/>; returns why it stopped early (every connection closed), or null.</summary>
-    private async Task<string?> DelayUntilAsync(long ticks, CancellationToken cancellationToken)
+    /// <summary>Sleeps for <paramref name="time"/> (a Ctrl+C wakes it), ticking the live view about every 250 ms.</summary>
+    private void Sleep(TimeSpan time)
+    {
+        long end = Stopwatch.GetTimestamp() + RunSchedule.ToTicks(time);
+        while (true)
+        {
+            long now = Stopwatch.GetTimestamp();
+            if (now >= _nextTick)
+            {
+                _nextTick = now + RunSchedule.ToTicks(TickInterval);
+                _tick();
+            }
+            long left = end - now;
+            if (left <= 0)
+            {
+                return;
+            }
+            long slice = Math.Min(left, _nextTick - now);
+            if (_cancellation.WaitHandle.WaitOne(TimeSpan.FromSeconds(Math.Max(slice, 0) / (double)Stopwatch.Frequency)))
+            {
+                throw new OperationCanceledException(_cancellation);
+            }
+        }
+    }
+
+    /// <summary>Sleeps until <paramref name="ticks"/>; returns why it stopped early (every connection closed), or null.</summary>
+    private string? SleepUntil(long ticks)
     {
         while (true)
         {
@@ -164,21 +199,21 @@ internal sealed class BenchRunner : IDisposable
             {
                 return "every connection closed";
             }
-            await Task.Delay(TimeSpan.FromSeconds(Math.Min(0.1, left / (double)Stopwatch.Frequency)), cancellationToken).ConfigureAwait(false);
+            Sleep(TimeSpan.FromSeconds(Math.Min(0.25, left / (double)Stopwatch.Frequency)));
         }
     }
 
     /// <summary>Each loop notices the window's end on its next turn (within its 10 ms epoll timeout).</summary>
-    private async Task WaitForWindowEndAsync(CancellationToken cancellationToken)
+    private void WaitForWindowEnd()
     {
         for (int i = 0; i < 100 && _loops.Any(l => Volatile.Read(ref l.Stats.MeasureEndedAt) == 0 && l.Fault is null); i++)
         {
-            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+            Sleep(TimeSpan.FromMilliseconds(10));
         }
     }
 
     /// <summary>Fanout: waits until every message published in the window has reached every subscriber, or 2 s.</summary>
-    private async Task DrainAsync(CancellationToken cancellationToken)
+    private void Drain()
     {
         long deadline = Stopwatch.GetTimestamp() + RunSchedule.ToTicks(FanoutDrain);
         while (Stopwatch.GetTimestamp() < deadline)
@@ -189,7 +224,7 @@ internal sealed class BenchRunner : IDisposable
             {
                 return;
             }
-            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+            Sleep(TimeSpan.FromMilliseconds(10));
         }
     }
 
@@ -303,14 +338,3 @@ internal sealed class BenchRunner : IDisposable
     private static List<(double, double)> Distribution(LongHistogram h) =>
         [.. h.Percentiles(5).Select(v => (v.Percentile, Us(v.ValueIteratedTo)))];
 }
-
-/// <summary>The live figures of a run.</summary>
-/// <param name="Phase">opening, warm-up, measuring, settling, holding, draining, closing.</param>
-/// <param name="Elapsed">Seconds into the phase.</param>
-/// <param name="Length">The phase's length in seconds (0 when open-ended).</param>
-/// <param name="Completed">Messages or handshakes completed so far.</param>
-/// <param name="Published">Fanout: messages published so far.</param>
-/// <param name="Open">Connections open now.</param>
-/// <param name="Connections">Connections asked for.</param>
-/// <param name="Errors">Errors so far.</param>
-internal sealed record BenchProgress(string Phase, double Elapsed, double Length, long Completed, long Published, int Open, int Connections, long Errors);

@@ -42,29 +42,3 @@ internal sealed class ErrorTally
         _ => "timeout",
     };
 }
-
-/// <summary>The kinds of error a run counts.</summary>
-internal enum ErrorKind
-{
-    /// <summary>The TCP connection failed (refused, reset, no route, no free port); the detail is the system's message.</summary>
-    Connect,
-
-    /// <summary>The upgrade was refused or invalid; the detail is the handshake problem code (not-found, accept-mismatch, ...).</summary>
-    Handshake,
-
-    /// <summary>The server closed a connection during the run; the detail is the close code (1006: without a close frame).</summary>
-    Closed,
-
-    /// <summary>The server broke RFC 6455 or did not echo what was sent.</summary>
-    Protocol,
-
-    /// <summary>Connecting or the handshake took longer than --timeout.</summary>
-    Timeout,
-}
-
-/// <summary>One line of the error report.</summary>
-/// <param name="Kind">connect, handshake, closed, protocol or timeout.</param>
-/// <param name="Detail">The problem code, close code or message.</param>
-/// <param name="Count">How many times.</param>
-/// <param name="Example">The first one's message.</param>
-internal sealed record ErrorCount(string Kind, string Detail, long Count, string Example);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Spectre.Console;
 using Ws101.Cli.Bench;
 
@@ -26,13 +27,13 @@ internal static class BenchCommand
             var args = new BenchArguments(mode);
             var command = new Command(name, description);
             args.AddTo(command);
-            command.SetAction((result, cancellationToken) => RunAsync(console, args, result, cancellationToken));
+            command.SetAction(result => Run(console, args, result));
             bench.Add(command);
         }
         return bench;
     }
 
-    private static async Task<int> RunAsync(CliConsole console, BenchArguments args, ParseResult parsed, CancellationToken cancellationToken)
+    private static int Run(CliConsole console, BenchArguments args, ParseResult parsed)
     {
         BenchArguments.Request request;
         var targets = new List<BenchTarget>();
@@ -61,6 +62,12 @@ internal static class BenchCommand
             progress.WriteLine($"  {t.Label}: {t.Url}{(t.ServerPid is { } pid ? $" (server pid {pid})" : "")}");
         }
         var view = new BenchLiveView(progress, interactive, settings.Mode);
+        // Synchronous on this thread, with no thread-pool work (see BenchRunner.Run): Ctrl+C and SIGTERM end the run
+        // early and still print what was measured.
+        using var stop = new CancellationTokenSource();
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, signal => { signal.Cancel = true; stop.Cancel(); });
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal => { signal.Cancel = true; stop.Cancel(); });
+        var cancellationToken = stop.Token;
         try
         {
             for (int round = 1; round <= settings.Rounds && !cancellationToken.IsCancellationRequested; round++)
@@ -69,7 +76,7 @@ internal static class BenchCommand
                 {
                     string label = targets.Count > 1 || settings.Rounds > 1 ? $"{t.Label} round {round}/{settings.Rounds}" : t.Label;
                     using var runner = new BenchRunner(t.Plan, t.ServerPid);
-                    t.Rounds.Add(await view.ShowAsync(label, runner, runner.RunAsync(cancellationToken)).ConfigureAwait(false));
+                    t.Rounds.Add(view.Show(label, runner, cancellationToken));
                     if (cancellationToken.IsCancellationRequested)
                     {
                         break;
