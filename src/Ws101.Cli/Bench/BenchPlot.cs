@@ -42,7 +42,7 @@ internal static class BenchPlot
                 BenchResult result = targets[t].Rounds[r];
                 string legend = r == 0 ? $"{targets[t].Label}: {targets[t].Url}" : "";
                 // The last second is usually cut short by the window's end: drawn, it would look like a fall.
-                var seconds = result.Timeline.Take(Math.Clamp((int)Math.Floor(result.WarmupSeconds + result.Seconds + 1e-6), 1, Math.Max(1, result.Timeline.Count))).ToList();
+                var seconds = result.Timeline.Take(Math.Clamp((int)Math.Floor(result.WarmupSeconds + result.Seconds + 0.05), 1, Math.Max(1, result.Timeline.Count))).ToList();
                 if (result.Timeline.Count > 0)
                 {
                     double[] xs = [.. seconds.Select((_, i) => i + 0.5)];
