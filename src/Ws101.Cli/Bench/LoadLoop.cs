@@ -46,6 +46,7 @@ internal sealed unsafe class LoadLoop : IDisposable
     private int _nextToOpen;
     private int _inFlight;
     private int _nextSource;
+    private int _nextRequest;
     private bool _measuring;
     private bool _measured;
     private bool _stopping;
@@ -373,8 +374,9 @@ internal sealed unsafe class LoadLoop : IDisposable
             return;
         }
         c.Phase = LoadPhase.Upgrading;
-        c.Request = ClientHandshakeRequest.Create(_plan.Url, _plan.Settings.Handshake);
-        byte[] request = c.Request.ToBytes();
+        int variant = _nextRequest++ % LoadPlan.RequestVariants;
+        c.Request = _plan.Requests[variant];
+        byte[] request = _plan.RequestBytes[variant];
         Write(c, request, request.Length);
     }
 

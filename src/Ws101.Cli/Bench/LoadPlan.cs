@@ -10,8 +10,9 @@ internal sealed class LoadPlan
         Settings = settings;
         Url = url;
         Target = target;
-        // Fail here, before any socket, when an option cannot make a valid request (a header with a line break, ...).
-        ClientHandshakeRequest.Create(url, settings.Handshake);
+        // Fails here, before any socket, when an option cannot make a valid request (a header with a line break, ...).
+        Requests = [.. Enumerable.Range(0, RequestVariants).Select(_ => ClientHandshakeRequest.Create(url, settings.Handshake))];
+        RequestBytes = [.. Requests.Select(r => r.ToBytes())];
         Payload = MaskedFrames.Payload(settings.Size, settings.Text);
         MessageFrames = settings.Mode == BenchMode.Echo ? MaskedFrames.Message(Payload, settings.Text) : [];
         CloseFrame = MaskedFrames.Close(1000);
@@ -19,7 +20,21 @@ internal sealed class LoadPlan
         Seconds = (int)Math.Ceiling(settings.Warmup.TotalSeconds + settings.Duration.TotalSeconds) + 4;
     }
 
+    /// <summary>
+    /// How many upgrade requests, each with its own random key, are built before the run and used in turn. RFC 6455 §4.1
+    /// wants a fresh nonce per connection so that the accept proves the server read this request; a rotation of 64 keeps
+    /// that proof (a cached or replayed answer still fails the accept check) without a key, a SHA-1 and a request text
+    /// per connection in a loop of thousands of handshakes a second.
+    /// </summary>
+    public const int RequestVariants = 64;
+
     public BenchSettings Settings { get; }
+
+    /// <summary>The upgrade requests, used in turn.</summary>
+    public ClientHandshakeRequest[] Requests { get; }
+
+    /// <summary>Their bytes.</summary>
+    public byte[][] RequestBytes { get; }
 
     public Uri Url { get; }
 
