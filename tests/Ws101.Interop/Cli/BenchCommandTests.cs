@@ -192,7 +192,7 @@ public sealed class BenchCommandTests
     {
         await using var serve = await ServeProcess.StartAsync(Cancel);
         await using TmuxSession terminal = await TmuxSession.StartAsync(
-            $"'{CliBuild.DotnetHost}' '{CliBuild.Assembly}' bench echo {serve.Url("/echo")} -c 4 -d 3 -w 1; echo \"ws101 exited $?\"; sleep 60", cancellationToken: Cancel);
+            $"'{CliProgram.DotnetHost()}' '{CliProgram.Assembly()}' bench echo {serve.Url("/echo")} -c 4 -d 3 -w 1; echo \"ws101 exited $?\"; sleep 60", cancellationToken: Cancel);
 
         await terminal.WaitForLineAsync(@"^A\s+measuring [━─]{20} \d/3 s\s+[\d,]+ msgs/s\s+open 4/4\s+errors 0", "the live progress line with its bar", cancellationToken: Cancel);
         await terminal.WaitForLineAsync(@"^A: [\d,]+ msgs/s, .* 0 error\(s\)$", "the run's result line", cancellationToken: Cancel);

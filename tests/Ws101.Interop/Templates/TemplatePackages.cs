@@ -62,7 +62,7 @@ public sealed class TemplatePackages : IAsyncLifetime
     /// <summary>Runs <c>dotnet ARGS</c> in <see cref="Projects"/> and fails the test with its output unless it exits 0.</summary>
     public async Task RunAsync(string what, params string[] arguments)
     {
-        await using var process = PeerProcess.Start(what, CliBuild.DotnetHost, arguments, StepLimit, Projects,
+        await using var process = PeerProcess.Start(what, CliProgram.DotnetHost(), arguments, StepLimit, Projects,
             new Dictionary<string, string> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" });
         int code = await process.WaitForExitAsync(StepLimit).ConfigureAwait(false);
         Assert.True(code == 0, $"{what} exited with {code}{Environment.NewLine}{process.Diagnostics()}");

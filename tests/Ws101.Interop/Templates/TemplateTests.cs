@@ -20,7 +20,7 @@ public sealed class TemplateTests(TemplatePackages packages) : IClassFixture<Tem
         string folder = await packages.CreateAndBuildAsync("ws101-server", "MyServer");
         int port = LoopbackPort.GetFree();
 
-        await using var app = PeerProcess.Start("MyServer", CliBuild.DotnetHost, [Path.Combine(folder, "bin", "Release", "net10.0", "MyServer.dll"), "--port", $"{port}"]);
+        await using var app = PeerProcess.Start("MyServer", CliProgram.DotnetHost(), [Path.Combine(folder, "bin", "Release", "net10.0", "MyServer.dll"), "--port", $"{port}"]);
         await app.WaitForLineAsync(l => l.Contains($"Listening on ws://127.0.0.1:{port}/echo and ws://127.0.0.1:{port}/topic/NAME", StringComparison.Ordinal), "its listening line", cancellationToken: Cancel);
 
         await EchoAsync(new Uri($"ws://127.0.0.1:{port}/echo"));
@@ -48,7 +48,7 @@ public sealed class TemplateTests(TemplatePackages packages) : IClassFixture<Tem
         string folder = await packages.CreateAndBuildAsync("ws101-aspnetcore", "MyWeb");
         int port = LoopbackPort.GetFree();
 
-        await using var app = PeerProcess.Start("MyWeb", CliBuild.DotnetHost, [Path.Combine(folder, "bin", "Release", "net10.0", "MyWeb.dll"), "--urls", $"http://127.0.0.1:{port}"],
+        await using var app = PeerProcess.Start("MyWeb", CliProgram.DotnetHost(), [Path.Combine(folder, "bin", "Release", "net10.0", "MyWeb.dll"), "--urls", $"http://127.0.0.1:{port}"],
             workingDirectory: folder);
         await app.WaitForLineAsync(l => l.Contains($"Now listening on: http://127.0.0.1:{port}", StringComparison.Ordinal), "its listening line", cancellationToken: Cancel);
 
