@@ -66,11 +66,11 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
-    public async Task fanout_through_ws101_serve_topics_delivers_every_message_to_every_subscriber_with_its_latency()
+    public async Task fanout_through_ws101_serve_topics_from_two_load_threads_delivers_every_message_to_every_subscriber_with_its_latency()
     {
         await using var serve = await ServeProcess.StartAsync(Cancel);
 
-        var run = await BenchAsync(["bench", "fanout", serve.Url("/topic/bench").ToString(), "-c", "5", "--rate", "200", "-d", "1", "-w", "0.5", "--json", "--server-pid", $"{serve.Pid}"]);
+        var run = await BenchAsync(["bench", "fanout", serve.Url("/topic/bench").ToString(), "-c", "5", "--rate", "200", "-d", "1", "-w", "0.5", "--threads", "2", "--json", "--server-pid", $"{serve.Pid}"]);
 
         var r = run.Round();
         Assert.True(run.ExitCode == 0, run.Out + run.Error);
