@@ -21,11 +21,11 @@ var ws = await WebSocketClient.ConnectAsync(uri, new WebSocketClientOptions
 {
     Connection = new WebSocketConnectionOptions { Compression = new PerMessageDeflateOptions() },
 });
-var agreement = ws.PerMessageDeflate;                        // the agreement, or null when not in use
+bool compressed = ws.IsCompressed;                          // whether the server agreed to it
 await ws.SendTextAsync(json);                                // compressed when ≥ MinimumMessageSize
 await ws.SendBinaryAsync(jpeg, MessageCompression.Never);    // per message: Auto, Always, Never
 await ws.SendAsync(part, WebSocketMessageKind.Text, endOfMessage: false, MessageCompression.Auto); // streamed: the first part decides
-        Console.WriteLine(agreement);
+        Console.WriteLine(compressed);
         await server.DisposeAsync();
         await ws.DisposeAsync();
     }

@@ -17,7 +17,7 @@ public sealed record WebSocketClientOptions
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Limits on the response head.</summary>
-    public HttpParseLimits ResponseLimits { get; init; } = HttpParseLimits.Default;
+    internal HttpParseLimits ResponseLimits { get; init; } = HttpParseLimits.Default;
 
     /// <summary>Limits and timers of the connection once open.</summary>
     public WebSocketConnectionOptions Connection { get; init; } = WebSocketConnectionOptions.Default;

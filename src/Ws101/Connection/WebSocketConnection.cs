@@ -94,7 +94,13 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     public string? Subprotocol => Handshake.Subprotocol;
 
     /// <summary>What permessage-deflate agreed for this connection (RFC 7692), or null when it is not in use.</summary>
-    public PerMessageDeflateAgreement? PerMessageDeflate => _core.PerMessageDeflate;
+    internal PerMessageDeflateAgreement? PerMessageDeflate => _core.PerMessageDeflate;
+
+    /// <summary>
+    /// Whether permessage-deflate (RFC 7692) is in use on this connection; the element the server agreed is in
+    /// <see cref="WebSocketHandshakeInfo.ResponseHeaders"/> (<c>Sec-WebSocket-Extensions</c>).
+    /// </summary>
+    public bool IsCompressed => _core.PerMessageDeflate is not null;
 
     /// <summary>The peer's address.</summary>
     public EndPoint? RemoteEndPoint => _transport.RemoteEndPoint;

@@ -58,7 +58,7 @@ public sealed class WebSocketHandshakeInfo
     public string? Subprotocol { get; }
 
     /// <summary>The agreed extensions.</summary>
-    public IReadOnlyList<WebSocketExtension> Extensions { get; }
+    internal IReadOnlyList<WebSocketExtension> Extensions { get; }
 
     /// <summary>On the server's side: the validated upgrade request.</summary>
     public UpgradeRequest? Request { get; }

@@ -7,7 +7,7 @@ public sealed record ClientHandshakeOptions
     public IReadOnlyList<string> Subprotocols { get; init; } = [];
 
     /// <summary>Extensions to offer, in order of preference.</summary>
-    public IReadOnlyList<WebSocketExtension> Extensions { get; init; } = [];
+    internal IReadOnlyList<WebSocketExtension> Extensions { get; init; } = [];
 
     /// <summary>The Origin to send, as browsers do (<c>https://example.com</c>); null to send none.</summary>
     public string? Origin { get; init; }

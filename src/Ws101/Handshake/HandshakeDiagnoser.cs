@@ -7,7 +7,7 @@ namespace Ws101.Handshake;
 /// alone as a client would, less what needs the request; both together as the client would, the
 /// accept value included.
 /// </summary>
-public static class HandshakeDiagnoser
+internal static class HandshakeDiagnoser
 {
     /// <summary>The largest transcript diagnosed: twice the largest head the parser accepts, plus room for a body.</summary>
     public const int MaxTranscriptLength = 64 * 1024;

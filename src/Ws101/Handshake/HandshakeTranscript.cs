@@ -7,7 +7,7 @@ namespace Ws101.Handshake;
 /// other, with CRLF or bare LF line ends; <c>curl -v</c> output (<c>&gt; </c> and <c>&lt; </c> prefixes) is
 /// understood too. Splitting is lenient (a missing final empty line is supplied); judging is not.
 /// </summary>
-public sealed class HandshakeTranscript
+internal sealed class HandshakeTranscript
 {
     private HandshakeTranscript(string? request, string? response, string? responseBody)
     {

@@ -18,7 +18,7 @@ public sealed class UpgradeRequest
     }
 
     /// <summary>The parsed request head.</summary>
-    public HttpRequestHead Head { get; }
+    internal HttpRequestHead Head { get; }
 
     /// <summary>The request target as sent, such as <c>/chat?room=1</c>.</summary>
     public string Target => Head.Target;
@@ -45,7 +45,7 @@ public sealed class UpgradeRequest
     public IReadOnlyList<string> Subprotocols { get; }
 
     /// <summary>The extensions the client offers, in its order of preference.</summary>
-    public IReadOnlyList<WebSocketExtension> Extensions { get; }
+    internal IReadOnlyList<WebSocketExtension> Extensions { get; }
 
     /// <summary>Every header of the request.</summary>
     public HttpHeaders Headers => Head.Headers;

@@ -41,7 +41,7 @@ public readonly struct ProtocolEvent
     public bool EndOfMessage { get; }
 
     /// <summary>The reserved bits of the message's first frame (non-zero only with a negotiated extension).</summary>
-    public ReservedBits ReservedBits { get; }
+    internal ReservedBits ReservedBits { get; }
 
     /// <summary>For <see cref="ProtocolEventKind.Close"/> and <see cref="ProtocolEventKind.Error"/>: the status the application sees.</summary>
     public CloseCode CloseStatus { get; }

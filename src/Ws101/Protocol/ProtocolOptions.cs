@@ -55,7 +55,7 @@ public sealed class ProtocolOptions
     /// Default <see cref="ReservedBits.None"/>. permessage-deflate needs nothing here: a core given its agreement
     /// allows RSV1 and decodes such messages itself.
     /// </summary>
-    public ReservedBits AllowedReservedBits { get; init; } = ReservedBits.None;
+    internal ReservedBits AllowedReservedBits { get; init; } = ReservedBits.None;
 
     /// <summary>
     /// How many bytes of automatic pongs may wait in pending output. Beyond it, older pongs are dropped and

@@ -15,7 +15,7 @@ public sealed partial class WebSocketConnectionCore
     private bool _sendingCompressed;
 
     /// <summary>What permessage-deflate agreed for this connection, or null when it is not in use.</summary>
-    public PerMessageDeflateAgreement? PerMessageDeflate => _deflate?.Agreement;
+    internal PerMessageDeflateAgreement? PerMessageDeflate => _deflate?.Agreement;
 
     /// <summary>
     /// Gives back the buffer that inflated payloads were delivered from. Call when no event's payload is in use any

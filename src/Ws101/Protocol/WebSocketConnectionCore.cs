@@ -52,9 +52,17 @@ public sealed partial class WebSocketConnectionCore : IDisposable
     /// <summary>Creates the protocol core for one connection whose opening handshake has completed.</summary>
     /// <param name="role">Server or client; decides masking in both directions and who closes TCP first.</param>
     /// <param name="options">Limits and behaviour; <see cref="ProtocolOptions.Default"/> when null.</param>
+    public WebSocketConnectionCore(WebSocketRole role, ProtocolOptions? options = null)
+        : this(role, options, null)
+    {
+    }
+
+    /// <summary>Creates the core with permessage-deflate as the handshake agreed it (the agreement comes from the library's own negotiation).</summary>
+    /// <param name="role">Server or client; decides masking in both directions and who closes TCP first.</param>
+    /// <param name="options">Limits and behaviour; <see cref="ProtocolOptions.Default"/> when null.</param>
     /// <param name="deflate">What the handshake agreed for permessage-deflate, or null when it is not in use.</param>
     /// <param name="deflateOptions">How to compress (level, smallest message compressed); the defaults when null.</param>
-    public WebSocketConnectionCore(WebSocketRole role, ProtocolOptions? options = null, PerMessageDeflateAgreement? deflate = null,
+    internal WebSocketConnectionCore(WebSocketRole role, ProtocolOptions? options, PerMessageDeflateAgreement? deflate,
         PerMessageDeflateOptions? deflateOptions = null)
     {
         if (role is not (WebSocketRole.Server or WebSocketRole.Client))

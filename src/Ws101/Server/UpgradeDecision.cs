@@ -19,7 +19,7 @@ public sealed class UpgradeDecision
     public bool IsAccepted => Rejection is null;
 
     /// <summary>The refusal, when refused.</summary>
-    public HandshakeRejection? Rejection { get; }
+    internal HandshakeRejection? Rejection { get; }
 
     /// <summary>The subprotocol to agree to; null lets the route's preference list choose.</summary>
     public string? Subprotocol { get; }

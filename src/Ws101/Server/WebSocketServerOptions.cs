@@ -21,7 +21,7 @@ public sealed record WebSocketServerOptions
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Limits on the upgrade request's head (line length, header count, total bytes).</summary>
-    public HttpParseLimits RequestLimits { get; init; } = HttpParseLimits.Default;
+    internal HttpParseLimits RequestLimits { get; init; } = HttpParseLimits.Default;
 
     /// <summary>Limits and timers of each connection, unless a route sets its own.</summary>
     public WebSocketConnectionOptions Connection { get; init; } = WebSocketConnectionOptions.Default;
@@ -50,10 +50,10 @@ public sealed record WebSocketServerOptions
     /// Answers plain HTTP requests on paths with no WebSocket endpoint (a status page, a playground). Null
     /// answers them with 404.
     /// </summary>
-    public Func<HttpFallbackRequest, CancellationToken, ValueTask<HttpFallbackResponse>>? HttpFallback { get; init; }
+    internal Func<HttpFallbackRequest, CancellationToken, ValueTask<HttpFallbackResponse>>? HttpFallback { get; init; }
 
     /// <summary>The largest body a fallback HTTP request may have; beyond it, 413. Default 64 KiB.</summary>
-    public int MaxHttpBodyBytes { get; init; } = 64 * 1024;
+    internal int MaxHttpBodyBytes { get; init; } = 64 * 1024;
 
     /// <summary>Where the server logs connections and refused handshakes. Default: nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
