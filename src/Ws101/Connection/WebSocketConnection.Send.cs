@@ -24,7 +24,7 @@ public sealed partial class WebSocketConnection
     public ValueTask SendTextAsync(string text, MessageCompression compression, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return SendCoreAsync(new SendCommand(Kind.Text, text, default, MessageType.Text, true, compression), cancellationToken);
+        return SendCoreAsync(new SendCommand(Kind.Text, text, default, WebSocketMessageKind.Text, true, compression), cancellationToken);
     }
 
     /// <summary>Sends a whole binary message.</summary>
@@ -36,7 +36,7 @@ public sealed partial class WebSocketConnection
     /// <summary>Sends a whole binary message, choosing whether it is compressed (when permessage-deflate was negotiated).</summary>
     /// <inheritdoc cref="SendBinaryAsync(ReadOnlyMemory{byte}, CancellationToken)"/>
     public ValueTask SendBinaryAsync(ReadOnlyMemory<byte> data, MessageCompression compression, CancellationToken cancellationToken = default) =>
-        SendCoreAsync(new SendCommand(Kind.Message, null, data, MessageType.Binary, true, compression), cancellationToken);
+        SendCoreAsync(new SendCommand(Kind.Message, null, data, WebSocketMessageKind.Binary, true, compression), cancellationToken);
 
     /// <summary>
     /// Sends a message or, with <paramref name="endOfMessage"/> false, the next part of a streamed one: the first
@@ -59,8 +59,7 @@ public sealed partial class WebSocketConnection
         {
             throw new ArgumentOutOfRangeException(nameof(kind), kind, "Data messages are text or binary; use PingAsync and CloseAsync for the others.");
         }
-        var type = kind == WebSocketMessageKind.Text ? MessageType.Text : MessageType.Binary;
-        return SendCoreAsync(new SendCommand(Kind.Part, null, data, type, endOfMessage, compression), cancellationToken);
+        return SendCoreAsync(new SendCommand(Kind.Part, null, data, kind, endOfMessage, compression), cancellationToken);
     }
 
     /// <summary>

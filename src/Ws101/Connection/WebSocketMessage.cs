@@ -23,8 +23,7 @@ public readonly struct WebSocketMessage
     /// <summary>What the application sees of an event of the core (any but a pong, which the connection handles).</summary>
     internal static WebSocketMessage From(in ProtocolEvent ev) => ev.Kind switch
     {
-        ProtocolEventKind.Message or ProtocolEventKind.Fragment => new WebSocketMessage(
-            ev.MessageType == MessageType.Text ? WebSocketMessageKind.Text : WebSocketMessageKind.Binary, AsMemory(ev.Payload), ev.EndOfMessage),
+        ProtocolEventKind.Message or ProtocolEventKind.Fragment => new WebSocketMessage(ev.MessageKind, AsMemory(ev.Payload), ev.EndOfMessage),
         ProtocolEventKind.Ping => new WebSocketMessage(WebSocketMessageKind.Ping, AsMemory(ev.Payload), true),
         _ => new WebSocketMessage(WebSocketMessageKind.Close, default, true, ev.CloseStatus, ev.CloseReason),
     };

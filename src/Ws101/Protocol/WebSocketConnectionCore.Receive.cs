@@ -17,7 +17,7 @@ public sealed partial class WebSocketConnectionCore
 
     // The data message in progress (§5.4).
     private bool _inMessage;
-    private MessageType _messageType;
+    private WebSocketMessageKind _messageType;
     private ReservedBits _messageBits;
     private long _messageLength;
     private bool _validateUtf8;
@@ -279,13 +279,13 @@ public sealed partial class WebSocketConnectionCore
         if (header.Opcode != Opcode.Continuation)
         {
             _inMessage = true;
-            _messageType = (MessageType)header.Opcode;
+            _messageType = (WebSocketMessageKind)header.Opcode;
             _messageBits = header.ReservedBits;
             _messageLength = 0;
             _messageCount = 0;
             // A message transformed by an extension (RSV bit set) is validated after decoding: permessage-deflate's stage
             // validates the inflated text with this same validator; another extension's message is left to it.
-            _validateUtf8 = _messageType == MessageType.Text && _messageBits == ReservedBits.None;
+            _validateUtf8 = _messageType == WebSocketMessageKind.Text && _messageBits == ReservedBits.None;
             _utf8.Reset();
         }
         _messageLength += header.PayloadLength;
