@@ -1,9 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Ws101;
 using Ws101.AspNetCore;
-using Ws101.Client;
-using Ws101.Compression;
-using Ws101.Server;
 
 namespace Ws101.DocSamples;
 

@@ -4,10 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Ws101;
 using Ws101.AspNetCore;
-using Ws101.Client;
-using Ws101.Handshake;
 using Ws101.Protocol;
-using Ws101.Server;
 
 namespace Ws101.DocSamples;
 

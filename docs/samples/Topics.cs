@@ -1,5 +1,4 @@
-using Ws101.PubSub;
-using Ws101.Server;
+using Ws101;
 
 namespace Ws101.DocSamples;
 

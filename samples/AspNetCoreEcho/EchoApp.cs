@@ -1,7 +1,5 @@
 using Ws101;
 using Ws101.AspNetCore;
-using Ws101.Compression;
-using Ws101.Server;
 
 namespace AspNetCoreEcho;
 

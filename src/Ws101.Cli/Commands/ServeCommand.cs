@@ -122,7 +122,7 @@ internal static class ServeCommand
             Connection = new WebSocketConnectionOptions
             {
                 Protocol = protocol,
-                Compression = settings.Compress ? new Ws101.Compression.PerMessageDeflateOptions() : null,
+                Compression = settings.Compress ? new PerMessageDeflateOptions() : null,
             },
             LoggerFactory = new ConsoleLog(console.Out, level),
             HttpFallback = Playground.PlaygroundSite.Handle,

@@ -1,4 +1,6 @@
-namespace Ws101.Client;
+using Ws101.Client;
+
+namespace Ws101;
 
 /// <summary>When and how fast <see cref="ReconnectingWebSocket"/> reconnects.</summary>
 public sealed record ReconnectOptions
@@ -19,6 +21,6 @@ public sealed record ReconnectOptions
     /// Whether a connection that ended with this status is reopened. Default: on 1001 (going away: a restart) and
     /// 1006 (dropped: network loss), never on 1000 (the peer meant to close) or on refusals like 1008.
     /// </summary>
-    public Func<Protocol.CloseCode?, bool> ShouldReconnect { get; init; } =
-        status => status is Protocol.CloseCode.GoingAway or Protocol.CloseCode.AbnormalClosure or null;
+    public Func<CloseCode?, bool> ShouldReconnect { get; init; } =
+        status => status is CloseCode.GoingAway or CloseCode.AbnormalClosure or null;
 }

@@ -1,6 +1,7 @@
 using Ws101.Protocol;
+using Ws101.Client;
 
-namespace Ws101.Client;
+namespace Ws101;
 
 /// <summary>
 /// A client connection that reopens itself: when the connection ends with a status <see cref="ReconnectOptions.ShouldReconnect"/>

@@ -1,8 +1,9 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Ws101.Handshake;
+using Ws101.Client;
 
-namespace Ws101.Client;
+namespace Ws101;
 
 /// <summary>How <see cref="WebSocketClient"/> connects. Every default is safe.</summary>
 public sealed record WebSocketClientOptions

@@ -141,7 +141,7 @@ public sealed partial class WebSocketConnection
                 await WriteOut(_out.WrittenMemory, cancellationToken).ConfigureAwait(false);
             }
             await WriteOut(frames, cancellationToken).ConfigureAwait(false);
-            Diagnostics.Ws101Metrics.MessagesSent.Add(count);
+            Ws101Metrics.MessagesSent.Add(count);
             return true;
         }
         finally
@@ -266,7 +266,7 @@ public sealed partial class WebSocketConnection
                 command.WriteTo(_core, _out);
                 if (command.IsData)
                 {
-                    Diagnostics.Ws101Metrics.MessagesSent.Add(1);
+                    Ws101Metrics.MessagesSent.Add(1);
                 }
             }
             catch (InvalidOperationException ex)
@@ -297,7 +297,7 @@ public sealed partial class WebSocketConnection
     private ValueTask WriteOut(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
         _sendStarted = Environment.TickCount64;
-        Diagnostics.Ws101Metrics.BytesSent.Add(bytes.Length);
+        Ws101Metrics.BytesSent.Add(bytes.Length);
         try
         {
             var pending = _transport.SendAsync(bytes, cancellationToken);

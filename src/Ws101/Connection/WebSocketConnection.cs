@@ -226,7 +226,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                 _in.Advance(n);
                 _lastReceived = Environment.TickCount64;
                 _pingSent = 0;
-                Diagnostics.Ws101Metrics.BytesReceived.Add(n);
+                Ws101Metrics.BytesReceived.Add(n);
                 ready = TryReceiveBuffered(out message, out flush) ? message : null;
             }
         }
@@ -287,7 +287,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
             message = WebSocketMessage.From(ev);
             if (ev.Kind is ProtocolEventKind.Message or ProtocolEventKind.Fragment)
             {
-                Diagnostics.Ws101Metrics.MessagesReceived.Add(1);
+                Ws101Metrics.MessagesReceived.Add(1);
             }
             return true;
         }

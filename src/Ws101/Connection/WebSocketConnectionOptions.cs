@@ -41,10 +41,10 @@ public sealed record WebSocketConnectionOptions
 
     /// <summary>
     /// permessage-deflate (RFC 7692): null (the default) turns it off; an instance turns it on, for the server's routes
-    /// (accepting a client's offer) or for the client (making an offer). See <see cref="Ws101.Compression.PerMessageDeflateOptions"/>
+    /// (accepting a client's offer) or for the client (making an offer). See <see cref="PerMessageDeflateOptions"/>
     /// for the memory it costs per connection.
     /// </summary>
-    public Ws101.Compression.PerMessageDeflateOptions? Compression { get; init; }
+    public PerMessageDeflateOptions? Compression { get; init; }
 
     internal void Validate()
     {

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace Ws101.Diagnostics;
+namespace Ws101;
 
 public static partial class Ws101Metrics
 {

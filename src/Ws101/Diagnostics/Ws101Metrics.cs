@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace Ws101.Diagnostics;
+namespace Ws101;
 
 /// <summary>
 /// The library's counters, on the <see cref="Meter"/> named <c>Ws101</c> (read them with dotnet-counters,

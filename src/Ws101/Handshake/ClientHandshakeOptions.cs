@@ -1,4 +1,6 @@
-namespace Ws101.Handshake;
+using Ws101.Handshake;
+
+namespace Ws101;
 
 /// <summary>What a client puts in its upgrade request beyond the required headers.</summary>
 public sealed record ClientHandshakeOptions

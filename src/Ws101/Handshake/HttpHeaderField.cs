@@ -1,4 +1,6 @@
-namespace Ws101.Handshake;
+using Ws101.Handshake;
+
+namespace Ws101;
 
 /// <summary>One header line: its name as sent, its value with surrounding whitespace removed, and its line number.</summary>
 /// <param name="Name">The field name, case preserved.</param>

@@ -1,6 +1,7 @@
 using System.Collections;
+using Ws101.Handshake;
 
-namespace Ws101.Handshake;
+namespace Ws101;
 
 /// <summary>
 /// The header lines of an HTTP head in the order received. Names compare case-insensitively

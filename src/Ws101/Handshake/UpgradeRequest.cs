@@ -1,4 +1,6 @@
-namespace Ws101.Handshake;
+using Ws101.Handshake;
+
+namespace Ws101;
 
 /// <summary>
 /// A valid WebSocket upgrade request (RFC 6455 §4.2.1), as the server read it: everything an

@@ -1,4 +1,4 @@
-namespace Ws101.Protocol;
+namespace Ws101;
 
 /// <summary>
 /// Why the connection was failed (RFC 6455 §7.1.7): the close code sent to the peer and shown to the

@@ -1,4 +1,4 @@
-namespace Ws101.PubSub;
+namespace Ws101;
 
 /// <summary>A decoded envelope: who published, its sequence number, the topic, the kind and where the payload starts.</summary>
 /// <param name="Node">The publishing node's id.</param>

@@ -1,4 +1,6 @@
-namespace Ws101.PubSub;
+using Ws101.PubSub;
+
+namespace Ws101;
 
 /// <summary>
 /// Carries topic messages between nodes (servers) so that a publish on one reaches subscribers on all. The

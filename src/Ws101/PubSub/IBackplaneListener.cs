@@ -1,4 +1,4 @@
-namespace Ws101.PubSub;
+namespace Ws101;
 
 /// <summary>What a backplane reports to its owner.</summary>
 public interface IBackplaneListener

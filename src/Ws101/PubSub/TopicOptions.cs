@@ -1,4 +1,4 @@
-namespace Ws101.PubSub;
+namespace Ws101;
 
 /// <summary>How one topic (or pattern) treats its subscribers.</summary>
 public sealed record TopicOptions

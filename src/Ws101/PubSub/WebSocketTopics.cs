@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Ws101.Diagnostics;
+using Ws101.PubSub;
 
-namespace Ws101.PubSub;
+namespace Ws101;
 
 /// <summary>
 /// Topics: connections subscribe to names, and a message published to a name is framed once and the same bytes

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
+using Ws101.PubSub;
 
-namespace Ws101.PubSub;
+namespace Ws101;
 
 /// <summary>Options of a <see cref="WebSocketTopics"/> hub.</summary>
 public sealed record WebSocketTopicsOptions

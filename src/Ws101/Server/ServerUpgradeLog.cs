@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Ws101.Diagnostics;
 using Ws101.Handshake;
 
 namespace Ws101.Server;

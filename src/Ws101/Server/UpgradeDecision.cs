@@ -1,6 +1,7 @@
 using Ws101.Handshake;
+using Ws101.Server;
 
-namespace Ws101.Server;
+namespace Ws101;
 
 /// <summary>
 /// What the application decides about a valid upgrade request: accept it (choosing a subprotocol and adding

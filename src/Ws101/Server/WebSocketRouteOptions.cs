@@ -1,6 +1,7 @@
 using Ws101.Handshake;
+using Ws101.Server;
 
-namespace Ws101.Server;
+namespace Ws101;
 
 /// <summary>How one path of the server handles upgrades.</summary>
 public sealed record WebSocketRouteOptions

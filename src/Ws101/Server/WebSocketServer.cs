@@ -5,12 +5,12 @@ using System.Net.Security;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Ws101.Diagnostics;
 using Ws101.Handshake;
 using Ws101.Protocol;
 using Ws101.Transport;
+using Ws101.Server;
 
-namespace Ws101.Server;
+namespace Ws101;
 
 /// <summary>
 /// An RFC 6455 WebSocket server on its own sockets (no ASP.NET needed): listens, validates each upgrade

@@ -2,8 +2,9 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Ws101.Handshake;
+using Ws101.Server;
 
-namespace Ws101.Server;
+namespace Ws101;
 
 /// <summary>Everything a <see cref="WebSocketServer"/> is configured with. Every default is safe on the open internet.</summary>
 public sealed record WebSocketServerOptions

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using Ws101.Diagnostics;
 
 namespace Ws101.Tests.Diagnostics;
 
