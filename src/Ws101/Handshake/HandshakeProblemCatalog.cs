@@ -188,6 +188,10 @@ public static class HandshakeProblemCatalog
             "Proxy refused the tunnel",
             "The HTTP proxy did not open a tunnel to the WebSocket server: it answered CONNECT with an error, wants credentials (407), or does not allow that host or port.",
             "Give the proxy's credentials, check that it allows CONNECT to that port (many allow only 443), or connect without the proxy."),
+        new(HandshakeProblemCode.ProtocolViolation, "protocol-violation", "RFC 6455 §5, §7.1.7, §8.1",
+            "Protocol broken after the handshake",
+            "The handshake completed, and then the peer sent a frame that breaks RFC 6455: a masked frame from a server, a reserved opcode or reserved bits, text that is not UTF-8, a close code that may not be sent, or a malformed control frame. The receiving side must fail the connection (close code 1002, or 1007 for bad UTF-8), so the application sees it close although the handshake was fine.",
+            "Fix the peer's framing, or update the WebSocket library it uses; look for a proxy that rewrites frames. `ws101 probe URL` shows the failure and the rule broken."),
     ];
 
     private static readonly FrozenDictionary<HandshakeProblemCode, Entry> ByCode = Entries.ToFrozenDictionary(e => e.Code);
