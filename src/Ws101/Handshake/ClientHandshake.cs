@@ -36,7 +36,7 @@ public static class ClientHandshake
         // RFC 6455 §4.1 (response) item 1: if the status code received from the server is not 101, the client handles the response per HTTP procedures.
         if (response.StatusCode != 101)
         {
-            problems.Add(DiagnoseStatus(offer, response, bodyPreview));
+            problems.Add(StatusProblem(offer, response, bodyPreview, "101 Switching Protocols"));
             return new ClientHandshakeResult(problems, null, []);
         }
 
@@ -175,7 +175,11 @@ public static class ClientHandshake
                 : "the response head has no final empty line",
         };
 
-    private static HandshakeProblem DiagnoseStatus(HandshakeOffer offer, HttpResponseHead response, string? body)
+    /// <summary>
+    /// The problem for an answer other than the success expected (<paramref name="expected"/>: "101 Switching Protocols" for
+    /// HTTP/1.1, a 2xx for an RFC 8441 extended CONNECT), explained from the status code in words.
+    /// </summary>
+    internal static HandshakeProblem StatusProblem(HandshakeOffer offer, HttpResponseHead response, string? body, string expected)
     {
         var h = response.Headers;
         int status = response.StatusCode;
@@ -199,11 +203,11 @@ public static class ClientHandshake
                 }
                 parts.Add(h.Contains(KnownHeaderNames.Upgrade) ? "the response has an Upgrade header" : "the response has no Upgrade header");
                 bool page = contentType?.Contains("html", StringComparison.OrdinalIgnoreCase) == true;
-                return new HandshakeProblem(HandshakeProblemCode.SuccessNotUpgrade, "status line", "101 Switching Protocols", actual)
+                return new HandshakeProblem(HandshakeProblemCode.SuccessNotUpgrade, "status line", expected, actual)
                 {
                     Line = 1,
                     Evidence = string.Join("; ", parts),
-                    Explanation = $"{answered}, {(page ? "an ordinary web page" : "an ordinary success")}, instead of 101 Switching Protocols, so the " +
+                    Explanation = $"{answered}, {(page ? "an ordinary web page" : "an ordinary success")}, instead of {expected}, so the " +
                         "connection stayed plain HTTP: this URL is not a WebSocket endpoint (a web page or an API answered), or a proxy in between " +
                         "dropped the Upgrade header and the backend treated the request as plain HTTP.",
                 };
@@ -211,11 +215,11 @@ public static class ClientHandshake
             case >= 300 and < 400:
             {
                 string? location = h.GetFirst(KnownHeaderNames.Location);
-                var problem = new HandshakeProblem(HandshakeProblemCode.Redirect, "status line", "101 Switching Protocols", actual)
+                var problem = new HandshakeProblem(HandshakeProblemCode.Redirect, "status line", expected, actual)
                 {
                     Line = 1,
                     Evidence = location is null ? "the redirect has no Location header" : $"Location: {location}",
-                    Explanation = $"{answered}, a redirect, instead of 101 Switching Protocols. WebSocket clients do not follow redirects, so the handshake fails there.",
+                    Explanation = $"{answered}, a redirect, instead of {expected}. WebSocket clients do not follow redirects, so the handshake fails there.",
                 };
                 if (location is not null)
                 {
@@ -230,37 +234,37 @@ public static class ClientHandshake
             case 401:
             {
                 string? challenge = h.GetFirst("WWW-Authenticate");
-                return new HandshakeProblem(HandshakeProblemCode.Unauthorized, "status line", "101 Switching Protocols", actual)
+                return new HandshakeProblem(HandshakeProblemCode.Unauthorized, "status line", expected, actual)
                 {
                     Line = 1,
                     Evidence = challenge is null ? bodyEvidence : $"WWW-Authenticate: {challenge}",
-                    Explanation = $"{answered} instead of 101 Switching Protocols: the endpoint wants credentials before it upgrades.",
+                    Explanation = $"{answered} instead of {expected}: the endpoint wants credentials before it upgrades.",
                 };
             }
             case 403:
-                return new HandshakeProblem(HandshakeProblemCode.Forbidden, "status line", "101 Switching Protocols", actual)
+                return new HandshakeProblem(HandshakeProblemCode.Forbidden, "status line", expected, actual)
                 {
                     Line = 1,
                     Evidence = offer.Origin is null ? "the request sent no Origin" + (bodyEvidence is null ? "" : "; " + bodyEvidence)
                         : $"the request sent Origin: {offer.Origin}" + (bodyEvidence is null ? "" : "; " + bodyEvidence),
-                    Explanation = $"{answered} instead of 101 Switching Protocols: it refused this client. Most often the Origin header is not on the " +
+                    Explanation = $"{answered} instead of {expected}: it refused this client. Most often the Origin header is not on the " +
                         "server's allow-list (a page served from another host or port), or the credentials do not grant access.",
                 };
             case 404:
-                return new HandshakeProblem(HandshakeProblemCode.NotFound, "status line", "101 Switching Protocols", actual)
+                return new HandshakeProblem(HandshakeProblemCode.NotFound, "status line", expected, actual)
                 {
                     Line = 1,
                     Evidence = bodyEvidence,
-                    Explanation = $"{answered} instead of 101 Switching Protocols: there is no WebSocket endpoint at this path on this server.",
+                    Explanation = $"{answered} instead of {expected}: there is no WebSocket endpoint at this path on this server.",
                 };
             case 426:
-                return UpgradeRequired(offer, h.GetFirst(KnownHeaderNames.SecWebSocketVersion), answered, actual);
+                return UpgradeRequired(offer, h.GetFirst(KnownHeaderNames.SecWebSocketVersion), answered, actual, expected);
             default:
-                return new HandshakeProblem(HandshakeProblemCode.UnexpectedStatus, "status line", "101 Switching Protocols", actual)
+                return new HandshakeProblem(HandshakeProblemCode.UnexpectedStatus, "status line", expected, actual)
                 {
                     Line = 1,
                     Evidence = bodyEvidence,
-                    Explanation = $"{answered} instead of 101 Switching Protocols: {HttpStatusText.WhatItUsuallyMeans(status)}",
+                    Explanation = $"{answered} instead of {expected}: {HttpStatusText.WhatItUsuallyMeans(status)}",
                 };
         }
     }
@@ -269,15 +273,15 @@ public static class ClientHandshake
     /// A 426 (RFC 6455 §4.4): the server lists the versions it speaks in Sec-WebSocket-Version. Versions below 13 are the
     /// drafts before RFC 6455; a server that lists only those is out of date, and a client must not downgrade to one.
     /// </summary>
-    private static HandshakeProblem UpgradeRequired(HandshakeOffer offer, string? versions, string answered, string actual)
+    private static HandshakeProblem UpgradeRequired(HandshakeOffer offer, string? versions, string answered, string actual, string expected)
     {
-        var problem = new HandshakeProblem(HandshakeProblemCode.UpgradeRequired, "status line", "101 Switching Protocols", actual) { Line = 1 };
+        var problem = new HandshakeProblem(HandshakeProblemCode.UpgradeRequired, "status line", expected, actual) { Line = 1 };
         if (versions is null)
         {
             return problem with
             {
                 Evidence = "the server did not say which versions it supports (no Sec-WebSocket-Version header)",
-                Explanation = $"{answered} instead of 101 Switching Protocols: it does not accept the WebSocket version the client asked for, and did " +
+                Explanation = $"{answered} instead of {expected}: it does not accept the WebSocket version the client asked for, and did " +
                     "not say which ones it speaks.",
             };
         }
@@ -291,7 +295,7 @@ public static class ClientHandshake
             return problem with
             {
                 Cause = "server-drafts-only",
-                Explanation = $"{answered} instead of 101 Switching Protocols, and lists only " +
+                Explanation = $"{answered} instead of {expected}, and lists only " +
                     (listed.Count == 1 ? $"version {versions}, a draft" : $"versions {versions}, drafts") +
                     " of the protocol from before RFC 6455 (2011), which no browser speaks. The server is out of date; the client is right to ask for 13.",
                 Fix = "Upgrade the server, or the WebSocket library it uses, to RFC 6455 (version 13). Do not downgrade the client to a draft: " +
@@ -303,7 +307,7 @@ public static class ClientHandshake
             return problem with
             {
                 Cause = "client-version",
-                Explanation = $"{answered} instead of 101 Switching Protocols: it speaks version 13 (RFC 6455) among {versions}, and the client " +
+                Explanation = $"{answered} instead of {expected}: it speaks version 13 (RFC 6455) among {versions}, and the client " +
                     $"asked for {version}.",
                 Fix = "Send 'Sec-WebSocket-Version: 13'; update a client library that still speaks a draft version.",
             };
@@ -320,7 +324,7 @@ public static class ClientHandshake
         }
         return problem with
         {
-            Explanation = $"{answered} instead of 101 Switching Protocols: it does not accept the WebSocket version the client asked for, and " +
+            Explanation = $"{answered} instead of {expected}: it does not accept the WebSocket version the client asked for, and " +
                 $"lists {versions}.",
         };
     }
