@@ -201,8 +201,10 @@ internal sealed partial class HarDiagnosis
             var parsed = HttpResponseHead.Parse(Encoding.UTF8.GetBytes(Bounded(head.Append("\r\n").ToString())));
             if (parsed.Head is { } response)
             {
-                problems.Add(new DiagnosedProblem(HandshakePart.Response, ClientHandshake.StatusProblem(HandshakeOffer.Unknown, response,
-                    string.IsNullOrEmpty(entry.BodyPreview) ? null : entry.BodyPreview, "a 2xx (200) answer to the extended CONNECT (RFC 8441 §5)")));
+                string? origin = entry.RequestHeaders.FirstOrDefault(h => h.Name.Equals("Origin", StringComparison.OrdinalIgnoreCase)).Value;
+                var problem = ClientHandshake.StatusProblem(HandshakeOffer.Unknown with { Origin = origin }, response,
+                    string.IsNullOrEmpty(entry.BodyPreview) ? null : entry.BodyPreview, "a 2xx (200) answer to the extended CONNECT (RFC 8441 §5)");
+                problems.Add(new DiagnosedProblem(HandshakePart.Response, problem with { Actual = $"HTTP/2 {entry.Status}" }));
             }
         }
         notes.Add("An RFC 8441 upgrade (WebSocket over HTTP/2): an extended CONNECT answered with 200. It has no Sec-WebSocket-Key and no " +
