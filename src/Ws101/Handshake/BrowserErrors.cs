@@ -106,7 +106,7 @@ internal static partial class BrowserErrors
             int code = int.Parse(status.Groups["status"].Value, CultureInfo.InvariantCulture);
             return new BrowserError(browser, url, message,
                 $"The server answered the upgrade with {HttpStatusText.Describe(code)} instead of 101 Switching Protocols. The browser shows only the " +
-                "status: the response's headers and body are in `ws101 probe`'s output, or in the server's log.",
+                "status: the response's headers and body are in the output of ws101 probe, or in the server's log.",
                 StatusProblem(code, inner));
         }
         if (NetError().Match(message) is { Success: true } net)
@@ -197,7 +197,7 @@ internal static partial class BrowserErrors
             return new("The server answered 101 Switching Protocols, but its Sec-WebSocket-Accept is not the value the browser computed from the " +
                 "key it sent, so the browser failed the connection.",
                 P(HandshakeProblemCode.AcceptMismatch, KnownHeaderNames.SecWebSocketAccept, text,
-                    "the key is random for each connection, so the console cannot show which mistake the server made; `ws101 probe` computes the " +
+                    "the key is random for each connection, so the console cannot show which mistake the server made; ws101 probe computes the " +
                     "expected value and names it (SHA-256 instead of SHA-1, a lower-case GUID, a key with whitespace, …)"));
         }
         if (text.Contains("'Upgrade'", StringComparison.Ordinal))
