@@ -22,6 +22,14 @@ public static partial class Ws101Metrics
     internal static readonly Counter<long> HandshakesRejected =
         Meter.CreateCounter<long>("ws101.handshakes.rejected", "{handshake}", "Opening handshakes refused, tagged with the problem code.");
 
+    internal static readonly Counter<long> ConnectionsRefused =
+        Meter.CreateCounter<long>("ws101.connections.refused", "{connection}",
+            "Connections answered 503 and closed as soon as they were accepted, tagged with the reason: connection-limit (MaxConnections, lowered to fit the descriptor limit) or descriptor-limit (the socket's descriptor was within 64 of the process's limit).");
+
+    internal static readonly Counter<long> AcceptFailures =
+        Meter.CreateCounter<long>("ws101.accept.failures", "{failure}",
+            "Accepts that failed, tagged with the error (TooManyOpenSockets: no file descriptor left); accept backs off after each.");
+
     internal static readonly Counter<long> MessagesReceived =
         Meter.CreateCounter<long>("ws101.messages.received", "{message}", "Data messages (or streamed parts) received.");
 

@@ -51,10 +51,7 @@ public static class HandshakeDiagnoser
             });
             problems.AddRange(judged.Problems.Select(p => new DiagnosedProblem(HandshakePart.Request, p)));
             offer = judged.State;
-            if (offer.Key is { } key && key.Length <= WebSocketAccept.MaxKeyLength && Ascii.IsValid(key))
-            {
-                expectedAccept = WebSocketAccept.Compute(key);
-            }
+            expectedAccept = WebSocketAccept.ComputeIfValid(offer.Key);
         }
         if (transcript.ResponseText is not null)
         {

@@ -44,8 +44,9 @@ public sealed class WebSocketServer : IAsyncDisposable
     private int _stopRequested;
     private readonly ConcurrentDictionary<DuplexTransport, long> _handshakes = new();
     private readonly Timer _tick;
-    private readonly Lazy<Transport.Linux.EventLoopGroup>? _loops;
-    private int _connectionCount;
+    private readonly bool _useLoops;
+    private Transport.Linux.EventLoopGroup? _loops;
+    private readonly ConnectionAdmission _admission;
     private int _started;
 
     private sealed record Route(Func<WebSocketConnection, CancellationToken, Task> Handler, WebSocketRouteOptions Options);
@@ -68,7 +69,8 @@ public sealed class WebSocketServer : IAsyncDisposable
         {
             throw new NotSupportedException("The event-loop transport serves ws:// only; wss:// runs on ServerTransport.Sockets (or Auto).");
         }
-        _loops = loops ? new Lazy<Transport.Linux.EventLoopGroup>(() => new Transport.Linux.EventLoopGroup(Environment.ProcessorCount)) : null;
+        _useLoops = loops;
+        _admission = new ConnectionAdmission(_options.MaxConnections, _logger);
         // One timer for everything time-bound: handshake deadlines, keepalive pings, send and close deadlines.
         // Per-connection timers or cancellation sources would cost memory on every idle connection and garbage on every handshake.
         var period = TimeSpan.FromMilliseconds(Math.Clamp(_options.HandshakeTimeout.TotalMilliseconds / 4, 50, 1000));
@@ -90,6 +92,7 @@ public sealed class WebSocketServer : IAsyncDisposable
         {
             session.Key.OnHeartbeat(now);
         }
+        _admission.OnTick(now);
     }
 
     /// <summary>The options the server runs with.</summary>
@@ -137,6 +140,14 @@ public sealed class WebSocketServer : IAsyncDisposable
         {
             throw new InvalidOperationException("The server is already started.");
         }
+        // Everything the server needs besides connections is opened now, while descriptors are plentiful (the spare
+        // descriptors, the event loops with an epoll descriptor, an eventfd and a thread each, the listeners, what the
+        // upgrade path loads); then the connection limit is fitted to the descriptors left (DescriptorBudget).
+        _admission.OpenReserve();
+        if (_useLoops)
+        {
+            _loops = new Transport.Linux.EventLoopGroup(Environment.ProcessorCount);
+        }
         foreach (var endPoint in _options.EndPoints)
         {
             var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -158,6 +169,8 @@ public sealed class WebSocketServer : IAsyncDisposable
             _listeners.Add(listener);
             _logger.LogInformation("Listening on {Scheme}://{EndPoint}", _options.Certificate is null ? "ws" : "wss", listener.LocalEndPoint);
         }
+        LoadWhatConnectionsUse();
+        _admission.FitToDescriptorLimit();
         foreach (var listener in _listeners)
         {
             _acceptLoops.Add(Task.Run(() => AcceptLoopAsync(listener), CancellationToken.None));
@@ -165,8 +178,34 @@ public sealed class WebSocketServer : IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Runs the upgrade path once on a made-up request, with no socket, so that what it loads on first use is loaded now,
+    /// while descriptors are plentiful: System.Private.Uri (request targets), the OpenSSL libraries (the accept key's SHA-1),
+    /// System.Net.Security, the metrics, and zlib when a route compresses. An assembly that fails to load for want of a
+    /// descriptor stays failed for the life of the process: loaded first during a flood, it would fail every later handshake.
+    /// </summary>
+    private void LoadWhatConnectionsUse()
+    {
+        var request = "GET http://127.0.0.1/ HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"u8;
+        if (HttpRequestHead.Parse(request, _options.RequestLimits).Head is { } head && ServerHandshake.Validate(head).Request is { } upgrade)
+        {
+            _ = head.Path;
+            Span<byte> key = stackalloc byte[WebSocketAccept.KeyLength];
+            Span<byte> response = stackalloc byte[256];
+            ServerHandshake.WriteAcceptResponse(key[..Encoding.ASCII.GetBytes(upgrade.Key, key)], response);
+        }
+        _ = typeof(SslStream).Assembly;
+        System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(Ws101Metrics).TypeHandle);
+        if (_options.Connection.Compression is not null || _routes.Values.Any(r => r.Options.Connection?.Compression is not null))
+        {
+            using var deflate = new System.IO.Compression.DeflateStream(Stream.Null, System.IO.Compression.CompressionLevel.Fastest);
+            deflate.WriteByte(0);
+        }
+    }
+
     private async Task AcceptLoopAsync(Socket listener)
     {
+        int backoffMs = 0;
         while (!_accepting.IsCancellationRequested)
         {
             Socket socket;
@@ -182,11 +221,20 @@ public sealed class WebSocketServer : IAsyncDisposable
             {
                 return;
             }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
+            {
+                // The client gave up while it waited in the backlog: nothing to answer, nothing wrong here.
+                continue;
+            }
             catch (SocketException ex)
             {
-                // EMFILE and friends: back off briefly rather than spin.
-                _logger.LogWarning("Accept failed: {Error}", ex.SocketErrorCode);
-                await Task.Delay(50).ConfigureAwait(false);
+                // EMFILE and friends: counted, reported once per interval, and backed off (ConnectionAdmission).
+                backoffMs = await _admission.AcceptFailedAsync(ex.SocketErrorCode, backoffMs, _accepting.Token).ConfigureAwait(false);
+                continue;
+            }
+            backoffMs = 0;
+            if (!_admission.TryAdmit(socket))
+            {
                 continue;
             }
             socket.NoDelay = true;
@@ -201,20 +249,16 @@ public sealed class WebSocketServer : IAsyncDisposable
         DuplexTransport transport;
         try
         {
-            transport = _loops is not null ? new Transport.Linux.EpollSocketTransport(socket, _loops.Value.Next()) : socketTransport = new SocketTransport(socket);
+            transport = _loops is not null ? new Transport.Linux.EpollSocketTransport(socket, _loops.Next()) : socketTransport = new SocketTransport(socket);
         }
         catch (SocketException ex)
         {
+            _admission.Leave();
             _logger.LogWarning("Could not register {Remote} with the event loop: {Error}", remote, ex.SocketErrorCode);
             socket.Dispose();
             return;
         }
-        if (Interlocked.Increment(ref _connectionCount) > _options.MaxConnections)
-        {
-            Interlocked.Decrement(ref _connectionCount);
-            await RefuseAsync(transport, HandshakeRejection.ByApplication(503, "The server is at its connection limit; try again later."), remote).ConfigureAwait(false);
-            return;
-        }
+        // The accept loop admitted (counted) this connection; the finally below counts it out.
         try
         {
             WebSocketConnection? connection = null;
@@ -302,7 +346,7 @@ public sealed class WebSocketServer : IAsyncDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref _connectionCount);
+            _admission.Leave();
         }
     }
 
@@ -594,10 +638,8 @@ public sealed class WebSocketServer : IAsyncDisposable
             }
         }
         await _tick.DisposeAsync().ConfigureAwait(false);
-        if (_loops is { IsValueCreated: true } loops)
-        {
-            loops.Value.Dispose();
-        }
+        _loops?.Dispose();
+        _admission.Dispose();
         _logger.LogInformation("Stopped");
 
         static async Task CloseQuietlyAsync(WebSocketConnection c)

@@ -27,9 +27,20 @@ public sealed record WebSocketServerOptions
     public WebSocketConnectionOptions Connection { get; init; } = WebSocketConnectionOptions.Default;
 
     /// <summary>
-    /// The most connections open at once, handshakes included; beyond it new ones get 503. Default 100,000:
-    /// far above what one process serves by accident, low enough that memory stays bounded.
+    /// The most connections open at once, handshakes included; beyond it new ones are answered 503 (with
+    /// <c>Retry-After: 5</c>) and closed as soon as they are accepted. Default 100,000: far above what one process serves
+    /// by accident, low enough that memory stays bounded.
     /// </summary>
+    /// <remarks>
+    /// On Linux the server also fits this limit to the file descriptors the process may hold (RLIMIT_NOFILE, read when it
+    /// starts): every connection is a descriptor, and the .NET runtime needs some of its own (a thread it starts takes a
+    /// pipe; a thread-pool thread it cannot start ends the process). The limit in force is
+    /// <c>min(MaxConnections, limit - (open + 64 + limit / 32))</c>, at least 1, where <c>open</c> is the descriptors open
+    /// once the server has started (listeners, event loops, assemblies, 16 spares): 19,211 for a limit of 20,000 with 100
+    /// open. The server logs it (Information) when it lowers this value. A connection whose descriptor lands within 64 of
+    /// the limit is refused too, and if accept ever finds no descriptor left, the limit drops below the connections open
+    /// then and stays there. See docs/reliability.md.
+    /// </remarks>
     public int MaxConnections { get; init; } = 100_000;
 
     /// <summary>How long <see cref="WebSocketServer.StopAsync"/> waits for connections to close after sending 1001. Default 5 s.</summary>

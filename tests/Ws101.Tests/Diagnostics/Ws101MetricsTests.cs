@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
-using Microsoft.Extensions.Logging;
 using Ws101.Client;
 using Ws101.Diagnostics;
 using Ws101.Protocol;
@@ -13,42 +11,11 @@ namespace Ws101.Tests.Diagnostics;
 [Collection(nameof(ConcurrencyTests))]
 public class Ws101MetricsTests
 {
-    private sealed class Recorder : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        public ConcurrentDictionary<string, long> Totals { get; } = new();
-
-        public Recorder()
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == Ws101Metrics.MeterName)
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-            {
-                string key = instrument.Name;
-                foreach (var tag in tags)
-                {
-                    key += $"[{tag.Key}={tag.Value}]";
-                }
-                Totals.AddOrUpdate(key, value, (_, old) => old + value);
-            });
-            _listener.Start();
-        }
-
-        public long Get(string key) => Totals.TryGetValue(key, out long v) ? v : 0;
-
-        public void Dispose() => _listener.Dispose();
-    }
-
     [Fact]
     public async Task counts_handshakes_by_outcome_messages_bytes_and_open_connections()
     {
         var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
-        using var recorder = new Recorder();
+        using var recorder = new MetricRecorder();
         await using var server = await TestServer.StartEchoAsync();
         await using (var ws = await WebSocketClient.ConnectAsync(server.Url("/echo"), cancellationToken: ct))
         {
@@ -90,16 +57,5 @@ public class Ws101MetricsTests
             await Task.Delay(20, ct);
         }
         Assert.Contains(lines, l => l.Contains("Refused", StringComparison.Ordinal) && l.Contains("invalid-key", StringComparison.Ordinal) && l.Contains("400", StringComparison.Ordinal));
-    }
-
-    private sealed class ListLoggerFactory(ConcurrentQueue<string> lines) : ILoggerFactory, ILogger
-    {
-        public ILogger CreateLogger(string categoryName) => this;
-        public void AddProvider(ILoggerProvider provider) { }
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => true;
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue(formatter(state, exception));
-        public void Dispose() { }
     }
 }

@@ -141,40 +141,7 @@ internal sealed class Driver
     /// <summary>The last event, which for a failed connection is the Error.</summary>
     public Seen Last => Events[^1];
 
-    internal static ReadOnlySequence<byte> Sequence(IReadOnlyList<ReadOnlyMemory<byte>> segments)
-    {
-        if (segments.Count == 0)
-        {
-            return ReadOnlySequence<byte>.Empty;
-        }
-        if (segments.Count == 1)
-        {
-            return new ReadOnlySequence<byte>(segments[0]);
-        }
-        var first = new Segment(segments[0], 0);
-        Segment last = first;
-        for (int i = 1; i < segments.Count; i++)
-        {
-            last = last.Append(segments[i]);
-        }
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
-    }
+    internal static ReadOnlySequence<byte> Sequence(IReadOnlyList<ReadOnlyMemory<byte>> segments) => Ws101.Fuzz.Chunks.Sequence(segments);
 
     /// <summary>True when <paramref name="memory"/> is backed by an array (for assertions about zero-copy delivery).</summary>
     public static bool IsArrayBacked(ReadOnlyMemory<byte> memory) => MemoryMarshal.TryGetArray(memory, out _);

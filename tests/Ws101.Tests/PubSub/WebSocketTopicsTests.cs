@@ -181,25 +181,7 @@ public class TopicMetricsTests
     [Fact]
     public void Publishes_deliveries_and_drops_are_counted_on_the_Ws101_meter()
     {
-        var totals = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
-        using var listener = new System.Diagnostics.Metrics.MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == Ws101.Diagnostics.Ws101Metrics.MeterName && instrument.Name.StartsWith("ws101.topics.", StringComparison.Ordinal))
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-        {
-            string key = instrument.Name;
-            foreach (var tag in tags)
-            {
-                key += $"{{{tag.Key}={tag.Value}}}";
-            }
-            totals.AddOrUpdate(key, value, (_, v) => v + value);
-        });
-        listener.Start();
+        using var recorder = new Ws101.Tests.Diagnostics.MetricRecorder();
         var topics = new WebSocketTopics();
         var fast = new FakeSubscriber();
         var slow = new FakeSubscriber { Answer = EnqueueResult.Full };
@@ -208,8 +190,8 @@ public class TopicMetricsTests
         topics.Publish("m", "1");
         topics.Publish("m", "2");
         // Other tests may publish meanwhile: at least ours are there.
-        Assert.True(totals.GetValueOrDefault("ws101.topics.publishes") >= 2);
-        Assert.True(totals.GetValueOrDefault("ws101.topics.deliveries") >= 2);
-        Assert.True(totals.GetValueOrDefault("ws101.topics.drops{reason=slow}") >= 2);
+        Assert.True(recorder.Get("ws101.topics.publishes") >= 2);
+        Assert.True(recorder.Get("ws101.topics.deliveries") >= 2);
+        Assert.True(recorder.Get("ws101.topics.drops[reason=slow]") >= 2);
     }
 }

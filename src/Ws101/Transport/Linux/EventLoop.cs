@@ -36,10 +36,23 @@ internal sealed unsafe class EventLoop : IDisposable
         var ev = new Libc.EpollEvent { Events = Libc.EPOLLIN, Data = 0 };
         if (Libc.epoll_ctl(_epoll, Libc.EPOLL_CTL_ADD, _wake, &ev) != 0)
         {
-            throw new InvalidOperationException($"epoll_ctl failed (errno {Marshal.GetLastPInvokeError()}).");
+            int errno = Marshal.GetLastPInvokeError();
+            Libc.close(_wake);
+            Libc.close(_epoll);
+            throw new InvalidOperationException($"epoll_ctl failed (errno {errno}).");
         }
         _thread = new Thread(Run) { IsBackground = true, Name = name };
-        _thread.Start();
+        try
+        {
+            // Starting a thread can fail for want of memory or, on Linux, of a descriptor (the runtime's start pipe).
+            _thread.Start();
+        }
+        catch
+        {
+            Libc.close(_wake);
+            Libc.close(_epoll);
+            throw;
+        }
     }
 
     /// <summary>True on this loop's own thread.</summary>

@@ -13,7 +13,19 @@ internal sealed class EventLoopGroup : IDisposable
         _loops = new EventLoop[Math.Max(1, count)];
         for (int i = 0; i < _loops.Length; i++)
         {
-            _loops[i] = new EventLoop($"ws101-loop-{i}");
+            try
+            {
+                _loops[i] = new EventLoop($"ws101-loop-{i}");
+            }
+            catch
+            {
+                // Give back what the loops made so far hold (descriptors and threads) before reporting the failure.
+                for (int j = 0; j < i; j++)
+                {
+                    _loops[j].Dispose();
+                }
+                throw;
+            }
         }
     }
 

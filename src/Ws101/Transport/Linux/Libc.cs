@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Ws101.Transport.Linux;
 
-/// <summary>The few Linux system calls the event loop needs: epoll, eventfd, and non-blocking recv/send.</summary>
+/// <summary>The few Linux system calls the event loop needs (epoll, eventfd, and non-blocking recv/send), and the descriptor limit the server sizes itself by.</summary>
 internal static unsafe partial class Libc
 {
     public const int EAGAIN = 11;
@@ -21,6 +21,8 @@ internal static unsafe partial class Libc
     public const int MSG_PEEK = 0x2;
     public const int MSG_DONTWAIT = 0x40;
     public const int MSG_NOSIGNAL = 0x4000;
+    public const int RLIMIT_NOFILE = 7;
+    public const ulong RLIM_INFINITY = ulong.MaxValue;
 
     /// <summary>struct epoll_event; packed on x86-64, which is the only architecture this loop is enabled on.</summary>
     [StructLayout(LayoutKind.Sequential, Pack = 4)]
@@ -29,6 +31,17 @@ internal static unsafe partial class Libc
         public uint Events;
         public ulong Data;
     }
+
+    /// <summary>struct rlimit on 64-bit Linux: the soft limit (the one enforced) and the hard limit (the most the soft one may be raised to).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct RLimit
+    {
+        public ulong Current;
+        public ulong Maximum;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int getrlimit(int resource, RLimit* limit);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int epoll_create1(int flags);

@@ -1,0 +1,219 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Ws101.Diagnostics;
+using Ws101.Handshake;
+
+namespace Ws101.Server;
+
+/// <summary>
+/// Decides, as each socket is accepted, whether the server takes it: within the connection limit (MaxConnections, fitted
+/// to the process's file-descriptor limit at start) and not within <see cref="DescriptorBudget.FixedHeadroom"/> descriptors
+/// of that limit. Everything else is answered 503 and closed on the spot. When accept itself fails for want of a
+/// descriptor, it backs off; refusals and failures are logged once per interval with their count, never one line each.
+/// </summary>
+/// <remarks>
+/// Why the limit matters more than memory: the .NET runtime opens descriptors at moments it chooses (on Linux a pipe for
+/// every thread it starts; the file of every assembly it loads), and a thread-pool thread it cannot start ends the process
+/// ("Out of memory."). A server that accepts until accept fails leaves it none.
+/// </remarks>
+internal sealed class ConnectionAdmission : IDisposable
+{
+    private const long ReportIntervalMs = 5000;
+    private const long RestoreIntervalMs = 1000;
+
+    // Written as it is to every connection refused here: built once, so a refusal allocates nothing.
+    private static readonly byte[] s_refusal = HandshakeRejection.ByApplication(503, "The server is at its connection limit; try again later.",
+        [new("Retry-After", "5")]).ToResponseBytes();
+
+    private readonly ILogger _logger;
+    private readonly int _configured;
+    private int _max;
+    private int _count;
+    private bool _limitKnown;
+    private DescriptorReserve? _reserve;
+    private long _nextRestore;
+
+    private int _refusedAtLimit;
+    private int _refusedNearDescriptorLimit;
+    private int _acceptFailures;
+    private int _lastAcceptError;
+    private long _pressureSince;
+    private long _nextReport;
+
+    public ConnectionAdmission(int maxConnections, ILogger logger)
+    {
+        _configured = _max = maxConnections;
+        _logger = logger;
+    }
+
+    /// <summary>The connection limit in force.</summary>
+    public int MaxConnections => Volatile.Read(ref _max);
+
+    /// <summary>Connections taken and not yet ended (handshakes included).</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>Opens the spare descriptors; first thing at start, so that they are among the lowest numbers (see <see cref="AcceptFailedAsync"/>).</summary>
+    public void OpenReserve() => _reserve = DescriptorReserve.Open(DescriptorBudget.SpareCount);
+
+    /// <summary>Fits the limit to the descriptors left once everything else the server needs is open; logs when it lowers the option.</summary>
+    public void FitToDescriptorLimit()
+    {
+        if (DescriptorBudget.ReadLimit() is not { } limit)
+        {
+            return;
+        }
+        _limitKnown = true;
+        int open = DescriptorBudget.CountOpen();
+        _max = DescriptorBudget.MaxConnections(_configured, limit, open);
+        if (_max < _configured)
+        {
+            _logger.LogInformation(
+                "MaxConnections lowered from {Configured} to {Max}: the process may hold {Limit} file descriptors (RLIMIT_NOFILE) and keeps {Reserve} for the runtime ({Open} open now, plus {Headroom}, plus 1/{Divisor} of the limit)",
+                _configured, _max, limit, DescriptorBudget.Reserve(limit, open), open, DescriptorBudget.FixedHeadroom, DescriptorBudget.ProportionalHeadroomDivisor);
+        }
+    }
+
+    /// <summary>
+    /// Counts the socket in and returns true, or answers it 503, closes it and returns false. Counted here, before the
+    /// socket is handed on, so the limit holds however fast connections arrive; a refused one holds nothing afterwards.
+    /// </summary>
+    public bool TryAdmit(Socket socket)
+    {
+        if (Interlocked.Increment(ref _count) > Volatile.Read(ref _max))
+        {
+            Interlocked.Decrement(ref _count);
+            Refuse(socket, ref _refusedAtLimit, "connection-limit");
+            return false;
+        }
+        if (NearDescriptorLimit(socket))
+        {
+            Interlocked.Decrement(ref _count);
+            Refuse(socket, ref _refusedNearDescriptorLimit, "descriptor-limit");
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>An admitted connection ended.</summary>
+    public void Leave() => Interlocked.Decrement(ref _count);
+
+    /// <summary>
+    /// Accept failed: counts it and waits before the next attempt (10 ms doubling to 1 s; returns the delay to pass back
+    /// next time, 0 after a success). With no descriptor left (EMFILE, ENFILE) the limit drops to the connections open now
+    /// minus the headroom, and the spare descriptors are released: they are among the lowest numbers, so they are usable
+    /// even when the limit was lowered below what the process holds. The runtime then has room again, and the next
+    /// accepts take the clients waiting in the backlog and answer them 503 at once instead of leaving them hanging.
+    /// </summary>
+    public async Task<int> AcceptFailedAsync(SocketError error, int backoffMs, CancellationToken cancellationToken)
+    {
+        Note(ref _acceptFailures);
+        Volatile.Write(ref _lastAcceptError, (int)error);
+        Ws101Metrics.AcceptFailures.Add(1, new KeyValuePair<string, object?>("error", error.ToString()));
+        if (error == SocketError.TooManyOpenSockets)
+        {
+            int lowered = Math.Max(1, Count - DescriptorBudget.FixedHeadroom);
+            int current;
+            while ((current = Volatile.Read(ref _max)) > lowered && Interlocked.CompareExchange(ref _max, lowered, current) != current)
+            {
+            }
+            if (_reserve?.Release() == true)
+            {
+                Volatile.Write(ref _nextRestore, Environment.TickCount64 + RestoreIntervalMs);
+                return 0;
+            }
+        }
+        backoffMs = Math.Clamp(backoffMs * 2, 10, 1000);
+        try
+        {
+            await Task.Delay(backoffMs, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        return backoffMs;
+    }
+
+    /// <summary>From the server's timer: takes the spare descriptors back when there is room, and reports what was refused.</summary>
+    public void OnTick(long now)
+    {
+        if (_reserve is { IsHeld: false } reserve && now >= Volatile.Read(ref _nextRestore))
+        {
+            Volatile.Write(ref _nextRestore, now + RestoreIntervalMs);
+            reserve.TryRestore();
+        }
+        if (now < Volatile.Read(ref _nextReport))
+        {
+            return;
+        }
+        int refused = Interlocked.Exchange(ref _refusedAtLimit, 0);
+        int nearLimit = Interlocked.Exchange(ref _refusedNearDescriptorLimit, 0);
+        int failures = Interlocked.Exchange(ref _acceptFailures, 0);
+        long since = Interlocked.Exchange(ref _pressureSince, 0);
+        if (refused == 0 && nearLimit == 0 && failures == 0)
+        {
+            return;
+        }
+        Volatile.Write(ref _nextReport, now + ReportIntervalMs);
+        double seconds = Math.Max(0.1, (now - (since == 0 ? now : since)) / 1000.0);
+        if (failures > 0)
+        {
+            var error = (SocketError)Volatile.Read(ref _lastAcceptError);
+            _logger.LogWarning("Accept failed {Failures} time(s) in the last {Seconds:0.0} s with {Error}{Why}; it backs off, and connections over {Max} get 503 ({Open} open)",
+                failures, seconds, error, error == SocketError.TooManyOpenSockets ? " (no file descriptor left)" : "", MaxConnections, Count);
+        }
+        if (refused > 0)
+        {
+            _logger.LogWarning("Refused {Refused} connection(s) with 503 in the last {Seconds:0.0} s: at the connection limit of {Max} ({Open} open)",
+                refused, seconds, MaxConnections, Count);
+        }
+        if (nearLimit > 0)
+        {
+            _logger.LogWarning("Refused {Refused} connection(s) with 503 in the last {Seconds:0.0} s: within {Headroom} descriptors of the process's limit of {Limit} ({Open} open)",
+                nearLimit, seconds, DescriptorBudget.FixedHeadroom, DescriptorBudget.ReadLimit(), Count);
+        }
+    }
+
+    public void Dispose() => _reserve?.Dispose();
+
+    /// <summary>
+    /// True when the socket's descriptor is within <see cref="DescriptorBudget.FixedHeadroom"/> of the process's limit,
+    /// read afresh: it can be lowered while the process runs, and other code in the process opens descriptors too. Linux
+    /// hands out the lowest free descriptor, so a socket numbered N means every descriptor below N is in use.
+    /// </summary>
+    private bool NearDescriptorLimit(Socket socket) =>
+        _limitKnown && DescriptorBudget.ReadLimit() is { } limit && (long)socket.Handle >= limit - DescriptorBudget.FixedHeadroom;
+
+    /// <summary>
+    /// Answers 503 and closes, without waiting: the socket is non-blocking and new, so the short answer fits its send
+    /// buffer. What the client already sent is read first, so that the close sends FIN rather than a reset that could
+    /// discard the answer before the client reads it.
+    /// </summary>
+    private void Refuse(Socket socket, ref int counter, string reason)
+    {
+        Note(ref counter);
+        Ws101Metrics.ConnectionsRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        try
+        {
+            socket.Blocking = false;
+            socket.Send(s_refusal, SocketFlags.None, out _);
+            socket.Shutdown(SocketShutdown.Send);
+            Span<byte> sink = stackalloc byte[1024];
+            for (int i = 0; i < 16 && socket.Receive(sink, SocketFlags.None, out SocketError error) > 0 && error == SocketError.Success; i++)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            socket.Dispose();
+        }
+    }
+
+    private void Note(ref int counter)
+    {
+        Interlocked.Increment(ref counter);
+        Interlocked.CompareExchange(ref _pressureSince, Environment.TickCount64, 0);
+    }
+}
