@@ -22,6 +22,8 @@ internal sealed class HarReader
 
     private const int ChunkBytes = 16 * 1024;
 
+    private static ReadOnlySpan<byte> ByteOrderMark => "\uFEFF"u8;
+
     private enum Context : byte
     {
         Root, Log, Creator, Browser, Entries, Entry, Request, RequestHeaders, RequestHeader,
@@ -45,7 +47,7 @@ internal sealed class HarReader
     private int _length;
     private JsonReaderState _state = new(new JsonReaderOptions { MaxDepth = 64 });
     private long _consumed;
-    private bool _started;
+    private int _bomSeen;
     private bool _finished;
     private bool _sawEntries;
     private HarEntry? _entry;
@@ -101,15 +103,34 @@ internal sealed class HarReader
         {
             throw new HarFormatException($"The HAR is larger than {_maxBytes / (1024 * 1024)} MiB, the most this reader accepts.");
         }
-        if (!_started && utf8.Length > 0)
+        // A UTF-8 byte order mark is not JSON, and editors on Windows write one: skipped, however the first bytes are cut.
+        while (_bomSeen < 3 && !utf8.IsEmpty)
         {
-            _started = true;
-            // A UTF-8 byte order mark is not JSON; editors on Windows write one.
-            if (utf8.StartsWith("\uFEFF"u8))
+            if (utf8[0] == ByteOrderMark[_bomSeen])
             {
-                utf8 = utf8[3..];
+                _bomSeen++;
+                utf8 = utf8[1..];
+                continue;
+            }
+            // Not a mark after all: what was skipped goes to the parser (and is not JSON, which it will say).
+            var skipped = ByteOrderMark[.._bomSeen];
+            _bomSeen = 3;
+            Process(skipped, isFinal: false);
+        }
+        Process(utf8, isFinal);
+        if (isFinal)
+        {
+            _finished = true;
+            if (!_sawEntries)
+            {
+                throw new HarFormatException("The JSON has no log.entries array, so it is not a HAR (HTTP Archive) file.");
             }
         }
+    }
+
+    /// <summary>Clips and parses <paramref name="utf8"/> a chunk at a time, so that the buffer stays near one chunk.</summary>
+    private void Process(ReadOnlySpan<byte> utf8, bool isFinal)
+    {
         do
         {
             var chunk = utf8[..Math.Min(utf8.Length, ChunkBytes)];
@@ -124,14 +145,6 @@ internal sealed class HarReader
             Parse(isFinal && utf8.IsEmpty);
         }
         while (!utf8.IsEmpty);
-        if (isFinal)
-        {
-            _finished = true;
-            if (!_sawEntries)
-            {
-                throw new HarFormatException("The JSON has no log.entries array, so it is not a HAR (HTTP Archive) file.");
-            }
-        }
     }
 
     private void Parse(bool isFinal)

@@ -9,7 +9,8 @@ namespace Ws101.Interop.Cli;
 /// Playwright, are diagnosed with the right problem code, by <c>ws101 diagnose</c> and by the diagnoser, and the
 /// message's URL becomes the <c>ws101 probe</c> to run next.
 /// </summary>
-public sealed class BrowserConsoleErrorTests(ChromiumRecorderFixture browser) : IClassFixture<ChromiumRecorderFixture>
+[Collection(ChromiumRecorderCollection.Name)]
+public sealed class BrowserConsoleErrorTests(ChromiumRecorderFixture browser)
 {
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 

@@ -9,7 +9,8 @@ namespace Ws101.Interop.Cli;
 /// broken ones, diagnosed by <c>ws101 diagnose</c> with the right code. Set WS101_RECORD_HAR_FIXTURES to a folder to
 /// keep the recordings: tests/Ws101.Tests/Handshake/Fixtures holds the ones committed, read by the unit tests.
 /// </summary>
-public sealed class HarRecordingTests(ChromiumRecorderFixture browser) : IClassFixture<ChromiumRecorderFixture>
+[Collection(ChromiumRecorderCollection.Name)]
+public sealed class HarRecordingTests(ChromiumRecorderFixture browser)
 {
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 

@@ -7,7 +7,7 @@ namespace Ws101.Interop.Harness;
 /// Debian's Chromium, headless, for tests that need what a person debugging in a browser holds: the DevTools console
 /// lines of a failed WebSocket, and a HAR recorded by Playwright (<c>RecordHarPath</c>, which writes WebSocket entries
 /// with their frames the way DevTools' "Save all as HAR" does). Each run gets a fresh browser context; launch once per
-/// test class (<see cref="ChromiumRecorderFixture"/>).
+/// test collection (<see cref="ChromiumRecorderCollection"/>).
 /// </summary>
 public sealed class ChromiumRecorder : IAsyncDisposable
 {
@@ -53,17 +53,19 @@ public sealed class ChromiumRecorder : IAsyncDisposable
         }
         ChromiumPageHost host = await ChromiumPageHost.StartAsync(cancellationToken).ConfigureAwait(false);
         IPlaywright? playwright = null;
+        // The same bound as ChromiumPeer's launches: a loaded machine can take a while to start a browser.
+        TimeSpan launch = new ChromiumOptions().LaunchTimeout;
         try
         {
-            playwright = await Playwright.CreateAsync().WaitAsync(PeerTimeouts.Step, cancellationToken).ConfigureAwait(false);
+            playwright = await Playwright.CreateAsync().WaitAsync(launch, cancellationToken).ConfigureAwait(false);
             IBrowser browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
             {
                 ExecutablePath = executable,
                 Headless = true,
                 Args = ChromiumOptions.StandardArguments,
                 ChromiumSandbox = false,
-                Timeout = (float)PeerTimeouts.Step.TotalMilliseconds,
-            }).WaitAsync(PeerTimeouts.Step, cancellationToken).ConfigureAwait(false);
+                Timeout = (float)launch.TotalMilliseconds,
+            }).WaitAsync(launch + TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
             return new ChromiumRecorder(playwright, browser, host);
         }
         catch

@@ -1,6 +1,6 @@
 namespace Ws101.Interop.Harness;
 
-/// <summary>An xunit class fixture that launches one <see cref="ChromiumRecorder"/> for a whole test class.</summary>
+/// <summary>An xunit fixture that launches one <see cref="ChromiumRecorder"/> for the classes of <see cref="ChromiumRecorderCollection"/>.</summary>
 public sealed class ChromiumRecorderFixture : IAsyncLifetime
 {
     private ChromiumRecorder? _recorder;

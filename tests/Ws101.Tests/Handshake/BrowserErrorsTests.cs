@@ -101,4 +101,17 @@ public class BrowserErrorsTests
         Assert.Empty(BrowserErrors.Find("GET /chat HTTP/1.1\r\nHost: a\r\n\r\n"));
         Assert.Empty(BrowserErrors.Find("WebSocket is already in CLOSING or CLOSED state."));
     }
+
+    // Found by fuzzing (fuzz/regressions/har/status-003-in-browser-words): a status outside HTTP's range in the browser's
+    // words made the diagnosis throw while explaining it.
+    [Theory]
+    [InlineData("003")]
+    [InlineData("999")]
+    [InlineData("101")]
+    public void a_status_outside_what_a_refusal_can_be_is_an_unexpected_status_not_a_crash(string status)
+    {
+        var error = Assert.Single(BrowserErrors.Find(Chromium($"Error during WebSocket handshake: Unexpected response code: {status}")));
+        Assert.Equal("unexpected-status", error.Problem?.Id);
+        Assert.Contains(status, error.Problem!.Actual, StringComparison.Ordinal);
+    }
 }
