@@ -156,8 +156,16 @@ internal static partial class BrowserErrors
     private static HandshakeProblem StatusProblem(int status, string message)
     {
         // The diagnosis of a status line alone; the browser gives nothing else, so no header-based evidence is claimed.
-        var head = HttpResponseHead.Parse(Encoding.ASCII.GetBytes($"HTTP/1.1 {status} {HttpStatusText.ReasonPhrase(status)}\r\n\r\n")).Head!;
-        var problem = ClientHandshake.StatusProblem(HandshakeOffer.Unknown, head, null, "101 Switching Protocols");
+        // A code HTTP's status line cannot carry (below 100), or 101 itself, is explained as an unexpected status.
+        var head = status is >= 100 and not 101
+            ? HttpResponseHead.Parse(Encoding.ASCII.GetBytes($"HTTP/1.1 {status} {HttpStatusText.ReasonPhrase(status)}\r\n\r\n")).Head
+            : null;
+        var problem = head is null
+            ? new HandshakeProblem(HandshakeProblemCode.UnexpectedStatus, "status line", "101 Switching Protocols", message)
+            {
+                Explanation = $"The browser reports the status {status}, which is not an answer a WebSocket upgrade can have: the peer is probably not an HTTP server.",
+            }
+            : ClientHandshake.StatusProblem(HandshakeOffer.Unknown, head, null, "101 Switching Protocols");
         problem = problem with
         {
             Line = null,

@@ -199,7 +199,13 @@ internal sealed partial class HarDiagnosis
                 head.Append(name).Append(": ").Append(OneLine(value)).Append("\r\n");
             }
             var parsed = HttpResponseHead.Parse(Encoding.UTF8.GetBytes(Bounded(head.Append("\r\n").ToString())));
-            if (parsed.Head is { } response)
+            if (parsed.Head is not { } response || entry.Status is > 999)
+            {
+                // A status HTTP cannot carry, or headers that do not parse: still a refusal, and said so.
+                problems.Add(new DiagnosedProblem(HandshakePart.Response, new HandshakeProblem(HandshakeProblemCode.UnexpectedStatus, "status line",
+                    "a 2xx (200) answer to the extended CONNECT (RFC 8441 §5)", $"HTTP/2 {entry.Status}") { Evidence = parsed.Problem?.ToString() }));
+            }
+            else
             {
                 string? origin = entry.RequestHeaders.FirstOrDefault(h => h.Name.Equals("Origin", StringComparison.OrdinalIgnoreCase)).Value;
                 var problem = ClientHandshake.StatusProblem(HandshakeOffer.Unknown with { Origin = origin }, response,
