@@ -5,7 +5,9 @@ namespace Ws101.Handshake;
 /// <summary>
 /// Diagnoses a captured handshake. A request alone is checked as a server would check it; a response
 /// alone as a client would, less what needs the request; both together as the client would, the
-/// accept value included.
+/// accept value included. A head that the text ends inside, before its empty line, is reported as
+/// <c>truncated-head</c> first, and what the cut may hide (a header that seems missing, a fragment of a
+/// line) is not judged.
 /// </summary>
 public static class HandshakeDiagnoser
 {

@@ -50,7 +50,7 @@ public static class HandshakeProblemCatalog
             "Send a smaller head (fewer or shorter cookies), end it with an empty line, or raise the limit if the size is legitimate."),
         new(HandshakeProblemCode.TruncatedHead, "truncated-head", "RFC 9112 §2.1",
             "Connection closed before the head ended",
-            "The connection ended before the empty line that ends the HTTP head: the peer crashed, timed out, or closed the connection on purpose (a server that rejects the request without answering, or a proxy that cut it).",
+            "The connection ended before the empty line that ends the HTTP head: the peer crashed, timed out, or closed the connection on purpose (a server that rejects the request without answering, or a proxy that cut it). In a capture the head may also simply be cut there; either way the headers after the cut never arrived, so none is reported missing.",
             "Look at the server's log for this request; check proxies between the two sides and their timeouts."),
         new(HandshakeProblemCode.MethodNotGet, "method-not-get", "RFC 6455 §4.1 item 2, §4.2.1 item 1",
             "Method is not GET",
