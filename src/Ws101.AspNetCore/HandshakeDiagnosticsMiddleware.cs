@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -30,7 +29,8 @@ internal sealed partial class HandshakeDiagnosticsMiddleware(Ws101HandshakeDiagn
         {
             Ws101Metrics.InvalidUpgradeSeen(p.Id);
         }
-        return options.RespondToInvalidUpgrades ? RespondAsync(context, HandshakeRejection.For(problems)) : next(context);
+        // Answered as MapWs101 answers a refusal: the status, Sec-WebSocket-Version, and the reasons in plain text.
+        return options.RespondToInvalidUpgrades ? Ws101UpgradeHandler.RefuseAsync(context, HandshakeRejection.For(problems)) : next(context);
     }
 
     /// <summary>The problems of an attempted WebSocket upgrade; null for a request that attempts none, or an empty list for a valid one.</summary>
@@ -60,19 +60,6 @@ internal sealed partial class HandshakeDiagnosticsMiddleware(Ws101HandshakeDiagn
             return null;
         }
         return ServerHandshake.Validate(AspNetCoreRequestHead.From(request)).Problems;
-    }
-
-    private static async Task RespondAsync(HttpContext context, HandshakeRejection rejection)
-    {
-        context.Response.StatusCode = rejection.StatusCode;
-        foreach (var (name, value) in rejection.Headers)
-        {
-            context.Response.Headers.Append(name, value);
-        }
-        context.Response.ContentType = "text/plain; charset=utf-8";
-        byte[] body = Encoding.UTF8.GetBytes(rejection.Body);
-        context.Response.ContentLength = body.Length;
-        await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning,
