@@ -1,4 +1,4 @@
-namespace Ws101.Diagnostics;
+namespace Ws101;
 
 public static partial class Ws101Metrics
 {
