@@ -8,15 +8,15 @@ internal static class CompressionSample
 {
     public static async Task Use(Uri uri, string json, byte[] jpeg, byte[] part)
     {
-// Server: every route (or one route through WebSocketRouteOptions.Connection)
+// Server: every route (or one route through WebSocketRouteOptions.Compression)
 var server = new WebSocketServer(new WebSocketServerOptions
 {
-    Connection = new WebSocketConnectionOptions { Compression = new PerMessageDeflateOptions() },
+    Compression = new PerMessageDeflateOptions(),
 });
 // Client: offers "permessage-deflate"
 var ws = await WebSocketClient.ConnectAsync(uri, new WebSocketClientOptions
 {
-    Connection = new WebSocketConnectionOptions { Compression = new PerMessageDeflateOptions() },
+    Compression = new PerMessageDeflateOptions(),
 });
 bool compressed = ws.IsCompressed;                          // whether the server agreed to it
 await ws.SendTextAsync(json);                                // compressed when ≥ MinimumMessageSize
@@ -31,7 +31,7 @@ await ws.SendAsync(part, WebSocketMessageKind.Text, endOfMessage: false, Message
     {
 app.MapWs101("/echo", EchoAsync, new WebSocketRouteOptions
 {
-    Connection = new WebSocketConnectionOptions { Compression = new PerMessageDeflateOptions() },
+    Compression = new PerMessageDeflateOptions(),
 });
     }
 

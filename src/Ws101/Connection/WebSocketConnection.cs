@@ -64,7 +64,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     /// <param name="options">The connection's limits and timers; null for the defaults.</param>
     /// <param name="remote">The peer's address, if known.</param>
     /// <param name="local">This side's address, if known.</param>
-    public static WebSocketConnection FromUpgradedStream(Stream upgradedStream, UpgradeRequest request, string? subprotocol = null,
+    internal static WebSocketConnection FromUpgradedStream(Stream upgradedStream, UpgradeRequest request, string? subprotocol = null,
         WebSocketConnectionOptions? options = null, EndPoint? remote = null, EndPoint? local = null)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -127,7 +127,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     public string? CloseReason => _endReason ?? _core.CloseReason;
 
     /// <summary>The options of this connection.</summary>
-    public WebSocketConnectionOptions Options => _options;
+    internal WebSocketConnectionOptions Options => _options;
 
     /// <summary>True once the transport is closed or dropped; nothing more can be sent or received.</summary>
     internal bool HasEnded => Volatile.Read(ref _ended);

@@ -2,8 +2,12 @@ using Ws101.Protocol;
 
 namespace Ws101;
 
-/// <summary>Limits and timers of one connection, the same for the server's and the client's. Every default is safe on the open internet.</summary>
-public sealed record WebSocketConnectionOptions
+/// <summary>
+/// Limits and timers of one connection, the same for the server's and the client's. Every default is safe on the open internet.
+/// Applications set these on <see cref="WebSocketServerOptions"/>, <see cref="WebSocketClientOptions"/> and
+/// <see cref="WebSocketRouteOptions"/>, which hold one of these.
+/// </summary>
+internal sealed record WebSocketConnectionOptions
 {
     /// <summary>The defaults.</summary>
     public static WebSocketConnectionOptions Default { get; } = new();

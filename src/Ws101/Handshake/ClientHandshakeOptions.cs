@@ -3,7 +3,7 @@ using Ws101.Handshake;
 namespace Ws101;
 
 /// <summary>What a client puts in its upgrade request beyond the required headers.</summary>
-public sealed record ClientHandshakeOptions
+internal sealed record ClientHandshakeOptions
 {
     /// <summary>Subprotocols to offer, in order of preference (each a token).</summary>
     public IReadOnlyList<string> Subprotocols { get; init; } = [];

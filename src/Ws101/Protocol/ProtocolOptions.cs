@@ -67,6 +67,30 @@ public sealed class ProtocolOptions
     /// <summary>The defaults: 1 MiB frames and messages, whole messages, automatic pongs, no extension bits.</summary>
     public static ProtocolOptions Default { get; } = new();
 
+    /// <summary>These options with <paramref name="size"/> as both <see cref="MaxFrameSize"/> and <see cref="MaxMessageSize"/> (the one limit an application sets).</summary>
+    internal ProtocolOptions WithMaxSize(long size) => new()
+    {
+        MaxFrameSize = size,
+        MaxMessageSize = size,
+        ReceiveMode = ReceiveMode,
+        AutoPong = AutoPong,
+        SurfacePings = SurfacePings,
+        AllowedReservedBits = AllowedReservedBits,
+        MaxPendingPongBytes = MaxPendingPongBytes,
+    };
+
+    /// <summary>These options with another <see cref="ReceiveMode"/>.</summary>
+    internal ProtocolOptions WithReceiveMode(ReceiveMode mode) => new()
+    {
+        MaxFrameSize = MaxFrameSize,
+        MaxMessageSize = MaxMessageSize,
+        ReceiveMode = mode,
+        AutoPong = AutoPong,
+        SurfacePings = SurfacePings,
+        AllowedReservedBits = AllowedReservedBits,
+        MaxPendingPongBytes = MaxPendingPongBytes,
+    };
+
     internal void Validate()
     {
         if (MaxFrameSize < 0)

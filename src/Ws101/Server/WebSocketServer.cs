@@ -216,7 +216,7 @@ public sealed class WebSocketServer : IAsyncDisposable
         }
         _ = typeof(SslStream).Assembly;
         System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(Ws101Metrics).TypeHandle);
-        if (_options.Connection.Compression is not null || _routes.Values.Any(r => r.Options.Connection?.Compression is not null))
+        if (_options.Connection.Compression is not null || _routes.Values.Any(r => r.Options.ConnectionOptions(_options.Connection).Compression is not null))
         {
             using var deflate = new System.IO.Compression.DeflateStream(Stream.Null, System.IO.Compression.CompressionLevel.Fastest);
             deflate.WriteByte(0);
