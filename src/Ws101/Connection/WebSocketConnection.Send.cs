@@ -289,7 +289,9 @@ public sealed partial class WebSocketConnection
         return false;
     }
 
-    private WebSocketClosedException ClosedError(Exception? inner) => _ended
+    private WebSocketClosedException ClosedError(Exception? inner) => _core.Error is { } error
+        ? new WebSocketClosedException($"The connection failed: {error}; nothing more can be sent.", error, inner)
+        : _ended
         ? new WebSocketClosedException($"The connection is closed ({(int?)CloseStatus} {CloseReason}); nothing more can be sent.", CloseStatus, inner)
         : new WebSocketClosedException($"The connection is {_core.State}; no data can be sent after a close (RFC 6455 §5.5.1).", CloseStatus, inner);
 

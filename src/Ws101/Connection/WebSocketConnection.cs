@@ -123,6 +123,12 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     /// <summary>How the connection ended, once it has: the peer's close code, 1005 without one, 1006 when it just dropped.</summary>
     public CloseCode? CloseStatus => _endStatus ?? _core.CloseStatus;
 
+    /// <summary>
+    /// When this side failed the connection because the peer broke the protocol: the rule (<see cref="ProtocolError.Rule"/>),
+    /// the reason, and the evidence (the offending frame's header bytes and offset); null otherwise.
+    /// </summary>
+    public ProtocolError? ProtocolError => _core.Error;
+
     /// <summary>The reason that goes with <see cref="CloseStatus"/>.</summary>
     public string? CloseReason => _endReason ?? _core.CloseReason;
 
@@ -284,7 +290,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                 _ping.Answered();
                 continue;
             }
-            message = WebSocketMessage.From(ev);
+            message = ev.Kind == ProtocolEventKind.Error && _core.Error is { } error ? WebSocketMessage.Failed(error) : WebSocketMessage.From(ev);
             if (ev.Kind is ProtocolEventKind.Message or ProtocolEventKind.Fragment)
             {
                 Ws101Metrics.MessagesReceived.Add(1);
@@ -318,5 +324,5 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     }
 
     private WebSocketMessage EndedMessage() =>
-        new(WebSocketMessageKind.Close, default, true, CloseStatus ?? CloseCode.AbnormalClosure, CloseReason ?? "");
+        new(WebSocketMessageKind.Close, default, true, CloseStatus ?? CloseCode.AbnormalClosure, CloseReason ?? "", _core.Error);
 }

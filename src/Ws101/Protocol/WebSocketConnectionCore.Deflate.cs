@@ -38,17 +38,18 @@ public sealed partial class WebSocketConnectionCore
             // RFC 6455 §7.4.1: 1009 "indicates that an endpoint is terminating the connection because it has received a
             // message that is too big for it to process".
             return Fail(ref buffer, CloseCode.MessageTooBig,
-                $"A compressed message inflates to more than the limit of {_options.MaxMessageSize} bytes (RFC 6455 §7.4.1 1009; inflation stopped at the limit).");
+                $"A compressed message inflates to more than the limit of {_options.MaxMessageSize} bytes (RFC 6455 §7.4.1 1009; inflation stopped at the limit).",
+                ProtocolErrorCode.MessageTooBig);
         }
         if (status != OperationStatus.Done)
         {
-            return Fail(ref buffer, CloseCode.InvalidPayloadData, "A compressed message is not valid DEFLATE data (RFC 7692 §6.2).");
+            return Fail(ref buffer, CloseCode.InvalidPayloadData, "A compressed message is not valid DEFLATE data (RFC 7692 §6.2).", ProtocolErrorCode.InvalidCompressedData);
         }
         // RFC 6455 §8.1 applies to the text the application gets, so it is checked once, after inflating, by the same
         // validator that checks uncompressed text (the frame layer skips messages with RSV1 set).
         if (ev.MessageKind == WebSocketMessageKind.Text && (!_utf8.Validate(inflated.Span) || (ev.EndOfMessage && !_utf8.IsComplete)))
         {
-            return Fail(ref buffer, CloseCode.InvalidPayloadData, "A compressed text message is not valid UTF-8 once inflated (RFC 6455 §8.1).");
+            return Fail(ref buffer, CloseCode.InvalidPayloadData, "A compressed text message is not valid UTF-8 once inflated (RFC 6455 §8.1).", ProtocolErrorCode.InvalidUtf8);
         }
         // The stage consumed RSV1: the event carries only bits that some other extension defines.
         return new ProtocolEvent(ev.Kind, new ReadOnlySequence<byte>(inflated), ev.MessageKind, ev.EndOfMessage, ev.ReservedBits & ~ReservedBits.Rsv1);

@@ -49,6 +49,12 @@ public sealed partial class WebSocketConnectionCore : IDisposable
     private CloseCode? _closeStatus;
     private string? _closeReason;
 
+    // Evidence for a failure: what failed it, bytes received before the current call and in it, where the last frame began.
+    private ProtocolError? _error;
+    private long _received;
+    private long _callStart;
+    private long _frameOffset;
+
     /// <summary>Creates the protocol core for one connection whose opening handshake has completed.</summary>
     /// <param name="role">Server or client; decides masking in both directions and who closes TCP first.</param>
     /// <param name="options">Limits and behaviour; <see cref="ProtocolOptions.Default"/> when null.</param>
@@ -109,7 +115,7 @@ public sealed partial class WebSocketConnectionCore : IDisposable
     public string? CloseReason => _closeReason;
 
     /// <summary>The protocol error this endpoint failed the connection with, if it did.</summary>
-    public ProtocolError? Error => _failed && _closeStatus is { } code ? new ProtocolError(code, _closeReason ?? "") : null;
+    public ProtocolError? Error => !_failed ? null : _error ?? (_closeStatus is { } code ? new ProtocolError(code, _closeReason ?? "") : null);
 
     /// <summary>True when both close frames were exchanged (§7.1.4 "closed cleanly", from this side's view).</summary>
     public bool ClosedCleanly => _closeSent && _closeReceived;
