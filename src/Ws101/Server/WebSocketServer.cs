@@ -150,24 +150,10 @@ public sealed class WebSocketServer : IAsyncDisposable
         }
         foreach (var endPoint in _options.EndPoints)
         {
-            var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                if (endPoint.AddressFamily == AddressFamily.InterNetworkV6 && endPoint.Address.Equals(IPAddress.IPv6Any))
-                {
-                    listener.DualMode = true;
-                }
-                listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-                listener.Bind(endPoint);
-                listener.Listen(_options.ListenBacklog);
-            }
-            catch
-            {
-                listener.Dispose();
-                throw;
-            }
+            var listener = ListeningSocket.Open(endPoint, _options.ListenBacklog, _options.ReusePort);
             _listeners.Add(listener);
-            _logger.LogInformation("Listening on {Scheme}://{EndPoint}", _options.Certificate is null ? "ws" : "wss", listener.LocalEndPoint);
+            _logger.LogInformation("Listening on {Scheme}://{EndPoint}{Shared}", _options.Certificate is null ? "ws" : "wss", listener.LocalEndPoint,
+                _options.ReusePort ? " (SO_REUSEPORT: shared with other processes listening there)" : "");
         }
         LoadWhatConnectionsUse();
         _admission.FitToDescriptorLimit();

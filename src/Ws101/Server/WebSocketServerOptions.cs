@@ -66,4 +66,18 @@ public sealed record WebSocketServerOptions
 
     /// <summary>The listen backlog: connections the kernel queues before they are accepted. Default 4096.</summary>
     public int ListenBacklog { get; init; } = 4096;
+
+    /// <summary>
+    /// Lets several processes listen on the same address and port (SO_REUSEPORT); on Linux the kernel spreads new
+    /// connections over them. Default false: binding a port another process listens on fails, as it should by accident.
+    /// </summary>
+    /// <remarks>
+    /// Uses: one process per core, each with its own event loops and heap; more connections than one process may hold
+    /// file descriptors for; a restart that starts the new process before it stops the old one, so no connection is
+    /// refused meanwhile. Every process on the port must set it (and run as the same user). Connections are spread by a
+    /// hash of their addresses, not by load, and a process that stops listening takes the connections waiting in its
+    /// own backlog with it (their clients see a reset). Linux, macOS and FreeBSD only; macOS and FreeBSD do not spread
+    /// connections (the last process to bind gets them). See docs/reliability.md.
+    /// </remarks>
+    public bool ReusePort { get; init; }
 }
