@@ -34,21 +34,23 @@ internal static class ServeCommand
         var compress = new Option<bool>("--compress") { Description = "Accept permessage-deflate (RFC 7692) from clients that offer it, as browsers do." };
         var reusePort = new Option<bool>("--reuse-port") { Description = "Share the port with other processes started with --reuse-port (SO_REUSEPORT); Linux spreads connections over them." };
         var maxConnections = new Option<int>("--max-connections") { Description = "The most connections open at once; beyond it new ones get 503 (also kept below the file-descriptor limit).", DefaultValueFactory = _ => new WebSocketServerOptions().MaxConnections };
+        var stats = new Option<double>("--stats") { Description = "Print connections, memory (RSS, GC heap), threads and handles every this many seconds (0: never).", DefaultValueFactory = _ => 0 };
         var handshakeTimeout = new Option<double>("--handshake-timeout") { Description = "Seconds a client may take for TLS and its upgrade request before it is dropped.", DefaultValueFactory = _ => new WebSocketServerOptions().HandshakeTimeout.TotalSeconds };
         var command = new Command("serve", "Serve /echo, /chat and the playground (/) on 127.0.0.1:8080, or where --host and --port say.")
         {
-            host, port, cert, key, password, maxMessage, origins, quiet, verbose, redis, redisSharded, compress, reusePort, maxConnections, handshakeTimeout,
+            host, port, cert, key, password, maxMessage, origins, quiet, verbose, redis, redisSharded, compress, reusePort, maxConnections, handshakeTimeout, stats,
         };
         command.SetAction((result, cancellationToken) => RunAsync(console, new Settings(
             result.GetValue(host)!, result.GetValue(port), result.GetValue(cert), result.GetValue(key), result.GetValue(password),
             result.GetValue(maxMessage), result.GetValue(origins) ?? [], result.GetValue(quiet), result.GetValue(verbose),
             result.GetValue(redis), result.GetValue(redisSharded), result.GetValue(compress), result.GetValue(reusePort),
-            result.GetValue(maxConnections), result.GetValue(handshakeTimeout)), cancellationToken));
+            result.GetValue(maxConnections), result.GetValue(handshakeTimeout), result.GetValue(stats)), cancellationToken));
         return command;
     }
 
     internal sealed record Settings(string Host, int Port, string? Cert, string? Key, string? Password, long MaxMessage, string[] Origins, bool Quiet, bool Verbose,
-        string? Redis = null, bool RedisSharded = false, bool Compress = false, bool ReusePort = false, int? MaxConnections = null, double? HandshakeTimeoutSeconds = null);
+        string? Redis = null, bool RedisSharded = false, bool Compress = false, bool ReusePort = false, int? MaxConnections = null, double? HandshakeTimeoutSeconds = null,
+        double StatsSeconds = 0);
 
     private static async Task<int> RunAsync(CliConsole console, Settings settings, CancellationToken cancellationToken)
     {
@@ -97,6 +99,7 @@ internal static class ServeCommand
             }
             console.Out.WriteLine("Press Ctrl+C to stop.");
             console.Out.Flush();
+            await using var statistics = ServeStats.Start(server, console.Out, TimeSpan.FromSeconds(settings.StatsSeconds));
             var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
@@ -123,6 +126,10 @@ internal static class ServeCommand
         if (settings.MaxMessage <= 0)
         {
             throw new ArgumentException("--max-message must be positive.");
+        }
+        if (double.IsNaN(settings.StatsSeconds) || settings.StatsSeconds < 0 || settings.StatsSeconds > 86400)
+        {
+            throw new ArgumentException("--stats must be a number of seconds from 0 (off) to 86400.");
         }
         if (settings.MaxConnections is <= 0)
         {

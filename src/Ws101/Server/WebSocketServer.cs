@@ -47,6 +47,7 @@ public sealed class WebSocketServer : IAsyncDisposable
     private readonly bool _useLoops;
     private Transport.Linux.EventLoopGroup? _loops;
     private readonly ConnectionAdmission _admission;
+    private readonly SurgeMemoryRelease? _surge;
     private int _started;
 
     private sealed record Route(Func<WebSocketConnection, CancellationToken, Task> Handler, WebSocketRouteOptions Options);
@@ -71,6 +72,7 @@ public sealed class WebSocketServer : IAsyncDisposable
         }
         _useLoops = loops;
         _admission = new ConnectionAdmission(_options.MaxConnections, _logger);
+        _surge = _options.ReleaseMemoryAfterSurge ? new SurgeMemoryRelease(_logger) : null;
         // One timer for everything time-bound: handshake deadlines, keepalive pings, send and close deadlines.
         // Per-connection timers or cancellation sources would cost memory on every idle connection and garbage on every handshake.
         var period = TimeSpan.FromMilliseconds(Math.Clamp(_options.HandshakeTimeout.TotalMilliseconds / 4, 50, 1000));
@@ -93,6 +95,7 @@ public sealed class WebSocketServer : IAsyncDisposable
             session.Key.OnHeartbeat(now);
         }
         _admission.OnTick(now);
+        _surge?.OnTick(now, _admission.Count);
     }
 
     /// <summary>The options the server runs with.</summary>

@@ -80,4 +80,17 @@ public sealed record WebSocketServerOptions
     /// connections (the last process to bind gets them). See docs/reliability.md.
     /// </remarks>
     public bool ReusePort { get; init; }
+
+    /// <summary>
+    /// Gives memory back once a surge of connections has passed: when the open connections have stayed at a quarter of
+    /// their peak (of 1,000 or more) or less for 10 s, the server runs one full compacting garbage collection that returns
+    /// freed memory to the operating system. Default true. Turn it off when the process should never collect on the
+    /// server's initiative (the collection pauses every thread of the process while it compacts).
+    /// </summary>
+    /// <remarks>
+    /// Without it a server that goes quiet after a surge keeps the surge's memory until enough is allocated again for a
+    /// full collection, which a quiet server may never do: 139 MB of RSS at 0 connections after 19,000, against 47 MB
+    /// before. See docs/reliability.md.
+    /// </remarks>
+    public bool ReleaseMemoryAfterSurge { get; init; } = true;
 }
