@@ -1,18 +1,21 @@
 // bench/reliability/wsload.c - the WebSocket clients of the reliability scripts (connections.sh, hostile.sh, soak.sh):
 // one thread, one epoll loop, many sockets, every step bounded in time. Written for this project.
 //
-//   wsload MODE -p PORT [-u PATH] [-c N] [-C INFLIGHT] [-S FIRST:COUNT] [-d SECONDS] [-s SIZE] [-n CYCLES] [-i MS]
+//   wsload MODE -p PORT [-u PATH] [-c N] [-C INFLIGHT] [-S FIRST:COUNT] [-d SECONDS] [-s SIZE] [-n CYCLES] [-i MS] [-r RATE]
 //
 // Modes (each prints "TICK ..." lines while it runs and one "RESULT ..." line at the end):
 //   hold    opens -c upgraded connections and holds them, answering the server's pings. SIGUSR1 pings every one and
 //           counts the pongs ("PINGED ..."); SIGUSR2 closes every one with 1000, waits for the server's close frame and
 //           its FIN ("CLOSED ...") and exits. Prints "OPENED ..." once every connection is open or has failed.
-//   echo    -c connections in a closed loop: a masked message of -s bytes, wait for the whole echo, the next.
-//           "TICK <unix ms> msgs=<this second>" every second for -d seconds, then a close with 1000 on each.
+//   echo    -c connections in a closed loop: a masked message of -s bytes, wait for the whole echo, the next; with
+//           -r RATE each connection sends at most RATE messages a second (paced, one in flight). "TICK <unix ms>
+//           msgs=<this second>" every second for -d seconds, then a close with 1000 on each. SIGUSR1 ends a measuring
+//           window: "WINDOW n=<k> msgs=<echoes> seconds=<s> rate=<echoes/s> p50_ms= p99_ms= max_ms=" since the last one.
 //   slow    slowloris: keeps -c connections each sending the upgrade request one byte every -i ms (1000), and opens a
 //           new one whenever the server cuts one; counts cuts, the time each connection lived, and 503s.
+//           (slow, bad, noread, cycle: -r RATE bounds the new connections opened per second.)
 //   bad     a flood of malformed upgrade requests from -c concurrent loops (connect, send, read the answer to EOF,
-//           close); counts answers by status.
+//           close), at most -r RATE new connections a second when given; counts answers by status.
 //   noread  keeps -c connections that upgrade, then send -s byte messages as fast as the socket takes them and never
 //           read; counts how long the server takes to cut each, and opens a new one for every one cut.
 //   cycle   -n connect / upgrade / echo one message / close 1000 cycles from -c concurrent loops; "TICK" every 10 s.
@@ -60,12 +63,16 @@ typedef struct {
     uint32_t sent_bytes;  // slow: bytes of the request sent so far
     uint32_t kind;        // bad: which malformed request
     uint64_t t_start;     // ns: connect started
-    uint64_t t_next;      // ns: slow: next byte due
+    uint64_t t_next;      // ns: slow: next byte due; paced echo: next message due
+    uint64_t t_sent;      // ns: echo: when the message in flight was sent
+    uint8_t due;          // paced echo: waiting for t_next to send
     uint8_t pinged, ponged, closed_by_us, got_close;
     uint16_t close_code;
 } conn_t;
 
 static int mode = M_HOLD, port = 0, nconns = 100, inflight_max = 256, src_first = 0, src_count = 0, duration = 10, size = 20, interval_ms = 1000;
+static double rate = 0;
+static long started;
 static long cycles_goal = 0;
 static const char *path = "/echo";
 static int ep;
@@ -87,6 +94,33 @@ static double life_sum, life_max;
 static long life_n;
 static long pings_sent, pongs, closes_sent, close_frames, code1000, eofs;
 static volatile sig_atomic_t sig_ping, sig_close, sig_stop;
+
+// Echo latency, microseconds, in a log-linear histogram (8 steps per power of two), since the last window.
+static long lat[64 * 8];
+static long window_msgs, windows;
+static void lat_add(uint64_t us) {
+    int idx = (int)us;
+    if (us >= 8) {
+        int p = 63 - __builtin_clzll(us);
+        idx = (p - 2) * 8 + (int)((us >> (p - 3)) & 7);
+    }
+    if (idx >= 64 * 8) idx = 64 * 8 - 1;
+    lat[idx]++;
+}
+static double lat_ms(double q) {
+    long total = 0, acc = 0;
+    for (int i = 0; i < 64 * 8; i++) total += lat[i];
+    if (!total) return 0;
+    for (int i = 0; i < 64 * 8; i++) {
+        acc += lat[i];
+        if ((double)acc >= q * (double)total) {
+            if (i < 8) return i / 1000.0;
+            int p = i / 8 + 2, sub = i % 8;
+            return (double)((1ull << p) + ((uint64_t)(sub + 1) << (p - 3))) / 1000.0;   // the bucket's upper edge
+        }
+    }
+    return 0;
+}
 
 static uint64_t now_ns(void) {
     struct timespec ts;
@@ -242,7 +276,21 @@ static void start_connect(conn_t *c) {
 
 static int send_message(conn_t *c) {
     c->msg_bytes = 0;
+    c->t_sent = now_ns();
+    c->due = 0;
     return conn_send(c, message, message_len);
+}
+
+// Paced echo: the next message is due one period after the last one was due (not after its echo), so a slow echo
+// is caught up on at once instead of lowering the rate asked for.
+static int next_message(conn_t *c) {
+    if (rate <= 0) return send_message(c);
+    uint64_t period = (uint64_t)(1e9 / rate), t = now_ns();
+    c->t_next += period;
+    if (c->t_next + 10 * period < t) c->t_next = t;   // after a long stall, do not burst to catch up on all of it
+    if (c->t_next <= t) return send_message(c);
+    c->due = 1;
+    return 0;
 }
 
 // The connection ended on the server's side (EOF, reset, or an error): counts it by mode and frees it.
@@ -284,7 +332,9 @@ static int on_frame(conn_t *c) {
     if (mode == M_ECHO) {
         msgs++;
         msgs_tick++;
-        return send_message(c);
+        window_msgs++;
+        lat_add((now_ns() - c->t_sent) / 1000);
+        return next_message(c);
     }
     if (mode == M_CYCLE) return send_close(c, 1000);
     return 0;
@@ -354,7 +404,10 @@ static void on_open(conn_t *c) {
     c->state = S_OPEN;
     open_now++;
     opened++;
-    if (mode == M_ECHO && send_message(c) < 0) { ended(c, 1); return; }
+    if (mode == M_ECHO && rate > 0) {                                                // paced: spread the first sends over a period
+        c->t_next = now_ns() + (uint64_t)((double)(c - conns) / nconns * 1e9 / rate);
+        c->due = 1;
+    } else if (mode == M_ECHO && send_message(c) < 0) { ended(c, 1); return; }
     if (mode == M_CYCLE && send_message(c) < 0) { ended(c, 1); return; }
     if (mode == M_NOREAD) ep_set(c, 1);
 }
@@ -446,7 +499,7 @@ static void tick_slow(uint64_t t) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: wsload hold|echo|slow|bad|noread|cycle -p PORT [-u PATH] [-c N] [-C INFLIGHT] [-S FIRST:COUNT] [-d SECONDS] [-s SIZE] [-n CYCLES] [-i MS]\n");
+    fprintf(stderr, "usage: wsload hold|echo|slow|bad|noread|cycle -p PORT [-u PATH] [-c N] [-C INFLIGHT] [-S FIRST:COUNT] [-d SECONDS] [-s SIZE] [-n CYCLES] [-i MS] [-r RATE]\n");
     exit(2);
 }
 
@@ -462,7 +515,7 @@ int main(int argc, char **argv) {
     else usage();
     optind = 2;
     int opt;
-    while ((opt = getopt(argc, argv, "p:u:c:C:S:d:s:n:i:")) != -1) {
+    while ((opt = getopt(argc, argv, "p:u:c:C:S:d:s:n:i:r:")) != -1) {
         switch (opt) {
         case 'p': port = atoi(optarg); break;
         case 'u': path = optarg; break;
@@ -473,6 +526,7 @@ int main(int argc, char **argv) {
         case 's': size = atoi(optarg); break;
         case 'n': cycles_goal = atol(optarg); break;
         case 'i': interval_ms = atoi(optarg); break;
+        case 'r': rate = atof(optarg); break;
         default: usage();
         }
     }
@@ -519,12 +573,14 @@ int main(int argc, char **argv) {
             } else if (t < t_end && (mode != M_CYCLE || cycles_goal == 0 || cycles + inflight + open_now < cycles_goal)) {
                 for (int i = 0; i < nconns && inflight < inflight_max; i++) {
                     if (conns[i].fd >= 0) continue;
+                    if (mode != M_ECHO && rate > 0 && (double)started >= rate * (double)(t - t0) / 1e9) break;
+                    started++;
                     if (mode == M_CYCLE && cycles_goal > 0 && cycles + inflight + open_now >= cycles_goal) break;
                     start_connect(&conns[i]);
                 }
             }
         }
-        int n = epoll_wait(ep, evs, 1024, mode == M_SLOW ? 20 : 100);
+        int n = epoll_wait(ep, evs, 1024, mode == M_SLOW || rate > 0 ? (mode == M_ECHO ? 2 : 20) : 100);
         for (int i = 0; i < n; i++) {
             conn_t *c = evs[i].data.ptr;
             if (c->fd < 0) continue;
@@ -536,6 +592,19 @@ int main(int argc, char **argv) {
         }
         t = now_ns();
         if (mode == M_SLOW) tick_slow(t);
+        if (mode == M_ECHO && rate > 0 && !closing)
+            for (int i = 0; i < nconns; i++)
+                if (conns[i].due && conns[i].state == S_OPEN && conns[i].t_next <= t && send_message(&conns[i]) < 0) ended(&conns[i], 1);
+        if (mode == M_ECHO && sig_ping) {                                              // the end of a measuring window
+            static uint64_t t_window;
+            sig_ping = 0;
+            double secs = (double)(t - (t_window ? t_window : t0)) / 1e9;
+            printf("WINDOW n=%ld msgs=%ld seconds=%.2f rate=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f open=%ld lost=%ld\n", ++windows, window_msgs, secs,
+                   secs > 0 ? (double)window_msgs / secs : 0, lat_ms(0.5), lat_ms(0.99), lat_ms(1.0), open_now, lost);
+            window_msgs = 0;
+            memset(lat, 0, sizeof lat);
+            t_window = t;
+        }
         if (!keep_open && !all_opened && next_to_open >= nconns && inflight == 0) {
             all_opened = 1;
             printf("OPENED open=%ld failed=%ld errors=%ld seconds=%.2f\n", open_now, failed, conn_errors, (double)(t - t0) / 1e9);
@@ -560,7 +629,7 @@ int main(int argc, char **argv) {
             pinging = 0;
             printf("PINGED sent=%ld answered=%ld open=%ld lost=%ld seconds=%.2f\n", pings_sent, pongs, open_now, lost, (double)(t - t_ping) / 1e9);
         }
-        int want_close = (mode == M_HOLD && all_opened && sig_close && !pinging) || (mode == M_ECHO && all_opened && t >= t_end);
+        int want_close = (mode == M_HOLD && all_opened && sig_close && !pinging) || (mode == M_ECHO && all_opened && (t >= t_end || sig_close));
         if (want_close && !closing) {
             closing = 1;
             t_close = t;
