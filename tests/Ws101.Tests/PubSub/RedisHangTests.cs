@@ -17,12 +17,15 @@ namespace Ws101.Tests.PubSub;
 [Collection(nameof(RedisBackplaneTests))]
 public class RedisHangTests
 {
+    /// <summary>A's bound on publishes waiting for Redis's answer: about 200 of these messages' envelopes.</summary>
+    private const long PendingBound = 8 * 1024;
+
     [Fact]
     public async Task A_hung_redis_does_not_stop_local_delivery_the_node_counts_what_could_not_reach_the_others_and_delivery_resumes_in_order_after_it_thaws()
     {
         var ct = new CancellationTokenSource(TimeSpan.FromSeconds(90)).Token;
         await using var redis = await RedisProcess.StartAsync();
-        await using var a = await StartNodeAsync(redis);
+        await using var a = await StartNodeAsync(redis, maxPendingBytes: PendingBound);
         await using var b = await StartNodeAsync(redis);
         var local = new SequenceReader();
         var remote = new SequenceReader();
@@ -31,13 +34,13 @@ public class RedisHangTests
         var readers = new[] { local.RunAsync(wsLocal, ct), remote.RunAsync(wsRemote, ct) };
         await WaitUntilAsync(async () => await redis.SubscribersAsync("ws101:ticks") == 2, TimeSpan.FromSeconds(10), () => "both nodes subscribed");
 
-        // Publish on A every 2 ms: 1 s with Redis well, then Redis frozen until A has counted losses (StackExchange.Redis
-        // fails a command it has no answer to after its 5 s timeout), then thawed until B gets messages published after.
+        // Publish on A every 2 ms: 1 s with Redis well, then Redis frozen for at least 6 s (past StackExchange.Redis's 5 s
+        // command timeout) and until A has counted losses, then thawed until B gets messages published after the thaw.
         long published = 0;
         var phase = Stopwatch.StartNew();
         long pausedAt = -1, resumedAt = -1, localAtResume = 0;
         TimeSpan? lossCountedAfter = null, resumedAfter = null;
-        long slowestPublishTicks = 0;
+        long slowestPublishTicks = 0, mostPending = 0;
         while (true)
         {
             ct.ThrowIfCancellationRequested();
@@ -45,6 +48,7 @@ public class RedisHangTests
             a.Topics.Publish("ticks", $"{published}");
             slowestPublishTicks = Math.Max(slowestPublishTicks, Stopwatch.GetTimestamp() - before);
             published++;
+            mostPending = Math.Max(mostPending, a.Backplane.PendingBytes);
             if (pausedAt < 0 && phase.Elapsed > TimeSpan.FromSeconds(1))
             {
                 redis.Pause();
@@ -57,8 +61,8 @@ public class RedisHangTests
                 {
                     lossCountedAfter = phase.Elapsed;
                 }
-                // Frozen for 2 s more once the first loss is counted, at most 30 s in all: then thawed.
-                if ((lossCountedAfter is { } counted && phase.Elapsed > counted + TimeSpan.FromSeconds(2)) || phase.Elapsed > TimeSpan.FromSeconds(30))
+                // Frozen for 6 s and until the first loss is counted, at most 30 s in all: then thawed.
+                if ((lossCountedAfter is not null && phase.Elapsed > TimeSpan.FromSeconds(6)) || phase.Elapsed > TimeSpan.FromSeconds(30))
                 {
                     localAtResume = Interlocked.Read(ref local.Count);
                     redis.Resume();
@@ -81,17 +85,18 @@ public class RedisHangTests
         long missed = published - Interlocked.Read(ref remote.Count);
         Figures.Note($"published {published} ({resumedAt - pausedAt} while Redis was frozen); local got {local.Count}; remote got {remote.Count} (missed {missed}); " +
             $"lost counted on A {lost}, the first {lossCountedAfter?.TotalSeconds:0.0} s after the freeze; cross-node delivery resumed {resumedAfter?.TotalSeconds:0.00} s after the thaw; " +
-            $"slowest Publish call {Stopwatch.GetElapsedTime(0, slowestPublishTicks).TotalMilliseconds:0.0} ms");
+            $"slowest Publish call {Stopwatch.GetElapsedTime(0, slowestPublishTicks).TotalMilliseconds:0.0} ms; most bytes waiting for Redis {mostPending} (bound {PendingBound})");
 
         // Local delivery went on while Redis was frozen (the local subscriber had messages published after the freeze
         // before the thaw), and never missed or reordered a message.
         Assert.True(localAtResume > pausedAt, $"the local subscriber had {localAtResume} messages at the thaw; {pausedAt} were published before the freeze");
         Assert.Equal(Enumerable.Range(0, (int)published).Select(n => (long)n), local.Seen);
-        // Bounded and counted: the node counted losses while Redis was frozen (after its command timeout), and what B
-        // missed is no more than what A counted (a message counted lost may still arrive late once Redis thaws).
+        // Bounded and counted: what waited for the frozen Redis never passed the bound; what did not fit was refused at
+        // once and counted lost while Redis was still frozen; B missed those and no others (a message that waited past the
+        // command timeout is counted lost too, yet may still arrive once Redis thaws).
+        Assert.InRange(mostPending, 1, PendingBound);
         Assert.NotNull(lossCountedAfter);
-        Assert.True(lost > 0);
-        Assert.True(missed <= lost, $"missed {missed}, counted {lost}");
+        Assert.True(missed > 0 && missed <= lost, $"missed {missed}, counted {lost}");
         // After the thaw: delivery resumed by itself, never twice, in order.
         Assert.NotNull(resumedAfter);
         Assert.Equal(remote.Seen.Distinct().Order(), remote.Seen);
@@ -107,6 +112,8 @@ public class RedisHangTests
 
         public required WebSocketTopics Topics { get; init; }
 
+        public required RedisBackplane Backplane { get; init; }
+
         public async ValueTask DisposeAsync()
         {
             await Server.DisposeAsync();
@@ -114,12 +121,10 @@ public class RedisHangTests
         }
     }
 
-    private static async Task<Node> StartNodeAsync(RedisProcess redis)
+    private static async Task<Node> StartNodeAsync(RedisProcess redis, long maxPendingBytes = 16 * 1024 * 1024)
     {
-        var topics = new WebSocketTopics(new WebSocketTopicsOptions
-        {
-            Backplane = new RedisBackplane(new RedisBackplaneOptions { Configuration = redis.Address }),
-        });
+        var backplane = new RedisBackplane(new RedisBackplaneOptions { Configuration = redis.Address, MaxPendingBytes = maxPendingBytes });
+        var topics = new WebSocketTopics(new WebSocketTopicsOptions { Backplane = backplane });
         await topics.StartAsync(TestContext.Current.CancellationToken);
         var server = new WebSocketServer(new WebSocketServerOptions { EndPoints = [new IPEndPoint(IPAddress.Loopback, 0)] });
         server.Map("/sub/*", async (ws, ct) =>
@@ -130,7 +135,7 @@ public class RedisHangTests
             }
         });
         await server.StartAsync(TestContext.Current.CancellationToken);
-        return new Node { Server = server, Topics = topics };
+        return new Node { Server = server, Topics = topics, Backplane = backplane };
     }
 
     /// <summary>Receives text messages "SEQ" and keeps them in arrival order.</summary>
