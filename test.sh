@@ -9,7 +9,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # node and Node's ws; see docs/testing.md). Extra Debian packages: "command=package" or "py:module=package".
 # tmux runs the interactive `ws101 connect` in a real terminal (tests/Ws101.Interop/Cli/CliInATerminalTests.cs);
 # redis-server: the topics backplane tests start their own on a free loopback port (docs/topics.md).
-export WS101_TEST_DEPS="tmux=tmux redis-server=redis-server ${WS101_TEST_DEPS:-}"
+# afl++: the short fuzzing run below (fuzz/run.sh, docs/reliability.md "Fuzzing").
+export WS101_TEST_DEPS="tmux=tmux redis-server=redis-server afl-fuzz=afl++ ${WS101_TEST_DEPS:-}"
 
 if ! bash scripts/install-test-deps.sh; then
   echo "test.sh: installing the test dependencies failed" >&2
@@ -38,6 +39,20 @@ if [ -z "$total" ]; then
 fi
 if [ "$status" -ne 0 ] && [ "${failed:-0}" -eq 0 ]; then
   failed=1
+fi
+
+# Every fuzz target under afl-fuzz for a short bounded time (WS101_FUZZ_SECONDS each, default 8: about two minutes
+# for the nine targets with the build), from the committed corpus, in a folder of its own so that a long campaign in
+# fuzz/out is left alone. It counts as one test: it fails when a target has a crash or hang that still reproduces.
+fuzz_log=test-output/fuzz.log
+if FUZZ_OUT=test-output/fuzz FUZZ_FRESH=1 bash fuzz/run.sh all "${WS101_FUZZ_SECONDS:-8}" >"$fuzz_log" 2>&1; then
+  passed=$(( ${passed:-0} + 1 ))
+  echo "test.sh: fuzz/run.sh all ${WS101_FUZZ_SECONDS:-8}: no crash or hang ($fuzz_log)"
+else
+  failed=$(( ${failed:-0} + 1 ))
+  status=1
+  echo "test.sh: fuzz/run.sh all ${WS101_FUZZ_SECONDS:-8} found a crash or hang, or could not run; see $fuzz_log" >&2
+  grep -v '^  ' "$fuzz_log" | tail -15 >&2
 fi
 echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 [ "$status" -eq 0 ] && [ "${failed:-0}" -eq 0 ]

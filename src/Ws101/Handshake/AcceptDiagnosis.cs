@@ -216,7 +216,7 @@ public static class AcceptDiagnosis
 
     private static HandshakeProblem Problem(string key, string received, string? cause, string evidence, string explanation, string fix) =>
         new(HandshakeProblemCode.AcceptMismatch, KnownHeaderNames.SecWebSocketAccept,
-            key.Length <= WebSocketAccept.MaxKeyLength && Ascii.IsValid(key) ? WebSocketAccept.Compute(key) : "no valid accept exists for this key",
+            WebSocketAccept.ComputeIfValid(key) ?? "no valid accept exists for this key",
             HandshakeProblem.Visible(received))
         {
             Cause = cause,

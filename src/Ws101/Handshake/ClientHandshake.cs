@@ -66,8 +66,9 @@ public static class ClientHandshake
         var accepts = h.FindAll(KnownHeaderNames.SecWebSocketAccept).ToList();
         if (accepts.Count == 0)
         {
+            // The offer of a pasted request may carry a key that has no accept (not ASCII): then the formula is expected.
             problems.Add(new HandshakeProblem(HandshakeProblemCode.MissingAccept, KnownHeaderNames.SecWebSocketAccept,
-                offer.Key is null ? "base64(SHA-1(key + GUID))" : WebSocketAccept.Compute(offer.Key), "no Sec-WebSocket-Accept header"));
+                WebSocketAccept.ComputeIfValid(offer.Key) ?? "base64(SHA-1(key + GUID))", "no Sec-WebSocket-Accept header"));
         }
         else if (accepts.Count > 1)
         {

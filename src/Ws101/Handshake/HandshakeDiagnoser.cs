@@ -46,10 +46,7 @@ public static class HandshakeDiagnoser
                 var verdict = ServerHandshake.Validate(head);
                 problems.AddRange(verdict.Problems.Select(p => new DiagnosedProblem(HandshakePart.Request, p)));
                 offer = HandshakeOffer.FromRequest(head);
-                if (offer.Key is { } key && key.Length <= WebSocketAccept.MaxKeyLength && Ascii.IsValid(key))
-                {
-                    expectedAccept = WebSocketAccept.Compute(key);
-                }
+                expectedAccept = WebSocketAccept.ComputeIfValid(offer.Key);
             }
         }
         if (transcript.ResponseText is not null)

@@ -5,8 +5,8 @@ namespace Ws101.Handshake;
 
 /// <summary>
 /// Splits an HTTP/1.1 head (RFC 9112 §2) into its start line and header fields, under hard limits.
-/// Pure and allocation-bounded: it reads at most <see cref="HttpParseLimits.MaxHeadBytes"/> bytes and
-/// never copies more than it returns.
+/// Pure and allocation-bounded: it reads at most <see cref="HttpParseLimits.MaxHeadBytes"/> bytes and one more (which
+/// proves a head too large), whether they come in one span or in segments, and never copies more than it returns.
 /// </summary>
 internal static class HttpHeadParser
 {
@@ -21,6 +21,13 @@ internal static class HttpHeadParser
     public static HttpParseStatus Parse(
         ReadOnlySpan<byte> input, HttpParseLimits limits, string startLineName, out RawHead head, out HandshakeProblem? problem)
     {
+        // Only the first MaxHeadBytes + 1 bytes decide: the one past the limit proves a head too large. Looking further
+        // (a line's end beyond the limit) would make the problem depend on how many bytes arrived, and a segmented
+        // input is cut here before it is parsed (found by fuzzing: fuzz/regressions/http-request).
+        if (input.Length > limits.MaxHeadBytes + 1)
+        {
+            input = input[..(limits.MaxHeadBytes + 1)];
+        }
         string? startLine = null;
         // Fields gather in a pooled array and are copied once, exactly sized, when the head is complete.
         HttpHeaderField[]? fields = null;
@@ -78,7 +85,7 @@ internal static class HttpHeadParser
                 }
                 if (input.Length > limits.MaxHeadBytes)
                 {
-                    problem = HeadTooLarge(limits, input.Length);
+                    problem = HeadTooLarge(limits);
                     return HttpParseStatus.Invalid;
                 }
                 return HttpParseStatus.NeedMoreData;
@@ -86,7 +93,7 @@ internal static class HttpHeadParser
             int end = pos + lf + 1;
             if (end > limits.MaxHeadBytes)
             {
-                problem = HeadTooLarge(limits, end);
+                problem = HeadTooLarge(limits);
                 return HttpParseStatus.Invalid;
             }
             var line = rest[..lf];
@@ -258,7 +265,7 @@ internal static class HttpHeadParser
         new(HandshakeProblemCode.LineTooLong, subject, $"at most {limits.MaxLineLength} bytes", $"more than {limits.MaxLineLength} bytes")
         { Line = lineNo };
 
-    private static HandshakeProblem HeadTooLarge(HttpParseLimits limits, int seen) =>
+    private static HandshakeProblem HeadTooLarge(HttpParseLimits limits) =>
         new(HandshakeProblemCode.HeadTooLarge, "head", $"at most {limits.MaxHeadBytes} bytes ending in an empty line",
-            $"{seen} bytes without the end of the head");
+            $"more than {limits.MaxHeadBytes} bytes without the end of the head");
 }

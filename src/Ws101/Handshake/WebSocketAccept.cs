@@ -41,6 +41,13 @@ public static class WebSocketAccept
     }
 
     /// <summary>
+    /// The accept for <paramref name="key"/>, or null when the key is null or has none (not ASCII, or longer than
+    /// <see cref="MaxKeyLength"/>): a key read from a pasted or received request may be any text.
+    /// </summary>
+    internal static string? ComputeIfValid(string? key) =>
+        key is not null && key.Length <= MaxKeyLength && Ascii.IsValid(key) ? Compute(key) : null;
+
+    /// <summary>
     /// Computes the accept value into <paramref name="destination"/> without allocating.
     /// Returns false when the destination is shorter than <see cref="Length"/>, or the key is longer
     /// than <see cref="MaxKeyLength"/> or holds a character outside ASCII.

@@ -356,4 +356,17 @@ public class ClientHandshakeTests
         Assert.Equal("chat", done.Subprotocol);
         Assert.Equal(input.Length, consumed);
     }
+
+    // Found by fuzzing, through the diagnoser (fuzz/regressions/diagnose/missing-accept-invalid-key): an offer read
+    // from a pasted request may carry any key; a 101 without an accept to it threw while naming the accept expected.
+    [Fact]
+    public void a_101_without_accept_to_an_offer_whose_key_has_no_accept_is_missing_accept()
+    {
+        foreach (string key in new[] { "clé", new string('k', 300) })
+        {
+            var p = Single("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+                HandshakeProblemCode.MissingAccept, new HandshakeOffer(key, [], []));
+            Assert.Equal("base64(SHA-1(key + GUID))", p.Expected);
+        }
+    }
 }

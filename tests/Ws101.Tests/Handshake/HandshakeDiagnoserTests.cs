@@ -186,4 +186,17 @@ public class HandshakeDiagnoserTests
         Assert.Equal(HandshakeProblemCode.UpgradeNotWebSocket, p.Code);
         Assert.Equal("w\u00e9bsocket", p.Actual);
     }
+
+    // Found by fuzzing (fuzz/regressions/diagnose/missing-accept-invalid-key): a pasted request whose key is not ASCII,
+    // answered by a 101 without Sec-WebSocket-Accept, made the diagnoser throw instead of reporting both problems.
+    [Fact]
+    public void a_request_with_a_non_ascii_key_and_a_101_without_accept_gets_a_report_of_both()
+    {
+        string request = UpgradeRequest(l => [.. l.Select(x => x.StartsWith("Sec-WebSocket-Key", StringComparison.Ordinal) ? "Sec-WebSocket-Key: clé" : x)]);
+        var report = HandshakeDiagnoser.Diagnose(request + "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+        Assert.Equal(
+            [(HandshakePart.Request, HandshakeProblemCode.InvalidKey), (HandshakePart.Response, HandshakeProblemCode.MissingAccept)],
+            report.Problems.Select(p => (p.Part, p.Problem.Code)));
+        Assert.Null(report.ExpectedAccept);
+    }
 }

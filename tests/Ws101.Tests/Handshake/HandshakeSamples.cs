@@ -78,43 +78,14 @@ internal static class HandshakeSamples
     /// <summary>A sequence of several segments, one per chunk, so that the multi-segment path runs.</summary>
     public static ReadOnlySequence<byte> Segmented(byte[] bytes, IReadOnlyList<int> cuts)
     {
-        if (cuts.Count == 0)
-        {
-            return new ReadOnlySequence<byte>(bytes);
-        }
-        Segment? first = null;
-        Segment? last = null;
+        var pieces = new List<ReadOnlyMemory<byte>>();
         int start = 0;
         foreach (int cut in cuts.Append(bytes.Length))
         {
-            var memory = bytes.AsMemory(start, cut - start);
-            if (first is null)
-            {
-                first = last = new Segment(memory, 0);
-            }
-            else
-            {
-                last = last!.Append(memory);
-            }
+            pieces.Add(bytes.AsMemory(start, cut - start));
             start = cut;
         }
-        return new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
+        return Ws101.Fuzz.Chunks.Sequence(pieces);
     }
 }
 

@@ -507,4 +507,18 @@ public class HttpRequestHeadTests
         Assert.Equal(HandshakeProblemCode.TooManyHeaders, c.Problem!.Code);
         Assert.True(allocated < 256 * 1024, $"parsing allocated {allocated} bytes");
     }
+
+    // Found by fuzzing (fuzz/regressions/http-request/limit-span-vs-segments): a head that breaks the byte limit got a
+    // different problem, and so a different status (414 or 431), depending on whether its bytes arrived in one piece.
+    [Fact]
+    public void a_head_past_the_byte_limit_gets_the_same_problem_in_one_span_and_in_segments()
+    {
+        // 15 KB of headers, then a 9 KB line that crosses the 16 KiB limit: one span saw the whole line, segments only the head limit.
+        var pads = Enumerable.Range(0, 15).Select(i => $"X-Pad-{i}: " + new string('p', 1000));
+        byte[] bytes = Latin1(Request("/", [.. pads, "X-Long: " + new string('l', 9000)]));
+        var whole = HttpRequestHead.Parse(bytes);
+        var segmented = HttpRequestHead.Parse(Segmented(bytes, [100, 9000]));
+        Assert.Equal(HandshakeProblemCode.HeadTooLarge, whole.Problem!.Code);
+        Assert.Equal(HandshakeProblemCode.HeadTooLarge, segmented.Problem!.Code);
+    }
 }

@@ -190,4 +190,17 @@ public class HttpResponseHeadTests
             }
         }, iter: 1000);
     }
+
+    // Found by fuzzing (fuzz/regressions/http-response/limit-span-vs-segments): as for requests, the problem of a head
+    // past the byte limit depended on whether its bytes arrived in one piece.
+    [Fact]
+    public void a_head_past_the_byte_limit_gets_the_same_problem_in_one_span_and_in_segments()
+    {
+        var limits = new HttpParseLimits { MaxLineLength = 50, MaxHeadBytes = 100 };
+        byte[] bytes = Latin1("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nX-Long: " + new string('l', 150) + "\r\n\r\n");
+        var whole = HttpResponseHead.Parse(bytes, limits);
+        var segmented = HttpResponseHead.Parse(Segmented(bytes, [10]), limits);
+        Assert.Equal(HandshakeProblemCode.HeadTooLarge, whole.Problem!.Code);
+        Assert.Equal(HandshakeProblemCode.HeadTooLarge, segmented.Problem!.Code);
+    }
 }

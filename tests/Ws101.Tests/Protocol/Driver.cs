@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using Ws101.Compression;
 using Ws101.Protocol;
 
 namespace Ws101.Tests.Protocol;
@@ -14,9 +15,10 @@ internal sealed class Driver
     private readonly List<ReadOnlyMemory<byte>> _unconsumed = [];
     private MemoryStream? _streamed;
 
-    public Driver(WebSocketRole role, ProtocolOptions? options = null)
+    public Driver(WebSocketRole role, ProtocolOptions? options = null, PerMessageDeflateAgreement? deflate = null,
+        PerMessageDeflateOptions? deflateOptions = null)
     {
-        Core = new WebSocketConnectionCore(role, options);
+        Core = new WebSocketConnectionCore(role, options, deflate, deflateOptions);
     }
 
     public WebSocketConnectionCore Core { get; }
@@ -32,6 +34,12 @@ internal sealed class Driver
 
     /// <summary>Everything the core queued as pending output (pongs, close replies).</summary>
     public ArrayBufferWriter<byte> Output { get; } = new();
+
+    /// <summary>Bytes fed so far.</summary>
+    public long Fed { get; private set; }
+
+    /// <summary>How many bytes had been fed when the core failed the connection; null while it has not.</summary>
+    public long? FedAtError { get; private set; }
 
     /// <summary>Bytes handed to the core and not consumed yet.</summary>
     public long Unconsumed => _unconsumed.Sum(m => (long)m.Length);
@@ -79,6 +87,7 @@ internal sealed class Driver
         {
             _unconsumed.Add(chunk.ToArray());
         }
+        Fed += chunk.Length;
         ReadOnlySequence<byte> buffer = Sequence(_unconsumed);
         while (true)
         {
@@ -130,6 +139,7 @@ internal sealed class Driver
                 break;
             case ProtocolEventKind.Error:
                 Assert.False(string.IsNullOrWhiteSpace(ev.CloseReason));
+                FedAtError ??= Fed;
                 Events.Add(Seen.Error(ev.CloseStatus));
                 break;
         }
@@ -141,40 +151,7 @@ internal sealed class Driver
     /// <summary>The last event, which for a failed connection is the Error.</summary>
     public Seen Last => Events[^1];
 
-    internal static ReadOnlySequence<byte> Sequence(IReadOnlyList<ReadOnlyMemory<byte>> segments)
-    {
-        if (segments.Count == 0)
-        {
-            return ReadOnlySequence<byte>.Empty;
-        }
-        if (segments.Count == 1)
-        {
-            return new ReadOnlySequence<byte>(segments[0]);
-        }
-        var first = new Segment(segments[0], 0);
-        Segment last = first;
-        for (int i = 1; i < segments.Count; i++)
-        {
-            last = last.Append(segments[i]);
-        }
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
-    }
+    internal static ReadOnlySequence<byte> Sequence(IReadOnlyList<ReadOnlyMemory<byte>> segments) => Ws101.Fuzz.Chunks.Sequence(segments);
 
     /// <summary>True when <paramref name="memory"/> is backed by an array (for assertions about zero-copy delivery).</summary>
     public static bool IsArrayBacked(ReadOnlyMemory<byte> memory) => MemoryMarshal.TryGetArray(memory, out _);
