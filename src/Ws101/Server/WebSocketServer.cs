@@ -448,7 +448,9 @@ public sealed class WebSocketServer : IAsyncDisposable
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             await transport.SendAsync(rejection.ToResponseBytes(), cts.Token).ConfigureAwait(false);
-            transport.ShutdownSend();
+            // The client may still be sending (frames after its upgrade request, a body): read on until it closes, so
+            // that the close is not a reset that destroys the answer before it is read.
+            await LingeringClose.ShutdownAndDrainAsync(transport, _accepting.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
