@@ -27,13 +27,17 @@ internal sealed class ServeStats : IAsyncDisposable
     public static ServeStats? Start(WebSocketServer server, TextWriter output, TimeSpan interval) =>
         interval > TimeSpan.Zero ? new ServeStats(server, output, interval) : null;
 
-    /// <summary>The line for now: <c>stats connections=N rss_kib=N gc_heap_kib=N gc_committed_kib=N allocated_kib=N gc_collections=N/N/N threads=N handles=N</c>.</summary>
+    /// <summary>
+    /// The line for now: <c>stats connections=N rss_kib=N gc_heap_kib=N gc_heap_after_gc_kib=N gc_committed_kib=N allocated_kib=N
+    /// gc_collections=N/N/N threads=N handles=N</c>. <c>gc_heap_kib</c> counts garbage not yet collected too;
+    /// <c>gc_heap_after_gc_kib</c> is the heap as the last collection left it, the figure to watch for a leak.
+    /// </summary>
     public static string Line(int connections)
     {
         var gc = GC.GetGCMemoryInfo();
         using var self = Process.GetCurrentProcess();
         return string.Create(CultureInfo.InvariantCulture,
-            $"stats connections={connections} rss_kib={Environment.WorkingSet / 1024} gc_heap_kib={GC.GetTotalMemory(false) / 1024} " +
+            $"stats connections={connections} rss_kib={Environment.WorkingSet / 1024} gc_heap_kib={GC.GetTotalMemory(false) / 1024} gc_heap_after_gc_kib={gc.HeapSizeBytes / 1024} " +
             $"gc_committed_kib={gc.TotalCommittedBytes / 1024} allocated_kib={GC.GetTotalAllocatedBytes() / 1024} gc_collections={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} " +
             $"threads={self.Threads.Count} handles={OpenHandles(self)}");
     }
