@@ -485,6 +485,12 @@ internal sealed class CliNode : IDisposable
         _process.WaitForExit(5000);
     }
 
+    /// <summary>SIGSTOP, as a hung process (a long GC pause, a stuck disk, a debugger): its sockets stay open, nothing is answered.</summary>
+    public void Pause() => ProcessSignals.Send(_process.Id, ProcessSignals.SigStop);
+
+    /// <summary>SIGCONT: the frozen process goes on from where it was.</summary>
+    public void Resume() => ProcessSignals.Send(_process.Id, ProcessSignals.SigCont);
+
     public void Dispose()
     {
         if (!_process.HasExited)
