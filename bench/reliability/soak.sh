@@ -43,8 +43,9 @@ echo "seconds,cycles,rss_kib,gc_heap_kib,threads,handles" > "$OUT/samples.csv"
 sample() {
   local now cycles heap
   now=$(( $(date +%s) - START ))
-  cycles=$(grep '^TICK\|^RESULT' "$OUT/client.log" | tail -1 | sed -n 's/.* cycles=\([0-9]*\).*/\1/p')
-  heap=$(grep ' stats ' "$OUT/serve.log" | tail -1 | sed -n 's/.* gc_heap_after_gc_kib=\([0-9]*\).*/\1/p')
+  # Before the first TICK or stats line grep finds nothing: not an error (set -e and pipefail would end the script).
+  cycles=$(grep '^TICK\|^RESULT' "$OUT/client.log" | tail -1 | sed -n 's/.* cycles=\([0-9]*\).*/\1/p' || true)
+  heap=$(grep ' stats ' "$OUT/serve.log" | tail -1 | sed -n 's/.* gc_heap_after_gc_kib=\([0-9]*\).*/\1/p' || true)
   echo "$now,${cycles:-0},$(rss_kb "$SRV"),${heap:-0},$(threads "$SRV"),$(fds "$SRV")" >> "$OUT/samples.csv"
   [ $((now % 60)) -lt 10 ] && echo "  $(tail -1 "$OUT/samples.csv")  ($(grep '^TICK' "$OUT/client.log" | tail -1 | sed 's/^TICK [0-9]* //'))"
   return 0
