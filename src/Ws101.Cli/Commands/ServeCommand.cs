@@ -153,6 +153,7 @@ internal static class ServeCommand
             },
             LoggerFactory = new ConsoleLog(console.Out, level),
             HttpFallback = Playground.PlaygroundSite.Handle,
+            MaxHttpBodyBytes = Playground.PlaygroundApi.MaxHttpBodyBytes,
             ReusePort = settings.ReusePort,
             MaxConnections = settings.MaxConnections ?? defaults.MaxConnections,
             HandshakeTimeout = settings.HandshakeTimeoutSeconds is { } timeout ? TimeSpan.FromSeconds(timeout) : defaults.HandshakeTimeout,
