@@ -14,6 +14,8 @@ namespace Ws101.Redis;
 /// <remarks>
 /// Redis pub/sub delivers at most once. While the link is down, <see cref="TryPublish"/> refuses at once (the hub counts
 /// the message as lost), nothing is queued for later, and messages other nodes publish meanwhile never arrive here.
+/// While Redis hangs with the link up, publishes wait for its answer up to <see cref="RedisBackplaneOptions.MaxPendingBytes"/>
+/// and are refused beyond it.
 /// The link reconnects by itself with exponential backoff and restores every subscription. See docs/topics.md.
 /// </remarks>
 public sealed class RedisBackplane : IBackplane
@@ -117,12 +119,24 @@ public sealed class RedisBackplane : IBackplane
         RetryMissingSubscriptions();
     }
 
+    /// <summary>Bytes of envelopes published and not yet answered by Redis (bounded by <see cref="RedisBackplaneOptions.MaxPendingBytes"/>).</summary>
+    internal long PendingBytes => Interlocked.Read(ref _pendingBytes);
+
+    private long _pendingBytes;
+
     /// <inheritdoc />
     public bool TryPublish(string topic, byte[] envelope)
     {
         var subscriber = _subscriber;
         if (subscriber is null || !IsConnected)
         {
+            return false;
+        }
+        // A hung Redis keeps the link up and answers nothing: what waits for its answer is bounded here, and the rest is
+        // refused at once (the hub counts it lost) instead of queueing in the client for as long as the hang lasts.
+        if (Interlocked.Add(ref _pendingBytes, envelope.Length) > _options.MaxPendingBytes)
+        {
+            Interlocked.Add(ref _pendingBytes, -envelope.Length);
             return false;
         }
         Task<long> sent;
@@ -132,20 +146,31 @@ public sealed class RedisBackplane : IBackplane
         }
         catch (RedisException)
         {
+            Interlocked.Add(ref _pendingBytes, -envelope.Length);
             return false;
         }
-        if (!sent.IsCompletedSuccessfully)
+        if (sent.IsCompleted)
+        {
+            Answered(sent, topic, envelope.Length);
+        }
+        else
         {
             sent.ContinueWith(static (t, state) =>
             {
-                var (self, topic) = ((RedisBackplane, string))state!;
-                if (t.IsFaulted)
-                {
-                    self._listener?.OnPublishFailed(topic, t.Exception?.InnerException);
-                }
-            }, (this, topic), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
+                var (self, topic, length) = ((RedisBackplane, string, int))state!;
+                self.Answered(t, topic, length);
+            }, (this, topic, envelope.Length), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
         return true;
+    }
+
+    private void Answered(Task<long> sent, string topic, int length)
+    {
+        Interlocked.Add(ref _pendingBytes, -length);
+        if (sent.IsFaulted)
+        {
+            _listener?.OnPublishFailed(topic, sent.Exception?.InnerException);
+        }
     }
 
     /// <inheritdoc />

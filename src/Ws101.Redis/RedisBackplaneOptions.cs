@@ -31,6 +31,14 @@ public sealed record RedisBackplaneOptions
     /// <summary>How long one connection attempt may take. Default 2 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// The most bytes of published envelopes that may wait for Redis's answer at once. Beyond it a publish is refused at
+    /// once and counted lost, until Redis answers again. Default 16 MiB. It is what bounds the node's memory while Redis
+    /// hangs (a connection that stays up and answers nothing, as a stopped or swapping Redis does): without it every
+    /// publish would wait in the client's queue for as long as the hang lasts.
+    /// </summary>
+    public long MaxPendingBytes { get; init; } = 16 * 1024 * 1024;
+
     /// <summary>Where the link's state changes are logged. Default: nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 }

@@ -32,19 +32,25 @@ internal static class ServeCommand
         var redis = new Option<string?>("--redis") { Description = "HOST:PORT of a Redis that carries /chat and /topic/NAME messages to every node using it." };
         var redisSharded = new Option<bool>("--redis-sharded") { Description = "Use Redis sharded pub/sub (SPUBLISH, for Redis Cluster) instead of PUBLISH." };
         var compress = new Option<bool>("--compress") { Description = "Accept permessage-deflate (RFC 7692) from clients that offer it, as browsers do." };
+        var reusePort = new Option<bool>("--reuse-port") { Description = "Share the port with other processes started with --reuse-port (SO_REUSEPORT); Linux spreads connections over them." };
+        var maxConnections = new Option<int>("--max-connections") { Description = "The most connections open at once; beyond it new ones get 503 (also kept below the file-descriptor limit).", DefaultValueFactory = _ => new WebSocketServerOptions().MaxConnections };
+        var stats = new Option<double>("--stats") { Description = "Print connections, memory (RSS, GC heap), threads and handles every this many seconds (0: never).", DefaultValueFactory = _ => 0 };
+        var handshakeTimeout = new Option<double>("--handshake-timeout") { Description = "Seconds a client may take for TLS and its upgrade request before it is dropped.", DefaultValueFactory = _ => new WebSocketServerOptions().HandshakeTimeout.TotalSeconds };
         var command = new Command("serve", "Serve /echo, /chat and the playground (/) on 127.0.0.1:8080, or where --host and --port say.")
         {
-            host, port, cert, key, password, maxMessage, origins, quiet, verbose, redis, redisSharded, compress,
+            host, port, cert, key, password, maxMessage, origins, quiet, verbose, redis, redisSharded, compress, reusePort, maxConnections, handshakeTimeout, stats,
         };
         command.SetAction((result, cancellationToken) => RunAsync(console, new Settings(
             result.GetValue(host)!, result.GetValue(port), result.GetValue(cert), result.GetValue(key), result.GetValue(password),
             result.GetValue(maxMessage), result.GetValue(origins) ?? [], result.GetValue(quiet), result.GetValue(verbose),
-            result.GetValue(redis), result.GetValue(redisSharded), result.GetValue(compress)), cancellationToken));
+            result.GetValue(redis), result.GetValue(redisSharded), result.GetValue(compress), result.GetValue(reusePort),
+            result.GetValue(maxConnections), result.GetValue(handshakeTimeout), result.GetValue(stats)), cancellationToken));
         return command;
     }
 
     internal sealed record Settings(string Host, int Port, string? Cert, string? Key, string? Password, long MaxMessage, string[] Origins, bool Quiet, bool Verbose,
-        string? Redis = null, bool RedisSharded = false, bool Compress = false);
+        string? Redis = null, bool RedisSharded = false, bool Compress = false, bool ReusePort = false, int? MaxConnections = null, double? HandshakeTimeoutSeconds = null,
+        double StatsSeconds = 0);
 
     private static async Task<int> RunAsync(CliConsole console, Settings settings, CancellationToken cancellationToken)
     {
@@ -70,7 +76,14 @@ internal static class ServeCommand
             }
             catch (System.Net.Sockets.SocketException ex)
             {
-                console.Error.WriteLine($"error: cannot listen on {settings.Host}:{settings.Port}: {ex.Message}");
+                string hint = ex.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse
+                    ? " (another process listens there; processes that should share a port must all be started with --reuse-port)" : "";
+                console.Error.WriteLine($"error: cannot listen on {settings.Host}:{settings.Port}: {ex.Message}{hint}");
+                return ExitCodes.UsageError;
+            }
+            catch (PlatformNotSupportedException ex)
+            {
+                console.Error.WriteLine($"error: {ex.Message}");
                 return ExitCodes.UsageError;
             }
             string scheme = settings.Cert is null ? "ws" : "wss";
@@ -86,6 +99,7 @@ internal static class ServeCommand
             }
             console.Out.WriteLine("Press Ctrl+C to stop.");
             console.Out.Flush();
+            await using var statistics = ServeStats.Start(server, console.Out, TimeSpan.FromSeconds(settings.StatsSeconds));
             var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
@@ -113,6 +127,19 @@ internal static class ServeCommand
         {
             throw new ArgumentException("--max-message must be positive.");
         }
+        if (double.IsNaN(settings.StatsSeconds) || settings.StatsSeconds < 0 || settings.StatsSeconds > 86400)
+        {
+            throw new ArgumentException("--stats must be a number of seconds from 0 (off) to 86400.");
+        }
+        if (settings.MaxConnections is <= 0)
+        {
+            throw new ArgumentException("--max-connections must be positive.");
+        }
+        if (settings.HandshakeTimeoutSeconds is { } seconds && (double.IsNaN(seconds) || seconds <= 0 || seconds > 3600))
+        {
+            throw new ArgumentException("--handshake-timeout must be a number of seconds above 0 and at most 3600.");
+        }
+        var defaults = new WebSocketServerOptions();
         var level = settings.Quiet ? LogLevel.Warning : settings.Verbose ? LogLevel.Debug : LogLevel.Information;
         var protocol = new ProtocolOptions { MaxMessageSize = settings.MaxMessage, MaxFrameSize = settings.MaxMessage };
         var options = new WebSocketServerOptions
@@ -127,6 +154,9 @@ internal static class ServeCommand
             LoggerFactory = new ConsoleLog(console.Out, level),
             HttpFallback = Playground.PlaygroundSite.Handle,
             MaxHttpBodyBytes = Playground.PlaygroundApi.MaxHttpBodyBytes,
+            ReusePort = settings.ReusePort,
+            MaxConnections = settings.MaxConnections ?? defaults.MaxConnections,
+            HandshakeTimeout = settings.HandshakeTimeoutSeconds is { } timeout ? TimeSpan.FromSeconds(timeout) : defaults.HandshakeTimeout,
         };
         var server = new WebSocketServer(options);
         var routeOptions = new WebSocketRouteOptions { OnUpgrade = OriginPolicy(settings.Origins) };

@@ -333,7 +333,9 @@ public sealed partial class WebSocketConnection
     private void EndTurn()
     {
         _sendStarted = 0;
-        _out.Reset(release: false);
+        // Back to the pool once written: kept, the 4 KiB array stayed with every connection that had ever sent a frame
+        // (a pong is enough), 76 MB for 19,000 idle connections. Renting it again for the next send costs no allocation.
+        _out.Reset(release: true);
         bool closeTcp;
         lock (_core)
         {

@@ -48,6 +48,7 @@ public sealed class WebSocketServer : IAsyncDisposable
     private readonly bool _useLoops;
     private Transport.Linux.EventLoopGroup? _loops;
     private readonly ConnectionAdmission _admission;
+    private readonly SurgeMemoryRelease? _surge;
     private int _started;
 
     private sealed record Route(Func<WebSocketConnection, CancellationToken, Task> Handler, WebSocketRouteOptions Options);
@@ -73,6 +74,7 @@ public sealed class WebSocketServer : IAsyncDisposable
         }
         _useLoops = loops;
         _admission = new ConnectionAdmission(_options.MaxConnections, _logger);
+        _surge = _options.ReleaseMemoryAfterSurge ? new SurgeMemoryRelease(_logger) : null;
         // One timer for everything time-bound: handshake deadlines, keepalive pings, send and close deadlines.
         // Per-connection timers or cancellation sources would cost memory on every idle connection and garbage on every handshake.
         var period = TimeSpan.FromMilliseconds(Math.Clamp(_options.HandshakeTimeout.TotalMilliseconds / 4, 50, 1000));
@@ -112,6 +114,7 @@ public sealed class WebSocketServer : IAsyncDisposable
             session.Key.OnHeartbeat(now);
         }
         _admission.OnTick(now);
+        _surge?.OnTick(now, _admission.Count);
     }
 
     /// <summary>The options the server runs with.</summary>
@@ -169,24 +172,10 @@ public sealed class WebSocketServer : IAsyncDisposable
         }
         foreach (var endPoint in _options.EndPoints)
         {
-            var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                if (endPoint.AddressFamily == AddressFamily.InterNetworkV6 && endPoint.Address.Equals(IPAddress.IPv6Any))
-                {
-                    listener.DualMode = true;
-                }
-                listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-                listener.Bind(endPoint);
-                listener.Listen(_options.ListenBacklog);
-            }
-            catch
-            {
-                listener.Dispose();
-                throw;
-            }
+            var listener = ListeningSocket.Open(endPoint, _options.ListenBacklog, _options.ReusePort);
             _listeners.Add(listener);
-            _logger.LogInformation("Listening on {Scheme}://{EndPoint}", _options.Certificate is null ? "ws" : "wss", listener.LocalEndPoint);
+            _logger.LogInformation("Listening on {Scheme}://{EndPoint}{Shared}", _options.Certificate is null ? "ws" : "wss", listener.LocalEndPoint,
+                _options.ReusePort ? " (SO_REUSEPORT: shared with other processes listening there)" : "");
         }
         LoadWhatConnectionsUse();
         _admission.FitToDescriptorLimit();
@@ -479,7 +468,9 @@ public sealed class WebSocketServer : IAsyncDisposable
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             await transport.SendAsync(rejection.ToResponseBytes(), cts.Token).ConfigureAwait(false);
-            transport.ShutdownSend();
+            // The client may still be sending (frames after its upgrade request, a body): read on until it closes, so
+            // that the close is not a reset that destroys the answer before it is read.
+            await LingeringClose.ShutdownAndDrainAsync(transport, _accepting.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {

@@ -418,20 +418,25 @@ internal sealed class PeerSubscriber : IDisposable
     }
 }
 
-/// <summary>A <c>ws101 serve --redis</c> process on a free port, stopped by its pid.</summary>
+/// <summary>A <c>ws101 serve --redis</c> process on a free port (or the one given), stopped by its pid; its output lines are kept.</summary>
 internal sealed class CliNode : IDisposable
 {
     private readonly Process _process;
 
-    private CliNode(Process process, int port)
+    private CliNode(Process process, int port, ConcurrentQueue<string> lines)
     {
         _process = process;
         Port = port;
+        Lines = lines;
     }
 
     public int Port { get; }
 
-    public static async Task<CliNode> StartAsync(string redis, CancellationToken ct)
+    public ConcurrentQueue<string> Lines { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    public static async Task<CliNode> StartAsync(string redis, CancellationToken ct, int port = 0, params string[] options)
     {
         var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "Ws101.Cli"))
         {
@@ -439,18 +444,23 @@ internal sealed class CliNode : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "serve", "--port", "0", "--redis", redis, "--quiet" })
+        foreach (var arg in new[] { "serve", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--redis", redis, "--quiet" }.Concat(options))
         {
             info.ArgumentList.Add(arg);
         }
         var process = Process.Start(info)!;
-        var port = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var lines = new ConcurrentQueue<string>();
         process.OutputDataReceived += (_, e) =>
         {
-            if (e.Data is { } line && line.StartsWith("ws101 serve: ws://", StringComparison.Ordinal))
+            if (e.Data is { } line)
             {
-                var hostPort = line["ws101 serve: ws://".Length..].Split('/')[0];
-                port.TrySetResult(int.Parse(hostPort[(hostPort.LastIndexOf(':') + 1)..]));
+                lines.Enqueue(line);
+            }
+            if (e.Data is { } banner && banner.StartsWith("ws101 serve: ws://", StringComparison.Ordinal))
+            {
+                var hostPort = banner["ws101 serve: ws://".Length..].Split('/')[0];
+                listening.TrySetResult(int.Parse(hostPort[(hostPort.LastIndexOf(':') + 1)..]));
             }
         };
         process.ErrorDataReceived += (_, _) => { };
@@ -458,7 +468,7 @@ internal sealed class CliNode : IDisposable
         process.BeginErrorReadLine();
         try
         {
-            return new CliNode(process, await port.Task.WaitAsync(TimeSpan.FromSeconds(15), ct));
+            return new CliNode(process, await listening.Task.WaitAsync(TimeSpan.FromSeconds(15), ct), lines);
         }
         catch
         {
@@ -467,6 +477,19 @@ internal sealed class CliNode : IDisposable
             throw;
         }
     }
+
+    /// <summary>SIGKILL, as a crash or an OOM kill would end it: no close frames, no goodbye to Redis.</summary>
+    public void Kill()
+    {
+        _process.Kill();
+        _process.WaitForExit(5000);
+    }
+
+    /// <summary>SIGSTOP, as a hung process (a long GC pause, a stuck disk, a debugger): its sockets stay open, nothing is answered.</summary>
+    public void Pause() => ProcessSignals.Send(_process.Id, ProcessSignals.SigStop);
+
+    /// <summary>SIGCONT: the frozen process goes on from where it was.</summary>
+    public void Resume() => ProcessSignals.Send(_process.Id, ProcessSignals.SigCont);
 
     public void Dispose()
     {

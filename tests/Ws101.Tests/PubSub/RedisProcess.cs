@@ -83,6 +83,12 @@ internal sealed class RedisProcess : IAsyncDisposable
         _process = null;
     }
 
+    /// <summary>Freezes the server (SIGSTOP): its connections stay open and nothing is answered, as with a hung Redis.</summary>
+    public void Pause() => ProcessSignals.Send(_process!.Id, ProcessSignals.SigStop);
+
+    /// <summary>Lets a frozen server go on (SIGCONT): it then works through everything that was sent to it meanwhile.</summary>
+    public void Resume() => ProcessSignals.Send(_process!.Id, ProcessSignals.SigCont);
+
     /// <summary>Sends one command and returns its reply: a string, a long, null, or an object[] for arrays.</summary>
     public async Task<object?> CommandAsync(params string[] args)
     {
