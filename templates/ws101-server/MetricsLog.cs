@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 
+using Ws101;
+
 namespace Ws101Server;
 
 /// <summary>
