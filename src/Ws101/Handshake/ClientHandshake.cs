@@ -6,7 +6,7 @@ namespace Ws101.Handshake;
 /// The client's side of the opening handshake (RFC 6455 §4.1): check the server's response against
 /// what the request offered, and explain every failure. Pure functions.
 /// </summary>
-public static class ClientHandshake
+public static partial class ClientHandshake
 {
     /// <summary>The most characters of a non-101 body quoted as evidence.</summary>
     public const int BodyPreviewLength = 200;
@@ -21,6 +21,10 @@ public static class ClientHandshake
     {
         ArgumentNullException.ThrowIfNull(offer);
         ArgumentNullException.ThrowIfNull(response);
+        if (ExtendedConnect.IsHttp2(response))
+        {
+            return ValidateExtendedConnect(offer, response, bodyPreview);
+        }
         var problems = new List<HandshakeProblem>();
         var h = response.Headers;
 
@@ -36,7 +40,7 @@ public static class ClientHandshake
         // RFC 6455 §4.1 (response) item 1: if the status code received from the server is not 101, the client handles the response per HTTP procedures.
         if (response.StatusCode != 101)
         {
-            problems.Add(DiagnoseStatus(offer, response, bodyPreview));
+            problems.Add(StatusProblem(offer, response, bodyPreview, "101 Switching Protocols"));
             return new ClientHandshakeResult(problems, null, []);
         }
 
@@ -80,6 +84,16 @@ public static class ClientHandshake
             problems.Add(mismatch with { Line = accepts[0].Line });
         }
 
+        var (subprotocol, extensions) = CheckAgreements(offer, h, problems);
+        return new ClientHandshakeResult(problems, problems.Count == 0 ? subprotocol : null, problems.Count == 0 ? extensions : []);
+    }
+
+    /// <summary>
+    /// RFC 6455 §4.1 (response) items 5 and 6, which RFC 8441 §5 keeps "in the same way": the extensions and the
+    /// subprotocol the server chose must be among those offered.
+    /// </summary>
+    private static (string? Subprotocol, List<WebSocketExtension> Extensions) CheckAgreements(HandshakeOffer offer, HttpHeaders h, List<HandshakeProblem> problems)
+    {
         // Item 5: an extension not present in the client's handshake -> fail.
         var extensions = new List<WebSocketExtension>();
         foreach (var field in h.FindAll(KnownHeaderNames.SecWebSocketExtensions))
@@ -131,7 +145,7 @@ public static class ClientHandshake
                 subprotocol = values[0];
             }
         }
-        return new ClientHandshakeResult(problems, problems.Count == 0 ? subprotocol : null, problems.Count == 0 ? extensions : []);
+        return (subprotocol, extensions);
     }
 
     /// <summary>
@@ -172,7 +186,11 @@ public static class ClientHandshake
                 : "the response head has no final empty line",
         };
 
-    private static HandshakeProblem DiagnoseStatus(HandshakeOffer offer, HttpResponseHead response, string? body)
+    /// <summary>
+    /// The problem for an answer other than the success expected (<paramref name="expected"/>: "101 Switching Protocols" for
+    /// HTTP/1.1, a 2xx for an RFC 8441 extended CONNECT).
+    /// </summary>
+    internal static HandshakeProblem StatusProblem(HandshakeOffer offer, HttpResponseHead response, string? body, string expected)
     {
         var h = response.Headers;
         int status = response.StatusCode;
@@ -193,13 +211,13 @@ public static class ClientHandshake
                     parts.Add(bodyEvidence);
                 }
                 parts.Add(h.Contains(KnownHeaderNames.Upgrade) ? "the response has an Upgrade header" : "the response has no Upgrade header");
-                return new HandshakeProblem(HandshakeProblemCode.SuccessNotUpgrade, "status line", "101 Switching Protocols", actual)
+                return new HandshakeProblem(HandshakeProblemCode.SuccessNotUpgrade, "status line", expected, actual)
                 { Line = 1, Evidence = string.Join("; ", parts) };
             }
             case >= 300 and < 400:
             {
                 string? location = h.GetFirst(KnownHeaderNames.Location);
-                var problem = new HandshakeProblem(HandshakeProblemCode.Redirect, "status line", "101 Switching Protocols", actual)
+                var problem = new HandshakeProblem(HandshakeProblemCode.Redirect, "status line", expected, actual)
                 { Line = 1, Evidence = location is null ? "the redirect has no Location header" : $"Location: {location}" };
                 if (location is not null)
                 {
@@ -214,22 +232,22 @@ public static class ClientHandshake
             case 401:
             {
                 string? challenge = h.GetFirst("WWW-Authenticate");
-                return new HandshakeProblem(HandshakeProblemCode.Unauthorized, "status line", "101 Switching Protocols", actual)
+                return new HandshakeProblem(HandshakeProblemCode.Unauthorized, "status line", expected, actual)
                 { Line = 1, Evidence = challenge is null ? bodyEvidence : $"WWW-Authenticate: {challenge}" };
             }
             case 403:
-                return new HandshakeProblem(HandshakeProblemCode.Forbidden, "status line", "101 Switching Protocols", actual)
+                return new HandshakeProblem(HandshakeProblemCode.Forbidden, "status line", expected, actual)
                 {
                     Line = 1,
                     Evidence = offer.Origin is null ? "the request sent no Origin" + (bodyEvidence is null ? "" : "; " + bodyEvidence)
                         : $"the request sent Origin: {offer.Origin}" + (bodyEvidence is null ? "" : "; " + bodyEvidence),
                 };
             case 404:
-                return new HandshakeProblem(HandshakeProblemCode.NotFound, "status line", "101 Switching Protocols", actual) { Line = 1, Evidence = bodyEvidence };
+                return new HandshakeProblem(HandshakeProblemCode.NotFound, "status line", expected, actual) { Line = 1, Evidence = bodyEvidence };
             case 426:
             {
                 string? versions = h.GetFirst(KnownHeaderNames.SecWebSocketVersion);
-                return new HandshakeProblem(HandshakeProblemCode.UpgradeRequired, "status line", "101 Switching Protocols", actual)
+                return new HandshakeProblem(HandshakeProblemCode.UpgradeRequired, "status line", expected, actual)
                 {
                     Line = 1,
                     Evidence = versions is null ? "the server did not say which versions it supports (no Sec-WebSocket-Version header)"
@@ -237,7 +255,7 @@ public static class ClientHandshake
                 };
             }
             default:
-                return new HandshakeProblem(HandshakeProblemCode.UnexpectedStatus, "status line", "101 Switching Protocols", actual)
+                return new HandshakeProblem(HandshakeProblemCode.UnexpectedStatus, "status line", expected, actual)
                 { Line = 1, Evidence = bodyEvidence };
         }
     }

@@ -5,7 +5,8 @@ namespace Ws101.Handshake;
 /// <summary>
 /// Diagnoses a captured handshake. A request alone is checked as a server would check it; a response
 /// alone as a client would, less what needs the request; both together as the client would, the
-/// accept value included.
+/// accept value included. An HTTP/2 transcript (header blocks with pseudo-header fields, RFC 8441) is checked by the
+/// rules of RFC 8441 instead.
 /// </summary>
 public static class HandshakeDiagnoser
 {
@@ -36,7 +37,9 @@ public static class HandshakeDiagnoser
         }
         if (transcript.RequestText is not null)
         {
-            var parsed = HttpRequestHead.Parse(HeadBytes(transcript.RequestText));
+            var parsed = Http2HeaderBlock.IsHttp2Text(transcript.RequestText)
+                ? Http2HeaderBlock.ParseRequest(transcript.RequestText)
+                : HttpRequestHead.Parse(HeadBytes(transcript.RequestText));
             if (parsed.Status == HttpParseStatus.Invalid)
             {
                 problems.Add(new DiagnosedProblem(HandshakePart.Request, parsed.Problem!));
@@ -51,7 +54,9 @@ public static class HandshakeDiagnoser
         }
         if (transcript.ResponseText is not null)
         {
-            var parsed = HttpResponseHead.Parse(HeadBytes(transcript.ResponseText));
+            var parsed = Http2HeaderBlock.IsHttp2Text(transcript.ResponseText)
+                ? Http2HeaderBlock.ParseResponse(transcript.ResponseText)
+                : HttpResponseHead.Parse(HeadBytes(transcript.ResponseText));
             if (parsed.Status == HttpParseStatus.Invalid)
             {
                 problems.Add(new DiagnosedProblem(HandshakePart.Response, parsed.Problem!));
@@ -79,6 +84,12 @@ public static class HandshakeDiagnoser
         else
         {
             notes.Add("Only a request was given: it was checked as a server checks an upgrade request.");
+        }
+        if (Http2HeaderBlock.IsHttp2Text(transcript.RequestText) || Http2HeaderBlock.IsHttp2Text(transcript.ResponseText))
+        {
+            notes.Add("An RFC 8441 handshake (WebSocket over HTTP/2): an extended CONNECT answered with a 2xx. It has no Sec-WebSocket-Key " +
+                "and no Sec-WebSocket-Accept to check; whether the server allowed it (SETTINGS_ENABLE_CONNECT_PROTOCOL) is not in a transcript " +
+                "(ws101 probe --http2 shows it).");
         }
         return new HandshakeReport(transcript, problems, notes, expectedAccept, subprotocol, extensions);
     }
