@@ -19,7 +19,7 @@ namespace Ws101.Interop.Harness;
 /// Ws101 inside ASP.NET Core: Kestrel on 127.0.0.1 and a free port with <c>MapWs101("/echo")</c>, over HTTP/1.1 and
 /// HTTP/2 with a certificate (ALPN), or HTTP/2 alone without one (h2c), where WebSockets are RFC 8441 streams. Optionally
 /// serves the Chromium harness page on <c>/</c> so that a browser loads it over the same HTTP/2 connection.
-/// <c>/echo</c> echoes every message; the text <c>close CODE REASON</c> makes the server close with that code and reason;
+/// <c>/echo</c> echoes every message (<c>/members</c> refuses every upgrade with 403); the text <c>close CODE REASON</c> makes the server close with that code and reason;
 /// the text <c>ping</c> makes it ping the client and answer <c>pong N ms</c>. Every open and close is an event with the
 /// HTTP version the server's handshake info reports.
 /// </summary>
@@ -71,6 +71,8 @@ public sealed class Ws101KestrelServer : IAsyncDisposable
             },
         };
         app.MapWs101("/echo", server.EchoAsync, route);
+        // Refuses every upgrade, as an application's Origin or credential check would.
+        app.MapWs101("/members", server.EchoAsync, route with { OnUpgrade = _ => UpgradeDecision.Reject(403, "members only") });
         if (servePage)
         {
             string html = ChromiumPageHost.ReadPage();
