@@ -113,7 +113,8 @@ internal static class Ws101UpgradeHandler
             string.IsNullOrEmpty(target) ? "/" : target, fields);
     }
 
-    private static HttpRequestHead ToHead(HttpRequest request)
+    /// <summary>An HTTP/1.1 (or any non-CONNECT) request as Ws101 reads a head: its method, target, version and fields in order.</summary>
+    internal static HttpRequestHead ToHead(HttpRequest request)
     {
         var fields = new List<HttpHeaderField>();
         int line = 2;
