@@ -172,7 +172,8 @@ static async Task ServeAsync()
                 return;
             }
             using var ws = await context.WebSockets.AcceptWebSocketAsync();
-            var buffer = new byte[64 * 1024];
+            // 4 KiB, as ASP.NET Core's own samples: fragments are echoed as they come, so a message of any size passes.
+            var buffer = new byte[4 * 1024];
             while (true)
             {
                 var r = await ws.ReceiveAsync(buffer.AsMemory(), context.RequestAborted);
