@@ -27,7 +27,9 @@ public sealed class RedisBackplane : IBackplane
     private ConnectionMultiplexer? _redis;
     private ISubscriber? _subscriber;
     private IBackplaneListener? _listener;
-    private int _failedLinks;
+    // The links (endpoint and kind: interactive for commands, subscription for channels) that failed and have not come
+    // back. In a cluster a failed master stays failed; it is forgotten once the cluster no longer gives it slots.
+    private readonly ConcurrentDictionary<(string EndPoint, ConnectionType Type), byte> _failedLinks = new();
     private volatile bool _disposed;
 
     /// <summary>Creates the backplane; <see cref="StartAsync"/> connects it.</summary>
@@ -40,7 +42,7 @@ public sealed class RedisBackplane : IBackplane
     }
 
     /// <inheritdoc />
-    public bool IsConnected => _redis is { IsConnected: true } && Volatile.Read(ref _failedLinks) == 0;
+    public bool IsConnected => _redis is { IsConnected: true } && _failedLinks.IsEmpty;
 
     /// <inheritdoc />
     public async Task StartAsync(IBackplaneListener listener, CancellationToken cancellationToken = default)
@@ -62,6 +64,7 @@ public sealed class RedisBackplane : IBackplane
         var redis = await ConnectionMultiplexer.ConnectAsync(config).WaitAsync(cancellationToken).ConfigureAwait(false);
         redis.ConnectionFailed += OnConnectionFailed;
         redis.ConnectionRestored += OnConnectionRestored;
+        redis.ConfigurationChanged += OnConfigurationChanged;
         _redis = redis;
         _subscriber = redis.GetSubscriber();
         if (redis.IsConnected)
@@ -83,6 +86,7 @@ public sealed class RedisBackplane : IBackplane
 
     private void RetryMissingSubscriptions()
     {
+        ForgetRetiredClusterNodes();
         if (_disposed || !IsConnected || Interlocked.Exchange(ref _retrying, 1) == 1)
         {
             return;
@@ -101,28 +105,79 @@ public sealed class RedisBackplane : IBackplane
         });
     }
 
-    // One bit per link (interactive for PUBLISH, subscription for the channels): up only when none is failed.
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
-        int bit = 1 << (int)e.ConnectionType;
-        if ((Interlocked.Or(ref _failedLinks, bit) & bit) == 0)
+        bool wasUp = _failedLinks.IsEmpty;
+        if (_failedLinks.TryAdd((Format(e.EndPoint), e.ConnectionType), 0) && wasUp)
         {
-            _listener?.OnConnectionChanged(false, $"{e.ConnectionType} link to {e.EndPoint}: {e.FailureType}");
+            _listener?.OnConnectionChanged(false, $"{e.ConnectionType} link to {Format(e.EndPoint)}: {e.FailureType}");
         }
     }
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        Interlocked.And(ref _failedLinks, ~(1 << (int)e.ConnectionType) & ~1);
-        _listener?.OnConnectionChanged(true, $"{e.ConnectionType} link to {e.EndPoint} restored");
+        if (_failedLinks.TryRemove((Format(e.EndPoint), e.ConnectionType), out _) && _failedLinks.IsEmpty)
+        {
+            _listener?.OnConnectionChanged(true, $"{e.ConnectionType} link to {Format(e.EndPoint)} restored");
+        }
         RetryMissingSubscriptions();
     }
+
+    private void OnConfigurationChanged(object? sender, EndPointEventArgs e) => ForgetRetiredClusterNodes();
+
+    // A cluster master that died stays unreachable, but once its replica has taken its slots the cluster no longer needs
+    // it: its failed links no longer count against IsConnected.
+    private void ForgetRetiredClusterNodes()
+    {
+        if (_failedLinks.IsEmpty || _redis is not { } redis)
+        {
+            return;
+        }
+        ClusterConfiguration? cluster = null;
+        foreach (var server in redis.GetServers())
+        {
+            if (server.IsConnected && server.ServerType == ServerType.Cluster && server.ClusterConfiguration is { } config)
+            {
+                cluster = config;
+                break;
+            }
+        }
+        if (cluster is null)
+        {
+            return;
+        }
+        var serving = cluster.Nodes.Where(n => !n.IsReplica && !n.IsFail && n.Slots.Count > 0 && n.EndPoint is not null)
+            .Select(n => Format(n.EndPoint!)).ToHashSet(StringComparer.Ordinal);
+        string? retired = null;
+        foreach (var link in _failedLinks.Keys)
+        {
+            if (!serving.Contains(link.EndPoint) && _failedLinks.TryRemove(link, out _))
+            {
+                retired = link.EndPoint;
+            }
+        }
+        if (retired is not null && _failedLinks.IsEmpty)
+        {
+            _listener?.OnConnectionChanged(true, $"cluster: {retired} no longer serves slots; its replica took over");
+        }
+    }
+
+    // HOST:PORT, whether the endpoint came as an address (from the cluster's view) or a name (from the configuration).
+    private static string Format(System.Net.EndPoint? endPoint) => endPoint switch
+    {
+        System.Net.IPEndPoint ip => $"{ip.Address}:{ip.Port}",
+        System.Net.DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
+        null => "?",
+        _ => endPoint.ToString() ?? "?",
+    };
 
     /// <inheritdoc />
     public bool TryPublish(string topic, byte[] envelope)
     {
+        // Not the whole IsConnected: in a cluster, a topic whose master is up can be published to while another master is
+        // down. A publish to a master that is down fails at once (BacklogPolicy.FailFast) and is counted.
         var subscriber = _subscriber;
-        if (subscriber is null || !IsConnected)
+        if (subscriber is null || _redis is not { IsConnected: true })
         {
             return false;
         }
@@ -250,6 +305,7 @@ public sealed class RedisBackplane : IBackplane
         {
             redis.ConnectionFailed -= OnConnectionFailed;
             redis.ConnectionRestored -= OnConnectionRestored;
+            redis.ConfigurationChanged -= OnConfigurationChanged;
             await redis.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
             await redis.DisposeAsync().ConfigureAwait(false);
         }

@@ -12,7 +12,7 @@ namespace Ws101.PubSub;
 /// 2      flags: bit 0 = text; other bits 0
 /// 3      reserved, 0
 /// 4-19   the publishing node's id (16 bytes)
-/// 20-27  the publishing node's sequence number (per node, all topics)
+/// 20-27  the publishing node's sequence number on this topic (1, 2, 3...: a receiver that sees it jump knows what it missed)
 /// 28-29  topic length in bytes (1-1024)
 /// 30-    topic (UTF-8), then the payload (UTF-8 when text) to the end
 /// </code>

@@ -34,9 +34,9 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
     private readonly ConcurrentDictionary<string, TopicOptions> _topicOptions = new(StringComparer.Ordinal);
     private readonly Action<ITopicSubscriber> _onEnded;
     private volatile Topic[] _patterns = [];
-    private long _sequence;
-    private long _published, _delivered, _skipped, _closedSlow, _backplaneSent, _backplaneReceived, _backplaneLost, _backplaneMalformed;
-    private long _lastLossLog;
+    private readonly BackplaneSequences _sequences = new();
+    private long _published, _delivered, _skipped, _closedSlow, _backplaneSent, _backplaneReceived, _backplaneLost, _backplaneMalformed, _backplaneMissed;
+    private long _lastLossLog, _lastMissLog;
     private int _started;
 
     /// <summary>Creates a hub; with a backplane in the options, call <see cref="StartAsync"/> to connect it.</summary>
@@ -58,7 +58,7 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
     /// <summary>Counts since this hub was created (the same events as the <c>ws101.topics.*</c> and <c>ws101.backplane.*</c> metrics, for this hub alone).</summary>
     public TopicStatistics Statistics => new(Interlocked.Read(ref _published), Interlocked.Read(ref _delivered), Interlocked.Read(ref _skipped),
         Interlocked.Read(ref _closedSlow), Interlocked.Read(ref _backplaneSent), Interlocked.Read(ref _backplaneReceived),
-        Interlocked.Read(ref _backplaneLost), Interlocked.Read(ref _backplaneMalformed));
+        Interlocked.Read(ref _backplaneLost), Interlocked.Read(ref _backplaneMalformed), Interlocked.Read(ref _backplaneMissed));
 
     /// <summary>Starts the backplane, if any (it connects, or keeps trying in the background).</summary>
     public Task StartAsync(CancellationToken cancellationToken = default)
@@ -160,9 +160,10 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
             }
             last = RemoveMember(subscriber, topic);
         }
-        if (last)
+        if (last && _backplane is { } backplane)
         {
-            _backplane?.Unsubscribe(topic);
+            backplane.Unsubscribe(topic);
+            _sequences.Forget(topic);
         }
         return true;
     }
@@ -196,6 +197,7 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
             foreach (var topic in emptied)
             {
                 backplane.Unsubscribe(topic);
+                _sequences.Forget(topic);
             }
         }
     }
@@ -426,7 +428,7 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
 
     private void SendToBackplane(IBackplane backplane, string topic, PreparedMessage message)
     {
-        var envelope = BackplaneEnvelope.Encode(_options.NodeId, (ulong)Interlocked.Increment(ref _sequence), topic, message.Kind, message.Payload.Span);
+        var envelope = BackplaneEnvelope.Encode(_options.NodeId, _sequences.Next(topic), topic, message.Kind, message.Payload.Span);
         bool sent;
         try
         {
@@ -468,6 +470,10 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         }
         Interlocked.Increment(ref _backplaneReceived);
         Ws101Metrics.BackplaneReceived.Add(1);
+        if (_sequences.Observe(subscription, decoded.Node, decoded.Topic, decoded.Sequence) is > 0 and long missed)
+        {
+            NoteMissed(decoded.Topic, decoded.Node, missed);
+        }
         using var message = PreparedMessage.Create(envelope[decoded.PayloadOffset..], decoded.Kind);
         PublishCore(decoded.Topic, message, null, fromBackplane: true, viaSubscription: subscription);
     }
@@ -483,6 +489,18 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         {
             _logger.LogWarning("Backplane: a message to {Topic} could not reach the other nodes ({Reason}); {Count} lost so far. Local subscribers still get every message.",
                 topic, error?.Message ?? "link down", n);
+        }
+    }
+
+    private void NoteMissed(string topic, Guid node, long missed)
+    {
+        long total = Interlocked.Add(ref _backplaneMissed, missed);
+        Ws101Metrics.BackplaneMissed.Add(missed);
+        long now = Environment.TickCount64;
+        long last = Interlocked.Read(ref _lastMissLog);
+        if (now - last >= 5000 && Interlocked.CompareExchange(ref _lastMissLog, now, last) == last)
+        {
+            _logger.LogWarning("Backplane: missed {Missed} message(s) of node {Node} on {Topic} (a gap in its sequence numbers); {Total} missed so far.", missed, node, topic, total);
         }
     }
 
@@ -558,5 +576,6 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
 /// <param name="BackplaneReceived">Messages from other nodes.</param>
 /// <param name="BackplaneLost">Messages that could not be sent to other nodes (link down or a failed send).</param>
 /// <param name="BackplaneMalformed">Envelopes from the backplane that failed the checks.</param>
+/// <param name="BackplaneMissed">Messages of other nodes this node knows it missed (gaps in a node's sequence numbers on a topic).</param>
 public readonly record struct TopicStatistics(long Published, long Delivered, long SkippedSlow, long ClosedSlow,
-    long BackplaneSent, long BackplaneReceived, long BackplaneLost, long BackplaneMalformed);
+    long BackplaneSent, long BackplaneReceived, long BackplaneLost, long BackplaneMalformed, long BackplaneMissed = 0);
