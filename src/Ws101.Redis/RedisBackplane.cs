@@ -17,7 +17,7 @@ namespace Ws101.Redis;
 /// the message as lost), nothing is queued for later, and messages other nodes publish meanwhile never arrive here.
 /// The link reconnects by itself with exponential backoff and restores every subscription. See docs/topics.md.
 /// </remarks>
-public sealed class RedisBackplane : IBackplane
+public sealed class RedisBackplane : IBackplane, IPresenceStore
 {
     private readonly RedisBackplaneOptions _options;
     private readonly ILogger _logger;
@@ -270,6 +270,24 @@ public sealed class RedisBackplane : IBackplane
             await queue.UnsubscribeAsync().ConfigureAwait(false);
         }
     }
+
+    /// <inheritdoc />
+    public Task WritePresenceAsync(string topic, NodePresence presence, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        ArgumentNullException.ThrowIfNull(presence);
+        return RedisPresence.WriteAsync(Database(), _options.PresencePrefix + topic, presence, timeToLive).WaitAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<NodePresence>> ReadPresenceAsync(string topic, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        return RedisPresence.ReadAsync(Database(), _options.PresencePrefix + topic).WaitAsync(cancellationToken);
+    }
+
+    private IDatabase Database() =>
+        (_redis ?? throw new InvalidOperationException("The Redis backplane is not started.")).GetDatabase();
 
     private RedisChannel Channel(string topic) =>
         _options.Sharded ? RedisChannel.Sharded(_options.ChannelPrefix + topic) : RedisChannel.Literal(_options.ChannelPrefix + topic);

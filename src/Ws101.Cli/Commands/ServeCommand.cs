@@ -31,20 +31,25 @@ internal static class ServeCommand
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log debug details too (declined extension offers)." };
         var redis = new Option<string?>("--redis") { Description = "HOST:PORT of a Redis that carries /chat and /topic/NAME messages to every node using it." };
         var redisSharded = new Option<bool>("--redis-sharded") { Description = "Use Redis sharded pub/sub (SPUBLISH, for Redis Cluster) instead of PUBLISH." };
+        var presenceTtl = new Option<double>("--presence-ttl")
+        {
+            Description = "With --redis: seconds a node's part of a topic's presence (GET /presence/NAME) lives unless refreshed (each third of it); a node that dies drops out within this time.",
+            DefaultValueFactory = _ => 15,
+        };
         var compress = new Option<bool>("--compress") { Description = "Accept permessage-deflate (RFC 7692) from clients that offer it, as browsers do." };
         var command = new Command("serve", "Serve /echo, /chat and the playground (/) on 127.0.0.1:8080, or where --host and --port say.")
         {
-            host, port, cert, key, password, maxMessage, origins, quiet, verbose, redis, redisSharded, compress,
+            host, port, cert, key, password, maxMessage, origins, quiet, verbose, redis, redisSharded, presenceTtl, compress,
         };
         command.SetAction((result, cancellationToken) => RunAsync(console, new Settings(
             result.GetValue(host)!, result.GetValue(port), result.GetValue(cert), result.GetValue(key), result.GetValue(password),
             result.GetValue(maxMessage), result.GetValue(origins) ?? [], result.GetValue(quiet), result.GetValue(verbose),
-            result.GetValue(redis), result.GetValue(redisSharded), result.GetValue(compress)), cancellationToken));
+            result.GetValue(redis), result.GetValue(redisSharded), result.GetValue(compress), result.GetValue(presenceTtl)), cancellationToken));
         return command;
     }
 
     internal sealed record Settings(string Host, int Port, string? Cert, string? Key, string? Password, long MaxMessage, string[] Origins, bool Quiet, bool Verbose,
-        string? Redis = null, bool RedisSharded = false, bool Compress = false);
+        string? Redis = null, bool RedisSharded = false, bool Compress = false, double PresenceTtl = 15);
 
     private static async Task<int> RunAsync(CliConsole console, Settings settings, CancellationToken cancellationToken)
     {
@@ -93,6 +98,13 @@ internal static class ServeCommand
             await stop.Task.ConfigureAwait(false);
             console.Out.WriteLine($"Stopping: closing {server.ConnectionCount} connection(s) with 1001.");
             await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            var stats = topics.Statistics;
+            if (stats.Published > 0)
+            {
+                // For scripts and benchmarks that compare what the nodes knew they lost with what the clients missed.
+                console.Out.WriteLine($"Topics: published {stats.Published}, delivered {stats.Delivered}, skipped-slow {stats.SkippedSlow}, closed-slow {stats.ClosedSlow}, " +
+                    $"backplane sent {stats.BackplaneSent}, received {stats.BackplaneReceived}, lost {stats.BackplaneLost}, missed {stats.BackplaneMissed}, malformed {stats.BackplaneMalformed}.");
+            }
             console.Out.WriteLine("Stopped.");
         }
         return ExitCodes.Ok;
@@ -113,6 +125,10 @@ internal static class ServeCommand
         {
             throw new ArgumentException("--max-message must be positive.");
         }
+        if (!(settings.PresenceTtl >= 0.3 && settings.PresenceTtl <= 86_400))
+        {
+            throw new ArgumentException("--presence-ttl is between 0.3 and 86400 seconds.");
+        }
         var level = settings.Quiet ? LogLevel.Warning : settings.Verbose ? LogLevel.Debug : LogLevel.Information;
         var protocol = new ProtocolOptions { MaxMessageSize = settings.MaxMessage, MaxFrameSize = settings.MaxMessage };
         var options = new WebSocketServerOptions
@@ -125,14 +141,13 @@ internal static class ServeCommand
                 Compression = settings.Compress ? new Ws101.Compression.PerMessageDeflateOptions() : null,
             },
             LoggerFactory = new ConsoleLog(console.Out, level),
-            HttpFallback = Playground.PlaygroundSite.Handle,
         };
-        var server = new WebSocketServer(options);
-        var routeOptions = new WebSocketRouteOptions { OnUpgrade = OriginPolicy(settings.Origins) };
         var log = options.LoggerFactory;
+        var ttl = TimeSpan.FromSeconds(settings.PresenceTtl);
         topics = new WebSocketTopics(new WebSocketTopicsOptions
         {
             LoggerFactory = log,
+            Presence = settings.Redis is null ? null : new TopicPresenceOptions { TimeToLive = ttl, Refresh = ttl / 3, Coalesce = TimeSpan.FromMilliseconds(Math.Min(50, ttl.TotalMilliseconds / 10)) },
             Backplane = settings.Redis is null ? null : new RedisBackplane(new RedisBackplaneOptions
             {
                 Configuration = settings.Redis,
@@ -140,6 +155,12 @@ internal static class ServeCommand
                 LoggerFactory = log,
             }),
         });
+        var presence = new PresenceEndpoint(topics);
+        var server = new WebSocketServer(options with
+        {
+            HttpFallback = (request, ct) => PresenceEndpoint.Matches(request.Head.Path) ? presence.HandleAsync(request, ct) : Playground.PlaygroundSite.Handle(request, ct),
+        });
+        var routeOptions = new WebSocketRouteOptions { OnUpgrade = OriginPolicy(settings.Origins) };
         var chat = new ChatRoom(topics);
         var topicEndpoint = new TopicEndpoint(topics);
         var origin = routeOptions.OnUpgrade;

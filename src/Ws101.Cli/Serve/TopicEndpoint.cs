@@ -8,7 +8,7 @@ namespace Ws101.Cli.Serve;
 /// <summary>
 /// <c>/topic/NAME</c>: the connection subscribes to topic NAME (percent-decoded; <c>/topic/prices.*</c> subscribes to
 /// every topic starting with <c>prices.</c>), and each message it sends is published to NAME, reaching every other
-/// subscriber on every node.
+/// subscriber on every node. <c>?id=WHO</c> names the connection in the topic's presence (<c>GET /presence/NAME</c>).
 /// </summary>
 internal sealed class TopicEndpoint(WebSocketTopics topics)
 {
@@ -17,27 +17,38 @@ internal sealed class TopicEndpoint(WebSocketTopics topics)
     public static string? NameOf(string path) =>
         path.StartsWith(Prefix, StringComparison.Ordinal) ? Uri.UnescapeDataString(path[Prefix.Length..]) : null;
 
-    /// <summary>Refuses an upgrade whose topic name is empty, too long, or has a '*' anywhere but at its end.</summary>
+    /// <summary>Refuses an upgrade whose topic name is empty, too long, or has a '*' anywhere but at its end, or whose query is wrong.</summary>
     public static UpgradeDecision Check(UpgradeRequest request)
     {
-        string? name = NameOf(request.Path);
+        if (CheckName(NameOf(request.Path), allowPattern: true) is { } problem)
+        {
+            return UpgradeDecision.Reject(404, problem);
+        }
+        TopicQuery.Parse(request.Query, out string? queryProblem);
+        return queryProblem is null ? UpgradeDecision.Accept() : UpgradeDecision.Reject(400, queryProblem);
+    }
+
+    /// <summary>Why <paramref name="name"/> is not a topic name (or pattern), or null.</summary>
+    public static string? CheckName(string? name, bool allowPattern)
+    {
         if (string.IsNullOrEmpty(name) || System.Text.Encoding.UTF8.GetByteCount(name) > BackplaneEnvelope.MaxTopicBytes)
         {
-            return UpgradeDecision.Reject(404, $"Use /topic/NAME with a topic name of 1 to {BackplaneEnvelope.MaxTopicBytes} bytes of UTF-8.");
+            return $"Use a topic name of 1 to {BackplaneEnvelope.MaxTopicBytes} bytes of UTF-8.";
         }
         int star = name.IndexOf('*', StringComparison.Ordinal);
-        if (star >= 0 && star != name.Length - 1)
+        if (star >= 0 && (star != name.Length - 1 || !allowPattern))
         {
-            return UpgradeDecision.Reject(404, $"'{name}': '*' may only end a topic pattern (prices.*).");
+            return allowPattern ? $"'{name}': '*' may only end a topic pattern (prices.*)." : $"'{name}': a topic name has no '*'.";
         }
-        return UpgradeDecision.Accept();
+        return null;
     }
 
     public async Task HandleAsync(WebSocketConnection ws, CancellationToken stopping)
     {
         string name = NameOf(ws.Handshake.Path)!;
         bool pattern = name.EndsWith('*');
-        topics.Subscribe(ws, name);
+        var query = TopicQuery.Parse(ws.Handshake.Query, out _);
+        topics.Subscribe(ws, name, new TopicSubscribeOptions { PresenceId = query.PresenceId });
         while (true)
         {
             var message = await ws.ReceiveAsync(stopping).ConfigureAwait(false);

@@ -35,6 +35,7 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
     private readonly Action<ITopicSubscriber> _onEnded;
     private volatile Topic[] _patterns = [];
     private readonly BackplaneSequences _sequences = new();
+    private readonly PresenceTracker _presence;
     private long _published, _delivered, _skipped, _closedSlow, _backplaneSent, _backplaneReceived, _backplaneLost, _backplaneMalformed, _backplaneMissed;
     private long _lastLossLog, _lastMissLog;
     private int _started;
@@ -47,6 +48,9 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         _backplane = _options.Backplane;
         _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Ws101.Topics");
         _onEnded = subscriber => UnsubscribeAll(subscriber);
+        _options.Presence?.Validate();
+        _presence = new PresenceTracker(_gate, _options.Presence is null ? null : _backplane as IPresenceStore, _options.Presence ?? new TopicPresenceOptions(),
+            _options.NodeId, _logger);
     }
 
     /// <summary>This node's id, carried in backplane envelopes.</summary>
@@ -61,13 +65,14 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         Interlocked.Read(ref _backplaneLost), Interlocked.Read(ref _backplaneMalformed), Interlocked.Read(ref _backplaneMissed));
 
     /// <summary>Starts the backplane, if any (it connects, or keeps trying in the background).</summary>
-    public Task StartAsync(CancellationToken cancellationToken = default)
+    public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         if (_backplane is null || Interlocked.Exchange(ref _started, 1) == 1)
         {
-            return Task.CompletedTask;
+            return;
         }
-        return _backplane.StartAsync(this, cancellationToken);
+        await _backplane.StartAsync(this, cancellationToken).ConfigureAwait(false);
+        _presence.Start();
     }
 
     /// <summary>Sets the options of one topic or pattern (for subscriptions made from now on and those already made).</summary>
@@ -100,7 +105,40 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         return Subscribe((ITopicSubscriber)connection, topic);
     }
 
-    internal bool Subscribe(ITopicSubscriber subscriber, string topic)
+    /// <summary>
+    /// Subscribes <paramref name="connection"/> to <paramref name="topic"/> as <see cref="Subscribe(WebSocketConnection, string)"/>
+    /// does, with <paramref name="options"/>: a presence id, say, so that <see cref="GetPresenceAsync"/> can tell who is there.
+    /// </summary>
+    /// <exception cref="ArgumentException">The presence id is empty, too long or has control characters.</exception>
+    public bool Subscribe(WebSocketConnection connection, string topic, TopicSubscribeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(options);
+        if (TopicSubscribeOptions.CheckPresenceId(options.PresenceId) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(options));
+        }
+        if (connection.Role != Protocol.WebSocketRole.Server)
+        {
+            throw new InvalidOperationException("Only server connections can subscribe: topics send one unmasked frame to all, and clients must mask theirs (RFC 6455 §5.3).");
+        }
+        return Subscribe((ITopicSubscriber)connection, topic, options.PresenceId);
+    }
+
+    /// <summary>
+    /// Who is subscribed to <paramref name="topic"/> by name (not through a pattern): connections and presence ids on
+    /// this node and, with <see cref="WebSocketTopicsOptions.Presence"/> and a backplane that stores presence, on every
+    /// node. Other nodes' parts are as they last wrote them (at once after a change, <see cref="TopicPresenceOptions.Coalesce"/>
+    /// later); a node that died counts until its part expires (<see cref="TopicPresenceOptions.TimeToLive"/>).
+    /// </summary>
+    /// <exception cref="Exception">The store could not be read (its own exception: Redis down, say).</exception>
+    public Task<TopicPresence> GetPresenceAsync(string topic, CancellationToken cancellationToken = default)
+    {
+        ValidateName(topic, allowPattern: false);
+        return _presence.GetAsync(topic, cancellationToken);
+    }
+
+    internal bool Subscribe(ITopicSubscriber subscriber, string topic, string? presenceId = null)
     {
         ValidateName(topic, allowPattern: true);
         bool added;
@@ -128,6 +166,10 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
                 }
                 entry.Members.Add(subscriber);
                 entry.Snapshot = null;
+                if (!entry.IsPattern)
+                {
+                    _presence.JoinedLocked(subscriber, topic, presenceId);
+                }
             }
         }
         if (first)
@@ -211,6 +253,10 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         }
         entry.Members.Remove(subscriber);
         entry.Snapshot = null;
+        if (!entry.IsPattern)
+        {
+            _presence.LeftLocked(subscriber, topic);
+        }
         if (entry.Members.Count > 0)
         {
             return false;
@@ -536,6 +582,7 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
     /// <summary>Stops the backplane, if any.</summary>
     public async ValueTask DisposeAsync()
     {
+        await _presence.DisposeAsync().ConfigureAwait(false);
         if (_backplane is not null)
         {
             await _backplane.DisposeAsync().ConfigureAwait(false);

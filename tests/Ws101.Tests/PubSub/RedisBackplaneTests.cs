@@ -435,7 +435,7 @@ internal sealed class CliNode : IDisposable
 
     public int Port { get; }
 
-    public static async Task<CliNode> StartAsync(string redis, CancellationToken ct)
+    public static async Task<CliNode> StartAsync(string redis, CancellationToken ct, params string[] more)
     {
         var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "Ws101.Cli"))
         {
@@ -443,7 +443,7 @@ internal sealed class CliNode : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "serve", "--port", "0", "--redis", redis, "--quiet" })
+        foreach (var arg in new[] { "serve", "--port", "0", "--redis", redis, "--quiet" }.Concat(more))
         {
             info.ArgumentList.Add(arg);
         }
@@ -472,8 +472,13 @@ internal sealed class CliNode : IDisposable
         }
     }
 
+    /// <summary>Kills the process (SIGKILL, by its own handle); once.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         if (!_process.HasExited)
         {
             _process.Kill();
@@ -481,4 +486,6 @@ internal sealed class CliNode : IDisposable
         }
         _process.Dispose();
     }
+
+    private int _disposed;
 }
