@@ -61,7 +61,7 @@ internal static class HeadToHead
             var closers = await Run.ConnectAllAsync(subscribers, 50, i => signalr
                 ? SignalRSide.SubscribeAsync(Url(i / o.SubscribersPerNode), i, tally, ct)
                 : Ws101Side.SubscribeAsync(Url(i / o.SubscribersPerNode), i, tally, history, ct));
-            await using IPublisher publisher = signalr ? await SignalRSide.Publisher.ConnectAsync(Url(0), ct) : await Ws101Side.Publisher.ConnectAsync(Url(0), ct);
+            IPublisher publisher = signalr ? await SignalRSide.Publisher.ConnectAsync(Url(0), ct) : await Ws101Side.Publisher.ConnectAsync(Url(0), ct);
             await Run.WarmUpAsync(publisher, tally, TimeSpan.FromSeconds(30));
 
             var crash = Task.Run(async () =>
@@ -83,6 +83,8 @@ internal static class HeadToHead
                 await close();
             }
             long failed = publisher.Failed;
+            // Gone before the nodes stop, so that their close handshakes do not wait for it.
+            await publisher.DisposeAsync();
             foreach (var node in nodes)
             {
                 node.Stop(TimeSpan.FromSeconds(10));

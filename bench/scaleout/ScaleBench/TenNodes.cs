@@ -51,7 +51,7 @@ internal static class TenNodes
             var tally = new Tally(o.Subscribers, (int)count + 1);
             Uri Url(int node) => new($"ws://{hosts[node]}:{ports[node]}/topic/bench");
             var closers = await Run.ConnectAllAsync(o.Subscribers, 100, i => Ws101Side.SubscribeAsync(Url(i % n), i, tally, positions: false, ct));
-            await using var publisher = await Ws101Side.Publisher.ConnectAsync(Url(0), ct);
+            var publisher = await Ws101Side.Publisher.ConnectAsync(Url(0), ct);
             await Run.WarmUpAsync(publisher, tally, TimeSpan.FromSeconds(60));
             double cpuBefore = nodes.Sum(c => Run.CpuSeconds(c.Pid));
             var took = await Run.PublishAtRateAsync(publisher, o.Rate, count, ct);
@@ -61,6 +61,7 @@ internal static class TenNodes
             {
                 await close();
             }
+            await publisher.DisposeAsync();
             return new Result(n, count * o.Subscribers, tally.Deliveries, tally.Deliveries / took.TotalSeconds, tally.PercentileMs(50), tally.PercentileMs(99), tally.MaxMs,
                 cpu / Math.Max(1, tally.Deliveries) * 1e6, 0);
         }
