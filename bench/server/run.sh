@@ -4,6 +4,8 @@
 #
 #   bench/server/run.sh [ROUNDS] [--quick] [--parts echo,big,hs,idle]
 #
+# BASELINE_BIN=/path/to/Ws101.Cli adds that build as "ws101_before" (port 19012) to the same run, for a
+# before/after comparison; the ratios are then printed for ws101 and for ws101_before against the same anchors.
 # Uses the shared load generator and anchors (../shared/wsbench beside the project, or WSBENCH_DIR).
 # Everything runs on 127.0.0.1 and every step is bounded in time. About 5 minutes per round for the
 # full matrix (3 servers), about 1.5 minutes per round with --quick.
@@ -37,6 +39,10 @@ kestrel|19002|$BUILD/anchors/kestrel/KestrelEcho 19002
 kestrel_inline|19006|env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 $BUILD/anchors/kestrel/KestrelEcho 19006
 ws101|19010|$BUILD/ws101/Ws101.Cli serve --port 19010 --quiet
 SERVERS
+if [ -n "${BASELINE_BIN:-}" ]; then
+  [ -x "$BASELINE_BIN" ] || { echo "BASELINE_BIN=$BASELINE_BIN is not an executable" >&2; exit 2; }
+  echo "ws101_before|19012|$BASELINE_BIN serve --port 19012 --quiet" >> "$BUILD/servers.txt"
+fi
 
 # Kestrel's anchor echoes on any path; ws101 serves its echo on /echo.
 export WSBENCH="$BUILD/anchors/wsbench" WS_PATH=/echo
@@ -45,3 +51,7 @@ echo "== $ROUNDS interleaved round(s), parts $PARTS ${QUICK:+(quick)}; results i
 cat "$OUT/table.txt"
 echo
 python3 "$ROOT/bench/server/ratios.py" "$OUT"
+if [ -n "${BASELINE_BIN:-}" ]; then
+  echo
+  python3 "$ROOT/bench/server/ratios.py" "$OUT" ws101 ws101_before
+fi

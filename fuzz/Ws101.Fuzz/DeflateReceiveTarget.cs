@@ -1,38 +1,42 @@
 using System.Buffers;
+using System.Text.Unicode;
 using Ws101.Compression;
 using Ws101.Protocol;
 
 namespace Ws101.Fuzz;
 
 /// <summary>
-/// The receive path with permessage-deflate on (RFC 7692 §6.2), as <see cref="WebSocketConnection"/> runs it today: the
-/// core delivers a message or fragment with RSV1, <see cref="PerMessageDeflateDecompressor"/> inflates it under the
-/// message limit, inflated text is checked as UTF-8, and a failure fails the core through
-/// <see cref="WebSocketConnectionCore.FailForExtension"/>. Input: the option bytes of <see cref="ProtocolReceiveTarget"/>
-/// (RSV1 always allowed), one deflate option byte (bit 0: the peer resets its context after each message), a chunk
-/// plan, then the bytes the peer sent.
+/// The receive path with permessage-deflate on (RFC 7692 §6.2), all inside the protocol core: a core given the
+/// agreement inflates every message with RSV1 under the message limit, checks inflated text as UTF-8 and fails the
+/// connection itself. Input: the option bytes of <see cref="ProtocolReceiveTarget"/>, one deflate option byte (bit 0:
+/// the peer resets its context after each message), a chunk plan, then the bytes the peer sent.
 /// </summary>
 /// <remarks>
-/// No exception is expected: bad deflate data is <see cref="OperationStatus.InvalidData"/> and a bomb is
-/// <see cref="OperationStatus.DestinationTooSmall"/>. Checked: no message inflates past the limit, whole-message mode
-/// gives the same inflated messages whatever the chunking, and the close frame of a failure reads cleanly at the peer.
-/// When permessage-deflate moves inside the protocol core, this file is the one to switch to the core's extension stage.
+/// No exception is expected: bad deflate data is a 1007 and a bomb a 1009, as <see cref="ProtocolEventKind.Error"/>
+/// events. Checked: RSV1 never reaches the application, no message inflates past the limit, inflated text is valid
+/// UTF-8, whole-message mode gives the same inflated messages whatever the chunking, and the close frame of a failure
+/// reads cleanly at the peer.
 /// </remarks>
 internal static class DeflateReceiveTarget
 {
     public static void Run(ReadOnlySpan<byte> input)
     {
         var fuzz = new FuzzInput(input);
-        var (role, options) = ProtocolReceiveTarget.Options(ref fuzz, allowRsv1: true);
+        var (role, options) = ProtocolReceiveTarget.Options(ref fuzz, allowRsv1: false);
         bool noContextTakeover = (fuzz.Byte() & 1) != 0;
         int[] plan = fuzz.ChunkPlan();
         var data = fuzz.Rest;
+        var agreement = new PerMessageDeflateAgreement(new PerMessageDeflateParameters
+        {
+            ServerNoContextTakeover = noContextTakeover,
+            ClientNoContextTakeover = noContextTakeover,
+        });
 
         var replies = new ArrayBufferWriter<byte>();
-        var whole = Receive(role, options, noContextTakeover, Chunks.Cut(data, []), replies);
+        var whole = Receive(role, options, agreement, Chunks.Cut(data, []), replies);
         ProtocolReceiveTarget.ReadReplies(role, replies.WrittenMemory);
         var chunkedReplies = new ArrayBufferWriter<byte>();
-        var chunked = Receive(role, options, noContextTakeover, Chunks.Cut(data, plan), chunkedReplies);
+        var chunked = Receive(role, options, agreement, Chunks.Cut(data, plan), chunkedReplies);
         ProtocolReceiveTarget.ReadReplies(role, chunkedReplies.WrittenMemory);
         // Streamed fragments are inflated as they come, so their chunks (not only their messages) follow the input's cuts.
         if (options.ReceiveMode == ReceiveMode.WholeMessages)
@@ -41,67 +45,43 @@ internal static class DeflateReceiveTarget
         }
     }
 
-    private static List<ProtocolReceiveTarget.Seen> Receive(WebSocketRole role, ProtocolOptions options, bool noContextTakeover,
+    private static List<ProtocolReceiveTarget.Seen> Receive(WebSocketRole role, ProtocolOptions options, PerMessageDeflateAgreement agreement,
         List<byte[]> chunks, ArrayBufferWriter<byte> replies)
     {
-        using var core = new WebSocketConnectionCore(role, options);
-        using var decompressor = new PerMessageDeflateDecompressor(options.MaxMessageSize, noContextTakeover);
+        using var core = new WebSocketConnectionCore(role, options, agreement);
         var seen = new List<ProtocolReceiveTarget.Seen>();
         var message = new ArrayBufferWriter<byte>();
-        var utf8 = default(Utf8Validator);
         byte[] leftover = [];
         foreach (var chunk in chunks)
         {
             var buffer = Chunks.Sequence(leftover.Length == 0 ? [chunk] : [leftover, chunk]);
             while (core.TryReceive(ref buffer, out var ev))
             {
-                if (ev.Kind is not (ProtocolEventKind.Message or ProtocolEventKind.Fragment) || (ev.ReservedBits & ReservedBits.Rsv1) == 0)
+                if (ev.Kind is not (ProtocolEventKind.Message or ProtocolEventKind.Fragment))
                 {
+                    Invariant.Holds(ev.Kind != ProtocolEventKind.Error || ev.CloseStatus is CloseCode.ProtocolError or CloseCode.InvalidPayloadData or CloseCode.MessageTooBig,
+                        $"failed with {(int)ev.CloseStatus}");
                     seen.Add(new(ev.Kind, ev.MessageType, ev.ReservedBits, ev.CloseStatus, ev.CloseReason, ev.Payload.ToArray()));
                     continue;
                 }
-                var status = decompressor.Decompress(ev.Payload, ev.EndOfMessage, out var inflated);
-                string? failure = null;
-                var code = CloseCode.InvalidPayloadData;
-                if (status == OperationStatus.DestinationTooSmall)
+                // The stage consumed RSV1; what reaches the application is plain data within the limit.
+                Invariant.Holds(ev.ReservedBits == ReservedBits.None, $"reserved bits {ev.ReservedBits} reached the application");
+                foreach (var segment in ev.Payload)
                 {
-                    code = CloseCode.MessageTooBig;
-                    failure = "inflates past the limit";
+                    message.Write(segment.Span);
                 }
-                else if (status != OperationStatus.Done)
-                {
-                    Invariant.Holds(status == OperationStatus.InvalidData, $"Decompress returned {status}");
-                    failure = "not deflate data";
-                }
-                else
-                {
-                    Invariant.Holds(message.WrittenCount + inflated.Length <= options.MaxMessageSize,
-                        $"a message inflated to {message.WrittenCount + inflated.Length} bytes, limit {options.MaxMessageSize}");
-                    message.Write(inflated.Span);
-                    bool valid = ev.MessageType != MessageType.Text || utf8.Validate(inflated.Span);
-                    if (!valid || (ev.MessageType == MessageType.Text && ev.EndOfMessage && !utf8.IsComplete))
-                    {
-                        failure = "inflated text is not UTF-8";
-                    }
-                }
-                if (failure is not null)
-                {
-                    var error = core.FailForExtension(code, failure);
-                    Invariant.Holds(error.Kind == ProtocolEventKind.Error && core.State == ConnectionState.Closed, "FailForExtension did not fail the connection");
-                    seen.Add(new(error.Kind, default, default, error.CloseStatus, error.CloseReason, []));
-                    decompressor.Trim();
-                    continue;
-                }
+                Invariant.Holds(message.WrittenCount <= options.MaxMessageSize,
+                    $"a message inflated to {message.WrittenCount} bytes, limit {options.MaxMessageSize}");
                 if (ev.EndOfMessage)
                 {
+                    Invariant.Holds(ev.MessageType != MessageType.Text || Utf8.IsValid(message.WrittenSpan), "a text message that is not UTF-8");
                     seen.Add(new(ProtocolEventKind.Message, ev.MessageType, ev.ReservedBits, default, null, message.WrittenSpan.ToArray()));
                     message.ResetWrittenCount();
-                    utf8.Reset();
-                    decompressor.Trim();
                 }
             }
             leftover = buffer.ToArray();
             core.WritePendingOutput(replies);
+            core.ReleaseIdleBuffers();
         }
         core.OnTransportEnded();
         return seen;

@@ -71,7 +71,6 @@ public static class WebSocketClient
             var deflate = Compression.PerMessageDeflateNegotiation.FromResponse(result.Extensions);
             var connection = new WebSocketConnection(transport, WebSocketRole.Client, options.Connection, info, leftover, deflate);
             ConnectionHeartbeat.Shared.Register(connection);
-            connection.Ended += static c => ConnectionHeartbeat.Shared.Unregister(c);
             return connection;
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

@@ -3,17 +3,19 @@ using System.Collections.Concurrent;
 namespace Ws101;
 
 /// <summary>
-/// One timer for many connections: once a second it gives each registered connection the time, and each
-/// decides whether to send a keepalive ping or to drop a peer past a deadline. One timer per connection
+/// One timer for many connections: once a second it gives each registered connection the time, and each asks its
+/// <see cref="KeepAlive"/> whether to send a keepalive ping or to drop a peer past a deadline. One timer per connection
 /// would cost memory on every idle connection; this costs a dictionary entry.
 /// </summary>
 internal sealed class ConnectionHeartbeat : IDisposable
 {
     private readonly ConcurrentDictionary<WebSocketConnection, byte> _connections = new();
     private readonly Timer _timer;
+    private readonly Action<WebSocketConnection> _unregister;
 
     public ConnectionHeartbeat(TimeSpan period)
     {
+        _unregister = Unregister;
         _timer = new Timer(static state => ((ConnectionHeartbeat)state!).Tick(), this, period, period);
     }
 
@@ -24,7 +26,16 @@ internal sealed class ConnectionHeartbeat : IDisposable
 
     public IEnumerable<WebSocketConnection> Connections => _connections.Keys;
 
-    public void Register(WebSocketConnection connection) => _connections.TryAdd(connection, 0);
+    /// <summary>Gives <paramref name="connection"/> the time from now on, until it ends.</summary>
+    public void Register(WebSocketConnection connection)
+    {
+        _connections.TryAdd(connection, 0);
+        connection.Ended += _unregister;
+        if (connection.HasEnded)
+        {
+            Unregister(connection);
+        }
+    }
 
     public void Unregister(WebSocketConnection connection) => _connections.TryRemove(connection, out _);
 

@@ -1,26 +1,42 @@
-using System.Text;
 using Ws101.Compression;
 using Ws101.Protocol;
+using Ws101.PubSub;
+using Ws101.Transport;
+using Kind = Ws101.SendCommand.Kind;
 
 namespace Ws101;
 
+// Sending: a sender takes the turn and frames its command under the lock, writes the bytes with the lock released, and
+// passes the turn on. So frames never interleave, the wire carries them in the order they were framed, and nothing
+// follows a close frame (the core refuses any frame once the close is framed).
 public sealed partial class WebSocketConnection
 {
-    private TaskCompletionSource<TimeSpan>? _pong;
-    private long _pingStartedForRtt;
+    private PingRoundTrip _ping;
 
     /// <summary>Sends a whole text message.</summary>
     /// <exception cref="WebSocketClosedException">The connection is closing or closed.</exception>
-    public ValueTask SendTextAsync(string text, CancellationToken cancellationToken = default)
+    /// <exception cref="InvalidOperationException">A streamed message is unfinished.</exception>
+    public ValueTask SendTextAsync(string text, CancellationToken cancellationToken = default) =>
+        SendTextAsync(text, MessageCompression.Auto, cancellationToken);
+
+    /// <summary>Sends a whole text message, choosing whether it is compressed (when permessage-deflate was negotiated).</summary>
+    /// <inheritdoc cref="SendTextAsync(string, CancellationToken)"/>
+    public ValueTask SendTextAsync(string text, MessageCompression compression, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return SendCoreAsync(SendKind.Text, text, default, MessageType.Text, true, cancellationToken: cancellationToken);
+        return SendCoreAsync(new SendCommand(Kind.Text, text, default, MessageType.Text, true, compression), cancellationToken);
     }
 
     /// <summary>Sends a whole binary message.</summary>
     /// <exception cref="WebSocketClosedException">The connection is closing or closed.</exception>
+    /// <exception cref="InvalidOperationException">A streamed message is unfinished.</exception>
     public ValueTask SendBinaryAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
-        SendCoreAsync(SendKind.Data, null, data, MessageType.Binary, true, cancellationToken: cancellationToken);
+        SendBinaryAsync(data, MessageCompression.Auto, cancellationToken);
+
+    /// <summary>Sends a whole binary message, choosing whether it is compressed (when permessage-deflate was negotiated).</summary>
+    /// <inheritdoc cref="SendBinaryAsync(ReadOnlyMemory{byte}, CancellationToken)"/>
+    public ValueTask SendBinaryAsync(ReadOnlyMemory<byte> data, MessageCompression compression, CancellationToken cancellationToken = default) =>
+        SendCoreAsync(new SendCommand(Kind.Message, null, data, MessageType.Binary, true, compression), cancellationToken);
 
     /// <summary>
     /// Sends a message or, with <paramref name="endOfMessage"/> false, the next part of a streamed one: the first
@@ -28,296 +44,269 @@ public sealed partial class WebSocketConnection
     /// bytes must be UTF-8 (a code point may be split across parts).
     /// </summary>
     /// <exception cref="WebSocketClosedException">The connection is closing or closed.</exception>
-    public ValueTask SendAsync(ReadOnlyMemory<byte> data, WebSocketMessageKind kind, bool endOfMessage = true, CancellationToken cancellationToken = default)
+    public ValueTask SendAsync(ReadOnlyMemory<byte> data, WebSocketMessageKind kind, bool endOfMessage = true, CancellationToken cancellationToken = default) =>
+        SendAsync(data, kind, endOfMessage, MessageCompression.Auto, cancellationToken);
+
+    /// <summary>
+    /// Sends a message or the next part of a streamed one (as <see cref="SendAsync(ReadOnlyMemory{byte}, WebSocketMessageKind, bool, CancellationToken)"/>),
+    /// choosing whether it is compressed; for a streamed message the first part decides for the whole message.
+    /// </summary>
+    /// <exception cref="WebSocketClosedException">The connection is closing or closed.</exception>
+    public ValueTask SendAsync(ReadOnlyMemory<byte> data, WebSocketMessageKind kind, bool endOfMessage, MessageCompression compression,
+        CancellationToken cancellationToken = default)
     {
         if (kind is not (WebSocketMessageKind.Text or WebSocketMessageKind.Binary))
         {
             throw new ArgumentOutOfRangeException(nameof(kind), kind, "Data messages are text or binary; use PingAsync and CloseAsync for the others.");
         }
-        return SendCoreAsync(SendKind.Data, null, data, kind == WebSocketMessageKind.Text ? MessageType.Text : MessageType.Binary, endOfMessage, cancellationToken: cancellationToken);
+        var type = kind == WebSocketMessageKind.Text ? MessageType.Text : MessageType.Binary;
+        return SendCoreAsync(new SendCommand(Kind.Part, null, data, type, endOfMessage, compression), cancellationToken);
     }
 
     /// <summary>
     /// Sends a ping and waits for its pong; returns the round-trip time. The pong is read by the receive loop,
     /// so a <see cref="ReceiveAsync"/> must be running (or run) for this to complete.
     /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="payload"/> is longer than 125 bytes (RFC 6455 §5.5).</exception>
+    /// <exception cref="WebSocketClosedException">The connection closed before the pong came.</exception>
     public async Task<TimeSpan> PingAsync(ReadOnlyMemory<byte> payload = default, CancellationToken cancellationToken = default)
     {
-        var pong = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Interlocked.Exchange(ref _pong, pong)?.TrySetCanceled(CancellationToken.None);
-        Interlocked.Exchange(ref _pingStartedForRtt, System.Diagnostics.Stopwatch.GetTimestamp());
-        await SendCoreAsync(SendKind.Ping, null, payload, default, true, cancellationToken: cancellationToken).ConfigureAwait(false);
-        using (cancellationToken.Register(() => pong.TrySetCanceled(cancellationToken)))
+        if (payload.Length > FrameHeader.MaxControlPayload)
         {
-            return await pong.Task.ConfigureAwait(false);
+            throw new ArgumentException($"A ping carries at most {FrameHeader.MaxControlPayload} bytes (RFC 6455 §5.5).", nameof(payload));
         }
+        var pong = _ping.Start();
+        await SendCoreAsync(new SendCommand(Kind.Ping, null, payload), cancellationToken).ConfigureAwait(false);
+        return await pong.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private void OnPong()
+    /// <summary>
+    /// Sends a message framed once for many connections. Waits for the send like <see cref="SendBinaryAsync(ReadOnlyMemory{byte}, CancellationToken)"/>.
+    /// </summary>
+    /// <exception cref="WebSocketClosedException">The connection is closing or closed.</exception>
+    /// <exception cref="InvalidOperationException">This is a client connection (clients mask every frame), or a streamed message is unfinished.</exception>
+    public async ValueTask SendPreparedAsync(PreparedMessage message, CancellationToken cancellationToken = default)
     {
-        _pingSent = 0;
-        if (Interlocked.Exchange(ref _pong, null) is { } pong)
+        ArgumentNullException.ThrowIfNull(message);
+        ObjectDisposedException.ThrowIf(!message.TryAddReference(), message);
+        try
         {
-            pong.TrySetResult(System.Diagnostics.Stopwatch.GetElapsedTime(Interlocked.Read(ref _pingStartedForRtt)));
+            if (!await SendPreparedFramesAsync(message.Frame, cancellationToken).ConfigureAwait(false))
+            {
+                throw new InvalidOperationException("A streamed message is unfinished; a whole message cannot be sent between its fragments (RFC 6455 §5.4).");
+            }
+        }
+        finally
+        {
+            message.Release();
         }
     }
 
     /// <summary>
-    /// Starts the closing handshake with <paramref name="code"/> and <paramref name="reason"/> (at most 123 bytes
-    /// of UTF-8), then waits, up to <see cref="WebSocketConnectionOptions.CloseTimeout"/>, for the peer's close.
-    /// Data messages that arrive meanwhile are discarded unless a receive loop is running, which sees them.
-    /// When a closing handshake is already under way, waits (up to the close timeout) for it to finish; when the
-    /// connection is closed, returns at once.
+    /// Writes whole messages framed elsewhere (one frame, or frames end to end) in one turn, straight from
+    /// <paramref name="frames"/>: how topics, above this layer, hand their queue to the connection. False, writing
+    /// nothing, while a streamed message is unfinished (a whole message may not cut in between its fragments).
     /// </summary>
-    public async Task CloseAsync(CloseCode code = CloseCode.NormalClosure, string reason = "", CancellationToken cancellationToken = default)
+    /// <exception cref="WebSocketClosedException">The connection is closing or closed.</exception>
+    /// <exception cref="InvalidOperationException">This is a client connection.</exception>
+    /// <exception cref="ArgumentException"><paramref name="frames"/> are not whole unmasked data frames.</exception>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    internal async ValueTask<bool> SendPreparedFramesAsync(ReadOnlyMemory<byte> frames, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(reason);
-        if (!CloseCodeRules.IsValidOnTheWire(code))
+        await TakeTurnAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            throw new ArgumentOutOfRangeException(nameof(code), code, $"Close code {(int)code} may not be sent: use 1000-1003, 1007-1011 or 3000-4999 (RFC 6455 §7.4).");
-        }
-        if (Encoding.UTF8.GetByteCount(reason) > CloseCodeRules.MaxReasonBytes)
-        {
-            throw new ArgumentException($"A close reason is at most {CloseCodeRules.MaxReasonBytes} bytes of UTF-8 (RFC 6455 §5.5).", nameof(reason));
-        }
-        TaskCompletionSource? inProgress = null;
-        lock (_core)
-        {
-            if (_ended)
+            int count;
+            lock (_core)
             {
-                return;
-            }
-            if (_core.State != ConnectionState.Open)
-            {
-                inProgress = _closed;
-            }
-            else
-            {
-                _closed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
-        }
-        if (inProgress is not null || State != ConnectionState.Open)
-        {
-            // A closing handshake is already under way (ours from elsewhere, or the peer's): wait for it to finish.
-            if (inProgress is not null)
-            {
+                if (_ended)
+                {
+                    throw ClosedError(null);
+                }
+                if (_core.IsSendingStreamedMessage)
+                {
+                    return false;
+                }
                 try
                 {
-                    await inProgress.Task.WaitAsync(_options.CloseTimeout, cancellationToken).ConfigureAwait(false);
+                    count = _core.CheckPreparedFrames(frames.Span);
                 }
-                catch (TimeoutException)
+                catch (InvalidOperationException ex) when (_core.State != ConnectionState.Open)
                 {
+                    throw ClosedError(ex);
                 }
+                _core.WritePendingOutput(_out);
             }
-            return;
-        }
-        _closeStarted = Environment.TickCount64;
-        try
-        {
-            await SendCoreAsync(SendKind.Close, reason, default, default, true, code, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        catch (WebSocketClosedException)
-        {
-            return;
-        }
-        if (Interlocked.CompareExchange(ref _receiving, 0, 0) == 0)
-        {
-            // No receive loop: read (and discard) until the peer's close arrives, or time runs out.
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_options.CloseTimeout);
-            try
+            if (_out.WrittenCount > 0)
             {
-                while (!(await ReceiveAsync(timeout.Token).ConfigureAwait(false)).IsClose)
-                {
-                }
+                await WriteOut(_out.WrittenMemory, cancellationToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
-            {
-                Abort(CloseCode.AbnormalClosure, "The peer did not answer the close within the close timeout.");
-            }
-            catch (InvalidOperationException)
-            {
-                // A receive loop started meanwhile: it will see the close.
-                await WaitClosedAsync(cancellationToken).ConfigureAwait(false);
-            }
+            await WriteOut(frames, cancellationToken).ConfigureAwait(false);
+            Diagnostics.Ws101Metrics.MessagesSent.Add(count);
+            return true;
         }
-        else
+        finally
         {
-            await WaitClosedAsync(cancellationToken).ConfigureAwait(false);
+            EndTurn();
         }
     }
 
-    /// <summary>
-    /// Sends a close frame without waiting for the peer's (what <see cref="System.Net.WebSockets.WebSocket.CloseOutputAsync"/>
-    /// does); the receive loop then sees the peer's close. Does nothing when a close was already sent.
-    /// </summary>
-    internal async ValueTask SendCloseAsync(CloseCode code, string reason, CancellationToken cancellationToken)
+    private ValueTask SendCoreAsync(in SendCommand command, CancellationToken cancellationToken)
     {
-        if (!CloseCodeRules.IsValidOnTheWire(code))
-        {
-            throw new ArgumentOutOfRangeException(nameof(code), code, $"Close code {(int)code} may not be sent: use 1000-1003, 1007-1011 or 3000-4999 (RFC 6455 §7.4).");
-        }
+        bool turn;
+        bool write = false;
+        Exception? refused = null;
         lock (_core)
         {
-            if (_ended || _core.State is not (ConnectionState.Open or ConnectionState.CloseReceived))
+            turn = _turn.TryTake();
+            if (turn)
             {
-                return;
-            }
-            _closed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-        _closeStarted = Environment.TickCount64;
-        await SendCoreAsync(SendKind.Close, reason, default, default, true, code, cancellationToken: cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task WaitClosedAsync(CancellationToken cancellationToken)
-    {
-        var closed = _closed!.Task;
-        if (await Task.WhenAny(closed, Task.Delay(_options.CloseTimeout, cancellationToken)).ConfigureAwait(false) != closed)
-        {
-            Abort(CloseCode.AbnormalClosure, "The peer did not answer the close within the close timeout.");
-        }
-    }
-
-    private enum SendKind : byte
-    {
-        Data,
-        Text,
-        Ping,
-        Close,
-        Pending,
-    }
-
-    private ValueTask SendCoreAsync(SendKind kind, string? text, ReadOnlyMemory<byte> data, MessageType type, bool endOfMessage,
-        CloseCode closeCode = CloseCode.NormalClosure, MessageCompression compression = MessageCompression.Auto, CancellationToken cancellationToken = default)
-    {
-        if (!TryEnterSend())
-        {
-            return SendContendedAsync(kind, text, data, type, endOfMessage, closeCode, compression, cancellationToken);
-        }
-        bool release = true;
-        try
-        {
-            if (!Frame(kind, text, data.Span, type, endOfMessage, closeCode, compression))
-            {
-                return ValueTask.CompletedTask;
-            }
-            var pending = WriteOut(cancellationToken);
-            if (pending.IsCompletedSuccessfully)
-            {
-                AfterWrite();
-                return ValueTask.CompletedTask;
-            }
-            release = false;
-            return AwaitWriteAsync(pending);
-        }
-        finally
-        {
-            if (release)
-            {
-                ExitSend();
+                write = FrameOrPass(command, out refused);
             }
         }
+        return !turn ? SendAfterTurnAsync(command, cancellationToken) : write ? Write(refused, cancellationToken) : Done(refused);
     }
 
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendContendedAsync(SendKind kind, string? text, ReadOnlyMemory<byte> data, MessageType type, bool endOfMessage,
-        CloseCode closeCode, MessageCompression compression, CancellationToken cancellationToken)
+    private async ValueTask SendAfterTurnAsync(SendCommand command, CancellationToken cancellationToken)
     {
-        await EnterSendAsync(cancellationToken).ConfigureAwait(false);
-        try
+        await TakeTurnAsync(cancellationToken).ConfigureAwait(false);
+        bool write;
+        Exception? refused;
+        lock (_core)
         {
-            if (Frame(kind, text, data.Span, type, endOfMessage, closeCode, compression))
-            {
-                await WriteOut(cancellationToken).ConfigureAwait(false);
-                AfterWrite();
-            }
+            write = FrameOrPass(command, out refused);
         }
-        finally
+        if (write)
         {
-            ExitSend();
+            await Write(refused, cancellationToken).ConfigureAwait(false);
+        }
+        else if (refused is not null)
+        {
+            throw refused;
         }
     }
 
+    private static ValueTask Done(Exception? refused) => refused is null ? ValueTask.CompletedTask : ValueTask.FromException(refused);
+
+    /// <summary>Holding the turn: writes what was framed, ends the turn, then reports a refused command.</summary>
+    private ValueTask Write(Exception? refused, CancellationToken cancellationToken)
+    {
+        var pending = WriteOut(_out.WrittenMemory, cancellationToken);
+        if (!pending.IsCompletedSuccessfully)
+        {
+            return AwaitWriteAsync(pending, refused);
+        }
+        EndTurn();
+        return Done(refused);
+    }
+
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask AwaitWriteAsync(ValueTask pending)
+    private async ValueTask AwaitWriteAsync(ValueTask pending, Exception? refused)
     {
         try
         {
             await pending.ConfigureAwait(false);
-            AfterWrite();
         }
         finally
         {
-            ExitSend();
+            EndTurn();
+        }
+        await Done(refused).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits for the turn to send; returns holding it.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask TakeTurnAsync(CancellationToken cancellationToken)
+    {
+        TaskCompletionSource waiter;
+        lock (_core)
+        {
+            if (_turn.TryTake())
+            {
+                return;
+            }
+            waiter = _turn.Wait();
+        }
+        try
+        {
+            await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            lock (_core)
+            {
+                if (!_turn.Withdraw(waiter))
+                {
+                    // The turn was handed over just as the wait was cancelled: pass it on, then report the cancellation.
+                    _turn.Pass();
+                }
+            }
+            throw;
         }
     }
 
-    /// <summary>Writes the frame(s) into the outgoing buffer under the core's lock. False when there is nothing to send.</summary>
-    private bool Frame(SendKind kind, string? text, ReadOnlySpan<byte> data, MessageType type, bool endOfMessage, CloseCode closeCode,
-        MessageCompression compression = MessageCompression.Auto)
+    /// <summary>
+    /// Under the lock, holding the turn: frames the command, after the automatic replies (so that a pong is never held
+    /// back behind a large message). True when there are bytes to write; otherwise the turn is passed on. A command the
+    /// core refuses (closing, or a streamed message unfinished) comes back in <paramref name="refused"/>, to be thrown
+    /// once the replies framed before it (a pong, the answer to the peer's close) are written.
+    /// </summary>
+    private bool FrameOrPass(in SendCommand command, out Exception? refused)
     {
-        lock (_core)
+        refused = null;
+        if (_ended)
         {
-            if (_ended)
-            {
-                if (kind == SendKind.Pending)
-                {
-                    return false;
-                }
-                throw new WebSocketClosedException($"The connection is closed ({(int?)CloseStatus} {CloseReason}); nothing more can be sent.", CloseStatus);
-            }
-            // Automatic replies go first, so that a pong is never held back behind a large message.
+            refused = command.What == Kind.Pending ? null : ClosedError(null);
+        }
+        else
+        {
             _core.WritePendingOutput(_out);
             try
             {
-                switch (kind)
+                command.WriteTo(_core, _out);
+                if (command.IsData)
                 {
-                    case SendKind.Text:
-                        if (!TryWriteDeflatedText(text!, compression))
-                        {
-                            _core.WriteText(_out, text);
-                        }
-                        Diagnostics.Ws101Metrics.MessagesSent.Add(1);
-                        break;
-                    case SendKind.Data:
-                        if (!TryWriteDeflated(data, type, endOfMessage, compression))
-                        {
-                            _core.WriteFragment(_out, type, data, endOfMessage);
-                        }
-                        Diagnostics.Ws101Metrics.MessagesSent.Add(1);
-                        break;
-                    case SendKind.Ping:
-                        _core.WritePing(_out, data);
-                        break;
-                    case SendKind.Close:
-                        if (!_core.WriteClose(_out, closeCode, text))
-                        {
-                            return _out.WrittenCount > 0;
-                        }
-                        break;
+                    Diagnostics.Ws101Metrics.MessagesSent.Add(1);
                 }
             }
-            catch (InvalidOperationException ex) when (_core.State != ConnectionState.Open)
+            catch (InvalidOperationException ex)
+            {
+                // The core checks before it writes: what the buffer holds now is only the automatic replies.
+                refused = _core.State != ConnectionState.Open ? ClosedError(ex) : ex;
+            }
+            catch
             {
                 _out.Reset(release: false);
-                throw new WebSocketClosedException($"The connection is {_core.State}; no data can be sent after a close (RFC 6455 §5.5.1).", CloseStatus, ex);
+                _turn.Pass();
+                throw;
             }
-            return _out.WrittenCount > 0;
         }
+        if (_out.WrittenCount > 0)
+        {
+            return true;
+        }
+        _turn.Pass();
+        return false;
     }
 
-    private ValueTask WriteOut(CancellationToken cancellationToken)
+    private WebSocketClosedException ClosedError(Exception? inner) => _ended
+        ? new WebSocketClosedException($"The connection is closed ({(int?)CloseStatus} {CloseReason}); nothing more can be sent.", CloseStatus, inner)
+        : new WebSocketClosedException($"The connection is {_core.State}; no data can be sent after a close (RFC 6455 §5.5.1).", CloseStatus, inner);
+
+    /// <summary>Holding the turn: writes <paramref name="bytes"/>. A failed or cancelled write may have cut a frame, so it ends the connection.</summary>
+    private ValueTask WriteOut(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
         _sendStarted = Environment.TickCount64;
-        Diagnostics.Ws101Metrics.BytesSent.Add(_out.WrittenCount);
+        Diagnostics.Ws101Metrics.BytesSent.Add(bytes.Length);
         try
         {
-            var pending = _transport.SendAsync(_out.WrittenMemory, cancellationToken);
+            var pending = _transport.SendAsync(bytes, cancellationToken);
             return pending.IsCompletedSuccessfully ? pending : Watch(pending);
         }
-        catch (Exception ex) when (IsTransportFailure(ex))
+        catch (Exception ex)
         {
-            return ValueTask.FromException(Failed(ex));
+            return ValueTask.FromException(DuplexTransport.IsFailure(ex) ? Failed(ex) : ex);
         }
 
         async ValueTask Watch(ValueTask pending)
@@ -326,7 +315,7 @@ public sealed partial class WebSocketConnection
             {
                 await pending.ConfigureAwait(false);
             }
-            catch (Exception ex) when (IsTransportFailure(ex))
+            catch (Exception ex) when (DuplexTransport.IsFailure(ex))
             {
                 throw Failed(ex);
             }
@@ -335,39 +324,32 @@ public sealed partial class WebSocketConnection
 
     private WebSocketClosedException Failed(Exception ex)
     {
-        _out.Reset(release: true);
-        MarkTransportEnded(CloseCode.AbnormalClosure, "The connection failed while sending.");
+        End(Ending.TransportEnded, CloseCode.AbnormalClosure, "The connection failed while sending.");
         return new WebSocketClosedException($"The connection ended while sending: {ex.Message}", CloseStatus, ex);
     }
 
-    private void AfterWrite()
+    /// <summary>Ends the turn of the sender that wrote (or failed to): closes TCP when the core says so, and passes the turn on.</summary>
+    private void EndTurn()
     {
         _sendStarted = 0;
         _out.Reset(release: false);
         bool closeTcp;
         lock (_core)
         {
-            closeTcp = !_ended && _core.ShouldCloseTransport;
+            // The server closes TCP first once both close frames are exchanged (§7.1.1), or after failing the connection.
+            closeTcp = !_ended && _core.ShouldCloseTransport && MarkEnded(null, null);
+            _turn.Pass();
         }
         if (closeTcp)
         {
-            // The server closes TCP first once both close frames are exchanged (§7.1.1), or after failing the connection.
-            EndTransport(null, null);
+            FinishEnd(abort: false);
         }
     }
 
     /// <summary>Sends the automatic replies the receive side produced (pongs, the close reply, a failure's close frame).</summary>
     private ValueTask FlushPendingAsync(CancellationToken cancellationToken)
     {
-        ValueTask pending;
-        try
-        {
-            pending = SendCoreAsync(SendKind.Pending, null, default, default, true, cancellationToken: cancellationToken);
-        }
-        catch (WebSocketClosedException)
-        {
-            return ValueTask.CompletedTask;
-        }
+        var pending = SendCoreAsync(SendCommand.Pending, cancellationToken);
         return pending.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitQuietlyAsync(pending);
 
         static async ValueTask AwaitQuietlyAsync(ValueTask pending)
@@ -383,56 +365,6 @@ public sealed partial class WebSocketConnection
                 // defined as the status code contained in the first Close control frame received by the
                 // application", so the receive reports that close rather than throwing.
             }
-        }
-    }
-
-    /// <summary>Called about once a second by the owner's heartbeat: keepalive pings and the send and close deadlines.</summary>
-    internal void OnHeartbeat(long now)
-    {
-        if (_ended)
-        {
-            return;
-        }
-        long sendStarted = _sendStarted;
-        if (sendStarted != 0 && now - sendStarted > (long)_options.SendTimeout.TotalMilliseconds)
-        {
-            Abort(CloseCode.AbnormalClosure, $"A send waited more than {_options.SendTimeout.TotalSeconds:0} s for the peer to read; the peer was dropped.");
-            return;
-        }
-        long closeStarted = _closeStarted;
-        if (closeStarted != 0 && now - closeStarted > (long)_options.CloseTimeout.TotalMilliseconds + 1000)
-        {
-            Abort(CloseCode.AbnormalClosure, "The closing handshake did not finish within the close timeout.");
-            return;
-        }
-        if (_options.KeepAliveInterval <= TimeSpan.Zero)
-        {
-            return;
-        }
-        long pingSent = _pingSent;
-        if (pingSent != 0)
-        {
-            if (now - pingSent > (long)_options.KeepAliveTimeout.TotalMilliseconds)
-            {
-                Abort(CloseCode.AbnormalClosure, $"The peer sent nothing for {_options.KeepAliveTimeout.TotalSeconds:0} s after a keepalive ping.");
-            }
-            return;
-        }
-        if (now - _lastReceived >= (long)_options.KeepAliveInterval.TotalMilliseconds && State == ConnectionState.Open)
-        {
-            _pingSent = now;
-            _ = SendKeepAlivePingAsync();
-        }
-    }
-
-    private async Task SendKeepAlivePingAsync()
-    {
-        try
-        {
-            await SendCoreAsync(SendKind.Ping, null, default, default, true).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is WebSocketClosedException or InvalidOperationException || IsTransportFailure(ex))
-        {
         }
     }
 }

@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.Net;
+using Ws101.Compression;
 using Ws101.Handshake;
 using Ws101.Protocol;
 using Ws101.Transport;
@@ -17,44 +17,39 @@ namespace Ws101;
 /// </remarks>
 public sealed partial class WebSocketConnection : IAsyncDisposable
 {
+    // A thin driver of the sans-I/O core over a transport. One lock, the core object itself (never handed out), guards
+    // the core and the connection's own state: the end (_ended, _endStatus, _endReason, _closed) and the send turn.
+    // The receive buffer belongs to the one receive loop (_receiving); the outgoing buffer to whoever holds the turn.
     private readonly DuplexTransport _transport;
     private readonly WebSocketConnectionCore _core;
     private readonly WebSocketConnectionOptions _options;
     private readonly PooledBufferWriter _out = new();
-    private readonly bool _isClient;
-
-    private byte[]? _receiveBuffer;
-    private int _receiveStart;
-    private int _receiveEnd;
+    private ReceiveBuffer _in;
+    private SendTurn _turn;
     private int _receiving;
+    private int _disposed;
     private bool _ended;
     private CloseCode? _endStatus;
     private string? _endReason;
     private TaskCompletionSource? _closed;
-    private int _disposed;
 
-    // Timestamps (Environment.TickCount64) read by the heartbeat; 0 means "not now".
+    // What the keepalive decides on: Environment.TickCount64 values, 0 meaning "not now".
     private long _lastReceived;
     private long _pingSent;
     private long _sendStarted;
     private long _closeStarted;
 
     internal WebSocketConnection(DuplexTransport transport, WebSocketRole role, WebSocketConnectionOptions options,
-        WebSocketHandshakeInfo handshake, ReadOnlySpan<byte> initialData, Compression.PerMessageDeflateAgreement? deflate = null)
+        WebSocketHandshakeInfo handshake, ReadOnlySpan<byte> initialData, PerMessageDeflateAgreement? deflate = null)
     {
         _transport = transport;
         _options = options;
-        _isClient = role == WebSocketRole.Client;
-        // RFC 7692 §6: permessage-deflate "allocates the RSV1 bit of the WebSocket header"; it marks a compressed message.
-        _core = new WebSocketConnectionCore(role, deflate is null ? options.Protocol : options.Protocol.WithAllowedReservedBits(ReservedBits.Rsv1));
-        StartDeflate(deflate, role);
+        _core = new WebSocketConnectionCore(role, options.Protocol, deflate, options.Compression);
         Handshake = handshake;
         _lastReceived = Environment.TickCount64;
         if (!initialData.IsEmpty)
         {
-            _receiveBuffer = ArrayPool<byte>.Shared.Rent(Math.Max(options.ReceiveBufferSize, initialData.Length));
-            initialData.CopyTo(_receiveBuffer);
-            _receiveEnd = initialData.Length;
+            _in.Fill(initialData, options.ReceiveBufferSize);
         }
     }
 
@@ -79,7 +74,6 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         var transport = new StreamTransport(upgradedStream, null, remote, local);
         var connection = new WebSocketConnection(transport, WebSocketRole.Server, options, new WebSocketHandshakeInfo(request, subprotocol, []), default);
         ConnectionHeartbeat.Shared.Register(connection);
-        connection.Ended += static c => ConnectionHeartbeat.Shared.Unregister(c);
         return connection;
     }
 
@@ -91,6 +85,9 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
 
     /// <summary>The subprotocol agreed in the handshake, or null.</summary>
     public string? Subprotocol => Handshake.Subprotocol;
+
+    /// <summary>What permessage-deflate agreed for this connection (RFC 7692), or null when it is not in use.</summary>
+    public PerMessageDeflateAgreement? PerMessageDeflate => _core.PerMessageDeflate;
 
     /// <summary>The peer's address.</summary>
     public EndPoint? RemoteEndPoint => _transport.RemoteEndPoint;
@@ -118,6 +115,12 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
 
     /// <summary>The options of this connection.</summary>
     public WebSocketConnectionOptions Options => _options;
+
+    /// <summary>True once the transport is closed or dropped; nothing more can be sent or received.</summary>
+    internal bool HasEnded => Volatile.Read(ref _ended);
+
+    /// <summary>Raised once, when the transport is closed or dropped.</summary>
+    internal event Action<WebSocketConnection>? Ended;
 
     /// <summary>
     /// Receives the next message (whole, or the next part when the options stream), a surfaced ping, or the close.
@@ -185,33 +188,29 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                 int n;
                 try
                 {
-                    if (_receiveBuffer is null || _receiveStart == _receiveEnd)
+                    if (_in.IsEmpty)
                     {
-                        // Nothing half-parsed: give the buffer back while waiting, so that an idle connection holds none.
-                        ReleaseReceiveBuffer();
+                        // Nothing half-parsed: give the buffers back while waiting, so that an idle connection holds none.
+                        ReleaseIdleBuffers();
                         await _transport.WaitReadableAsync(cancellationToken).ConfigureAwait(false);
-                        _receiveBuffer = ArrayPool<byte>.Shared.Rent(_options.ReceiveBufferSize);
                     }
-                    else
-                    {
-                        MakeRoom();
-                    }
-                    n = await _transport.ReceiveAsync(_receiveBuffer.AsMemory(_receiveEnd), cancellationToken).ConfigureAwait(false);
+                    n = await _transport.ReceiveAsync(_in.GetSpace(_options.ReceiveBufferSize), cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
                     throw;
                 }
-                catch (Exception ex) when (IsTransportFailure(ex))
+                catch (Exception ex) when (DuplexTransport.IsFailure(ex))
                 {
                     n = 0;
                 }
                 if (n == 0)
                 {
-                    MarkTransportEnded(null, null);
+                    End(Ending.TransportEnded, null, null);
+                    _in.Release();
                     return EndedMessage();
                 }
-                _receiveEnd += n;
+                _in.Advance(n);
                 _lastReceived = Environment.TickCount64;
                 _pingSent = 0;
                 Diagnostics.Ws101Metrics.BytesReceived.Add(n);
@@ -224,19 +223,15 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Moves the unparsed tail (at most a frame header or a control frame) to the front, and grows a full buffer.</summary>
-    private void MakeRoom()
+    private void ReleaseIdleBuffers()
     {
-        var buffer = _receiveBuffer!;
-        if (_receiveStart > 0)
+        _in.Release();
+        if (_core.PerMessageDeflate is not null)
         {
-            Buffer.BlockCopy(buffer, _receiveStart, buffer, 0, _receiveEnd - _receiveStart);
-            _receiveEnd -= _receiveStart;
-            _receiveStart = 0;
-        }
-        if (_receiveEnd == buffer.Length)
-        {
-            _receiveBuffer = PooledArrays.Grow(buffer, _receiveEnd, buffer.Length * 2);
+            lock (_core)
+            {
+                _core.ReleaseIdleBuffers();
+            }
         }
     }
 
@@ -247,72 +242,43 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     private bool TryReceiveBuffered(out WebSocketMessage message, out bool flush)
     {
         message = default;
-        flush = false;
-        if (_ended)
-        {
-            message = EndedMessage();
-            return true;
-        }
-        if (_receiveBuffer is null || _receiveEnd == _receiveStart)
-        {
-            // Nothing buffered; a close may still be waiting to be reported (after a failure there is no more input).
-            lock (_core)
-            {
-                flush = _core.HasPendingOutput;
-            }
-            return false;
-        }
         while (true)
         {
-            var sequence = new ReadOnlySequence<byte>(_receiveBuffer, _receiveStart, _receiveEnd - _receiveStart);
-            ProtocolEvent ev;
+            ProtocolEvent ev = default;
             bool got;
             lock (_core)
             {
-                got = _core.TryReceive(ref sequence, out ev);
+                if (_ended)
+                {
+                    flush = false;
+                    message = EndedMessage();
+                    return true;
+                }
+                // With nothing buffered, a failure's close may still wait to be sent (after a failure there is no more input).
+                var unparsed = _in.Unparsed;
+                got = !unparsed.IsEmpty && _core.TryReceive(ref unparsed, out ev);
                 flush = _core.HasPendingOutput;
+                _in.Consumed(unparsed.Length);
             }
-            _receiveStart = _receiveEnd - (int)sequence.Length;
             if (!got)
             {
                 return false;
             }
-            switch (ev.Kind)
+            if (ev.Kind == ProtocolEventKind.Pong)
             {
-                case ProtocolEventKind.Message:
-                case ProtocolEventKind.Fragment:
-                    if (_deflate is not null && (ev.ReservedBits & ReservedBits.Rsv1) != 0)
-                    {
-                        message = Inflate(ev, ref flush);
-                        Diagnostics.Ws101Metrics.MessagesReceived.Add(message.IsClose ? 0 : 1);
-                        return true;
-                    }
-                    message = new WebSocketMessage(ev.MessageType == MessageType.Text ? WebSocketMessageKind.Text : WebSocketMessageKind.Binary,
-                        AsMemory(ev.Payload), ev.EndOfMessage);
-                    Diagnostics.Ws101Metrics.MessagesReceived.Add(1);
-                    return true;
-                case ProtocolEventKind.Ping:
-                    message = new WebSocketMessage(WebSocketMessageKind.Ping, AsMemory(ev.Payload), true);
-                    return true;
-                case ProtocolEventKind.Pong:
-                    OnPong();
-                    if (flush)
-                    {
-                        return false;
-                    }
-                    continue;
-                case ProtocolEventKind.Close:
-                case ProtocolEventKind.Error:
-                    message = new WebSocketMessage(WebSocketMessageKind.Close, default, true, ev.CloseStatus, ev.CloseReason);
-                    return true;
-                default:
-                    continue;
+                // Parse on: replies waiting to be sent (flush) go out before the next message is returned.
+                _pingSent = 0;
+                _ping.Answered();
+                continue;
             }
+            message = WebSocketMessage.From(ev);
+            if (ev.Kind is ProtocolEventKind.Message or ProtocolEventKind.Fragment)
+            {
+                Diagnostics.Ws101Metrics.MessagesReceived.Add(1);
+            }
+            return true;
         }
     }
-
-    private static ReadOnlyMemory<byte> AsMemory(in ReadOnlySequence<byte> payload) =>
-        payload.IsSingleSegment ? payload.First : payload.ToArray();
 
     /// <summary>After a close or an error event: finish the closing handshake and release the transport.</summary>
     private async ValueTask<WebSocketMessage> AfterEventAsync(WebSocketMessage message)
@@ -321,173 +287,23 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         {
             return message;
         }
+        _in.Release();
         bool closeTcp;
+        bool waitForFin;
         lock (_core)
         {
             closeTcp = _core.ShouldCloseTransport;
+            waitForFin = !closeTcp && Role == WebSocketRole.Client && _core.State == ConnectionState.Closed;
         }
-        if (!closeTcp && _isClient && _core.State == ConnectionState.Closed)
+        if (waitForFin)
         {
             // RFC 6455 §7.1.1: the client waits for the server to close TCP first, up to the close timeout.
-            await WaitForPeerFinAsync().ConfigureAwait(false);
+            await _transport.WaitForPeerCloseAsync(_options.CloseTimeout).ConfigureAwait(false);
         }
-        EndTransport(message.CloseStatus, message.CloseReason);
+        End(Ending.Closed, message.CloseStatus, message.CloseReason);
         return EndedMessage();
-    }
-
-    private async ValueTask WaitForPeerFinAsync()
-    {
-        using var cts = new CancellationTokenSource(_options.CloseTimeout);
-        var scratch = ArrayPool<byte>.Shared.Rent(256);
-        try
-        {
-            while (await _transport.ReceiveAsync(scratch, cts.Token).ConfigureAwait(false) > 0)
-            {
-            }
-        }
-        catch (Exception ex) when (IsTransportFailure(ex))
-        {
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(scratch);
-        }
-    }
-
-    private void ReleaseReceiveBuffer()
-    {
-        _deflate?.Decompressor.Trim();
-        if (_receiveBuffer is { } buffer)
-        {
-            _receiveBuffer = null;
-            _receiveStart = _receiveEnd = 0;
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
 
     private WebSocketMessage EndedMessage() =>
         new(WebSocketMessageKind.Close, default, true, CloseStatus ?? CloseCode.AbnormalClosure, CloseReason ?? "");
-
-    private void MarkTransportEnded(CloseCode? status, string? reason)
-    {
-        lock (_core)
-        {
-            if (_ended)
-            {
-                return;
-            }
-            _core.OnTransportEnded();
-        }
-        EndTransport(status, reason);
-    }
-
-    /// <summary>Closes the TCP connection once, and wakes anyone waiting for the close.</summary>
-    private void EndTransport(CloseCode? status, string? reason)
-    {
-        lock (_core)
-        {
-            if (_ended)
-            {
-                return;
-            }
-            _ended = true;
-            _endStatus ??= _core.CloseStatus ?? status ?? CloseCode.AbnormalClosure;
-            _endReason ??= _core.CloseReason ?? reason ?? "";
-        }
-        _transport.ShutdownSend();
-        _transport.DisposeAsync().AsTask().Wait();
-        _closed?.TrySetResult();
-        Ended?.Invoke(this);
-    }
-
-    internal event Action<WebSocketConnection>? Ended;
-
-    private static bool IsTransportFailure(Exception ex) =>
-        ex is IOException or System.Net.Sockets.SocketException or ObjectDisposedException or OperationCanceledException
-            or System.Security.Authentication.AuthenticationException;
-
-    /// <summary>Drops the connection at once, without a closing handshake; the peer sees the TCP connection reset.</summary>
-    public void Abort() => Abort(CloseCode.AbnormalClosure, "The connection was aborted.");
-
-    internal void Abort(CloseCode status, string reason)
-    {
-        lock (_core)
-        {
-            if (_ended)
-            {
-                return;
-            }
-            _core.OnTransportEnded();
-            _ended = true;
-            // A status decided before the end (1008 for a subscriber closed as too slow) wins over how it ended.
-            _endStatus ??= status;
-            _endReason ??= reason;
-        }
-        _transport.Abort();
-        _closed?.TrySetResult();
-        Ended?.Invoke(this);
-    }
-
-    private async Task ReadUntilCloseAsync()
-    {
-        using var timeout = new CancellationTokenSource(_options.CloseTimeout);
-        try
-        {
-            while (!(await ReceiveAsync(timeout.Token).ConfigureAwait(false)).IsClose)
-            {
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // No reply within the close timeout: the caller aborts.
-        }
-    }
-
-    /// <summary>Closes the connection (if still open) and releases its buffers.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-        if (!_ended)
-        {
-            try
-            {
-                var state = State;
-                if (state == ConnectionState.CloseSent && Volatile.Read(ref _receiving) == 0)
-                {
-                    // Our Close went out (the server's 1001 on shutdown, say) and no loop is left to read the reply.
-                    // RFC 6455 §5.5.1: "After both sending and receiving a Close message, an endpoint considers the
-                    // WebSocket connection closed and MUST close the underlying TCP connection": read on to the
-                    // peer's Close, up to the close timeout, instead of resetting the connection under its reply.
-                    await ReadUntilCloseAsync().ConfigureAwait(false);
-                }
-                else if (state == ConnectionState.Open)
-                {
-                    await CloseAsync(CloseCode.GoingAway, "").ConfigureAwait(false);
-                }
-                else if (_closed is { } closing)
-                {
-                    // Another caller is running the closing handshake (and reading the reply): let it finish rather
-                    // than reset the connection under the close frames still in flight.
-                    await closing.Task.WaitAsync(_options.CloseTimeout).ConfigureAwait(false);
-                }
-            }
-            catch (Exception ex) when (ex is WebSocketClosedException or InvalidOperationException or TimeoutException || IsTransportFailure(ex))
-            {
-            }
-            Abort();
-        }
-        await _transport.DisposeAsync().ConfigureAwait(false);
-        if (Volatile.Read(ref _receiving) == 0)
-        {
-            ReleaseReceiveBuffer();
-        }
-        lock (_core)
-        {
-            _core.Dispose();
-            DisposeDeflate();
-        }
-    }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Ws101.Protocol;
 
@@ -18,6 +19,19 @@ public readonly struct WebSocketMessage
         CloseStatus = closeStatus;
         CloseReason = closeReason;
     }
+
+    /// <summary>What the application sees of an event of the core (any but a pong, which the connection handles).</summary>
+    internal static WebSocketMessage From(in ProtocolEvent ev) => ev.Kind switch
+    {
+        ProtocolEventKind.Message or ProtocolEventKind.Fragment => new WebSocketMessage(
+            ev.MessageType == MessageType.Text ? WebSocketMessageKind.Text : WebSocketMessageKind.Binary, AsMemory(ev.Payload), ev.EndOfMessage),
+        ProtocolEventKind.Ping => new WebSocketMessage(WebSocketMessageKind.Ping, AsMemory(ev.Payload), true),
+        _ => new WebSocketMessage(WebSocketMessageKind.Close, default, true, ev.CloseStatus, ev.CloseReason),
+    };
+
+    // The core's payloads are one segment (its own buffers, or the connection's receive buffer).
+    private static ReadOnlyMemory<byte> AsMemory(in ReadOnlySequence<byte> payload) =>
+        payload.IsSingleSegment ? payload.First : payload.ToArray();
 
     /// <summary>Text, binary, ping or close.</summary>
     public WebSocketMessageKind Kind { get; }

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Text;
 
 namespace Ws101.Handshake;
@@ -78,7 +77,8 @@ public sealed class ClientHandshakeRequest
             }
         }
         string host = uri.HostNameType == UriHostNameType.IPv6 ? $"[{uri.DnsSafeHost}]" : uri.IdnHost;
-        if (uri.HostNameType == UriHostNameType.IPv6 && System.Net.IPAddress.TryParse(uri.DnsSafeHost, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6)
+        // An IPv6 literal (the host name type says so) is written without its zone (RFC 9110 §7.2 has no place for one).
+        if (uri.HostNameType == UriHostNameType.IPv6 && System.Net.IPAddress.TryParse(uri.DnsSafeHost, out var ip))
         {
             host = $"[{ip.ToString().Split('%')[0]}]";
         }

@@ -18,4 +18,19 @@ public static class CloseCodeRules
 
     /// <inheritdoc cref="IsValidOnTheWire(int)"/>
     public static bool IsValidOnTheWire(CloseCode code) => IsValidOnTheWire((int)code);
+
+    /// <summary>Throws unless a close frame may carry <paramref name="code"/> and <paramref name="reason"/> (the checks of everything that sends a close).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="code"/> may not be sent.</exception>
+    /// <exception cref="ArgumentException"><paramref name="reason"/> is longer than 123 bytes of UTF-8.</exception>
+    internal static void EnsureSendable(CloseCode code, ReadOnlySpan<char> reason)
+    {
+        if (!IsValidOnTheWire(code))
+        {
+            throw new ArgumentOutOfRangeException(nameof(code), code, $"Close code {(int)code} may not be sent in a close frame: use 1000-1003, 1007-1011 or 3000-4999 (RFC 6455 §7.4).");
+        }
+        if (System.Text.Encoding.UTF8.GetByteCount(reason) > MaxReasonBytes)
+        {
+            throw new ArgumentException($"A close reason is at most {MaxReasonBytes} bytes of UTF-8 (RFC 6455 §5.5).", nameof(reason));
+        }
+    }
 }

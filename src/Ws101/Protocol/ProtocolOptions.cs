@@ -50,21 +50,12 @@ public sealed class ProtocolOptions
     /// Reserved bits that a negotiated extension defines (RFC 6455 §5.2, §9): permessage-deflate sets
     /// <see cref="ReservedBits.Rsv1"/>. Such bits are accepted on the first frame of a data message only
     /// (the rule RFC 7692 §6 sets for RSV1) and reported in <see cref="ProtocolEvent.ReservedBits"/>;
-    /// a message carrying one is not UTF-8 validated here, since its payload is transformed (compressed):
+    /// a message carrying one is not UTF-8 validated here, since its payload is transformed:
     /// the extension validates it after decoding. Any other set bit fails the connection with 1002.
-    /// Default <see cref="ReservedBits.None"/>.
+    /// Default <see cref="ReservedBits.None"/>. permessage-deflate needs nothing here: a core given its agreement
+    /// allows RSV1 and decodes such messages itself.
     /// </summary>
-    public ReservedBits AllowedReservedBits { get => _allowedReservedBits; init => _allowedReservedBits = value; }
-
-    private ReservedBits _allowedReservedBits = ReservedBits.None;
-
-    /// <summary>A copy of these options with <see cref="AllowedReservedBits"/> set (for a negotiated extension).</summary>
-    internal ProtocolOptions WithAllowedReservedBits(ReservedBits bits)
-    {
-        var copy = (ProtocolOptions)MemberwiseClone();
-        copy._allowedReservedBits = bits;
-        return copy;
-    }
+    public ReservedBits AllowedReservedBits { get; init; } = ReservedBits.None;
 
     /// <summary>
     /// How many bytes of automatic pongs may wait in pending output. Beyond it, older pongs are dropped and

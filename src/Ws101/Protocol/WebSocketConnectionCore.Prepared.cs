@@ -4,12 +4,12 @@ namespace Ws101.Protocol;
 
 public sealed partial class WebSocketConnectionCore
 {
-    /// <summary>True while a streamed message (<see cref="WriteFragment"/> with endOfMessage false) is unfinished.</summary>
+    /// <summary>True while a streamed message (<c>WriteFragment</c> with endOfMessage false) is unfinished.</summary>
     public bool IsSendingStreamedMessage => _sendingMessage;
 
     /// <summary>
-    /// Writes a whole data message that was framed elsewhere (for example once for many connections, see
-    /// <see cref="PubSub.PreparedMessage"/>): <paramref name="frame"/> must be one final, unmasked text or binary frame,
+    /// Writes a whole data message that was framed elsewhere (for example once for many connections, as
+    /// topics do): <paramref name="frame"/> must be one final, unmasked text or binary frame,
     /// header included. The core checks that it may be sent now, as for any other data frame.
     /// </summary>
     /// <exception cref="InvalidOperationException">
@@ -19,6 +19,20 @@ public sealed partial class WebSocketConnectionCore
     public void WritePrepared(IBufferWriter<byte> output, ReadOnlySpan<byte> frame)
     {
         ArgumentNullException.ThrowIfNull(output);
+        if (CheckPreparedFrames(frame) != 1)
+        {
+            throw new ArgumentException("A prepared frame is one final, unmasked text or binary frame whose length matches its header.", nameof(frame));
+        }
+        output.Write(frame);
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="frames"/>, one or more whole messages framed elsewhere and laid end to end, may be sent
+    /// now, as <see cref="WritePrepared"/> does for one, so that the transport can write them from where they are without
+    /// a copy. Returns how many frames there are.
+    /// </summary>
+    internal int CheckPreparedFrames(ReadOnlySpan<byte> frames)
+    {
         EnsureOpen("data frame");
         if (_isClient)
         {
@@ -28,13 +42,21 @@ public sealed partial class WebSocketConnectionCore
         {
             throw new InvalidOperationException("A streamed message is unfinished; a whole message cannot be sent between its fragments (RFC 6455 §5.4).");
         }
-        if (FrameHeader.TryParse(frame, out var header, out int headerLength) != OperationStatus.Done
-            || !header.Fin || header.IsMasked || header.Opcode is not (Opcode.Text or Opcode.Binary)
-            || header.PayloadLength != frame.Length - headerLength
-            || (header.ReservedBits & ~_options.AllowedReservedBits) != 0)
+        int count = 0;
+        do
         {
-            throw new ArgumentException("A prepared frame is one final, unmasked text or binary frame whose length matches its header.", nameof(frame));
+            // RFC 6455 §5.1: "A server MUST NOT mask any frames that it sends to the client"; each frame is a whole message.
+            if (FrameHeader.TryParse(frames, out var header, out int headerLength) != OperationStatus.Done
+                || !header.Fin || header.IsMasked || header.Opcode is not (Opcode.Text or Opcode.Binary)
+                || header.PayloadLength > frames.Length - headerLength
+                || (header.ReservedBits & ~_allowedReservedBits) != 0)
+            {
+                throw new ArgumentException("A prepared frame is one final, unmasked text or binary frame whose length matches its header.", nameof(frames));
+            }
+            frames = frames[(headerLength + (int)header.PayloadLength)..];
+            count++;
         }
-        output.Write(frame);
+        while (!frames.IsEmpty);
+        return count;
     }
 }

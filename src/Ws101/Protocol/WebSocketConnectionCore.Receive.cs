@@ -44,6 +44,23 @@ public sealed partial class WebSocketConnectionCore
     /// <param name="ev">The event; its payload is valid until the next call and until the buffer is released.</param>
     public bool TryReceive(ref ReadOnlySequence<byte> buffer, out ProtocolEvent ev)
     {
+        if (!TryReceiveFrame(ref buffer, out ev))
+        {
+            return false;
+        }
+        // RFC 7692 §6.1: a message whose first frame has RSV1 set is compressed; the extension stage decodes it
+        // (reassembled messages whole, streamed ones chunk by chunk) before anyone sees it.
+        if (_deflate is not null && ev.Kind is ProtocolEventKind.Message or ProtocolEventKind.Fragment
+            && (ev.ReservedBits & ReservedBits.Rsv1) != 0)
+        {
+            ev = Inflate(ref buffer, ev);
+        }
+        return true;
+    }
+
+    /// <summary>The frame layer: the next event as the frames carry it, payload unmasked but not decoded by any extension.</summary>
+    private bool TryReceiveFrame(ref ReadOnlySequence<byte> buffer, out ProtocolEvent ev)
+    {
         while (true)
         {
             if (_closeReceived || _failed || _transportEnded)
@@ -191,7 +208,7 @@ public sealed partial class WebSocketConnectionCore
         // RFC 6455 §5.2: RSV1-3 "MUST be 0 unless an extension is negotiated that defines meanings for non-zero
         // values. If a nonzero value is received and none of the negotiated extensions defines the meaning of such
         // a nonzero value, the receiving endpoint MUST _Fail the WebSocket Connection_."
-        if ((bits & ~_options.AllowedReservedBits) != 0 || (bits != ReservedBits.None && !firstOfMessage))
+        if ((bits & ~_allowedReservedBits) != 0 || (bits != ReservedBits.None && !firstOfMessage))
         {
             return new(CloseCode.ProtocolError, $"Reserved bits {bits} are set on a {DescribeOpcode(opcode)} frame and no negotiated extension allows them there (RFC 6455 §5.2).");
         }
@@ -266,7 +283,8 @@ public sealed partial class WebSocketConnectionCore
             _messageBits = header.ReservedBits;
             _messageLength = 0;
             _messageCount = 0;
-            // A message transformed by an extension (RSV bit set) is validated by the extension after decoding.
+            // A message transformed by an extension (RSV bit set) is validated after decoding: permessage-deflate's stage
+            // validates the inflated text with this same validator; another extension's message is left to it.
             _validateUtf8 = _messageType == MessageType.Text && _messageBits == ReservedBits.None;
             _utf8.Reset();
         }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Unicode;
+using Ws101.Compression;
 
 namespace Ws101.Protocol;
 
@@ -36,61 +37,60 @@ public sealed partial class WebSocketConnectionCore
         return count;
     }
 
-    /// <summary>Writes a whole message as one frame.</summary>
+    /// <summary>Writes a whole message as one frame (compressed as the options say, when permessage-deflate is in use).</summary>
     /// <exception cref="InvalidOperationException">The connection is not <see cref="ConnectionState.Open"/>, or a streamed message is unfinished.</exception>
     public void WriteMessage(IBufferWriter<byte> output, MessageType type, ReadOnlySpan<byte> payload, ReservedBits reservedBits = ReservedBits.None)
     {
-        if (_sendingMessage)
-        {
-            throw new InvalidOperationException("A streamed message is unfinished; end it with WriteFragment(endOfMessage: true) first (RFC 6455 §5.4 forbids interleaving messages).");
-        }
-        WriteFragment(output, type, payload, endOfMessage: true, reservedBits);
+        EnsureNotStreaming();
+        WriteData(output, type, payload, endOfMessage: true, reservedBits, MessageCompression.Auto);
+    }
+
+    /// <summary>Writes a whole message as one frame, choosing whether it is compressed (when permessage-deflate is in use).</summary>
+    /// <exception cref="InvalidOperationException">The connection is not <see cref="ConnectionState.Open"/>, or a streamed message is unfinished.</exception>
+    public void WriteMessage(IBufferWriter<byte> output, MessageType type, ReadOnlySpan<byte> payload, MessageCompression compression)
+    {
+        EnsureNotStreaming();
+        WriteData(output, type, payload, endOfMessage: true, ReservedBits.None, compression);
     }
 
     /// <summary>
     /// Writes one frame of a streamed message (§5.4): the first call sends a <paramref name="type"/> frame, the
     /// following ones continuation frames, and the one with <paramref name="endOfMessage"/> true ends the message.
-    /// Control frames (ping, pong, close) may be written between fragments.
+    /// Control frames (ping, pong, close) may be written between fragments. With permessage-deflate, the first part
+    /// decides whether the whole message is compressed (as the options say for a message of unknown length).
     /// </summary>
     /// <exception cref="InvalidOperationException">The connection is not open, or <paramref name="type"/> differs from the message in progress.</exception>
     /// <exception cref="ArgumentException"><paramref name="reservedBits"/> are not allowed by the options, or set on a continuation.</exception>
     public void WriteFragment(IBufferWriter<byte> output, MessageType type, ReadOnlySpan<byte> payload, bool endOfMessage,
-        ReservedBits reservedBits = ReservedBits.None)
-    {
-        ArgumentNullException.ThrowIfNull(output);
-        EnsureOpen("data frame");
-        if (type is not (MessageType.Text or MessageType.Binary))
-        {
-            throw new ArgumentOutOfRangeException(nameof(type), type, "A message is text or binary.");
-        }
-        if (_sendingMessage && type != _sendingType)
-        {
-            throw new InvalidOperationException($"A {_sendingType} message is in progress; its fragments cannot become {type}.");
-        }
-        if (reservedBits != ReservedBits.None && ((reservedBits & ~_options.AllowedReservedBits) != 0 || _sendingMessage))
-        {
-            throw new ArgumentException($"Reserved bits {reservedBits} are allowed only on the first frame of a message and only when the options allow them.", nameof(reservedBits));
-        }
-        WriteFrame(output, endOfMessage, _sendingMessage ? Opcode.Continuation : (Opcode)type, reservedBits, payload);
-        _sendingMessage = !endOfMessage;
-        _sendingType = type;
-    }
+        ReservedBits reservedBits = ReservedBits.None) =>
+        WriteData(output, type, payload, endOfMessage, reservedBits, MessageCompression.Auto);
+
+    /// <summary>
+    /// Writes one frame of a streamed message (see <see cref="WriteFragment(IBufferWriter{byte}, MessageType, ReadOnlySpan{byte}, bool, ReservedBits)"/>),
+    /// choosing whether the message is compressed; only the first part's choice counts.
+    /// </summary>
+    public void WriteFragment(IBufferWriter<byte> output, MessageType type, ReadOnlySpan<byte> payload, bool endOfMessage, MessageCompression compression) =>
+        WriteData(output, type, payload, endOfMessage, ReservedBits.None, compression);
 
     /// <summary>
     /// Writes <paramref name="text"/> as a whole text message, encoding it to UTF-8 straight into the output (which must
-    /// offer one contiguous span of the encoded size; for very large texts encode yourself and use <see cref="WriteFragment"/>).
+    /// offer one contiguous span of the encoded size; for very large texts encode yourself and use <see cref="WriteFragment(IBufferWriter{byte}, MessageType, ReadOnlySpan{byte}, bool, ReservedBits)"/>).
     /// Unpaired surrogates become U+FFFD, so the payload is always valid UTF-8.
     /// </summary>
     /// <exception cref="InvalidOperationException">The connection is not open, or a streamed message is unfinished.</exception>
-    public void WriteText(IBufferWriter<byte> output, ReadOnlySpan<char> text)
+    public void WriteText(IBufferWriter<byte> output, ReadOnlySpan<char> text) => WriteText(output, text, MessageCompression.Auto);
+
+    /// <summary>Writes a whole text message (see <see cref="WriteText(IBufferWriter{byte}, ReadOnlySpan{char})"/>), choosing whether it is compressed.</summary>
+    public void WriteText(IBufferWriter<byte> output, ReadOnlySpan<char> text, MessageCompression compression)
     {
         ArgumentNullException.ThrowIfNull(output);
         EnsureOpen("data frame");
-        if (_sendingMessage)
-        {
-            throw new InvalidOperationException("A streamed message is unfinished; end it with WriteFragment(endOfMessage: true) first.");
-        }
+        EnsureNotStreaming();
         int length = Encoding.UTF8.GetByteCount(text);
+        if (TryWriteDeflatedText(output, text, length, compression))
+        {
+            return;
+        }
         uint key = _keys?.Next() ?? 0;
         var header = new FrameHeader(true, Opcode.Text, length, _isClient, key);
         int headerLength = header.Length;
@@ -103,6 +103,15 @@ public sealed partial class WebSocketConnectionCore
             FrameMask.Apply(payload, key, 0);
         }
         output.Advance(headerLength + length);
+    }
+
+    private void EnsureNotStreaming()
+    {
+        // RFC 6455 §5.4: "the fragments of one message MUST NOT be interleaved between the fragments of another message".
+        if (_sendingMessage)
+        {
+            throw new InvalidOperationException("A streamed message is unfinished; end it with WriteFragment(endOfMessage: true) first (RFC 6455 §5.4 forbids interleaving messages).");
+        }
     }
 
     /// <summary>Writes a ping (§5.5.2) with up to 125 bytes of application data; the peer answers with a pong carrying the same.</summary>
@@ -125,14 +134,7 @@ public sealed partial class WebSocketConnectionCore
     public bool WriteClose(IBufferWriter<byte> output, CloseCode code = CloseCode.NormalClosure, ReadOnlySpan<char> reason = default)
     {
         ArgumentNullException.ThrowIfNull(output);
-        if (!CloseCodeRules.IsValidOnTheWire(code))
-        {
-            throw new ArgumentOutOfRangeException(nameof(code), code, $"Close code {(int)code} may not be sent in a close frame: use 1000-1003, 1007-1011 or 3000-4999 (RFC 6455 §7.4).");
-        }
-        if (Encoding.UTF8.GetByteCount(reason) > CloseCodeRules.MaxReasonBytes)
-        {
-            throw new ArgumentException($"A close reason is at most {CloseCodeRules.MaxReasonBytes} bytes of UTF-8 (RFC 6455 §5.5).", nameof(reason));
-        }
+        CloseCodeRules.EnsureSendable(code, reason);
         if (State != ConnectionState.Open)
         {
             return false;

@@ -1,14 +1,17 @@
 using System.Buffers;
+using Ws101.Compression;
 
 namespace Ws101.Protocol;
 
 /// <summary>
 /// The RFC 6455 protocol for one established connection, without I/O (sans-I/O): received bytes go in through
 /// <see cref="TryReceive(ref ReadOnlySequence{byte}, out ProtocolEvent)"/> and come out as
-/// <see cref="ProtocolEvent"/>s; commands (<see cref="WriteMessage"/>, <see cref="WritePing"/>, <see cref="WriteClose"/>, …)
+/// <see cref="ProtocolEvent"/>s; commands (<c>WriteMessage</c>, <see cref="WritePing"/>, <see cref="WriteClose"/>, …)
 /// go in and come out as frame bytes written to an <see cref="IBufferWriter{T}"/>. Automatic replies (pongs, the
 /// close reply, the close frame of a failed connection) wait as pending output until the transport drains them
 /// with <see cref="WritePendingOutput"/>. No sockets, tasks or clocks are used: the transport owns those.
+/// When permessage-deflate was negotiated, the core also inflates what it receives and deflates what it sends
+/// (RFC 7692), so the core alone speaks the whole protocol of the connection.
 /// </summary>
 /// <remarks>
 /// <para>Not thread-safe: the transport serializes all calls (one lock, or one loop that owns the core).</para>
@@ -28,6 +31,8 @@ public sealed partial class WebSocketConnectionCore : IDisposable
     private readonly ProtocolOptions _options;
     private readonly bool _isClient;
     private readonly MaskKeySource? _keys;
+    // The options' reserved bits, plus RSV1 when permessage-deflate is in use (RFC 7692 §6: it "allocates the RSV1 bit").
+    private readonly ReservedBits _allowedReservedBits;
     // Automatic replies; allocated on first use, since a quiet connection never needs it.
     private ArrayBufferWriter<byte>? _pendingWriter;
 
@@ -47,7 +52,10 @@ public sealed partial class WebSocketConnectionCore : IDisposable
     /// <summary>Creates the protocol core for one connection whose opening handshake has completed.</summary>
     /// <param name="role">Server or client; decides masking in both directions and who closes TCP first.</param>
     /// <param name="options">Limits and behaviour; <see cref="ProtocolOptions.Default"/> when null.</param>
-    public WebSocketConnectionCore(WebSocketRole role, ProtocolOptions? options = null)
+    /// <param name="deflate">What the handshake agreed for permessage-deflate, or null when it is not in use.</param>
+    /// <param name="deflateOptions">How to compress (level, smallest message compressed); the defaults when null.</param>
+    public WebSocketConnectionCore(WebSocketRole role, ProtocolOptions? options = null, PerMessageDeflateAgreement? deflate = null,
+        PerMessageDeflateOptions? deflateOptions = null)
     {
         if (role is not (WebSocketRole.Server or WebSocketRole.Client))
         {
@@ -58,6 +66,14 @@ public sealed partial class WebSocketConnectionCore : IDisposable
         Role = role;
         _isClient = role == WebSocketRole.Client;
         _keys = _isClient ? new MaskKeySource() : null;
+        _allowedReservedBits = _options.AllowedReservedBits;
+        if (deflate is not null)
+        {
+            deflateOptions ??= PerMessageDeflateOptions.Default;
+            deflateOptions.Validate();
+            _deflate = new PerMessageDeflate(deflate, role, deflateOptions, _options.MaxMessageSize);
+            _allowedReservedBits |= ReservedBits.Rsv1;
+        }
     }
 
     /// <summary>This endpoint's role.</summary>
@@ -118,7 +134,10 @@ public sealed partial class WebSocketConnectionCore : IDisposable
         return _closeStatus ?? CloseCode.AbnormalClosure;
     }
 
-    /// <summary>Returns the reassembly buffer to the pool. The core must not be used afterwards.</summary>
+    /// <summary>
+    /// Returns the reassembly buffer to the pool and frees the compression contexts. The core must not be used
+    /// afterwards, nor any payload it delivered. Calling it again does nothing.
+    /// </summary>
     public void Dispose()
     {
         if (_messageBuffer is { } buffer)
@@ -126,5 +145,6 @@ public sealed partial class WebSocketConnectionCore : IDisposable
             _messageBuffer = null;
             ArrayPool<byte>.Shared.Return(buffer);
         }
+        _deflate?.Dispose();
     }
 }

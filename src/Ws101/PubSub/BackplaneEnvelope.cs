@@ -99,11 +99,3 @@ public static class BackplaneEnvelope
         return true;
     }
 }
-
-/// <summary>A decoded envelope: who published, its sequence number, the topic, the kind and where the payload starts.</summary>
-/// <param name="Node">The publishing node's id.</param>
-/// <param name="Sequence">The publishing node's sequence number.</param>
-/// <param name="Topic">The topic it was published to.</param>
-/// <param name="Kind">Text or binary.</param>
-/// <param name="PayloadOffset">Where the payload starts in the envelope.</param>
-public readonly record struct BackplaneMessage(Guid Node, ulong Sequence, string Topic, WebSocketMessageKind Kind, int PayloadOffset);

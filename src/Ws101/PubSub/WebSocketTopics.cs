@@ -102,7 +102,7 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         {
             throw new InvalidOperationException("Only server connections can subscribe: topics send one unmasked frame to all, and clients must mask theirs (RFC 6455 §5.3).");
         }
-        return Subscribe((ITopicSubscriber)connection, topic);
+        return Subscribe(ConnectionOutbox.For(connection), topic);
     }
 
     /// <summary>
@@ -122,7 +122,7 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         {
             throw new InvalidOperationException("Only server connections can subscribe: topics send one unmasked frame to all, and clients must mask theirs (RFC 6455 §5.3).");
         }
-        return Subscribe((ITopicSubscriber)connection, topic, options.PresenceId);
+        return Subscribe(ConnectionOutbox.For(connection), topic, options.PresenceId);
     }
 
     /// <summary>
@@ -188,7 +188,7 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(topic);
-        return Unsubscribe((ITopicSubscriber)connection, topic);
+        return ConnectionOutbox.Find(connection) is { } outbox && Unsubscribe(outbox, topic);
     }
 
     internal bool Unsubscribe(ITopicSubscriber subscriber, string topic)
@@ -214,7 +214,10 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
     public void UnsubscribeAll(WebSocketConnection connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        UnsubscribeAll((ITopicSubscriber)connection);
+        if (ConnectionOutbox.Find(connection) is { } outbox)
+        {
+            UnsubscribeAll(outbox);
+        }
     }
 
     internal void UnsubscribeAll(ITopicSubscriber subscriber)
@@ -283,7 +286,7 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(text);
         ValidateName(topic, allowPattern: false);
         using var message = PreparedMessage.CreateText(text);
-        return PublishCore(topic, message, except, fromBackplane: false);
+        return PublishCore(topic, message, Skip(except), fromBackplane: false);
     }
 
     /// <summary>Publishes a text or binary message (see <see cref="Publish(string, string, WebSocketConnection?)"/>).</summary>
@@ -292,7 +295,7 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
     {
         ValidateName(topic, allowPattern: false);
         using var message = PreparedMessage.Create(payload, kind);
-        return PublishCore(topic, message, except, fromBackplane: false);
+        return PublishCore(topic, message, Skip(except), fromBackplane: false);
     }
 
     /// <summary>Publishes a message already framed (see <see cref="Publish(string, string, WebSocketConnection?)"/>); the caller still disposes it.</summary>
@@ -300,8 +303,18 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(message);
         ValidateName(topic, allowPattern: false);
-        return PublishCore(topic, message, except, fromBackplane: false);
+        return PublishCore(topic, message, Skip(except), fromBackplane: false);
     }
+
+    /// <summary>Bytes of published messages queued for <paramref name="connection"/> and not yet written to it.</summary>
+    public static long GetQueuedBytes(WebSocketConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        return ConnectionOutbox.Find(connection)?.QueuedBytes ?? 0;
+    }
+
+    // The subscriber a publisher's own connection is known by here (null when it subscribed to nothing).
+    private static ConnectionOutbox? Skip(WebSocketConnection? except) => except is null ? null : ConnectionOutbox.Find(except);
 
     internal int PublishCore(string topic, PreparedMessage message, object? except, bool fromBackplane, string? viaSubscription = null)
     {
@@ -613,16 +626,3 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         public bool Matches(string topic) => IsPattern && topic.Length > _prefix.Length && topic.StartsWith(_prefix, StringComparison.Ordinal);
     }
 }
-
-/// <summary>What a <see cref="WebSocketTopics"/> hub has done since it was created.</summary>
-/// <param name="Published">Messages published (locally, or arriving from other nodes).</param>
-/// <param name="Delivered">Deliveries queued to subscribers.</param>
-/// <param name="SkippedSlow">Deliveries skipped because the subscriber was at its queue bound.</param>
-/// <param name="ClosedSlow">Subscribers closed with 1008 for being at their bound.</param>
-/// <param name="BackplaneSent">Messages handed to the backplane.</param>
-/// <param name="BackplaneReceived">Messages from other nodes.</param>
-/// <param name="BackplaneLost">Messages that could not be sent to other nodes (link down or a failed send).</param>
-/// <param name="BackplaneMalformed">Envelopes from the backplane that failed the checks.</param>
-/// <param name="BackplaneMissed">Messages of other nodes this node knows it missed (gaps in a node's sequence numbers on a topic).</param>
-public readonly record struct TopicStatistics(long Published, long Delivered, long SkippedSlow, long ClosedSlow,
-    long BackplaneSent, long BackplaneReceived, long BackplaneLost, long BackplaneMalformed, long BackplaneMissed = 0);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 
 namespace Ws101.Transport;
@@ -34,4 +35,29 @@ internal abstract class DuplexTransport : IAsyncDisposable
 
     /// <inheritdoc />
     public abstract ValueTask DisposeAsync();
+
+    /// <summary>Reads and discards until the peer closes its side, or <paramref name="timeout"/> passes, or the transport fails.</summary>
+    public async ValueTask WaitForPeerCloseAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        var scratch = ArrayPool<byte>.Shared.Rent(256);
+        try
+        {
+            while (await ReceiveAsync(scratch, cts.Token).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        catch (Exception ex) when (IsFailure(ex))
+        {
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>True for the exceptions a transport throws when the connection fails, is reset, closed under a call, or cancelled.</summary>
+    public static bool IsFailure(Exception ex) =>
+        ex is IOException or System.Net.Sockets.SocketException or ObjectDisposedException or OperationCanceledException
+            or System.Security.Authentication.AuthenticationException;
 }

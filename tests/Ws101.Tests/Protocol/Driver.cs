@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using Ws101.Compression;
 using Ws101.Protocol;
 
 namespace Ws101.Tests.Protocol;
@@ -14,9 +15,10 @@ internal sealed class Driver
     private readonly List<ReadOnlyMemory<byte>> _unconsumed = [];
     private MemoryStream? _streamed;
 
-    public Driver(WebSocketRole role, ProtocolOptions? options = null)
+    public Driver(WebSocketRole role, ProtocolOptions? options = null, PerMessageDeflateAgreement? deflate = null,
+        PerMessageDeflateOptions? deflateOptions = null)
     {
-        Core = new WebSocketConnectionCore(role, options);
+        Core = new WebSocketConnectionCore(role, options, deflate, deflateOptions);
     }
 
     public WebSocketConnectionCore Core { get; }
@@ -32,6 +34,12 @@ internal sealed class Driver
 
     /// <summary>Everything the core queued as pending output (pongs, close replies).</summary>
     public ArrayBufferWriter<byte> Output { get; } = new();
+
+    /// <summary>Bytes fed so far.</summary>
+    public long Fed { get; private set; }
+
+    /// <summary>How many bytes had been fed when the core failed the connection; null while it has not.</summary>
+    public long? FedAtError { get; private set; }
 
     /// <summary>Bytes handed to the core and not consumed yet.</summary>
     public long Unconsumed => _unconsumed.Sum(m => (long)m.Length);
@@ -79,6 +87,7 @@ internal sealed class Driver
         {
             _unconsumed.Add(chunk.ToArray());
         }
+        Fed += chunk.Length;
         ReadOnlySequence<byte> buffer = Sequence(_unconsumed);
         while (true)
         {
@@ -130,6 +139,7 @@ internal sealed class Driver
                 break;
             case ProtocolEventKind.Error:
                 Assert.False(string.IsNullOrWhiteSpace(ev.CloseReason));
+                FedAtError ??= Fed;
                 Events.Add(Seen.Error(ev.CloseStatus));
                 break;
         }

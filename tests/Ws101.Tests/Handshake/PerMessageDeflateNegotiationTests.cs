@@ -1,9 +1,9 @@
 using Ws101.Compression;
 using Ws101.Handshake;
 
-namespace Ws101.Tests.Compression;
+namespace Ws101.Tests.Handshake;
 
-public class NegotiationTests
+public class PerMessageDeflateNegotiationTests
 {
     private static WebSocketExtension Element(string header)
     {

@@ -5,6 +5,9 @@ using Ws101.Protocol;
 
 namespace Ws101.PubSub;
 
+// With the connection: a connection sends it (SendPreparedAsync), and topics, above the connection, queue it. The
+// namespace stays until the public API is reshaped.
+
 /// <summary>
 /// A whole text or binary message framed once, as a server sends it (header and payload, unmasked: RFC 6455 §5.1,
 /// "a server MUST NOT mask any frames"), so that the same bytes can be written to any number of connections.

@@ -2,6 +2,9 @@ using Ws101.Handshake;
 
 namespace Ws101.Compression;
 
+// With the handshake: negotiating an extension is part of the opening handshake (RFC 6455 §9.1), and the client's check
+// of a response runs inside ClientHandshake. The codec that carries out the agreement lives in Compression, above this.
+
 /// <summary>
 /// Extension negotiation for permessage-deflate (RFC 7692 §5, §7.1), as pure functions over header elements: the
 /// server chooses among the client's offers and builds its response; the client builds its offer and checks the

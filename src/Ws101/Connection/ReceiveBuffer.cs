@@ -1,0 +1,74 @@
+using System.Buffers;
+
+namespace Ws101;
+
+/// <summary>
+/// The bytes read from the transport and not yet parsed. The array is rented from the pool only while bytes are
+/// arriving and given back whenever nothing half-parsed is left, so an idle connection holds none.
+/// </summary>
+/// <remarks>Owned by the one receive loop of the connection, so it needs no lock; only giving the array back is atomic,
+/// since a dispose may do it too.</remarks>
+internal struct ReceiveBuffer
+{
+    private byte[]? _array;
+    private int _start;
+    private int _end;
+
+    /// <summary>True when nothing unparsed is held (a frame cut in half keeps the buffer).</summary>
+    public readonly bool IsEmpty => _start == _end;
+
+    /// <summary>The bytes not parsed yet.</summary>
+    public readonly ReadOnlySequence<byte> Unparsed => _array is null ? default : new ReadOnlySequence<byte>(_array, _start, _end - _start);
+
+    /// <summary>Starts with <paramref name="data"/> (bytes that came with the handshake).</summary>
+    public void Fill(ReadOnlySpan<byte> data, int size)
+    {
+        _array = ArrayPool<byte>.Shared.Rent(Math.Max(size, data.Length));
+        data.CopyTo(_array);
+        _start = 0;
+        _end = data.Length;
+    }
+
+    /// <summary>
+    /// Room for the next read: rents an array of <paramref name="size"/> bytes when none is held, moves the unparsed tail
+    /// (at most a frame header or a control frame) to the front, and doubles a full buffer.
+    /// </summary>
+    public Memory<byte> GetSpace(int size)
+    {
+        if (_array is null)
+        {
+            _array = ArrayPool<byte>.Shared.Rent(size);
+            _start = _end = 0;
+        }
+        else
+        {
+            if (_start > 0)
+            {
+                Buffer.BlockCopy(_array, _start, _array, 0, _end - _start);
+                _end -= _start;
+                _start = 0;
+            }
+            if (_end == _array.Length)
+            {
+                _array = Transport.PooledArrays.Grow(_array, _end, _array.Length * 2);
+            }
+        }
+        return _array.AsMemory(_end);
+    }
+
+    /// <summary>Counts <paramref name="count"/> bytes just read into <see cref="GetSpace"/>.</summary>
+    public void Advance(int count) => _end += count;
+
+    /// <summary>Marks everything parsed but the last <paramref name="unparsed"/> bytes.</summary>
+    public void Consumed(long unparsed) => _start = _end - (int)unparsed;
+
+    /// <summary>Gives the array back to the pool (once, whoever calls).</summary>
+    public void Release()
+    {
+        _start = _end = 0;
+        if (Interlocked.Exchange(ref _array, null) is { } array)
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
+    }
+}

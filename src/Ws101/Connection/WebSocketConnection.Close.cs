@@ -1,0 +1,303 @@
+using Ws101.Protocol;
+using Ws101.Transport;
+using Kind = Ws101.SendCommand.Kind;
+
+namespace Ws101;
+
+// Closing and ending. The end comes once (_ended, under the lock) whichever way it comes: the closing handshake, the peer
+// dropping the connection, a failed write, a deadline, Abort or DisposeAsync; every later call finds it done.
+public sealed partial class WebSocketConnection
+{
+    private const string NoCloseReply = "The peer did not answer the close within the close timeout.";
+
+    private enum Ending : byte
+    {
+        /// <summary>After the closing handshake, or a failure the core reported: close TCP.</summary>
+        Closed,
+
+        /// <summary>The transport ended under a read or a write: the core learns it (1006 unless a close came first).</summary>
+        TransportEnded,
+
+        /// <summary>This side drops the connection: reset TCP, and report why.</summary>
+        Aborted,
+    }
+
+    /// <summary>
+    /// Starts the closing handshake with <paramref name="code"/> and <paramref name="reason"/> (at most 123 bytes
+    /// of UTF-8), then waits, up to <see cref="WebSocketConnectionOptions.CloseTimeout"/>, for the peer's close.
+    /// Data messages that arrive meanwhile are discarded unless a receive loop is running, which sees them.
+    /// When a closing handshake is already under way, waits (up to the close timeout) for it to finish; when the
+    /// connection is closed, returns at once.
+    /// </summary>
+    public async Task CloseAsync(CloseCode code = CloseCode.NormalClosure, string reason = "", CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        CloseCodeRules.EnsureSendable(code, reason);
+        Task? inProgress;
+        lock (_core)
+        {
+            if (_ended)
+            {
+                return;
+            }
+            inProgress = _closed?.Task;
+            if (inProgress is null && _core.State == ConnectionState.Open)
+            {
+                // This call runs the closing handshake; any other waits for it.
+                _closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            else
+            {
+                inProgress ??= Task.CompletedTask;
+            }
+        }
+        if (inProgress is not null)
+        {
+            try
+            {
+                await inProgress.WaitAsync(_options.CloseTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+            }
+            return;
+        }
+        _closeStarted = Environment.TickCount64;
+        try
+        {
+            await SendCoreAsync(new SendCommand(Kind.Close, reason, default, CloseCode: code), cancellationToken).ConfigureAwait(false);
+        }
+        catch (WebSocketClosedException)
+        {
+            return;
+        }
+        await AwaitEndAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits for the closing handshake under way to end the connection: reads (and discards) up to the peer's close when
+    /// no receive loop does; drops the connection when the close timeout passes first.
+    /// </summary>
+    private async Task AwaitEndAsync(CancellationToken cancellationToken)
+    {
+        Task ended;
+        lock (_core)
+        {
+            if (_ended)
+            {
+                return;
+            }
+            ended = (_closed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+        if (Volatile.Read(ref _receiving) == 0)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_options.CloseTimeout);
+            try
+            {
+                while (!(await ReceiveAsync(timeout.Token).ConfigureAwait(false)).IsClose)
+                {
+                }
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+                Abort(CloseCode.AbnormalClosure, NoCloseReply);
+                return;
+            }
+            catch (InvalidOperationException)
+            {
+                // A receive loop started meanwhile: it will see the close.
+            }
+        }
+        try
+        {
+            await ended.WaitAsync(_options.CloseTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            Abort(CloseCode.AbnormalClosure, NoCloseReply);
+        }
+    }
+
+    /// <summary>
+    /// Sends a close frame without waiting for the peer's (what <see cref="System.Net.WebSockets.WebSocket.CloseOutputAsync"/>
+    /// does); the receive loop then sees the peer's close. Does nothing when a close was already sent.
+    /// </summary>
+    internal async ValueTask SendCloseAsync(CloseCode code, string reason, CancellationToken cancellationToken)
+    {
+        CloseCodeRules.EnsureSendable(code, reason);
+        lock (_core)
+        {
+            if (_ended || _core.State is not (ConnectionState.Open or ConnectionState.CloseReceived))
+            {
+                return;
+            }
+            _closed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        _closeStarted = Environment.TickCount64;
+        await SendCoreAsync(new SendCommand(Kind.Close, reason, default, CloseCode: code), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Closes with <paramref name="code"/>, and drops the connection if the close does not finish within the close
+    /// timeout (a peer that reads nothing never gets the close frame). Either way this side reports
+    /// <paramref name="code"/>: a status decided before the end wins over how the end came.
+    /// </summary>
+    internal async Task CloseOrAbortAsync(CloseCode code, string reason)
+    {
+        lock (_core)
+        {
+            if (!_ended)
+            {
+                _endStatus ??= code;
+                _endReason ??= reason;
+            }
+        }
+        try
+        {
+            await CloseAsync(code, reason).WaitAsync(_options.CloseTimeout).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or WebSocketClosedException or InvalidOperationException || DuplexTransport.IsFailure(ex))
+        {
+        }
+        Abort(code, reason);
+    }
+
+    /// <summary>Drops the connection at once, without a closing handshake; the peer sees the TCP connection reset.</summary>
+    public void Abort() => Abort(CloseCode.AbnormalClosure, "The connection was aborted.");
+
+    internal void Abort(CloseCode status, string reason) => End(Ending.Aborted, status, reason);
+
+    /// <summary>Ends the connection, once: records how under the lock, then closes or resets the transport outside it.</summary>
+    private void End(Ending how, CloseCode? status, string? reason)
+    {
+        lock (_core)
+        {
+            if (_ended)
+            {
+                return;
+            }
+            if (how != Ending.Closed)
+            {
+                _core.OnTransportEnded();
+            }
+            if (how == Ending.Aborted)
+            {
+                // Why this side dropped the connection is what it reports, not the 1006 the core now holds.
+                _endStatus ??= status;
+                _endReason ??= reason;
+            }
+            MarkEnded(status, reason);
+        }
+        FinishEnd(abort: how == Ending.Aborted);
+    }
+
+    /// <summary>Under the lock: records the end once; false when it had already come.</summary>
+    private bool MarkEnded(CloseCode? status, string? reason)
+    {
+        if (_ended)
+        {
+            return false;
+        }
+        Volatile.Write(ref _ended, true);
+        // A status decided before the end (1008 for a subscriber closed as too slow) wins over how it ended.
+        _endStatus ??= _core.CloseStatus ?? status ?? CloseCode.AbnormalClosure;
+        _endReason ??= _core.CloseReason ?? reason ?? "";
+        return true;
+    }
+
+    /// <summary>Outside the lock, once, after <see cref="MarkEnded"/>: closes or resets the transport and tells whoever waits.</summary>
+    private void FinishEnd(bool abort)
+    {
+        if (abort)
+        {
+            _transport.Abort();
+        }
+        else
+        {
+            _transport.ShutdownSend();
+            _transport.DisposeAsync().AsTask().Wait();
+        }
+        _closed?.TrySetResult();
+        _ping.Fail(ClosedError(null));
+        Ended?.Invoke(this);
+    }
+
+    /// <summary>Called about once a second by the owner's heartbeat: asks the keepalive what to do now, and does it.</summary>
+    internal void OnHeartbeat(long now)
+    {
+        if (HasEnded)
+        {
+            return;
+        }
+        var activity = new KeepAlive.Activity(_lastReceived, _pingSent, _sendStarted, _closeStarted, State == ConnectionState.Open);
+        var decision = KeepAlive.For(_options).Decide(now, activity);
+        if (decision.Action == KeepAlive.Action.Drop)
+        {
+            Abort(CloseCode.AbnormalClosure, decision.Reason!);
+        }
+        else if (decision.Action == KeepAlive.Action.Ping)
+        {
+            _pingSent = now;
+            _ = SendKeepAlivePingAsync();
+        }
+    }
+
+    private async Task SendKeepAlivePingAsync()
+    {
+        try
+        {
+            await SendCoreAsync(new SendCommand(Kind.Ping, null, default), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketClosedException or InvalidOperationException || DuplexTransport.IsFailure(ex))
+        {
+        }
+    }
+
+    /// <summary>Closes the connection (if still open) and releases its buffers. Safe to call again, and from any thread.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+        if (!HasEnded)
+        {
+            try
+            {
+                if (State == ConnectionState.Open)
+                {
+                    await CloseAsync(CloseCode.GoingAway, "").ConfigureAwait(false);
+                }
+                else
+                {
+                    // A closing handshake is under way (ours, the server's 1001 on shutdown say, or the peer's). RFC 6455
+                    // §5.5.1: "After both sending and receiving a Close message, an endpoint considers the WebSocket
+                    // connection closed and MUST close the underlying TCP connection": let it finish, reading the peer's
+                    // close if nobody else does, instead of resetting the connection under the close frames in flight.
+                    await AwaitEndAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is WebSocketClosedException or InvalidOperationException || DuplexTransport.IsFailure(ex))
+            {
+            }
+            Abort();
+        }
+        await _transport.DisposeAsync().ConfigureAwait(false);
+        // The core's buffers and compression contexts go now: after the end nothing calls into the core. The receive
+        // buffer goes unless a receive loop still holds it (that loop gives it back as it sees the end).
+        lock (_core)
+        {
+            _core.Dispose();
+            if (!_turn.IsTaken)
+            {
+                _out.Reset(release: true);
+            }
+        }
+        if (Volatile.Read(ref _receiving) == 0)
+        {
+            _in.Release();
+        }
+    }
+}

@@ -1,0 +1,14 @@
+namespace Ws101.PubSub;
+
+/// <summary>What a <see cref="WebSocketTopics"/> hub has done since it was created.</summary>
+/// <param name="Published">Messages published (locally, or arriving from other nodes).</param>
+/// <param name="Delivered">Deliveries queued to subscribers.</param>
+/// <param name="SkippedSlow">Deliveries skipped because the subscriber was at its queue bound.</param>
+/// <param name="ClosedSlow">Subscribers closed with 1008 for being at their bound.</param>
+/// <param name="BackplaneSent">Messages handed to the backplane.</param>
+/// <param name="BackplaneReceived">Messages from other nodes.</param>
+/// <param name="BackplaneLost">Messages that could not be sent to other nodes (link down or a failed send).</param>
+/// <param name="BackplaneMalformed">Envelopes from the backplane that failed the checks.</param>
+/// <param name="BackplaneMissed">Messages of other nodes this node knows it missed (gaps in a node's sequence numbers on a topic).</param>
+public readonly record struct TopicStatistics(long Published, long Delivered, long SkippedSlow, long ClosedSlow,
+    long BackplaneSent, long BackplaneReceived, long BackplaneLost, long BackplaneMalformed, long BackplaneMissed = 0);
