@@ -17,11 +17,12 @@ namespace Ws101.Redis;
 /// the message as lost), nothing is queued for later, and messages other nodes publish meanwhile never arrive here.
 /// The link reconnects by itself with exponential backoff and restores every subscription. See docs/topics.md.
 /// </remarks>
-public sealed class RedisBackplane : IBackplane, IPresenceStore
+public sealed class RedisBackplane : IBackplane, IPresenceStore, ITopicHistoryStore
 {
     private readonly RedisBackplaneOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, ChannelMessageQueue?> _subscriptions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _subscribed = new(StringComparer.Ordinal);
     private readonly object _opsLock = new();
     private Task _ops = Task.CompletedTask;
     private ConnectionMultiplexer? _redis;
@@ -181,10 +182,27 @@ public sealed class RedisBackplane : IBackplane, IPresenceStore
         {
             return false;
         }
-        Task<long> sent;
+        return Watch(topic, () => subscriber.PublishAsync(Channel(topic), envelope));
+    }
+
+    /// <inheritdoc />
+    public bool TryAppend(string topic, byte[] envelope, TopicHistory history)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        if (_redis is not { IsConnected: true } redis)
+        {
+            return false;
+        }
+        return Watch(topic, () => RedisHistory.AppendAsync(redis.GetDatabase(), _options.ChannelPrefix + topic, envelope, history, _options.Sharded));
+    }
+
+    // Starts a send; false when it fails at once, and a later failure goes to the listener (the message is lost, counted).
+    private bool Watch<T>(string topic, Func<Task<T>> send)
+    {
+        Task<T> sent;
         try
         {
-            sent = subscriber.PublishAsync(Channel(topic), envelope);
+            sent = send();
         }
         catch (RedisException)
         {
@@ -205,6 +223,22 @@ public sealed class RedisBackplane : IBackplane, IPresenceStore
     }
 
     /// <inheritdoc />
+    public Task<HistoryRead> ReadAfterAsync(string topic, string after, int max, TopicHistory history, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        return RedisHistory.ReadAfterAsync(Database(), _options.ChannelPrefix + topic, after, max, history).WaitAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<string> GetLastPositionAsync(string topic, CancellationToken cancellationToken = default) =>
+        RedisHistory.LastPositionAsync(Database(), _options.ChannelPrefix + topic).WaitAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public Task WhenSubscribedAsync(string topic, CancellationToken cancellationToken = default) =>
+        _subscribed.GetOrAdd(topic, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task.WaitAsync(cancellationToken);
+
+    /// <inheritdoc />
     public void Subscribe(string subscription)
     {
         ArgumentException.ThrowIfNullOrEmpty(subscription);
@@ -218,6 +252,7 @@ public sealed class RedisBackplane : IBackplane, IPresenceStore
     public void Unsubscribe(string subscription)
     {
         ArgumentException.ThrowIfNullOrEmpty(subscription);
+        _subscribed.TryRemove(subscription, out _);
         if (_subscriptions.TryRemove(subscription, out var queue) && queue is not null)
         {
             Enqueue(() => queue.UnsubscribeAsync());
@@ -268,7 +303,9 @@ public sealed class RedisBackplane : IBackplane, IPresenceStore
         {
             // Unsubscribed meanwhile.
             await queue.UnsubscribeAsync().ConfigureAwait(false);
+            return;
         }
+        _subscribed.GetOrAdd(subscription, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
     /// <inheritdoc />

@@ -36,20 +36,24 @@ internal static class ServeCommand
             Description = "With --redis: seconds a node's part of a topic's presence (GET /presence/NAME) lives unless refreshed (each third of it); a node that dies drops out within this time.",
             DefaultValueFactory = _ => 15,
         };
+        var history = new Option<int>("--history")
+        {
+            Description = "With --redis: keep the last COUNT messages of every topic in a Redis Stream, so that /topic/NAME?positions=1 clients can resume with &since=POSITION.",
+        };
         var compress = new Option<bool>("--compress") { Description = "Accept permessage-deflate (RFC 7692) from clients that offer it, as browsers do." };
         var command = new Command("serve", "Serve /echo, /chat and the playground (/) on 127.0.0.1:8080, or where --host and --port say.")
         {
-            host, port, cert, key, password, maxMessage, origins, quiet, verbose, redis, redisSharded, presenceTtl, compress,
+            host, port, cert, key, password, maxMessage, origins, quiet, verbose, redis, redisSharded, presenceTtl, history, compress,
         };
         command.SetAction((result, cancellationToken) => RunAsync(console, new Settings(
             result.GetValue(host)!, result.GetValue(port), result.GetValue(cert), result.GetValue(key), result.GetValue(password),
             result.GetValue(maxMessage), result.GetValue(origins) ?? [], result.GetValue(quiet), result.GetValue(verbose),
-            result.GetValue(redis), result.GetValue(redisSharded), result.GetValue(compress), result.GetValue(presenceTtl)), cancellationToken));
+            result.GetValue(redis), result.GetValue(redisSharded), result.GetValue(compress), result.GetValue(presenceTtl), result.GetValue(history)), cancellationToken));
         return command;
     }
 
     internal sealed record Settings(string Host, int Port, string? Cert, string? Key, string? Password, long MaxMessage, string[] Origins, bool Quiet, bool Verbose,
-        string? Redis = null, bool RedisSharded = false, bool Compress = false, double PresenceTtl = 15);
+        string? Redis = null, bool RedisSharded = false, bool Compress = false, double PresenceTtl = 15, int History = 0);
 
     private static async Task<int> RunAsync(CliConsole console, Settings settings, CancellationToken cancellationToken)
     {
@@ -87,7 +91,8 @@ internal static class ServeCommand
             }
             if (settings.Redis is not null)
             {
-                console.Out.WriteLine($"Topics span every node on Redis {settings.Redis} (node {topics.NodeId}).");
+                console.Out.WriteLine($"Topics span every node on Redis {settings.Redis} (node {topics.NodeId})" +
+                    (settings.History > 0 ? $"; each keeps its last {settings.History} messages (/topic/NAME?positions=1&since=POSITION resumes)." : "."));
             }
             console.Out.WriteLine("Press Ctrl+C to stop.");
             console.Out.Flush();
@@ -103,7 +108,8 @@ internal static class ServeCommand
             {
                 // For scripts and benchmarks that compare what the nodes knew they lost with what the clients missed.
                 console.Out.WriteLine($"Topics: published {stats.Published}, delivered {stats.Delivered}, skipped-slow {stats.SkippedSlow}, closed-slow {stats.ClosedSlow}, " +
-                    $"backplane sent {stats.BackplaneSent}, received {stats.BackplaneReceived}, lost {stats.BackplaneLost}, missed {stats.BackplaneMissed}, malformed {stats.BackplaneMalformed}.");
+                    $"backplane sent {stats.BackplaneSent}, received {stats.BackplaneReceived}, lost {stats.BackplaneLost}, missed {stats.BackplaneMissed}, malformed {stats.BackplaneMalformed}, " +
+                    $"history recovered {stats.HistoryFilled}, replayed {stats.HistoryReplayed}.");
             }
             console.Out.WriteLine("Stopped.");
         }
@@ -124,6 +130,10 @@ internal static class ServeCommand
         if (settings.MaxMessage <= 0)
         {
             throw new ArgumentException("--max-message must be positive.");
+        }
+        if (settings.History < 0 || (settings.History > 0 && settings.Redis is null))
+        {
+            throw new ArgumentException("--history COUNT needs --redis HOST:PORT (the history is a Redis Stream per topic) and a positive COUNT.");
         }
         if (!(settings.PresenceTtl >= 0.3 && settings.PresenceTtl <= 86_400))
         {
@@ -147,6 +157,7 @@ internal static class ServeCommand
         topics = new WebSocketTopics(new WebSocketTopicsOptions
         {
             LoggerFactory = log,
+            DefaultTopic = settings.History > 0 ? TopicOptions.Default with { History = new TopicHistory { MaxCount = settings.History } } : TopicOptions.Default,
             Presence = settings.Redis is null ? null : new TopicPresenceOptions { TimeToLive = ttl, Refresh = ttl / 3, Coalesce = TimeSpan.FromMilliseconds(Math.Min(50, ttl.TotalMilliseconds / 10)) },
             Backplane = settings.Redis is null ? null : new RedisBackplane(new RedisBackplaneOptions
             {
@@ -162,13 +173,13 @@ internal static class ServeCommand
         });
         var routeOptions = new WebSocketRouteOptions { OnUpgrade = OriginPolicy(settings.Origins) };
         var chat = new ChatRoom(topics);
-        var topicEndpoint = new TopicEndpoint(topics);
+        var topicEndpoint = new TopicEndpoint(topics, history: settings.History > 0);
         var origin = routeOptions.OnUpgrade;
         server.Map("/echo", EchoEndpoint.HandleAsync, routeOptions);
         server.Map("/chat", chat.HandleAsync, routeOptions);
         server.Map(TopicEndpoint.Prefix + "*", topicEndpoint.HandleAsync, routeOptions with
         {
-            OnUpgrade = request => origin?.Invoke(request) is { IsAccepted: false } refused ? refused : TopicEndpoint.Check(request),
+            OnUpgrade = request => origin?.Invoke(request) is { IsAccepted: false } refused ? refused : topicEndpoint.Check(request),
         });
         return server;
     }

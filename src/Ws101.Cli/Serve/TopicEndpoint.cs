@@ -8,24 +8,42 @@ namespace Ws101.Cli.Serve;
 /// <summary>
 /// <c>/topic/NAME</c>: the connection subscribes to topic NAME (percent-decoded; <c>/topic/prices.*</c> subscribes to
 /// every topic starting with <c>prices.</c>), and each message it sends is published to NAME, reaching every other
-/// subscriber on every node. <c>?id=WHO</c> names the connection in the topic's presence (<c>GET /presence/NAME</c>).
+/// subscriber on every node. <c>?id=WHO</c> names the connection in the topic's presence (<c>GET /presence/NAME</c>);
+/// with <c>--history</c>, <c>?positions=1</c> sends each message as JSON with its position and <c>?since=POSITION</c>
+/// resumes after one (docs/topics.md, "History and recovery").
 /// </summary>
-internal sealed class TopicEndpoint(WebSocketTopics topics)
+internal sealed class TopicEndpoint(WebSocketTopics topics, bool history)
 {
     public const string Prefix = "/topic/";
 
     public static string? NameOf(string path) =>
         path.StartsWith(Prefix, StringComparison.Ordinal) ? Uri.UnescapeDataString(path[Prefix.Length..]) : null;
 
-    /// <summary>Refuses an upgrade whose topic name is empty, too long, or has a '*' anywhere but at its end, or whose query is wrong.</summary>
-    public static UpgradeDecision Check(UpgradeRequest request)
+    /// <summary>
+    /// Refuses an upgrade whose topic name is empty, too long, or has a '*' anywhere but at its end, or whose query is
+    /// wrong: an unknown parameter, a malformed position, positions on a pattern or on a server that keeps no history.
+    /// </summary>
+    public UpgradeDecision Check(UpgradeRequest request)
     {
-        if (CheckName(NameOf(request.Path), allowPattern: true) is { } problem)
+        string? name = NameOf(request.Path);
+        if (CheckName(name, allowPattern: true) is { } problem)
         {
             return UpgradeDecision.Reject(404, problem);
         }
-        TopicQuery.Parse(request.Query, out string? queryProblem);
-        return queryProblem is null ? UpgradeDecision.Accept() : UpgradeDecision.Reject(400, queryProblem);
+        var query = TopicQuery.Parse(request.Query, out string? queryProblem);
+        if (queryProblem is not null)
+        {
+            return UpgradeDecision.Reject(400, queryProblem);
+        }
+        if (query.Positions && !history)
+        {
+            return UpgradeDecision.Reject(400, "This server keeps no history: positions need ws101 serve --redis HOST:PORT --history COUNT.");
+        }
+        if (query.Positions && name!.EndsWith('*'))
+        {
+            return UpgradeDecision.Reject(400, "Positions belong to one topic's history: subscribe to an exact name, not a pattern.");
+        }
+        return UpgradeDecision.Accept();
     }
 
     /// <summary>Why <paramref name="name"/> is not a topic name (or pattern), or null.</summary>
@@ -48,7 +66,8 @@ internal sealed class TopicEndpoint(WebSocketTopics topics)
         string name = NameOf(ws.Handshake.Path)!;
         bool pattern = name.EndsWith('*');
         var query = TopicQuery.Parse(ws.Handshake.Query, out _);
-        topics.Subscribe(ws, name, new TopicSubscribeOptions { PresenceId = query.PresenceId });
+        // With positions and since, this sends {"recovered": ...} and what was missed before it returns.
+        await topics.SubscribeAsync(ws, name, query.ToOptions(), stopping).ConfigureAwait(false);
         while (true)
         {
             var message = await ws.ReceiveAsync(stopping).ConfigureAwait(false);

@@ -76,7 +76,11 @@ internal sealed class ConnectionOutbox : ITopicSubscriber
         return EnqueueResult.Queued;
     }
 
-    public void CloseTooSlow(string reason)
+    public void CloseTooSlow(string reason) => CloseNow(CloseCode.PolicyViolation, reason);
+
+    public void CloseToResume(string reason) => CloseNow(CloseCode.GoingAway, reason);
+
+    private void CloseNow(CloseCode code, string reason)
     {
         Action<ITopicSubscriber>? callbacks;
         lock (_queue)
@@ -90,9 +94,9 @@ internal sealed class ConnectionOutbox : ITopicSubscriber
             _onEnded = null;
         }
         Drop();
-        // Out of every topic at once, while the close (which cannot pass the stuck write) takes its time.
+        // Out of every topic at once, while the close (which cannot pass a stuck write) takes its time.
         callbacks?.Invoke(this);
-        _ = Connection.CloseOrAbortAsync(CloseCode.PolicyViolation, reason);
+        _ = Connection.CloseOrAbortAsync(code, reason);
     }
 
     public void OnEnded(Action<ITopicSubscriber> callback)
