@@ -23,7 +23,7 @@ internal static class Ws101Side
     /// </summary>
     public static async Task<Func<Task>> SubscribeAsync(Uri uri, int who, Tally tally, bool positions, CancellationToken ct)
     {
-        if (!positions || true)
+        if (!positions)
         {
             var ws = await WebSocketClient.ConnectAsync(uri, cancellationToken: ct);
             var loop = Task.Run(async () =>
@@ -55,7 +55,37 @@ internal static class Ws101Side
                 await loop.ContinueWith(_ => { }, TaskScheduler.Default);
             };
         }
-        throw new NotSupportedException("positions come with item 1");
+        var resuming = await ReconnectingWebSocket.ConnectAsync(new Uri(uri + (uri.Query.Length > 0 ? "&" : "?") + "positions=1"),
+            reconnect: new ReconnectOptions { InitialDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromSeconds(1), ResumeTopic = true }, cancellationToken: ct);
+        var resumeLoop = Task.Run(async () =>
+        {
+            while (true)
+            {
+                WebSocketMessage m;
+                try
+                {
+                    m = await resuming.ReceiveAsync(ct);
+                }
+                catch (Exception) when (ct.IsCancellationRequested)
+                {
+                    return;
+                }
+                if (m.IsClose)
+                {
+                    return;
+                }
+                if (Ws101.PubSub.PositionedMessage.TryRead(m, out var p) && p.Kind == Ws101.PubSub.PositionedMessageKind.Message
+                    && Parse(System.Text.Encoding.UTF8.GetBytes(p.Text!), out long seq, out long ts))
+                {
+                    tally.Record(who, seq, ts);
+                }
+            }
+        }, ct);
+        return async () =>
+        {
+            await resuming.DisposeAsync();
+            await resumeLoop.ContinueWith(_ => { }, TaskScheduler.Default);
+        };
     }
 
     private static bool Parse(ReadOnlySpan<byte> text, out long seq, out long ts)

@@ -14,9 +14,9 @@ namespace Ws101.PubSub;
 /// back), so that no lock is needed for its state and deliveries keep their order. History reads run beside the loop
 /// and post their result back to it. The rules:
 /// <list type="bullet">
-/// <item>The feed starts once the node's subscription to the topic is in place: it then reads the history's newest
-/// position and delivers, from there on, every message with a later position exactly once (a message at or before the
-/// last one delivered is a duplicate and dropped).</item>
+/// <item>The feed starts from the history's newest position when the first positioned subscriber comes; once the node's
+/// subscription to the topic is in place it reads what came since from the history, and from there on delivers every
+/// message with a later position exactly once (a message at or before the last one delivered is a duplicate and dropped).</item>
 /// <item>While the live messages are known to follow each other (no link failure since), each is delivered as it comes.
 /// After a link failure the next live message waits while the history is read from the last delivered position up to it:
 /// what the node missed is filled in from the history first. When the history no longer holds that position, the
@@ -107,13 +107,14 @@ internal sealed class TopicFeed
 
     private async Task StartAsync()
     {
-        // The subscription first, then the newest position: every message after it reaches this node live.
+        // Where subscribers that join now start (the history's newest position), then the subscription; what came
+        // between the two is read from the history (a fill) before the first live message is delivered.
         for (var delay = TimeSpan.FromMilliseconds(250); !_stopping.IsCancellationRequested; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks)))
         {
             try
             {
-                await _store.WhenSubscribedAsync(_topic, _stopping.Token).ConfigureAwait(false);
                 string last = await _store.GetLastPositionAsync(_topic, _stopping.Token).ConfigureAwait(false);
+                await _store.WhenSubscribedAsync(_topic, _stopping.Token).ConfigureAwait(false);
                 _inbox.Writer.TryWrite(new Started(TopicPosition.TryParse(last, out var at) ? at : TopicPosition.Start));
                 return;
             }
@@ -167,13 +168,15 @@ internal sealed class TopicFeed
                 break;
             case Started started:
                 _started = true;
-                _verified = true;
                 _last = started.At;
                 foreach (var member in _members.Where(m => m.Since is not null && !m.Reading && !m.IsLive))
                 {
                     BeginRecovery(member);
                 }
-                ProcessPending();
+                // The subscription is in place: one read from the starting point, and the live messages follow on.
+                _verified = false;
+                _reading = true;
+                _ = FillAsync(_last, verifies: true, TimeSpan.Zero, missed: false);
                 break;
             case Member member:
                 _members.Add(member);
@@ -212,7 +215,7 @@ internal sealed class TopicFeed
                 // checks again (the subscription may come back after this read).
                 if (_started && !_reading)
                 {
-                    _ = FillAsync(_last, verifies: false, TimeSpan.FromMilliseconds(500));
+                    _ = FillAsync(_last, verifies: false, TimeSpan.FromMilliseconds(500), missed: true);
                     _reading = true;
                 }
                 break;
@@ -236,7 +239,7 @@ internal sealed class TopicFeed
             // The link failed since the last delivered message: read what came between before delivering this one.
             _pending.Add(live);
             _reading = true;
-            _ = FillAsync(_last, verifies: true, TimeSpan.Zero);
+            _ = FillAsync(_last, verifies: true, TimeSpan.Zero, missed: true);
             return;
         }
         Deliver(live.At, live.Message);
@@ -411,7 +414,8 @@ internal sealed class TopicFeed
         }
     }
 
-    private async Task FillAsync(TopicPosition after, bool verifies, TimeSpan delay)
+    // missed: the read is for messages the node may have missed (after a link failure), counted as filled; not so the first read.
+    private async Task FillAsync(TopicPosition after, bool verifies, TimeSpan delay, bool missed)
     {
         HistoryRead? read = null;
         Exception? error = null;
@@ -429,7 +433,7 @@ internal sealed class TopicFeed
         {
             error = ex;
         }
-        _inbox.Writer.TryWrite(new Filled(read, error, verifies));
+        _inbox.Writer.TryWrite(new Filled(read, error, verifies, missed));
     }
 
     private void FinishFill(Filled filled)
@@ -464,7 +468,7 @@ internal sealed class TopicFeed
                 }
             }
         }
-        if (fromHistory > 0)
+        if (fromHistory > 0 && filled.Missed)
         {
             _count(fromHistory, 0);
             _logger.LogInformation("History of {Topic}: filled in {Count} message(s) this node missed", _topic, fromHistory);
@@ -508,7 +512,7 @@ internal sealed class TopicFeed
 
     private sealed record Recovery(Member Member, HistoryRead? Read, Exception? Error);
 
-    private sealed record Filled(HistoryRead? Read, Exception? Error, bool Verifies);
+    private sealed record Filled(HistoryRead? Read, Exception? Error, bool Verifies, bool Missed);
 
     private sealed record Leaving(ITopicSubscriber Subscriber);
 

@@ -14,13 +14,20 @@ internal sealed class RedisProcess : IAsyncDisposable
 
     private RedisProcess(int port) => Port = port;
 
+    // With persistence: an append-only file fsynced at every write, in a folder of its own, so that a kill loses nothing acknowledged.
+    private string? _dir;
+
     public int Port { get; }
 
     public string Address => $"127.0.0.1:{Port}";
 
-    public static async Task<RedisProcess> StartAsync()
+    public static async Task<RedisProcess> StartAsync(bool persistent = false)
     {
         var redis = NotStarted();
+        if (persistent)
+        {
+            redis._dir = Directory.CreateTempSubdirectory("ws101-redis-").FullName;
+        }
         await redis.RestartAsync();
         return redis;
     }
@@ -44,7 +51,8 @@ internal sealed class RedisProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning" })
+        string[] persistence = _dir is null ? ["--appendonly", "no"] : ["--appendonly", "yes", "--appendfsync", "always", "--dir", _dir];
+        foreach (var arg in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--daemonize", "no", "--loglevel", "warning" }.Concat(persistence))
         {
             info.ArgumentList.Add(arg);
         }
@@ -106,6 +114,16 @@ internal sealed class RedisProcess : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         Kill();
+        if (_dir is not null)
+        {
+            try
+            {
+                Directory.Delete(_dir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
         return ValueTask.CompletedTask;
     }
 }

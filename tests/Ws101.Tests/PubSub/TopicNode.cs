@@ -32,6 +32,15 @@ internal sealed class TopicNode : IAsyncDisposable
             {
             }
         });
+        // Positioned: /pos/NAME, or /pos/NAME?since=POSITION to resume.
+        server.Map("/pos/*", async (ws, ct) =>
+        {
+            string? since = ws.Handshake.Query.StartsWith("since=", StringComparison.Ordinal) ? Uri.UnescapeDataString(ws.Handshake.Query["since=".Length..]) : null;
+            await topics.SubscribeAsync(ws, Uri.UnescapeDataString(ws.Handshake.Path["/pos/".Length..]), new TopicSubscribeOptions { Positions = true, Since = since }, ct);
+            while (!(await ws.ReceiveAsync(ct)).IsClose)
+            {
+            }
+        });
         await server.StartAsync(TestContext.Current.CancellationToken);
         return new TopicNode { Server = server, Topics = topics };
     }
