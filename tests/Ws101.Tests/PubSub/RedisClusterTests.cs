@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Ws101.Client;
 using Ws101.Protocol;
+using Ws101.PubSub;
 
 namespace Ws101.Tests.PubSub;
 
@@ -160,6 +161,44 @@ public class RedisClusterTests
             await ws.CloseAsync(CloseCode.NormalClosure, "", ct);
         }
         await Task.WhenAll(readers);
+    }
+
+    [Fact]
+    public async Task History_lives_on_the_topics_slot_and_a_subscriber_resumes_on_another_node()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await RedisClusterProcess.StartAsync(ct);
+        var (topic, master) = (await TopicPerMasterAsync(cluster, ct))[1];
+        var history = TopicOptions.Default with { History = new TopicHistory { MaxCount = 1000 } };
+        await using var a = await TopicNode.StartAsync(cluster.Configuration, sharded: true, configure: o => o with { DefaultTopic = history });
+        await using var b = await TopicNode.StartAsync(cluster.Configuration, sharded: true, configure: o => o with { DefaultTopic = history });
+        var first = new PositionedRecorder();
+        var ws = await WebSocketClient.ConnectAsync(b.Url($"/pos/{topic}?since=0-0"), cancellationToken: ct);
+        var reading = first.RunAsync(ws, ct);
+        await Eventually.TrueAsync(() => first.Frames.Length == 1, TimeSpan.FromSeconds(10), () => "the recovery signal");
+        for (int n = 0; n < 100; n++)
+        {
+            a.Topics.Publish(topic, $"A:{n}");
+        }
+        await Eventually.TrueAsync(() => first.Messages == 100, TimeSpan.FromSeconds(10), () => $"{first.Messages} of 100");
+        ws.Abort();
+        await reading;
+        for (int n = 100; n < 150; n++)
+        {
+            a.Topics.Publish(topic, $"A:{n}");
+        }
+        // The stream is a key on the master that serves the channel's slot: the same name, the same slot.
+        await Eventually.TrueAsync(async () => (long)(await cluster.CommandAsync(master, "XLEN", "ws101:" + topic))! == 150, TimeSpan.FromSeconds(10), () => "150 in the stream");
+        var second = new PositionedRecorder();
+        var again = await WebSocketClient.ConnectAsync(a.Url($"/pos/{topic}?since={first.LastPosition}"), cancellationToken: ct);
+        var readingAgain = second.RunAsync(again, ct);
+        await Eventually.TrueAsync(() => second.Messages == 50, TimeSpan.FromSeconds(10), () => $"{second.Messages} of the 50 missed");
+        a.Topics.Publish(topic, "A:150");
+        await Eventually.TrueAsync(() => second.Messages == 51, TimeSpan.FromSeconds(10), () => "the live one");
+        Assert.Equal(new PositionedMessage(PositionedMessageKind.Recovered, null, null, null, 50), second.Frames[0]);
+        Assert.Equal(Enumerable.Range(0, 151).Select(n => (long)n), first.Sequence.Concat(second.Sequence));
+        await again.CloseAsync(CloseCode.NormalClosure, "", ct);
+        await readingAgain;
     }
 
     private static async Task<int> WaitForPromotionAsync(RedisClusterProcess cluster, int slot, int deadMaster, CancellationToken ct)
