@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Builder;
 using Ws101;
+using Ws101.AspNetCore;
 using Ws101.Client;
 using Ws101.Compression;
 using Ws101.Server;
@@ -26,5 +28,19 @@ await ws.SendAsync(part, WebSocketMessageKind.Text, endOfMessage: false, Message
         Console.WriteLine(agreement);
         await server.DisposeAsync();
         await ws.DisposeAsync();
+    }
+
+    public static void AspNetCore(WebApplication app)
+    {
+app.MapWs101("/echo", EchoAsync, new WebSocketRouteOptions
+{
+    Connection = new WebSocketConnectionOptions { Compression = new PerMessageDeflateOptions() },
+});
+    }
+
+    private static async Task EchoAsync(WebSocketConnection ws, CancellationToken ct)
+    {
+        await foreach (var m in ws.ReadAllAsync(ct))
+            await ws.SendAsync(m.Data, m.Kind, m.EndOfMessage, ct);
     }
 }

@@ -1,9 +1,14 @@
 using Ws101;
 using Ws101.AspNetCore;
+using Ws101.Compression;
+using Ws101.Server;
 
 namespace AspNetCoreEcho;
 
-/// <summary>An ASP.NET Core app that serves a Ws101 echo endpoint at /echo beside an ordinary page at /.</summary>
+/// <summary>
+/// An ASP.NET Core app that serves a Ws101 echo endpoint at /echo beside an ordinary page at /, with permessage-deflate
+/// (RFC 7692) accepted from clients that offer it, as browsers do.
+/// </summary>
 public static class EchoApp
 {
     /// <summary>Builds the app; <c>--urls http://127.0.0.1:PORT</c> chooses where it listens.</summary>
@@ -12,7 +17,10 @@ public static class EchoApp
         var builder = WebApplication.CreateSlimBuilder(args);
         var app = builder.Build();
         app.MapGet("/", () => "An ASP.NET Core app with a Ws101 echo endpoint at /echo.\n");
-        app.MapWs101("/echo", EchoAsync);
+        app.MapWs101("/echo", EchoAsync, new WebSocketRouteOptions
+        {
+            Connection = new WebSocketConnectionOptions { Compression = new PerMessageDeflateOptions() },
+        });
         return app;
     }
 

@@ -16,45 +16,29 @@ internal static class Ws101UpgradeHandler
     public static async Task HandleAsync(HttpContext context, Func<WebSocketConnection, CancellationToken, Task> handler, WebSocketRouteOptions route)
     {
         var logger = context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger("Ws101.AspNetCore") ?? NullLogger.Instance;
-        var head = ToHead(context.Request);
-        var verdict = ServerHandshake.Validate(head);
+        var remote = context.Connection.RemoteIpAddress is { } ip ? new System.Net.IPEndPoint(ip, context.Connection.RemotePort) : null;
+        var local = context.Connection.LocalIpAddress is { } lip ? new System.Net.IPEndPoint(lip, context.Connection.LocalPort) : null;
         var upgrade = context.Features.Get<IHttpUpgradeFeature>();
-        if (!verdict.IsValid)
+        // The same sequence as WebSocketServer's (validate, decide, subprotocol, permessage-deflate); Kestrel writes the
+        // status line, so the 101 travels as the result's header pairs instead of bytes.
+        var result = ServerUpgrade.Run(ToHead(context.Request), route, WebSocketConnectionOptions.Default, response: null,
+            upgradable: upgrade is { IsUpgradableRequest: true }, reportDeclined: logger.IsEnabled(LogLevel.Debug));
+        ServerUpgradeLog.Decided(logger, remote, result);
+        if (!result.IsAccepted)
         {
-            await RefuseAsync(context, verdict.Rejection!, logger).ConfigureAwait(false);
+            ServerUpgradeLog.Refused(logger, remote, result.Rejection);
+            await RefuseAsync(context, result.Rejection).ConfigureAwait(false);
             return;
         }
-        var request = verdict.Request!;
-        if (upgrade is not { IsUpgradableRequest: true })
-        {
-            // HTTP/2 and HTTP/3 requests reach here without the HTTP/1.1 upgrade mechanism (RFC 8441 is not served here).
-            await RefuseAsync(context, HandshakeRejection.ByApplication(400, "This endpoint upgrades HTTP/1.1 requests only."), logger).ConfigureAwait(false);
-            return;
-        }
-        var decision = route.OnUpgrade?.Invoke(request) ?? UpgradeDecision.Accept();
-        if (!decision.IsAccepted)
-        {
-            await RefuseAsync(context, decision.Rejection!, logger).ConfigureAwait(false);
-            return;
-        }
-        string? subprotocol = decision.Subprotocol ?? route.ChooseSubprotocol(request.Subprotocols);
         var headers = context.Response.Headers;
-        headers.Upgrade = "websocket";
-        headers.Connection = "Upgrade";
-        headers["Sec-WebSocket-Accept"] = WebSocketAccept.Compute(request.Key);
-        if (subprotocol is not null)
-        {
-            headers["Sec-WebSocket-Protocol"] = subprotocol;
-        }
-        foreach (var (name, value) in decision.Headers)
+        foreach (var (name, value) in result.ResponseHeaders)
         {
             headers.Append(name, value);
         }
         // Kestrel writes "101 Switching Protocols" with these headers and hands over the raw stream.
-        var stream = await upgrade.UpgradeAsync().ConfigureAwait(false);
-        var remote = context.Connection.RemoteIpAddress is { } ip ? new System.Net.IPEndPoint(ip, context.Connection.RemotePort) : null;
-        var local = context.Connection.LocalIpAddress is { } lip ? new System.Net.IPEndPoint(lip, context.Connection.LocalPort) : null;
-        var connection = WebSocketConnection.FromUpgradedStream(stream, request, subprotocol, route.Connection, remote, local);
+        var stream = await upgrade!.UpgradeAsync().ConfigureAwait(false);
+        ServerUpgradeLog.Accepted(logger, remote, result.Request.Path);
+        var connection = WebSocketConnection.FromUpgradedStream(stream, result.Info, result.Options, result.Deflate, remote, local);
         await using (connection.ConfigureAwait(false))
         {
             try
@@ -70,7 +54,7 @@ internal static class Ws101UpgradeHandler
             }
             catch (Exception ex)
             {
-                logger.LogError(ex, "The handler for {Path} failed; closing with 1011", request.Path);
+                logger.LogError(ex, "The handler for {Path} failed; closing with 1011", result.Request.Path);
                 try
                 {
                     await connection.CloseAsync(CloseCode.InternalServerError, "The server's handler failed.", CancellationToken.None).ConfigureAwait(false);
@@ -104,17 +88,8 @@ internal static class Ws101UpgradeHandler
         return HttpRequestHead.Create(request.Method, string.IsNullOrEmpty(target) ? "/" : target, version, fields);
     }
 
-    private static async Task RefuseAsync(HttpContext context, HandshakeRejection rejection, ILogger logger)
+    private static async Task RefuseAsync(HttpContext context, HandshakeRejection rejection)
     {
-        if (logger.IsEnabled(LogLevel.Information))
-        {
-            logger.LogInformation("Refused the upgrade from {Remote} with {Status}: {Problems}", context.Connection.RemoteIpAddress, rejection.StatusCode,
-                string.Join("; ", rejection.Problems.Select(p => p.Actual is null ? p.Id : $"{p.Id} ({p.Actual})")));
-        }
-        foreach (var p in rejection.Problems)
-        {
-            Ws101.Diagnostics.Ws101Metrics.Rejected(p.Id);
-        }
         context.Response.StatusCode = rejection.StatusCode;
         foreach (var (name, value) in rejection.Headers)
         {
@@ -124,6 +99,9 @@ internal static class Ws101UpgradeHandler
             }
         }
         context.Response.ContentType = "text/plain; charset=utf-8";
-        await context.Response.WriteAsync(rejection.Body, Encoding.UTF8, context.RequestAborted).ConfigureAwait(false);
+        // The same framing as WebSocketServer's refusal: a Content-Length rather than chunks.
+        byte[] body = Encoding.UTF8.GetBytes(rejection.Body);
+        context.Response.ContentLength = body.Length;
+        await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
     }
 }

@@ -17,6 +17,22 @@ internal sealed class ClientArguments
     private static bool AcceptAnyCertificate(object sender, System.Security.Cryptography.X509Certificates.X509Certificate? certificate,
         System.Security.Cryptography.X509Certificates.X509Chain? chain, System.Net.Security.SslPolicyErrors errors) => true;
 
+    /// <summary>Reads "Name: value" headers; throws <see cref="ArgumentException"/> for one without a name and a colon.</summary>
+    public static List<KeyValuePair<string, string>> ParseHeaders(IEnumerable<string> lines)
+    {
+        var headers = new List<KeyValuePair<string, string>>();
+        foreach (var h in lines)
+        {
+            int colon = h.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0)
+            {
+                throw new ArgumentException($"A header is \"Name: value\"; '{h}' is not.");
+            }
+            headers.Add(new(h[..colon].Trim(), h[(colon + 1)..].Trim()));
+        }
+        return headers;
+    }
+
     public void AddTo(Command command)
     {
         command.Add(Url);
@@ -35,16 +51,7 @@ internal sealed class ClientArguments
         {
             throw new ArgumentException($"'{url}' is not a ws:// or wss:// URL.");
         }
-        var headers = new List<KeyValuePair<string, string>>();
-        foreach (var h in result.GetValue(Headers) ?? [])
-        {
-            int colon = h.IndexOf(':', StringComparison.Ordinal);
-            if (colon <= 0)
-            {
-                throw new ArgumentException($"A header is \"Name: value\"; '{h}' is not.");
-            }
-            headers.Add(new(h[..colon].Trim(), h[(colon + 1)..].Trim()));
-        }
+        var headers = ParseHeaders(result.GetValue(Headers) ?? []);
         double seconds = result.GetValue(Timeout);
         if (seconds <= 0)
         {

@@ -10,7 +10,7 @@ internal static class Ws101Command
     public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null, TextReader? input = null)
     {
         var console = new CliConsole(output ?? Console.Out, error ?? Console.Error, input ?? Console.In);
-        var root = new RootCommand("ws101: compute, diagnose, probe and serve WebSocket handshakes (RFC 6455).")
+        var root = new RootCommand("ws101: compute, diagnose, probe, serve and load-test WebSocket handshakes and servers (RFC 6455).")
         {
             AcceptCommand.Create(console),
             DiagnoseCommand.Create(console),
@@ -18,8 +18,12 @@ internal static class Ws101Command
             ConnectCommand.Create(console),
             ProbeCommand.Create(console),
             ProblemsCommand.Create(console),
+            BenchCommand.Create(console),
         };
         var config = new InvocationConfiguration { Output = console.Out, Error = console.Error };
-        return root.Parse(args).Invoke(config);
+        var parsed = root.Parse(args);
+        int code = parsed.Invoke(config);
+        // A command line that does not parse is a command that could not run: exit 2, as for every other usage error.
+        return parsed.Errors.Count > 0 && code != ExitCodes.Ok ? ExitCodes.UsageError : code;
     }
 }

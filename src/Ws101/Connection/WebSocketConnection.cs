@@ -67,12 +67,19 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     public static WebSocketConnection FromUpgradedStream(Stream upgradedStream, UpgradeRequest request, string? subprotocol = null,
         WebSocketConnectionOptions? options = null, EndPoint? remote = null, EndPoint? local = null)
     {
-        ArgumentNullException.ThrowIfNull(upgradedStream);
         ArgumentNullException.ThrowIfNull(request);
+        return FromUpgradedStream(upgradedStream, new WebSocketHandshakeInfo(request, subprotocol, []), options, null, remote, local);
+    }
+
+    /// <summary>As the public overload, with what the server's upgrade sequence agreed (the permessage-deflate agreement among it).</summary>
+    internal static WebSocketConnection FromUpgradedStream(Stream upgradedStream, WebSocketHandshakeInfo handshake, WebSocketConnectionOptions? options,
+        Compression.PerMessageDeflateAgreement? deflate, EndPoint? remote, EndPoint? local)
+    {
+        ArgumentNullException.ThrowIfNull(upgradedStream);
         options ??= WebSocketConnectionOptions.Default;
         options.Validate();
         var transport = new StreamTransport(upgradedStream, null, remote, local);
-        var connection = new WebSocketConnection(transport, WebSocketRole.Server, options, new WebSocketHandshakeInfo(request, subprotocol, []), default);
+        var connection = new WebSocketConnection(transport, WebSocketRole.Server, options, handshake, default, deflate);
         ConnectionHeartbeat.Shared.Register(connection);
         return connection;
     }

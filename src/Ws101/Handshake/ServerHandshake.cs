@@ -193,6 +193,28 @@ public static class ServerHandshake
     /// <exception cref="ArgumentException">The subprotocol or an extension was not offered, or a header is malformed.</exception>
     public static string BuildAcceptResponse(UpgradeRequest request, string? subprotocol = null,
         IReadOnlyList<WebSocketExtension>? extensions = null, IEnumerable<KeyValuePair<string, string>>? extraHeaders = null)
+        => FormatAcceptResponse(AcceptResponseHeaders(request, subprotocol, extensions, extraHeaders));
+
+    /// <summary>The 101 response head with <paramref name="headers"/> (from <see cref="AcceptResponseHeaders"/>), in their order.</summary>
+    internal static string FormatAcceptResponse(IReadOnlyList<KeyValuePair<string, string>> headers)
+    {
+        var sb = new StringBuilder(160);
+        sb.Append("HTTP/1.1 101 Switching Protocols\r\n");
+        foreach (var (name, value) in headers)
+        {
+            sb.Append(name).Append(": ").Append(value).Append("\r\n");
+        }
+        sb.Append("\r\n");
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// The header fields of the <c>101 Switching Protocols</c> response, in the order they are sent: what
+    /// <see cref="BuildAcceptResponse"/> writes, and what a host that writes the status line itself (Kestrel) sets.
+    /// </summary>
+    /// <exception cref="ArgumentException">The subprotocol or an extension was not offered, or a header is malformed.</exception>
+    internal static List<KeyValuePair<string, string>> AcceptResponseHeaders(UpgradeRequest request, string? subprotocol,
+        IReadOnlyList<WebSocketExtension>? extensions, IEnumerable<KeyValuePair<string, string>>? extraHeaders)
     {
         ArgumentNullException.ThrowIfNull(request);
         // RFC 6455 §4.2.2 item 5.2: the server selects one or none of the subprotocols the client offered.
@@ -206,34 +228,36 @@ public static class ServerHandshake
         {
             foreach (var e in extensions)
             {
+                // RFC 6455 §9.1: the server's extensions are "from the list provided by the client".
                 if (!request.Extensions.Any(o => string.Equals(o.Name, e.Name, StringComparison.OrdinalIgnoreCase)))
                 {
                     throw new ArgumentException($"Extension '{e.Name}' was not offered by the client.", nameof(extensions));
                 }
             }
         }
-        var sb = new StringBuilder(160);
-        sb.Append("HTTP/1.1 101 Switching Protocols\r\n");
-        sb.Append("Upgrade: websocket\r\n");
-        sb.Append("Connection: Upgrade\r\n");
-        sb.Append("Sec-WebSocket-Accept: ").Append(WebSocketAccept.Compute(request.Key)).Append("\r\n");
+        // RFC 6455 §4.2.2 item 5: Upgrade, Connection and Sec-WebSocket-Accept; then the optional agreements.
+        var headers = new List<KeyValuePair<string, string>>(5)
+        {
+            new(KnownHeaderNames.Upgrade, "websocket"),
+            new(KnownHeaderNames.Connection, "Upgrade"),
+            new(KnownHeaderNames.SecWebSocketAccept, WebSocketAccept.Compute(request.Key)),
+        };
         if (subprotocol is not null)
         {
-            sb.Append("Sec-WebSocket-Protocol: ").Append(subprotocol).Append("\r\n");
+            headers.Add(new(KnownHeaderNames.SecWebSocketProtocol, subprotocol));
         }
         if (extensions is { Count: > 0 })
         {
-            sb.Append("Sec-WebSocket-Extensions: ").Append(WebSocketExtension.Format(extensions)).Append("\r\n");
+            headers.Add(new(KnownHeaderNames.SecWebSocketExtensions, WebSocketExtension.Format(extensions)));
         }
-        AppendExtraHeaders(sb, extraHeaders);
-        sb.Append("\r\n");
-        return sb.ToString();
+        AddExtraHeaders(headers, extraHeaders);
+        return headers;
     }
 
     private static readonly string[] ReservedResponseHeaders =
         ["Upgrade", "Connection", "Sec-WebSocket-Accept", "Sec-WebSocket-Protocol", "Sec-WebSocket-Extensions", "Content-Length", "Transfer-Encoding"];
 
-    internal static void AppendExtraHeaders(StringBuilder sb, IEnumerable<KeyValuePair<string, string>>? extraHeaders)
+    private static void AddExtraHeaders(List<KeyValuePair<string, string>> headers, IEnumerable<KeyValuePair<string, string>>? extraHeaders)
     {
         if (extraHeaders is null)
         {
@@ -254,7 +278,7 @@ public static class ServerHandshake
             {
                 throw new ArgumentException($"Header '{name}' is set by the handshake itself and cannot be added.", nameof(extraHeaders));
             }
-            sb.Append(name).Append(": ").Append(value).Append("\r\n");
+            headers.Add(new(name, value));
         }
     }
 

@@ -3,7 +3,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Ws101.Diagnostics;
@@ -33,6 +32,7 @@ public sealed class WebSocketServer : IAsyncDisposable
 {
     private readonly WebSocketServerOptions _options;
     private readonly ILogger _logger;
+    private readonly HttpFallbackResponder _fallback;
     private readonly ConcurrentDictionary<string, Route> _routes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<WebSocketConnection, byte> _sessions = new();
     private readonly List<Socket> _listeners = [];
@@ -57,6 +57,7 @@ public sealed class WebSocketServer : IAsyncDisposable
         _options = options ?? new WebSocketServerOptions();
         _options.Connection.Validate();
         _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Ws101.Server");
+        _fallback = new HttpFallbackResponder(_options, _logger);
         bool loops = _options.Transport switch
         {
             ServerTransport.EventLoop when !Transport.Linux.EventLoopGroup.IsSupported =>
@@ -187,12 +188,13 @@ public sealed class WebSocketServer : IAsyncDisposable
     private void LoadWhatConnectionsUse()
     {
         var request = "GET http://127.0.0.1/ HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"u8;
-        if (HttpRequestHead.Parse(request, _options.RequestLimits).Head is { } head && ServerHandshake.Validate(head).Request is { } upgrade)
+        if (HttpRequestHead.Parse(request, _options.RequestLimits).Head is { } head)
         {
             _ = head.Path;
-            Span<byte> key = stackalloc byte[WebSocketAccept.KeyLength];
-            Span<byte> response = stackalloc byte[256];
-            ServerHandshake.WriteAcceptResponse(key[..Encoding.ASCII.GetBytes(upgrade.Key, key)], response);
+            // The upgrade sequence every handshake runs, on a blank route: no application callback is called.
+            var response = new PooledBufferWriter();
+            _ = ServerUpgrade.Run(head, new WebSocketRouteOptions(), _options.Connection, response);
+            response.Reset(release: true);
         }
         _ = typeof(SslStream).Assembly;
         System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(Ws101Metrics).TypeHandle);
@@ -409,40 +411,38 @@ public sealed class WebSocketServer : IAsyncDisposable
                 var head = parsed.Head!;
                 if (!_routes.TryGetValue(head.Path, out var route) && !TryMatchPrefix(head.Path, out route))
                 {
-                    await AnswerUnmappedAsync(transport, head, buffer.AsMemory(parsed.BytesConsumed, filled - parsed.BytesConsumed), remote, cancellationToken).ConfigureAwait(false);
+                    if (_fallback.Answers(head))
+                    {
+                        await _fallback.AnswerAsync(transport, head, buffer.AsMemory(parsed.BytesConsumed, filled - parsed.BytesConsumed), remote, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        string endpoints = string.Join(", ", _routes.Keys.Order(StringComparer.Ordinal));
+                        await RefuseAsync(transport, HandshakeRejection.ByApplication(404, $"No WebSocket endpoint at {head.Path}; this server has: {endpoints}."), remote).ConfigureAwait(false);
+                    }
                     return (null, null);
                 }
-                var verdict = ServerHandshake.Validate(head);
-                if (!verdict.IsValid)
+                // Validate, decide, choose the subprotocol and extensions, and write the 101: the sequence MapWs101 runs too.
+                var response = new PooledBufferWriter();
+                try
                 {
-                    await RefuseAsync(transport, verdict.Rejection!, remote).ConfigureAwait(false);
-                    return (null, null);
+                    var upgrade = ServerUpgrade.Run(head, route.Options, _options.Connection, response, reportDeclined: _logger.IsEnabled(LogLevel.Debug));
+                    ServerUpgradeLog.Decided(_logger, remote, upgrade);
+                    if (!upgrade.IsAccepted)
+                    {
+                        await RefuseAsync(transport, upgrade.Rejection, remote).ConfigureAwait(false);
+                        return (null, null);
+                    }
+                    await transport.SendAsync(response.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                    ServerUpgradeLog.Accepted(_logger, remote, head.Path);
+                    var connection = new WebSocketConnection(transport, WebSocketRole.Server, upgrade.Options, upgrade.Info,
+                        buffer.AsSpan(parsed.BytesConsumed, filled - parsed.BytesConsumed), upgrade.Deflate);
+                    return (connection, route);
                 }
-                var request = verdict.Request!;
-                var decision = route.Options.OnUpgrade?.Invoke(request) ?? UpgradeDecision.Accept();
-                if (!decision.IsAccepted)
+                finally
                 {
-                    await RefuseAsync(transport, decision.Rejection!, remote).ConfigureAwait(false);
-                    return (null, null);
+                    response.Reset(release: true);
                 }
-                string? subprotocol = decision.Subprotocol ?? route.Options.ChooseSubprotocol(request.Subprotocols);
-                var options = route.Options.Connection ?? _options.Connection;
-                // RFC 7692 §5: accept the first permessage-deflate offer we can honour, or none.
-                var declined = options.Compression is not null && _logger.IsEnabled(LogLevel.Debug) ? new List<string>() : null;
-                var deflate = options.Compression is null ? null : Compression.PerMessageDeflateNegotiation.Accept(request.Extensions, options.Compression, declined);
-                if (declined is { Count: > 0 })
-                {
-                    _logger.LogDebug("{Remote}: declined permessage-deflate offers (RFC 7692 §7.1): {Offers}", remote, string.Join(" | ", declined));
-                }
-                await SendAcceptAsync(transport, request, subprotocol, decision.Headers, deflate?.Response, cancellationToken).ConfigureAwait(false);
-                var info = new WebSocketHandshakeInfo(request, subprotocol, decision.Headers, deflate is null ? null : [deflate.Response]);
-                var connection = new WebSocketConnection(transport, WebSocketRole.Server, options, info, buffer.AsSpan(parsed.BytesConsumed, filled - parsed.BytesConsumed), deflate);
-                Ws101Metrics.HandshakesAccepted.Add(1);
-                if (_logger.IsEnabled(LogLevel.Information))
-                {
-                    _logger.LogInformation("Upgraded {Remote} on {Path}", remote, head.Path);
-                }
-                return (connection, route);
             }
             return (null, null);
         }
@@ -452,133 +452,9 @@ public sealed class WebSocketServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Writes the 101; the common case (no subprotocol, no extra header) is written into a pooled buffer without building strings.</summary>
-    private static async ValueTask SendAcceptAsync(DuplexTransport transport, UpgradeRequest request, string? subprotocol,
-        IReadOnlyList<KeyValuePair<string, string>> headers, WebSocketExtension? extension, CancellationToken cancellationToken)
-    {
-        if (subprotocol is null && headers.Count == 0 && extension is null)
-        {
-            byte[] response = ArrayPool<byte>.Shared.Rent(256);
-            try
-            {
-                Span<byte> key = stackalloc byte[WebSocketAccept.KeyLength];
-                int keyLength = Encoding.ASCII.GetBytes(request.Key, key);
-                int length = ServerHandshake.WriteAcceptResponse(key[..keyLength], response);
-                await transport.SendAsync(response.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(response);
-            }
-            return;
-        }
-        string text = ServerHandshake.BuildAcceptResponse(request, subprotocol, extension is null ? null : [extension], headers);
-        await transport.SendAsync(Encoding.ASCII.GetBytes(text), cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task AnswerUnmappedAsync(DuplexTransport transport, HttpRequestHead head, ReadOnlyMemory<byte> received, EndPoint? remote, CancellationToken cancellationToken)
-    {
-        bool upgrade = head.Headers.Contains("Upgrade") || head.Headers.Contains("Sec-WebSocket-Key");
-        if (_options.HttpFallback is { } fallback && !upgrade)
-        {
-            var body = await ReadBodyAsync(transport, head, received, cancellationToken).ConfigureAwait(false);
-            HttpFallbackResponse answer;
-            if (body is null)
-            {
-                answer = HttpFallbackResponse.Text(413, $"The body is larger than {_options.MaxHttpBodyBytes} bytes.\n");
-            }
-            else
-            {
-                try
-                {
-                    answer = await fallback(new HttpFallbackRequest(head, body.Value, remote), cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    _logger.LogError(ex, "The HTTP fallback failed for {Method} {Target}", head.Method, head.Target);
-                    answer = HttpFallbackResponse.Text(500, "Internal server error.\n");
-                }
-            }
-            await WriteHttpAsync(transport, answer, head.Method == "HEAD", cancellationToken).ConfigureAwait(false);
-            return;
-        }
-        string endpoints = string.Join(", ", _routes.Keys.Order(StringComparer.Ordinal));
-        await RefuseAsync(transport, HandshakeRejection.ByApplication(404, $"No WebSocket endpoint at {head.Path}; this server has: {endpoints}."), remote).ConfigureAwait(false);
-    }
-
-    private async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(DuplexTransport transport, HttpRequestHead head, ReadOnlyMemory<byte> received, CancellationToken cancellationToken)
-    {
-        string? lengthText = head.Headers.GetFirst("Content-Length");
-        if (head.Headers.Contains("Transfer-Encoding"))
-        {
-            return null;
-        }
-        if (lengthText is null)
-        {
-            return ReadOnlyMemory<byte>.Empty;
-        }
-        if (!int.TryParse(lengthText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int length) || length > _options.MaxHttpBodyBytes)
-        {
-            return null;
-        }
-        var body = new byte[length];
-        int have = Math.Min(length, received.Length);
-        received[..have].CopyTo(body);
-        while (have < length)
-        {
-            int n = await transport.ReceiveAsync(body.AsMemory(have), cancellationToken).ConfigureAwait(false);
-            if (n == 0)
-            {
-                throw new IOException("The connection closed before the request body ended.");
-            }
-            have += n;
-        }
-        return body;
-    }
-
-    private static async Task WriteHttpAsync(DuplexTransport transport, HttpFallbackResponse answer, bool headOnly, CancellationToken cancellationToken)
-    {
-        var sb = new StringBuilder();
-        sb.Append("HTTP/1.1 ").Append(answer.StatusCode).Append(' ').Append(ReasonPhraseFor(answer.StatusCode)).Append("\r\n");
-        sb.Append("Content-Type: ").Append(answer.ContentType).Append("\r\n");
-        sb.Append("Content-Length: ").Append(answer.Body.Length).Append("\r\n");
-        sb.Append("X-Content-Type-Options: nosniff\r\n");
-        foreach (var (name, value) in answer.Headers)
-        {
-            if (!HttpTokenList.IsToken(name) || value.AsSpan().IndexOfAny('\r', '\n') >= 0)
-            {
-                throw new InvalidOperationException($"The HTTP fallback returned an invalid header '{name}'.");
-            }
-            sb.Append(name).Append(": ").Append(value).Append("\r\n");
-        }
-        sb.Append("Connection: close\r\n\r\n");
-        await transport.SendAsync(Encoding.ASCII.GetBytes(sb.ToString()), cancellationToken).ConfigureAwait(false);
-        if (!headOnly && answer.Body.Length > 0)
-        {
-            await transport.SendAsync(answer.Body, cancellationToken).ConfigureAwait(false);
-        }
-        transport.ShutdownSend();
-    }
-
-    private static string ReasonPhraseFor(int status) => status switch
-    {
-        200 => "OK",
-        204 => "No Content",
-        304 => "Not Modified",
-        _ => HandshakeRejection.ByApplication(status is >= 400 and <= 599 ? status : 500, "-").ReasonPhrase,
-    };
-
     private async Task RefuseAsync(DuplexTransport transport, HandshakeRejection rejection, EndPoint? remote)
     {
-        foreach (var p in rejection.Problems)
-        {
-            Metrics(p.Id);
-        }
-        if (_logger.IsEnabled(LogLevel.Information))
-        {
-            _logger.LogInformation("Refused the upgrade from {Remote} with {Status}: {Problems}", remote, rejection.StatusCode,
-                string.Join("; ", rejection.Problems.Select(p => p.Actual is null ? p.Id : $"{p.Id} ({p.Actual})")));
-        }
+        ServerUpgradeLog.Refused(_logger, remote, rejection);
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));

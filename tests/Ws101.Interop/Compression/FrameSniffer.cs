@@ -31,6 +31,11 @@ internal sealed class FrameSniffer : IAsyncDisposable
     /// <summary>First bytes of the frames the server sent.</summary>
     public ConcurrentQueue<byte> FromServer { get; } = new();
 
+    /// <summary>The HTTP head the server sent before its frames (the 101), as Latin-1 text; empty until it is complete.</summary>
+    public string ServerHead => _serverHead;
+
+    private volatile string _serverHead = "";
+
     /// <summary>Whether any data frame going that way had RSV1 (0x40) set.</summary>
     public static bool AnyCompressed(IEnumerable<byte> firsts) => firsts.Any(b => (b & 0x40) != 0 && (b & 0x0f) is 1 or 2);
 
@@ -51,15 +56,14 @@ internal sealed class FrameSniffer : IAsyncDisposable
             await server.ConnectAsync(_target, _stop.Token);
             lock (_tasks)
             {
-                _tasks.Add(RelayAsync(client, server, FromClient));
-                _tasks.Add(RelayAsync(server, client, FromServer));
+                _tasks.Add(RelayAsync(client, server, new Parser(FromClient, null)));
+                _tasks.Add(RelayAsync(server, client, new Parser(FromServer, head => _serverHead = head)));
             }
         }
     }
 
-    private async Task RelayAsync(TcpClient from, TcpClient to, ConcurrentQueue<byte> record)
+    private async Task RelayAsync(TcpClient from, TcpClient to, Parser parser)
     {
-        var parser = new Parser(record);
         var buffer = new byte[64 * 1024];
         try
         {
@@ -80,8 +84,9 @@ internal sealed class FrameSniffer : IAsyncDisposable
     }
 
     /// <summary>Skips the HTTP head, then walks frame headers (RFC 6455 §5.2) across reads.</summary>
-    private sealed class Parser(ConcurrentQueue<byte> record)
+    private sealed class Parser(ConcurrentQueue<byte> record, Action<string>? onHead)
     {
+        private readonly System.Text.StringBuilder _head = new();
         private int _headMatch;          // how much of "\r\n\r\n" was just seen
         private bool _inFrames;
         private readonly byte[] _header = new byte[14];
@@ -96,8 +101,13 @@ internal sealed class FrameSniffer : IAsyncDisposable
                 if (!_inFrames)
                 {
                     byte b = data[i++];
+                    _head.Append((char)b);
                     _headMatch = b == (_headMatch % 2 == 0 ? (byte)'\r' : (byte)'\n') ? _headMatch + 1 : (b == '\r' ? 1 : 0);
                     _inFrames = _headMatch == 4;
+                    if (_inFrames)
+                    {
+                        onHead?.Invoke(_head.ToString());
+                    }
                     continue;
                 }
                 if (_skip > 0)

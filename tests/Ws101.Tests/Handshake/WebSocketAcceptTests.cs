@@ -72,14 +72,21 @@ public class WebSocketAcceptTests
             WebSocketAccept.TryCompute(key, destination, out _);
             WebSocketAccept.TryCompute("dGhlIHNhbXBsZSBub25jZQ==".AsSpan(), chars, out _);
         }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++)
+        // The least of three batches: on a loaded machine the runtime now and then allocates on this thread while a
+        // batch runs (tiering, a collection's bookkeeping), which is not the code under test; code that allocates
+        // allocates in every batch.
+        long[] batches = new long[3];
+        for (int b = 0; b < batches.Length; b++)
         {
-            WebSocketAccept.TryCompute(key, destination, out _);
-            WebSocketAccept.TryCompute("dGhlIHNhbXBsZSBub25jZQ==".AsSpan(), chars, out _);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 1000; i++)
+            {
+                WebSocketAccept.TryCompute(key, destination, out _);
+                WebSocketAccept.TryCompute("dGhlIHNhbXBsZSBub25jZQ==".AsSpan(), chars, out _);
+            }
+            batches[b] = GC.GetAllocatedBytesForCurrentThread() - before;
         }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
+        Assert.True(batches.Min() == 0, $"bytes allocated per batch of 1000 rounds: {string.Join(", ", batches)}");
         Assert.Equal("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", Encoding.ASCII.GetString(destination));
     }
 

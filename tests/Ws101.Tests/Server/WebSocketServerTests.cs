@@ -114,6 +114,27 @@ public class WebSocketServerTests
         await server.DisposeAsync();
     }
 
+    [Fact]
+    public async Task an_upgrade_check_that_throws_gets_a_500_and_the_server_goes_on_serving()
+    {
+        int calls = 0;
+        var options = new WebSocketServerOptions { EndPoints = [new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0)] };
+        await using var server = new WebSocketServer(options);
+        server.Map("/echo", TestServer.Echo, new WebSocketRouteOptions
+        {
+            OnUpgrade = _ => Interlocked.Increment(ref calls) == 1 ? throw new InvalidOperationException("the session store is down") : UpgradeDecision.Accept(),
+        });
+        await server.StartAsync(Timeout);
+        var ex = await Assert.ThrowsAsync<WebSocketHandshakeException>(() => WebSocketClient.ConnectAsync(server.Url("/echo"), cancellationToken: Timeout));
+        Assert.StartsWith("HTTP/1.1 500 ", ex.ResponseText, StringComparison.Ordinal);
+        Assert.DoesNotContain("session store", ex.ResponseText, StringComparison.Ordinal);
+
+        await using var ws = await WebSocketClient.ConnectAsync(server.Url("/echo"), cancellationToken: Timeout);
+        await ws.SendTextAsync("still here", Timeout);
+        Assert.Equal("still here", (await ws.ReceiveAsync(Timeout)).GetText());
+        await ws.CloseAsync(CloseCode.NormalClosure, "", Timeout);
+    }
+
     internal static async Task<string> RawExchangeAsync(int port, string request)
     {
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);

@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Ws101.Interop.Harness;
+
+/// <summary>
+/// <c>ws101 serve</c> as its own process (the built CLI run by dotnet) on 127.0.0.1 and a port the OS picks, so that a
+/// test can read its memory and CPU from /proc by pid, apart from the test's own.
+/// </summary>
+public sealed partial class ServeProcess : IAsyncDisposable
+{
+    private ServeProcess(PeerProcess process, int port)
+    {
+        Process = process;
+        Port = port;
+    }
+
+    /// <summary>The running server.</summary>
+    public PeerProcess Process { get; }
+
+    /// <summary>Its process id.</summary>
+    public int Pid => Process.Id;
+
+    /// <summary>The port it listens on.</summary>
+    public int Port { get; }
+
+    /// <summary>Starts <c>ws101 serve --port 0 --quiet</c> with <paramref name="arguments"/> and waits for its listening line.</summary>
+    public static async Task<ServeProcess> StartAsync(CancellationToken cancellationToken, params string[] arguments)
+    {
+        var process = PeerProcess.Start("ws101 serve", CliProgram.DotnetHost(), [CliProgram.Assembly(), "serve", "--port", "0", "--quiet", .. arguments]);
+        try
+        {
+            string line = await process.WaitForLineAsync(l => ListeningLine().IsMatch(l), "its listening line", cancellationToken: cancellationToken).ConfigureAwait(false);
+            return new ServeProcess(process, int.Parse(ListeningLine().Match(line).Groups[1].Value, CultureInfo.InvariantCulture));
+        }
+        catch
+        {
+            process.Kill();
+            await process.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The URL of <paramref name="path"/> on this server.</summary>
+    public Uri Url(string path) => new($"ws://127.0.0.1:{Port}{path}");
+
+    /// <summary>Stops the server (it does not watch its stdin, so it is killed).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        Process.Kill();
+        await Process.DisposeAsync().ConfigureAwait(false);
+    }
+
+    [GeneratedRegex(@"^ws101 serve: ws://127\.0\.0\.1:(\d+)/echo")]
+    private static partial Regex ListeningLine();
+}
