@@ -15,7 +15,7 @@ internal static class HeadToHead
     public sealed record Options(string Ws101, string SignalR, int SubscribersPerNode, double Rate, double Seconds, double CrashAt, double Down, int History, string[] Systems);
 
     public sealed record Result(string System, long Published, int Subscribers, long Expected, long Delivered, double Rate, double P50, double P99, double Max,
-        long LostDeliveries, long[] MissedPerNode, string Knew, long Duplicates, long Reordered, string Recovered);
+        long LostDeliveries, long[] MissedPerNode, string Knew, long Duplicates, long Reordered, string Recovered, double NodeCpuMicrosPerDelivery);
 
     public static async Task<List<Result>> RunAllAsync(Options o)
     {
@@ -25,7 +25,7 @@ internal static class HeadToHead
             Console.WriteLine($"== {system}: 3 nodes, {o.SubscribersPerNode} subscribers each, {o.Rate}/s for {o.Seconds} s, Redis killed at {o.CrashAt} s and back {o.Down} s later");
             var r = await RunAsync(system, o);
             results.Add(r);
-            Console.WriteLine($"   delivered {r.Delivered} of {r.Expected} ({r.Rate:F0}/s), p50 {r.P50:F2} ms, p99 {r.P99:F2} ms, max {r.Max:F0} ms; lost {r.LostDeliveries}; knew: {r.Knew}; recovered: {r.Recovered}");
+            Console.WriteLine($"   delivered {r.Delivered} of {r.Expected} ({r.Rate:F0}/s), p50 {r.P50:F2} ms, p99 {r.P99:F2} ms, max {r.Max:F0} ms; lost {r.LostDeliveries}; nodes {r.NodeCpuMicrosPerDelivery:F1} us CPU per delivery; knew: {r.Knew}; recovered: {r.Recovered}");
         }
         return results;
     }
@@ -64,6 +64,8 @@ internal static class HeadToHead
             IPublisher publisher = signalr ? await SignalRSide.Publisher.ConnectAsync(Url(0), ct) : await Ws101Side.Publisher.ConnectAsync(Url(0), ct);
             await Run.WarmUpAsync(publisher, tally, TimeSpan.FromSeconds(30));
 
+            // The three nodes' CPU from the first scheduled publish to the last delivery: the steadiest figure on a busy machine.
+            double cpuBefore = nodes.Sum(n => Run.CpuSeconds(n.Pid));
             var crash = Task.Run(async () =>
             {
                 await Task.Delay(TimeSpan.FromSeconds(o.CrashAt), ct);
@@ -78,6 +80,7 @@ internal static class HeadToHead
                 await p.DrainAsync(TimeSpan.FromSeconds(20));
             }
             await Run.SettleAsync(tally, count * subscribers, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(30));
+            double cpu = nodes.Sum(n => Run.CpuSeconds(n.Pid)) - cpuBefore;
             foreach (var close in closers)
             {
                 await close();
@@ -107,7 +110,8 @@ internal static class HeadToHead
             }
             double seconds = took.TotalSeconds;
             return new Result(system, count, subscribers, count * subscribers, tally.Deliveries, tally.Deliveries / seconds,
-                tally.PercentileMs(50), tally.PercentileMs(99), tally.MaxMs, count * subscribers - tally.Deliveries, missed, knew, tally.Duplicates, tally.Reordered, recovered);
+                tally.PercentileMs(50), tally.PercentileMs(99), tally.MaxMs, count * subscribers - tally.Deliveries, missed, knew, tally.Duplicates, tally.Reordered, recovered,
+                cpu / Math.Max(1, tally.Deliveries) * 1e6);
         }
         finally
         {
@@ -134,11 +138,11 @@ internal static class HeadToHead
     public static string Table(List<Result> results)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| system | delivered/s | p50 ms | p99 ms | max ms | lost deliveries | messages missed on node 1 / 2 / 3 | what the system knew | recovered |");
-        sb.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        sb.AppendLine("| system | delivered/s | p50 ms | p99 ms | max ms | nodes' CPU µs per delivery | lost deliveries | messages missed on node 1 / 2 / 3 | duplicates / out of order | what the system knew | recovered |");
+        sb.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (var r in results)
         {
-            sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.System} | {r.Rate:N0} | {r.P50:F2} | {r.P99:F2} | {r.Max:F0} | {r.LostDeliveries:N0} of {r.Expected:N0} | {string.Join(" / ", r.MissedPerNode)} | {r.Knew} | {r.Recovered} |");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.System} | {r.Rate:N0} | {r.P50:F2} | {r.P99:F2} | {r.Max:F0} | {r.NodeCpuMicrosPerDelivery:F1} | {r.LostDeliveries:N0} of {r.Expected:N0} | {string.Join(" / ", r.MissedPerNode)} | {r.Duplicates} / {r.Reordered} | {r.Knew} | {r.Recovered} |");
         }
         return sb.ToString();
     }
