@@ -82,8 +82,8 @@ internal sealed partial class Child : IDisposable
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
 
-    /// <summary>Waits until something listens on HOST:PORT (at most <paramref name="limit"/>).</summary>
-    public static async Task WaitForPortAsync(string host, int port, TimeSpan limit)
+    /// <summary>Waits until this child listens on HOST:PORT; if it exits first or does not within <paramref name="limit"/>, says so with its last lines.</summary>
+    public async Task WaitListeningAsync(string host, int port, TimeSpan limit)
     {
         var watch = Stopwatch.StartNew();
         while (true)
@@ -94,9 +94,14 @@ internal sealed partial class Child : IDisposable
                 await tcp.ConnectAsync(host, port);
                 return;
             }
-            catch (SocketException) when (watch.Elapsed < limit)
+            catch (SocketException) when (watch.Elapsed < limit && !HasExited)
             {
                 await Task.Delay(50);
+            }
+            catch (SocketException ex)
+            {
+                throw new InvalidOperationException(
+                    $"{Name} did not listen on {host}:{port} {(HasExited ? "and exited" : $"within {limit.TotalSeconds} s")}; its last lines: {string.Join(" | ", Lines.TakeLast(5))}", ex);
             }
         }
     }

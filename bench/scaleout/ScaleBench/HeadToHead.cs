@@ -49,9 +49,9 @@ internal static class HeadToHead
                     ? SignalRSide.StartNode(o.SignalR, "127.0.0.1", ports[i], redis.Address, $"node{i + 1}")
                     : Ws101Side.StartNode(o.Ws101, "127.0.0.1", ports[i], redis.Address, history ? o.History : 0, $"node{i + 1}"));
             }
-            foreach (int port in ports)
+            for (int i = 0; i < 3; i++)
             {
-                await Child.WaitForPortAsync("127.0.0.1", port, TimeSpan.FromSeconds(30));
+                await nodes[i].WaitListeningAsync("127.0.0.1", ports[i], TimeSpan.FromSeconds(60));
             }
             long count = (long)(o.Rate * o.Seconds);
             int subscribers = 3 * o.SubscribersPerNode;

@@ -14,7 +14,7 @@ internal sealed class RedisServer : IDisposable
     {
         _child = Child.Start("redis", "redis-server",
             ["--port", Port.ToString(), "--bind", "127.0.0.1", "--dir", _dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--loglevel", "warning"]);
-        await Child.WaitForPortAsync("127.0.0.1", Port, TimeSpan.FromSeconds(10));
+        await _child.WaitListeningAsync("127.0.0.1", Port, TimeSpan.FromSeconds(10));
     }
 
     /// <summary>SIGKILL: Redis crashes.</summary>

@@ -45,7 +45,8 @@ internal static class TenNodes
             }
             for (int i = 0; i < n; i++)
             {
-                await Child.WaitForPortAsync(hosts[i], ports[i], TimeSpan.FromSeconds(30));
+                // Ten .NET processes starting at once on a busy two-core machine can take a while.
+                await nodes[i].WaitListeningAsync(hosts[i], ports[i], TimeSpan.FromSeconds(90));
             }
             long count = (long)(o.Rate * o.Seconds);
             var tally = new Tally(o.Subscribers, (int)count + 1);
