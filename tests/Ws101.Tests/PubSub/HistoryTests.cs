@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Ws101.Client;
 using Ws101.Protocol;
 using Ws101.PubSub;
@@ -166,35 +165,8 @@ public class HistoryTests
 
         // Publish on A every 2 ms; kill Redis (SIGKILL) after 1 s and start it again 2 s later from its append-only file;
         // go on until B and C have had messages published after the restart, plus a second.
-        long published = 0, restartedAt = -1;
-        TimeSpan? resumedAfter = null;
-        var watch = Stopwatch.StartNew();
-        bool killed = false;
-        while (watch.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            a.Topics.Publish("ticks", $"A:{published}");
-            published++;
-            if (!killed && watch.Elapsed > TimeSpan.FromSeconds(1))
-            {
-                redis.Kill();
-                killed = true;
-            }
-            else if (killed && restartedAt < 0 && watch.Elapsed > TimeSpan.FromSeconds(3))
-            {
-                await redis.RestartAsync();
-                restartedAt = published;
-                watch.Restart();
-            }
-            else if (restartedAt >= 0 && resumedAfter is null && onB.Sequence is [.., var lb] && lb > restartedAt && onC.Sequence is [.., var lc] && lc > restartedAt)
-            {
-                resumedAfter = watch.Elapsed;
-            }
-            if (resumedAfter is { } r && watch.Elapsed > r + TimeSpan.FromSeconds(1))
-            {
-                break;
-            }
-            await Task.Delay(2, ct);
-        }
+        var (published, resumedAfter) = await RedisRestartUnderTraffic.RunAsync(a.Topics, "ticks", redis,
+            at => onB.Sequence is [.., var lb] && lb > at && onC.Sequence is [.., var lc] && lc > at, TimeSpan.FromSeconds(30), ct);
         Assert.NotNull(resumedAfter);
         // The last appends may still be on their way: the last message reaches B (Redis is up) once they are done.
         await Eventually.TrueAsync(() => onB.Sequence is [.., var last] && last == published - 1, TimeSpan.FromSeconds(10), () => $"the last message on B ({onB.Sequence.LastOrDefault()} of {published - 1})");

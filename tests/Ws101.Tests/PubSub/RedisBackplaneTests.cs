@@ -182,36 +182,8 @@ public class RedisBackplaneTests
         await WaitUntilAsync(async () => await redis.SubscribersAsync("ws101:ticks") == 3, TimeSpan.FromSeconds(10), () => "subscribed");
 
         // Publish on A every 2 ms; kill Redis after 1 s, restart it 2 s later, and go on until B and C have had 300 messages published after the restart.
-        long published = 0;
-        long restartedAt = -1;
-        var watch = Stopwatch.StartNew();
-        TimeSpan? resumedAfter = null;
-        bool killed = false;
-        while (watch.Elapsed < TimeSpan.FromSeconds(25))
-        {
-            a.Topics.Publish("ticks", $"A:{published}");
-            published++;
-            if (!killed && watch.Elapsed > TimeSpan.FromSeconds(1))
-            {
-                redis.Kill();
-                killed = true;
-            }
-            else if (killed && restartedAt < 0 && watch.Elapsed > TimeSpan.FromSeconds(3))
-            {
-                await redis.RestartAsync();
-                restartedAt = published;
-                watch.Restart();
-            }
-            else if (restartedAt >= 0 && resumedAfter is null && MaxSeen(remote) > restartedAt && MaxSeen(remote2) > restartedAt)
-            {
-                resumedAfter = watch.Elapsed;
-            }
-            if (resumedAfter is { } r && watch.Elapsed > r + TimeSpan.FromSeconds(1))
-            {
-                break;
-            }
-            await Task.Delay(2, ct);
-        }
+        var (published, resumedAfter) = await RedisRestartUnderTraffic.RunAsync(a.Topics, "ticks", redis,
+            at => MaxSeen(remote) > at && MaxSeen(remote2) > at, TimeSpan.FromSeconds(25), ct);
         await WaitUntilAsync(() => Task.FromResult(local.Count == published && MaxSeen(remote) == published - 1 && MaxSeen(remote2) == published - 1),
             TimeSpan.FromSeconds(5), () => $"local {local.Count} of {published}, the last one on B and C");
         var stats = a.Topics.Statistics;
