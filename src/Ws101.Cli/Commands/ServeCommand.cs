@@ -151,6 +151,7 @@ internal static class ServeCommand
                 Compression = settings.Compress ? new Ws101.Compression.PerMessageDeflateOptions() : null,
             },
             LoggerFactory = new ConsoleLog(console.Out, level),
+            MaxHttpBodyBytes = Playground.PlaygroundApi.MaxHttpBodyBytes,
         };
         var log = options.LoggerFactory;
         var ttl = TimeSpan.FromSeconds(settings.PresenceTtl);
