@@ -71,12 +71,15 @@ internal sealed class RedisProcess : IAsyncDisposable
                     return;
                 }
             }
-            catch (Exception ex) when (ex is SocketException or IOException && deadline.Elapsed < TimeSpan.FromSeconds(10) && !_process.HasExited)
+            catch (Exception ex) when ((ex is SocketException or IOException || IsLoading(ex)) && deadline.Elapsed < TimeSpan.FromSeconds(10) && !_process.HasExited)
             {
             }
             await Task.Delay(20);
         }
     }
+
+    // A Redis started from its append-only file answers "-LOADING" until the file is read back: not up yet.
+    private static bool IsLoading(Exception ex) => ex is InvalidOperationException && ex.Message.Contains("LOADING", StringComparison.Ordinal);
 
     /// <summary>Kills the server (SIGKILL to our own pid) and waits for it to be gone.</summary>
     public void Kill()
