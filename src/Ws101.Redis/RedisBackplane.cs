@@ -252,7 +252,12 @@ public sealed class RedisBackplane : IBackplane, IPresenceStore, ITopicHistorySt
     public void Unsubscribe(string subscription)
     {
         ArgumentException.ThrowIfNullOrEmpty(subscription);
-        _subscribed.TryRemove(subscription, out _);
+        // Only a subscription that was made: a waiter for one still being made (a feed that just started, as the topic
+        // was emptied and joined again) keeps its wait, which the next subscription completes.
+        if (_subscribed.TryGetValue(subscription, out var made) && made.Task.IsCompleted)
+        {
+            _subscribed.TryRemove(KeyValuePair.Create(subscription, made));
+        }
         if (_subscriptions.TryRemove(subscription, out var queue) && queue is not null)
         {
             Enqueue(() => queue.UnsubscribeAsync());

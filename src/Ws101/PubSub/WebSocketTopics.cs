@@ -230,9 +230,9 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
                 }
             }
         }
-        if (first)
+        if (first && _backplane is { } backplane)
         {
-            _backplane?.Subscribe(topic);
+            SyncBackplane(backplane, topic);
         }
         if (hook)
         {
@@ -262,8 +262,7 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         }
         if (last && _backplane is { } backplane)
         {
-            backplane.Unsubscribe(topic);
-            _sequences.Forget(topic);
+            SyncBackplane(backplane, topic);
         }
         return true;
     }
@@ -299,8 +298,32 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         {
             foreach (var topic in emptied)
             {
+                SyncBackplane(backplane, topic);
+            }
+        }
+    }
+
+    // The backplane is told after _gate is released, so two threads could tell it in the opposite order to their changes:
+    // a topic emptied and joined again at once would end unsubscribed, its new subscribers (and a positioned feed
+    // waiting for the subscription) hearing nothing. So each call brings the backplane to the topic's state as it is
+    // now, and checks again afterwards: whichever call acts last sees the final state.
+    private void SyncBackplane(IBackplane backplane, string topic)
+    {
+        for (int attempt = 0; attempt < 8; attempt++)
+        {
+            bool wanted = _topics.ContainsKey(topic);
+            if (wanted)
+            {
+                backplane.Subscribe(topic);
+            }
+            else
+            {
                 backplane.Unsubscribe(topic);
                 _sequences.Forget(topic);
+            }
+            if (_topics.ContainsKey(topic) == wanted)
+            {
+                return;
             }
         }
     }
