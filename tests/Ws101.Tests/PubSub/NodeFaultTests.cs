@@ -29,10 +29,10 @@ public class NodeFaultTests
         var subscribers = new List<Subscriber>();
         try
         {
-            nodes.Add(await CliNode.StartAsync(redis.Address, ct, 0, "--reuse-port", "--stats", "0.2"));
+            nodes.Add(await CliNode.StartAsync(redis.Address, 0, ct, "--reuse-port", "--stats", "0.2"));
             int port = nodes[0].Port;
-            nodes.Add(await CliNode.StartAsync(redis.Address, ct, port, "--reuse-port", "--stats", "0.2"));
-            nodes.Add(await CliNode.StartAsync(redis.Address, ct, port, "--reuse-port", "--stats", "0.2"));
+            nodes.Add(await CliNode.StartAsync(redis.Address, port, ct, "--reuse-port", "--stats", "0.2"));
+            nodes.Add(await CliNode.StartAsync(redis.Address, port, ct, "--reuse-port", "--stats", "0.2"));
             var url = new Uri($"ws://127.0.0.1:{port}/topic/{Topic}");
             for (int i = 0; i < Clients; i++)
             {
@@ -132,10 +132,10 @@ public class NodeFaultTests
         int victim = -1;
         try
         {
-            nodes.Add(await CliNode.StartAsync(redis.Address, ct, 0, "--reuse-port", "--stats", "0.2"));
+            nodes.Add(await CliNode.StartAsync(redis.Address, 0, ct, "--reuse-port", "--stats", "0.2"));
             int port = nodes[0].Port;
-            nodes.Add(await CliNode.StartAsync(redis.Address, ct, port, "--reuse-port", "--stats", "0.2"));
-            nodes.Add(await CliNode.StartAsync(redis.Address, ct, port, "--reuse-port", "--stats", "0.2"));
+            nodes.Add(await CliNode.StartAsync(redis.Address, port, ct, "--reuse-port", "--stats", "0.2"));
+            nodes.Add(await CliNode.StartAsync(redis.Address, port, ct, "--reuse-port", "--stats", "0.2"));
             var url = new Uri($"ws://127.0.0.1:{port}/topic/{Topic}");
             for (int i = 0; i < Clients; i++)
             {
