@@ -65,7 +65,11 @@ internal sealed class TopicFeed
         _logger = logger;
         _count = count;
         _ = Task.Run(LoopAsync);
-        _ = Task.Run(StartAsync);
+        // Not through the thread pool: the starting position is asked for now, as the first subscriber joins. Queued, it
+        // could be read seconds later on a busy machine, after messages the joined subscriber was owed (they came before
+        // the position the feed then started from, and were never delivered). Only the request is sent here; nothing
+        // waits for Redis on this thread.
+        _ = StartAsync();
     }
 
     /// <summary>A positioned message arrived from the backplane (through the topic's own subscription, in order).</summary>
