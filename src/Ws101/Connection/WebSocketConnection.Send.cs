@@ -338,15 +338,17 @@ public sealed partial class WebSocketConnection
         // (issue 16, idle memory).
         _out.Reset(release: false);
         bool closeTcp;
+        bool failed;
         lock (_core)
         {
             // The server closes TCP first once both close frames are exchanged (§7.1.1), or after failing the connection.
             closeTcp = !_ended && _core.ShouldCloseTransport && MarkEnded(null, null);
+            failed = closeTcp && _core.Error is not null;
             _turn.Pass();
         }
         if (closeTcp)
         {
-            FinishEnd(abort: false);
+            FinishEnd(failed ? Ending.Failed : Ending.Closed);
         }
     }
 
