@@ -15,6 +15,12 @@ public sealed record RedisBackplaneOptions
     public string ChannelPrefix { get; init; } = "ws101:";
 
     /// <summary>
+    /// Put before each topic to make the key of its presence hash (a field per node; see docs/topics.md). Default
+    /// <c>ws101-presence:</c>. Keep it apart from <see cref="ChannelPrefix"/>: a topic's history lives at the channel's name.
+    /// </summary>
+    public string PresencePrefix { get; init; } = "ws101-presence:";
+
+    /// <summary>
     /// Use sharded pub/sub (<c>SPUBLISH</c>/<c>SSUBSCRIBE</c>, Redis 7 and later) so that a Redis Cluster spreads channels
     /// over its shards instead of sending every message to every node of the cluster. Default false: classic
     /// <c>PUBLISH</c>/<c>SUBSCRIBE</c>. Sharded pub/sub has no pattern subscriptions, so wildcard topics then stay local

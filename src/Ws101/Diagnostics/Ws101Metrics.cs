@@ -17,10 +17,15 @@ public static partial class Ws101Metrics
         Meter.CreateUpDownCounter<long>("ws101.connections.open", "{connection}", "WebSocket connections open now.");
 
     internal static readonly Counter<long> HandshakesAccepted =
-        Meter.CreateCounter<long>("ws101.handshakes.accepted", "{handshake}", "Opening handshakes completed.");
+        Meter.CreateCounter<long>("ws101.handshakes.accepted", "{handshake}",
+            "Opening handshakes completed, tagged with http.version: 1.1 (an HTTP/1.1 upgrade) or 2 (an RFC 8441 extended CONNECT).");
 
     internal static readonly Counter<long> HandshakesRejected =
-        Meter.CreateCounter<long>("ws101.handshakes.rejected", "{handshake}", "Opening handshakes refused, tagged with the problem code.");
+        Meter.CreateCounter<long>("ws101.handshakes.rejected", "{handshake}",
+            "Opening handshakes refused, tagged with the problem code and http.version (1.1 or 2).");
+
+    /// <summary>The tag that says which HTTP version carried a handshake.</summary>
+    internal const string HttpVersionTag = "http.version";
 
     internal static readonly Counter<long> ConnectionsRefused =
         Meter.CreateCounter<long>("ws101.connections.refused", "{connection}",
@@ -42,6 +47,23 @@ public static partial class Ws101Metrics
     internal static readonly Counter<long> BytesSent =
         Meter.CreateCounter<long>("ws101.bytes.sent", "By", "Bytes written to connections after the handshake.");
 
-    internal static void Rejected(string problemId) =>
-        HandshakesRejected.Add(1, new KeyValuePair<string, object?>("problem", problemId));
+    internal static void Rejected(string problemId, Version? httpVersion = null) =>
+        HandshakesRejected.Add(1, new KeyValuePair<string, object?>("problem", problemId),
+            new KeyValuePair<string, object?>(HttpVersionTag, VersionText(httpVersion)));
+
+    internal static void Accepted(Version httpVersion) =>
+        HandshakesAccepted.Add(1, new KeyValuePair<string, object?>(HttpVersionTag, VersionText(httpVersion)));
+
+    /// <summary>
+    /// The version as OpenTelemetry's <c>network.protocol.version</c> writes it: "1.1", "2", "3". Shared strings: a tag
+    /// is added on every handshake.
+    /// </summary>
+    internal static string VersionText(Version? version) => version switch
+    {
+        null or { Major: 1, Minor: 1 } => "1.1",
+        { Major: 2 } => "2",
+        { Major: 3 } => "3",
+        { Major: 1, Minor: 0 } => "1.0",
+        _ => $"{version.Major}.{version.Minor}",
+    };
 }

@@ -23,26 +23,27 @@ internal static class ServerUpgradeLog
         }
     }
 
-    /// <summary>Counts and logs an upgrade whose 101 went out.</summary>
-    public static void Accepted(ILogger logger, object? remote, string path)
+    /// <summary>Counts and logs an upgrade whose 101 (over HTTP/2, whose 200) went out, with the HTTP version that carried it.</summary>
+    public static void Accepted(ILogger logger, object? remote, string path, Version httpVersion)
     {
-        Ws101Metrics.HandshakesAccepted.Add(1);
+        Ws101Metrics.Accepted(httpVersion);
         if (logger.IsEnabled(LogLevel.Information))
         {
-            logger.LogInformation("Upgraded {Remote} on {Path}", remote, path);
+            logger.LogInformation("Upgraded {Remote} on {Path} over HTTP/{HttpVersion}", remote, path, Ws101Metrics.VersionText(httpVersion));
         }
     }
 
-    /// <summary>Counts each problem of a refusal and logs them with the status sent.</summary>
-    public static void Refused(ILogger logger, object? remote, HandshakeRejection rejection)
+    /// <summary>Counts each problem of a refusal and logs them with the status sent and the HTTP version of the request.</summary>
+    public static void Refused(ILogger logger, object? remote, HandshakeRejection rejection, Version httpVersion)
     {
         foreach (var p in rejection.Problems)
         {
-            Ws101Metrics.Rejected(p.Id);
+            Ws101Metrics.Rejected(p.Id, httpVersion);
         }
         if (logger.IsEnabled(LogLevel.Information))
         {
-            logger.LogInformation("Refused the upgrade from {Remote} with {Status}: {Problems}", remote, rejection.StatusCode,
+            logger.LogInformation("Refused the upgrade from {Remote} over HTTP/{HttpVersion} with {Status}: {Problems}", remote,
+                Ws101Metrics.VersionText(httpVersion), rejection.StatusCode,
                 string.Join("; ", rejection.Problems.Select(p => p.Actual is null ? p.Id : $"{p.Id} ({p.Actual})")));
         }
     }

@@ -379,6 +379,8 @@ public sealed class WebSocketServer : IAsyncDisposable
 
     private static void Metrics(string problem) => Ws101Metrics.Rejected(problem);
 
+    private static readonly Version Http11 = new(1, 1);
+
     /// <summary>Reads and answers the upgrade request; returns the connection when upgraded.</summary>
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(WebSocketConnection?, Route?)> HandshakeAsync(DuplexTransport transport, EndPoint? remote, CancellationToken cancellationToken)
@@ -443,7 +445,7 @@ public sealed class WebSocketServer : IAsyncDisposable
                         return (null, null);
                     }
                     await transport.SendAsync(response.WrittenMemory, cancellationToken).ConfigureAwait(false);
-                    ServerUpgradeLog.Accepted(_logger, remote, head.Path);
+                    ServerUpgradeLog.Accepted(_logger, remote, head.Path, head.Version);
                     var connection = new WebSocketConnection(transport, WebSocketRole.Server, upgrade.Options, upgrade.Info,
                         buffer.AsSpan(parsed.BytesConsumed, filled - parsed.BytesConsumed), upgrade.Deflate);
                     return (connection, route);
@@ -463,7 +465,8 @@ public sealed class WebSocketServer : IAsyncDisposable
 
     private async Task RefuseAsync(DuplexTransport transport, HandshakeRejection rejection, EndPoint? remote)
     {
-        ServerUpgradeLog.Refused(_logger, remote, rejection);
+        // This server reads HTTP/1.x only; an HTTP/2 WebSocket reaches Ws101 through Kestrel (MapWs101).
+        ServerUpgradeLog.Refused(_logger, remote, rejection, Http11);
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));

@@ -33,8 +33,9 @@ public class Ws101MetricsTests
         }
         Assert.Equal(0, recorder.Get("ws101.connections.open"));
         // Server and client share the process here, so each message counts once per side.
-        Assert.Equal(1, recorder.Get("ws101.handshakes.accepted"));
-        Assert.Equal(1, recorder.Get("ws101.handshakes.rejected[problem=rejected-by-application]"));
+        // Handshakes carry the HTTP version that carried them (OpenTelemetry's network.protocol.version spelling).
+        Assert.Equal(1, recorder.Get("ws101.handshakes.accepted[http.version=1.1]"));
+        Assert.Equal(1, recorder.Get("ws101.handshakes.rejected[problem=rejected-by-application][http.version=1.1]"));
         Assert.Equal(6, recorder.Get("ws101.messages.received"));
         Assert.Equal(6, recorder.Get("ws101.messages.sent"));
         Assert.True(recorder.Get("ws101.bytes.received") >= 6 * 7, "each 5-byte text message is at least 7 bytes on the wire");

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using Ws101.Client;
 using Ws101.Server;
+using Ws101.Transport;
 
 namespace Ws101.Tests.Server;
 

@@ -1,13 +1,11 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net.Sockets;
-using Ws101.Transport;
-
-namespace Ws101.Server;
+namespace Ws101.Transport;
 
 /// <summary>
-/// Ends a connection the server has answered over HTTP (a refused upgrade, a 413, a fallback page) without resetting it
-/// under its answer: half-close, then read and discard what the client still sends until it closes too, within
+/// Ends a connection without resetting it under the last thing this side sent (the server's answer over HTTP to a refused
+/// upgrade, a 413 or a fallback page; either side's close frame when it failed the WebSocket connection): half-close, then read and discard what the client still sends until it closes too, within
 /// <see cref="MaxBytes"/>, <see cref="MaxTime"/> in all and <see cref="IdleTime"/> between reads, the way nginx's
 /// lingering close does.
 /// </summary>
@@ -17,6 +15,8 @@ namespace Ws101.Server;
 /// client, the answer included. A client that sends its whole request before reading (Python's urllib posting 2 MiB to
 /// <c>/api/diagnose</c>) then got a broken pipe instead of the 413, one time in two. The bounds keep a client that never
 /// stops sending, or never closes, from holding its place: past them the connection is closed (a reset, if it still sends).
+/// The same holds for a WebSocket failed with 1009 while the peer still sends the message that was too big: closed at
+/// once, the close frame that says 1009 was lost with the reset, and the peer saw its send fail instead.
 /// </remarks>
 internal static class LingeringClose
 {
