@@ -54,7 +54,7 @@ internal static class Ws101UpgradeHandler
             }
             catch (Exception ex)
             {
-                logger.LogError(ex, "The handler for {Path} failed; closing with 1011", result.Request.Path);
+                AspNetCoreLog.HandlerFailed(logger, ex, result.Request.Path);
                 try
                 {
                     await connection.CloseAsync(CloseCode.InternalServerError, "The server's handler failed.", CancellationToken.None).ConfigureAwait(false);

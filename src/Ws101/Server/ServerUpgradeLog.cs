@@ -16,11 +16,12 @@ internal static class ServerUpgradeLog
     {
         if (upgrade.Error is { } error)
         {
-            logger.LogError(error, "The upgrade check for {Remote} failed; answering 500", remote);
+            ServerLog.UpgradeCheckFailed(logger, error, remote);
         }
-        if (upgrade.DeclinedOffers.Count > 0)
+        // The join is built only when the line is wanted.
+        if (upgrade.DeclinedOffers.Count > 0 && logger.IsEnabled(LogLevel.Debug))
         {
-            logger.LogDebug("{Remote}: declined permessage-deflate offers (RFC 7692 §7.1): {Offers}", remote, string.Join(" | ", upgrade.DeclinedOffers));
+            ServerLog.DeflateOffersDeclined(logger, remote, string.Join(" | ", upgrade.DeclinedOffers));
         }
     }
 
@@ -28,10 +29,7 @@ internal static class ServerUpgradeLog
     public static void Accepted(ILogger logger, object? remote, string path)
     {
         Ws101Metrics.HandshakesAccepted.Add(1);
-        if (logger.IsEnabled(LogLevel.Information))
-        {
-            logger.LogInformation("Upgraded {Remote} on {Path}", remote, path);
-        }
+        ServerLog.Upgraded(logger, remote, path);
     }
 
     /// <summary>Counts each problem of a refusal and logs them with the status sent.</summary>
@@ -43,7 +41,7 @@ internal static class ServerUpgradeLog
         }
         if (logger.IsEnabled(LogLevel.Information))
         {
-            logger.LogInformation("Refused the upgrade from {Remote} with {Status}: {Problems}", remote, rejection.StatusCode,
+            ServerLog.UpgradeRefused(logger, remote, rejection.StatusCode,
                 string.Join("; ", rejection.Problems.Select(p => p.Actual is null ? p.Id : $"{p.Id} ({p.Actual})")));
         }
     }
