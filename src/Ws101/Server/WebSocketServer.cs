@@ -168,7 +168,7 @@ public sealed class WebSocketServer : IAsyncDisposable
                 throw;
             }
             _listeners.Add(listener);
-            _logger.LogInformation("Listening on {Scheme}://{EndPoint}", _options.Certificate is null ? "ws" : "wss", listener.LocalEndPoint);
+            ServerLog.Listening(_logger, _options.Certificate is null ? "ws" : "wss", listener.LocalEndPoint);
         }
         LoadWhatConnectionsUse();
         _admission.FitToDescriptorLimit();
@@ -256,7 +256,7 @@ public sealed class WebSocketServer : IAsyncDisposable
         catch (SocketException ex)
         {
             _admission.Leave();
-            _logger.LogWarning("Could not register {Remote} with the event loop: {Error}", remote, ex.SocketErrorCode);
+            ServerLog.EventLoopRegistrationFailed(_logger, remote, ex.SocketErrorCode);
             socket.Dispose();
             return;
         }
@@ -289,11 +289,11 @@ public sealed class WebSocketServer : IAsyncDisposable
                 if (_handshakes.TryGetValue(transport, out long mark) && mark == -1)
                 {
                     Metrics("handshake-timeout");
-                    _logger.LogInformation("Handshake from {Remote} timed out after {Seconds} s; connection dropped", remote, _options.HandshakeTimeout.TotalSeconds);
+                    ServerLog.HandshakeTimedOut(_logger, remote, _options.HandshakeTimeout.TotalSeconds);
                 }
                 else
                 {
-                    _logger.LogInformation("Handshake from {Remote} failed: {Error}", remote, ex.Message);
+                    ServerLog.HandshakeFailed(_logger, remote, ex.Message);
                 }
             }
             finally
@@ -325,7 +325,7 @@ public sealed class WebSocketServer : IAsyncDisposable
             }
             catch (Exception ex)
             {
-                _logger.LogError(ex, "The handler for {Path} failed; closing {Remote} with 1011", connection.Handshake.Path, connection.RemoteEndPoint);
+                ServerLog.HandlerFailed(_logger, ex, connection.Handshake.Path, remote);
                 try
                 {
                     await connection.CloseAsync(CloseCode.InternalServerError, "The server's handler failed.", CancellationToken.None).ConfigureAwait(false);
@@ -339,11 +339,8 @@ public sealed class WebSocketServer : IAsyncDisposable
                 await connection.DisposeAsync().ConfigureAwait(false);
                 _sessions.TryRemove(connection, out _);
                 Ws101Metrics.OpenConnections.Add(-1);
-                if (_logger.IsEnabled(LogLevel.Information))
-                {
-                    _logger.LogInformation("Closed {Remote} on {Path}: {Status} {Reason}", connection.RemoteEndPoint, connection.Handshake.Path,
-                        (int?)connection.CloseStatus, connection.CloseReason);
-                }
+                // The address read at accept: a disposed socket no longer has one (asking it throws).
+                ServerLog.Closed(_logger, remote, connection.Handshake.Path, (int?)connection.CloseStatus, connection.CloseReason);
             }
         }
         finally
@@ -394,7 +391,7 @@ public sealed class WebSocketServer : IAsyncDisposable
                 if (n == 0)
                 {
                     Metrics(HandshakeProblemCatalog.Get(HandshakeProblemCode.TruncatedHead).Id);
-                    _logger.LogDebug("{Remote} closed the connection before its request was complete ({Bytes} bytes)", remote, filled);
+                    ServerLog.RequestTruncated(_logger, remote, filled);
                     return (null, null);
                 }
                 filled += n;
@@ -516,7 +513,7 @@ public sealed class WebSocketServer : IAsyncDisposable
         await _tick.DisposeAsync().ConfigureAwait(false);
         _loops?.Dispose();
         _admission.Dispose();
-        _logger.LogInformation("Stopped");
+        ServerLog.Stopped(_logger);
 
         static async Task CloseQuietlyAsync(WebSocketConnection c)
         {
