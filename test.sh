@@ -42,7 +42,7 @@ if [ "$status" -ne 0 ] && [ "${failed:-0}" -eq 0 ]; then
 fi
 
 # Every fuzz target under afl-fuzz for a short bounded time (WS101_FUZZ_SECONDS each, default 8: about two minutes
-# for the nine targets with the build), from the committed corpus, in a folder of its own so that a long campaign in
+# for the eleven targets with the build), from the committed corpus, in a folder of its own so that a long campaign in
 # fuzz/out is left alone. It counts as one test: it fails when a target has a crash or hang that still reproduces.
 fuzz_log=test-output/fuzz.log
 if FUZZ_OUT=test-output/fuzz FUZZ_FRESH=1 bash fuzz/run.sh all "${WS101_FUZZ_SECONDS:-8}" >"$fuzz_log" 2>&1; then

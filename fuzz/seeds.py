@@ -507,6 +507,8 @@ def crafted():
     seed("diagnose", "curl-v", "\x00" + curl)
     seed("diagnose", "curl-v-shaped", "\x02" + RFC_REQUEST + responses["426"])
     seed("diagnose", "utf8-latin1", "\x01" + requests["latin1-value"])
+    har_seeds()
+    console_seeds()
 
     # Frames: what a peer of each role sends, well-formed and not (tests/Ws101.Tests/Protocol).
     for client in (False, True):
@@ -616,6 +618,65 @@ def crafted():
     }
     for name, data in backplane_cases.items():
         seed("backplane", name, data)
+
+
+def har_entry(url, request_headers, status, response_headers, extra=None, version="HTTP/1.1", method="GET"):
+    entry = {"request": {"method": method, "url": url, "httpVersion": version,
+                         "headers": [{"name": n, "value": v} for n, v in request_headers]},
+             "response": {"status": status, "statusText": "", "httpVersion": version,
+                          "headers": [{"name": n, "value": v} for n, v in response_headers],
+                          "content": {"size": 0, "mimeType": "x-unknown"}}}
+    entry.update(extra or {})
+    return entry
+
+
+def har_seeds():
+    """Small HARs in the shapes Chromium (DevTools, Playwright) and Firefox write (the full ones are test fixtures)."""
+    import json
+    upgrade = [("Host", "a.example"), ("Upgrade", "websocket"), ("Connection", "Upgrade"),
+               ("Sec-WebSocket-Key", RFC_KEY), ("Sec-WebSocket-Version", "13"), ("Cookie", "s=1")]
+    accepted = [("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Accept", accept_of(RFC_KEY))]
+    hars = {
+        "devtools-good": [har_entry("wss://a.example/s", upgrade, 101, accepted, {
+            "_resourceType": "websocket", "_webSocketMessages": [
+                {"type": "send", "time": 1733389200.5, "opcode": 1, "data": "h\u00e9"},
+                {"type": "receive", "time": 1733389201.25, "opcode": 2, "data": "AAECAw=="},
+                {"type": "receive", "time": 1733389202, "opcode": 8, "data": "A+hieWU="}]})],
+        "devtools-error-frame": [har_entry("wss://a.example/s?token=t", upgrade, 0, [], {
+            "_resourceType": "websocket", "_webSocketMessages": [
+                {"type": "error", "time": 1733389205.01, "opcode": -1,
+                 "data": "Error during WebSocket handshake: Unexpected response code: 403"}]})],
+        "playwright-failure-text": [har_entry("ws://127.0.0.1:1/b", upgrade, -1, [], {
+            "_resourceType": "websocket"})],
+        "firefox-200": [har_entry("https://a.example/ws", upgrade, 200, [("Content-Type", "text/html")])],
+        "h2-connect": [har_entry("https://a.example/s", [(":protocol", "websocket"), ("sec-websocket-version", "13")], 200, [],
+                                 version="HTTP/2", method="CONNECT")],
+    }
+    hars["playwright-failure-text"][0]["response"]["_failureText"] = "Error during WebSocket handshake: net::ERR_CONNECTION_CLOSED"
+    hars["firefox-200"][0]["response"]["content"] = {"mimeType": "text/html", "text": "<!DOCTYPE html>" + "x" * 300}
+    for name, entries in hars.items():
+        text = json.dumps({"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "entries": entries}})
+        seed("har", name, "\x00" + text)
+    # The same cut into chunks of 1, 7 and 64 bytes, and with a byte order mark.
+    seed("har", "devtools-good-chunked", "\x03\x00\x06\x3f" + json.dumps({"log": {"entries": hars["devtools-good"]}}))
+    seed("har", "bom", "\x00\xef\xbb\xbf" + json.dumps({"log": {"entries": hars["h2-connect"]}}))
+    seed("har", "not-a-har", "\x00[1,2]")
+
+
+def console_seeds():
+    """Console lines as Chromium 156 and Firefox print them (tests/Ws101.Interop/Cli/BrowserConsoleErrorTests.cs)."""
+    prefix = "WebSocket connection to 'ws://127.0.0.1:8080/x' failed: "
+    lines = {
+        "status-200": prefix + "Error during WebSocket handshake: Unexpected response code: 200",
+        "accept": prefix + "Error during WebSocket handshake: Incorrect 'Sec-WebSocket-Accept' header value",
+        "net-error": prefix + "Error during WebSocket handshake: net::ERR_CONNECTION_CLOSED",
+        "masked": prefix + "A server must not mask any frames that it sends to the client.",
+        "closed-early": prefix + "WebSocket is closed before the connection is established.",
+        "firefox": "Firefox can\u2019t establish a connection to the server at wss://a.example/socket.",
+        "copy-with-stack": "app.js:12 " + prefix + "Unrecognized frame opcode: 3\n(anonymous) @ app.js:12\n",
+    }
+    for name, text in lines.items():
+        seed("browser-console", name, b"\x00" + text.encode("utf-8"))
 
 
 def main():

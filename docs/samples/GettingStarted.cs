@@ -82,6 +82,15 @@ app.MapWs101("/echo", async (ws, ct) =>
 app.Run();
     }
 
+    public static void Diagnostics(string[] args)
+    {
+var builder = WebApplication.CreateBuilder(args);
+var app = builder.Build();
+app.UseWs101HandshakeDiagnostics(new Ws101HandshakeDiagnosticsOptions { RespondToInvalidUpgrades = true });
+app.UseWebSockets();
+        app.Run();
+    }
+
     public static void Hosted(string[] args)
     {
 var builder = Host.CreateApplicationBuilder(args);

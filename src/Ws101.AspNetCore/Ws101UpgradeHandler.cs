@@ -21,7 +21,7 @@ internal static class Ws101UpgradeHandler
         var upgrade = context.Features.Get<IHttpUpgradeFeature>();
         // The same sequence as WebSocketServer's (validate, decide, subprotocol, permessage-deflate); Kestrel writes the
         // status line, so the 101 travels as the result's header pairs instead of bytes.
-        var result = ServerUpgrade.Run(ToHead(context.Request), route, WebSocketConnectionOptions.Default, response: null,
+        var result = ServerUpgrade.Run(AspNetCoreRequestHead.From(context.Request), route, WebSocketConnectionOptions.Default, response: null,
             upgradable: upgrade is { IsUpgradableRequest: true }, reportDeclined: logger.IsEnabled(LogLevel.Debug));
         ServerUpgradeLog.Decided(logger, remote, result);
         if (!result.IsAccepted)
@@ -66,29 +66,7 @@ internal static class Ws101UpgradeHandler
         }
     }
 
-    private static HttpRequestHead ToHead(HttpRequest request)
-    {
-        var fields = new List<HttpHeaderField>();
-        int line = 2;
-        foreach (var (name, values) in request.Headers)
-        {
-            foreach (var value in values)
-            {
-                fields.Add(new HttpHeaderField(name, value ?? "", line++));
-            }
-        }
-        var version = request.Protocol switch
-        {
-            "HTTP/1.0" => new Version(1, 0),
-            "HTTP/2" or "HTTP/2.0" => new Version(2, 0),
-            "HTTP/3" or "HTTP/3.0" => new Version(3, 0),
-            _ => new Version(1, 1),
-        };
-        string target = (request.PathBase + request.Path).ToUriComponent() + request.QueryString.ToUriComponent();
-        return HttpRequestHead.Create(request.Method, string.IsNullOrEmpty(target) ? "/" : target, version, fields);
-    }
-
-    private static async Task RefuseAsync(HttpContext context, HandshakeRejection rejection)
+    internal static async Task RefuseAsync(HttpContext context, HandshakeRejection rejection)
     {
         context.Response.StatusCode = rejection.StatusCode;
         foreach (var (name, value) in rejection.Headers)

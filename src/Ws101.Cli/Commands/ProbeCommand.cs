@@ -62,23 +62,47 @@ internal static class ProbeCommand
             output.WriteLine($"Extensions:  {(connection.Handshake.Extensions.Count == 0 ? "(none)" : WebSocketExtension.Format(connection.Handshake.Extensions))}");
             using var pingTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             pingTimeout.CancelAfter(options.HandshakeTimeout);
-            var receiving = DrainAsync(connection, pingTimeout.Token);
-            try
+            var closed = new TaskCompletionSource<WebSocketMessage?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var receiving = DrainAsync(connection, closed, pingTimeout.Token);
+            var ping = connection.PingAsync("ws101 probe"u8.ToArray(), pingTimeout.Token);
+            // A connection that fails while the ping is out never answers it: stop waiting as soon as it closes.
+            var first = await Task.WhenAny(ping, closed.Task).ConfigureAwait(false);
+            if (first == ping || await closed.Task.ConfigureAwait(false) is null)
             {
-                var rtt = await connection.PingAsync("ws101 probe"u8.ToArray(), pingTimeout.Token).ConfigureAwait(false);
-                output.WriteLine($"Ping:        pong after {rtt.TotalMilliseconds:0.###} ms");
+                try
+                {
+                    var rtt = await ping.ConfigureAwait(false);
+                    output.WriteLine($"Ping:        pong after {rtt.TotalMilliseconds:0.###} ms");
+                }
+                catch (OperationCanceledException)
+                {
+                    output.WriteLine($"Ping:        no pong within {options.HandshakeTimeout.TotalSeconds:0.#} s");
+                }
+                catch (WebSocketClosedException ex)
+                {
+                    output.WriteLine($"Ping:        the connection closed first ({ex.Message})");
+                }
             }
-            catch (OperationCanceledException)
+            else
             {
-                output.WriteLine($"Ping:        no pong within {options.HandshakeTimeout.TotalSeconds:0.#} s");
-            }
-            catch (WebSocketClosedException ex)
-            {
-                output.WriteLine($"Ping:        the connection closed first ({ex.Message})");
+                output.WriteLine("Ping:        the connection closed first, before the pong");
+                await pingTimeout.CancelAsync().ConfigureAwait(false);
+                await ping.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
             }
             await connection.CloseAsync(CloseCode.NormalClosure, "ws101 probe done", CancellationToken.None).ConfigureAwait(false);
             await receiving.ConfigureAwait(false);
             output.WriteLine($"Close:       {(int?)connection.CloseStatus} {connection.CloseReason}".TrimEnd());
+            // RFC 6455 §7.1.7: a connection failed for a protocol error closes with 1002 (1007 for bad UTF-8, 1009 when too big).
+            if (connection.CloseStatus is { } status && ProtocolViolations.FromClose((int)status, connection.CloseReason) is { } violation)
+            {
+                output.WriteLine();
+                output.WriteLine(violation.Cause is null
+                    ? $"FAILED: the connection failed after the handshake ({(int)status} {status})."
+                    : "FAILED: the server broke the protocol after the handshake.");
+                output.WriteLine();
+                ReportPrinter.PrintProblems(output, [new DiagnosedProblem(HandshakePart.Response, violation)]);
+                return ExitCodes.Problems;
+            }
         }
         return ExitCodes.Ok;
     }
@@ -86,16 +110,24 @@ internal static class ProbeCommand
     private static HandshakePart PartOf(HandshakeProblem p) =>
         p.Code is HandshakeProblemCode.ConnectionFailed or HandshakeProblemCode.TlsFailed ? HandshakePart.Request : HandshakePart.Response;
 
-    private static async Task DrainAsync(WebSocketConnection connection, CancellationToken cancellationToken)
+    /// <summary>Receives until the close, and reports it through <paramref name="closed"/> (null when the wait was cancelled first).</summary>
+    private static async Task DrainAsync(WebSocketConnection connection, TaskCompletionSource<WebSocketMessage?> closed, CancellationToken cancellationToken)
     {
         try
         {
-            while (!(await connection.ReceiveAsync(cancellationToken).ConfigureAwait(false)).IsClose)
+            while (true)
             {
+                var message = await connection.ReceiveAsync(cancellationToken).ConfigureAwait(false);
+                if (message.IsClose)
+                {
+                    closed.TrySetResult(message);
+                    return;
+                }
             }
         }
         catch (OperationCanceledException)
         {
+            closed.TrySetResult(null);
         }
     }
 

@@ -77,6 +77,7 @@ internal static class ProblemExamples
         HandshakeProblemCode.TlsFailed => "`ws101 probe wss://...` against an untrusted certificate, or a plain ws:// port",
         HandshakeProblemCode.HandshakeTimeout => "`ws101 probe --timeout 1 ws://...` against a server that never answers",
         HandshakeProblemCode.ProxyFailed => "a client with `WebSocketClientOptions.Proxy` whose proxy refuses CONNECT or wants credentials",
+        HandshakeProblemCode.ProtocolViolation => "`ws101 probe` against a server that breaks the framing rules after its 101 (it prints the close code, the rule and the frame, and exits 1)",
         _ => "a live connection",
     };
 }

@@ -126,6 +126,7 @@ internal static class ServeCommand
             },
             LoggerFactory = new ConsoleLog(console.Out, level),
             HttpFallback = Playground.PlaygroundSite.Handle,
+            MaxHttpBodyBytes = Playground.PlaygroundApi.MaxHttpBodyBytes,
         };
         var server = new WebSocketServer(options);
         var routeOptions = new WebSocketRouteOptions { OnUpgrade = OriginPolicy(settings.Origins) };

@@ -7,7 +7,8 @@ namespace Ws101.Cli.Playground;
 
 /// <summary>
 /// The playground's JSON API, all <c>POST</c> with <c>application/json</c> in and out:
-/// <c>/api/diagnose</c> (<c>{"transcript": "..."}</c> → the <see cref="HandshakeReport"/> JSON of <c>ws101 diagnose --json</c>)
+/// <c>/api/diagnose</c> (<c>{"transcript": "..."}</c> → the JSON of <c>ws101 diagnose --json</c> for a captured handshake or
+/// browser console lines; a HAR, <c>{"log": ...}</c>, → the HAR report, the same as for a file)
 /// and <c>/api/accept</c> (<c>{"key": "..."}</c> → the <see cref="AcceptSteps"/> and the key check, for browsers
 /// without <c>crypto.subtle</c>). Errors are <c>{"error": "..."}</c> with 400, 405, 413 or 415.
 /// </summary>
@@ -22,6 +23,15 @@ internal static class PlaygroundApi
     /// between the two gets this API's JSON 413; beyond 64 KiB the server answers 413 in plain text without reading it.
     /// </summary>
     public const int MaxBodyBytes = 48 * 1024;
+
+    /// <summary>
+    /// The largest HAR body: the page sends only the WebSocket entries of a HAR, without bodies or payloads (it keeps their
+    /// lengths), so even a HAR of many megabytes fits. Below <see cref="MaxHttpBodyBytes"/>, for the same reason as above.
+    /// </summary>
+    public const int MaxHarBodyBytes = 512 * 1024;
+
+    /// <summary>The server's <see cref="WebSocketServerOptions.MaxHttpBodyBytes"/> for <c>ws101 serve</c>: room for a HAR body and its JSON 413.</summary>
+    public const int MaxHttpBodyBytes = 576 * 1024;
 
     /// <summary>
     /// Readable JSON: '+' and quotes as themselves rather than \u escapes. Safe here, since the answer is
@@ -41,6 +51,12 @@ internal static class PlaygroundApi
         if (!IsJson(contentType))
         {
             return Error(415, $"Send the body as application/json (the Content-Type was {(contentType is null ? "missing" : $"'{contentType}'")}).");
+        }
+        if (path == DiagnosePath && IsHar(request.Body.Span))
+        {
+            return request.Body.Length > MaxHarBodyBytes
+                ? Error(413, $"The HAR body has {request.Body.Length} bytes; the limit is {MaxHarBodyBytes}. Send only its WebSocket entries, or run `ws101 diagnose FILE.har`.")
+                : DiagnoseHar(request.Body.Span);
         }
         if (request.Body.Length > MaxBodyBytes)
         {
@@ -71,8 +87,42 @@ internal static class PlaygroundApi
         {
             return Error(413, $"The transcript has {transcript.Length} characters; the limit is {HandshakeDiagnoser.MaxTranscriptLength}.");
         }
+        if (BrowserConsoleReport.Read(transcript) is { } console)
+        {
+            return Json(200, console.WriteJson);
+        }
         var report = HandshakeDiagnoser.Diagnose(transcript);
         return Json(200, report.WriteJson);
+    }
+
+    /// <summary>A body whose JSON object starts with "log" is a HAR (the page sends HARs as they are, reduced).</summary>
+    private static bool IsHar(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { AllowTrailingCommas = false });
+        try
+        {
+            return reader.Read() && reader.TokenType == JsonTokenType.StartObject && reader.Read()
+                && reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("log"u8);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static HttpFallbackResponse DiagnoseHar(ReadOnlySpan<byte> body)
+    {
+        var diagnosis = new HarDiagnosis();
+        var reader = new HarReader(diagnosis.Add, MaxHarBodyBytes);
+        try
+        {
+            reader.Feed(body, isFinal: true);
+        }
+        catch (HarFormatException ex)
+        {
+            return Error(400, $"The HAR cannot be read: {ex.Message}");
+        }
+        return Json(200, diagnosis.Finish(reader).WriteJson);
     }
 
     private static HttpFallbackResponse Accept(JsonElement root)

@@ -36,7 +36,7 @@ public static class ClientHandshake
         // RFC 6455 §4.1 (response) item 1: if the status code received from the server is not 101, the client handles the response per HTTP procedures.
         if (response.StatusCode != 101)
         {
-            problems.Add(DiagnoseStatus(offer, response, bodyPreview));
+            problems.Add(StatusProblem(offer, response, bodyPreview, "101 Switching Protocols"));
             return new ClientHandshakeResult(problems, null, []);
         }
 
@@ -149,7 +149,11 @@ public static class ClientHandshake
             case HttpParseStatus.NeedMoreData when !connectionEnded:
                 return null;
             case HttpParseStatus.NeedMoreData:
-                return new ClientHandshakeResult([TruncatedHead(input.Length)], null, []);
+            {
+                // Less than a head's limit, or the parser would have refused it: small enough to quote from.
+                var received = input.Slice(0, Math.Min(input.Length, (limits ?? HttpParseLimits.Default).MaxHeadBytes)).ToArray();
+                return new ClientHandshakeResult([IncompleteHead.ForConnection(received, input.Length)], null, []);
+            }
             case HttpParseStatus.Invalid:
                 return new ClientHandshakeResult([parsed.Problem!], null, []);
         }
@@ -172,13 +176,19 @@ public static class ClientHandshake
                 : "the response head has no final empty line",
         };
 
-    private static HandshakeProblem DiagnoseStatus(HandshakeOffer offer, HttpResponseHead response, string? body)
+    /// <summary>
+    /// The problem for an answer other than the success expected (<paramref name="expected"/>: "101 Switching Protocols" for
+    /// HTTP/1.1, a 2xx for an RFC 8441 extended CONNECT), explained from the status code in words.
+    /// </summary>
+    internal static HandshakeProblem StatusProblem(HandshakeOffer offer, HttpResponseHead response, string? body, string expected)
     {
         var h = response.Headers;
         int status = response.StatusCode;
         string actual = response.StatusLine;
         string? contentType = h.GetFirst(KnownHeaderNames.ContentType);
         string? bodyEvidence = string.IsNullOrEmpty(body) ? null : $"the body starts with \"{HandshakeProblem.Visible(Clip(body, 80))}\"";
+        // Said in words from the status code itself: a reason phrase is free text, often terse or missing.
+        string answered = $"The server answered {HttpStatusText.Describe(status)}";
         switch (status)
         {
             case >= 200 and < 300:
@@ -193,14 +203,25 @@ public static class ClientHandshake
                     parts.Add(bodyEvidence);
                 }
                 parts.Add(h.Contains(KnownHeaderNames.Upgrade) ? "the response has an Upgrade header" : "the response has no Upgrade header");
-                return new HandshakeProblem(HandshakeProblemCode.SuccessNotUpgrade, "status line", "101 Switching Protocols", actual)
-                { Line = 1, Evidence = string.Join("; ", parts) };
+                bool page = contentType?.Contains("html", StringComparison.OrdinalIgnoreCase) == true;
+                return new HandshakeProblem(HandshakeProblemCode.SuccessNotUpgrade, "status line", expected, actual)
+                {
+                    Line = 1,
+                    Evidence = string.Join("; ", parts),
+                    Explanation = $"{answered}, {(page ? "an ordinary web page" : "an ordinary success")}, instead of {expected}, so the " +
+                        "connection stayed plain HTTP: this URL is not a WebSocket endpoint (a web page or an API answered), or a proxy in between " +
+                        "dropped the Upgrade header and the backend treated the request as plain HTTP.",
+                };
             }
             case >= 300 and < 400:
             {
                 string? location = h.GetFirst(KnownHeaderNames.Location);
-                var problem = new HandshakeProblem(HandshakeProblemCode.Redirect, "status line", "101 Switching Protocols", actual)
-                { Line = 1, Evidence = location is null ? "the redirect has no Location header" : $"Location: {location}" };
+                var problem = new HandshakeProblem(HandshakeProblemCode.Redirect, "status line", expected, actual)
+                {
+                    Line = 1,
+                    Evidence = location is null ? "the redirect has no Location header" : $"Location: {location}",
+                    Explanation = $"{answered}, a redirect, instead of {expected}. WebSocket clients do not follow redirects, so the handshake fails there.",
+                };
                 if (location is not null)
                 {
                     // RFC 9110 §10.2.2: Location may be relative, resolved against the URL requested.
@@ -214,32 +235,99 @@ public static class ClientHandshake
             case 401:
             {
                 string? challenge = h.GetFirst("WWW-Authenticate");
-                return new HandshakeProblem(HandshakeProblemCode.Unauthorized, "status line", "101 Switching Protocols", actual)
-                { Line = 1, Evidence = challenge is null ? bodyEvidence : $"WWW-Authenticate: {challenge}" };
+                return new HandshakeProblem(HandshakeProblemCode.Unauthorized, "status line", expected, actual)
+                {
+                    Line = 1,
+                    Evidence = challenge is null ? bodyEvidence : $"WWW-Authenticate: {challenge}",
+                    Explanation = $"{answered} instead of {expected}: the endpoint wants credentials before it upgrades.",
+                };
             }
             case 403:
-                return new HandshakeProblem(HandshakeProblemCode.Forbidden, "status line", "101 Switching Protocols", actual)
+                return new HandshakeProblem(HandshakeProblemCode.Forbidden, "status line", expected, actual)
                 {
                     Line = 1,
                     Evidence = offer.Origin is null ? "the request sent no Origin" + (bodyEvidence is null ? "" : "; " + bodyEvidence)
                         : $"the request sent Origin: {offer.Origin}" + (bodyEvidence is null ? "" : "; " + bodyEvidence),
+                    Explanation = $"{answered} instead of {expected}: it refused this client. Most often the Origin header is not on the " +
+                        "server's allow-list (a page served from another host or port), or the credentials do not grant access.",
                 };
             case 404:
-                return new HandshakeProblem(HandshakeProblemCode.NotFound, "status line", "101 Switching Protocols", actual) { Line = 1, Evidence = bodyEvidence };
-            case 426:
-            {
-                string? versions = h.GetFirst(KnownHeaderNames.SecWebSocketVersion);
-                return new HandshakeProblem(HandshakeProblemCode.UpgradeRequired, "status line", "101 Switching Protocols", actual)
+                return new HandshakeProblem(HandshakeProblemCode.NotFound, "status line", expected, actual)
                 {
                     Line = 1,
-                    Evidence = versions is null ? "the server did not say which versions it supports (no Sec-WebSocket-Version header)"
-                        : $"the server supports Sec-WebSocket-Version: {versions}",
+                    Evidence = bodyEvidence,
+                    Explanation = $"{answered} instead of {expected}: there is no WebSocket endpoint at this path on this server.",
                 };
-            }
+            case 426:
+                return UpgradeRequired(offer, h.GetFirst(KnownHeaderNames.SecWebSocketVersion), answered, actual, expected);
             default:
-                return new HandshakeProblem(HandshakeProblemCode.UnexpectedStatus, "status line", "101 Switching Protocols", actual)
-                { Line = 1, Evidence = bodyEvidence };
+                return new HandshakeProblem(HandshakeProblemCode.UnexpectedStatus, "status line", expected, actual)
+                {
+                    Line = 1,
+                    Evidence = bodyEvidence,
+                    Explanation = $"{answered} instead of {expected}: {HttpStatusText.WhatItUsuallyMeans(status)}",
+                };
         }
+    }
+
+    /// <summary>
+    /// A 426 (RFC 6455 §4.4): the server lists the versions it speaks in Sec-WebSocket-Version. Versions below 13 are the
+    /// drafts before RFC 6455; a server that lists only those is out of date, and a client must not downgrade to one.
+    /// </summary>
+    private static HandshakeProblem UpgradeRequired(HandshakeOffer offer, string? versions, string answered, string actual, string expected)
+    {
+        var problem = new HandshakeProblem(HandshakeProblemCode.UpgradeRequired, "status line", expected, actual) { Line = 1 };
+        if (versions is null)
+        {
+            return problem with
+            {
+                Evidence = "the server did not say which versions it supports (no Sec-WebSocket-Version header)",
+                Explanation = $"{answered} instead of {expected}: it does not accept the WebSocket version the client asked for, and did " +
+                    "not say which ones it speaks.",
+            };
+        }
+        var listed = HttpTokenList.Split(versions).ToList();
+        bool speaks13 = listed.Contains(ServerHandshake.SupportedVersion, StringComparer.Ordinal);
+        bool draftsOnly = listed.Count > 0 && listed.All(v => int.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n < 13);
+        string sent = offer.Version is null ? "" : $"the request sent Sec-WebSocket-Version: {offer.Version}; ";
+        problem = problem with { Evidence = $"{sent}the server supports Sec-WebSocket-Version: {versions}" };
+        if (draftsOnly)
+        {
+            return problem with
+            {
+                Cause = "server-drafts-only",
+                Explanation = $"{answered} instead of {expected}, and lists only " +
+                    (listed.Count == 1 ? $"version {versions}, a draft" : $"versions {versions}, drafts") +
+                    " of the protocol from before RFC 6455 (2011), which no browser speaks. The server is out of date; the client is right to ask for 13.",
+                Fix = "Upgrade the server, or the WebSocket library it uses, to RFC 6455 (version 13). Do not downgrade the client to a draft: " +
+                    "browsers cannot, and the drafts lack the protections RFC 6455 added.",
+            };
+        }
+        if (speaks13 && offer.Version is { } version && version != ServerHandshake.SupportedVersion)
+        {
+            return problem with
+            {
+                Cause = "client-version",
+                Explanation = $"{answered} instead of {expected}: it speaks version 13 (RFC 6455) among {versions}, and the client " +
+                    $"asked for {version}.",
+                Fix = "Send 'Sec-WebSocket-Version: 13'; update a client library that still speaks a draft version.",
+            };
+        }
+        if (speaks13 && offer.Version == ServerHandshake.SupportedVersion)
+        {
+            return problem with
+            {
+                Cause = "version-was-accepted",
+                Explanation = $"{answered} although it lists 13, the version the client sent, so it is not the version the server refused: a proxy " +
+                    "may have changed or dropped Sec-WebSocket-Version on the way, or the server uses 426 for another reason.",
+                Fix = "Read the response body and the server's log for the reason; compare the request the server received with the one sent.",
+            };
+        }
+        return problem with
+        {
+            Explanation = $"{answered} instead of {expected}: it does not accept the WebSocket version the client asked for, and " +
+                $"lists {versions}.",
+        };
     }
 
     private static string Clip(string s, int max)

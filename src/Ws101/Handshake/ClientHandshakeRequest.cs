@@ -120,7 +120,7 @@ public sealed class ClientHandshakeRequest
             sb.Append(name).Append(": ").Append(value).Append("\r\n");
         }
         sb.Append("\r\n");
-        var offer = new HandshakeOffer(key, options.Subprotocols, options.Extensions, options.Origin);
+        var offer = new HandshakeOffer(key, options.Subprotocols, options.Extensions, options.Origin) { Version = ServerHandshake.SupportedVersion };
         return new ClientHandshakeRequest(uri, hostHeader, target, sb.ToString(), offer);
     }
 

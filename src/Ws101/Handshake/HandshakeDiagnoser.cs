@@ -5,7 +5,9 @@ namespace Ws101.Handshake;
 /// <summary>
 /// Diagnoses a captured handshake. A request alone is checked as a server would check it; a response
 /// alone as a client would, less what needs the request; both together as the client would, the
-/// accept value included.
+/// accept value included. A head that the text ends inside, before its empty line, is reported as
+/// <c>truncated-head</c> first, and what the cut may hide (a header that seems missing, a fragment of a
+/// line) is not judged.
 /// </summary>
 public static class HandshakeDiagnoser
 {
@@ -36,27 +38,43 @@ public static class HandshakeDiagnoser
         }
         if (transcript.RequestText is not null)
         {
-            var parsed = HttpRequestHead.Parse(HeadBytes(transcript.RequestText));
-            if (parsed.Status == HttpParseStatus.Invalid)
+            var judged = JudgeHead(transcript.RequestText, transcript.RequestEnd, "request", notes, text =>
             {
-                problems.Add(new DiagnosedProblem(HandshakePart.Request, parsed.Problem!));
-            }
-            else if (parsed.Head is { } head)
-            {
-                var verdict = ServerHandshake.Validate(head);
-                problems.AddRange(verdict.Problems.Select(p => new DiagnosedProblem(HandshakePart.Request, p)));
-                offer = HandshakeOffer.FromRequest(head);
-                expectedAccept = WebSocketAccept.ComputeIfValid(offer.Key);
-            }
+                var parsed = HttpRequestHead.Parse(HeadBytes(text));
+                if (parsed.Status == HttpParseStatus.Invalid)
+                {
+                    return ([parsed.Problem!], HandshakeOffer.Unknown);
+                }
+                if (parsed.Head is not { } head)
+                {
+                    return ([], HandshakeOffer.Unknown);
+                }
+                return (ServerHandshake.Validate(head).Problems.ToList(), HandshakeOffer.FromRequest(head));
+            });
+            problems.AddRange(judged.Problems.Select(p => new DiagnosedProblem(HandshakePart.Request, p)));
+            offer = judged.State;
+            expectedAccept = WebSocketAccept.ComputeIfValid(offer.Key);
         }
         if (transcript.ResponseText is not null)
         {
-            var parsed = HttpResponseHead.Parse(HeadBytes(transcript.ResponseText));
-            if (parsed.Status == HttpParseStatus.Invalid)
+            int? status = null;
+            var judged = JudgeHead<ClientHandshakeResult?>(transcript.ResponseText, transcript.ResponseEnd, "response", notes, text =>
             {
-                problems.Add(new DiagnosedProblem(HandshakePart.Response, parsed.Problem!));
-            }
-            else if (parsed.Head is { } head)
+                var parsed = HttpResponseHead.Parse(HeadBytes(text));
+                if (parsed.Status == HttpParseStatus.Invalid)
+                {
+                    return ([parsed.Problem!], null);
+                }
+                if (parsed.Head is not { } head)
+                {
+                    return ([], null);
+                }
+                status = head.StatusCode;
+                var result = ClientHandshake.Validate(offer, head, transcript.ResponseBody);
+                return (result.Problems.ToList(), result);
+            });
+            var verdict = judged.State;
+            if (status is int code && verdict is not null)
             {
                 if (!offer.IsKnown && transcript.RequestText is null)
                 {
@@ -66,21 +84,54 @@ public static class HandshakeDiagnoser
                 {
                     notes.Add("The request could not be parsed, so Sec-WebSocket-Accept, the subprotocol and the extensions cannot be checked against it.");
                 }
-                else if (offer.Key is null && head.StatusCode == 101)
+                else if (offer.Key is null && code == 101)
                 {
                     notes.Add("The request has no Sec-WebSocket-Key, so the accept value cannot be checked.");
                 }
-                var verdict = ClientHandshake.Validate(offer, head, transcript.ResponseBody);
-                problems.AddRange(verdict.Problems.Select(p => new DiagnosedProblem(HandshakePart.Response, p)));
                 subprotocol = verdict.Subprotocol;
                 extensions = verdict.Extensions;
             }
+            problems.AddRange(judged.Problems.Select(p => new DiagnosedProblem(HandshakePart.Response, p)));
         }
         else
         {
             notes.Add("Only a request was given: it was checked as a server checks an upgrade request.");
         }
         return new HandshakeReport(transcript, problems, notes, expectedAccept, subprotocol, extensions);
+    }
+
+    /// <summary>
+    /// Judges one head with <paramref name="judge"/>. A head the text ended inside (no empty line after it) is judged
+    /// twice: as given, and, when that finds problems, once more on its complete lines only. Then the problems a cut
+    /// can cause by itself (headers reported missing, a fragment of a line) are left out, and <c>truncated-head</c>,
+    /// naming the last complete line and what was not judged, comes first.
+    /// </summary>
+    private static (IReadOnlyList<HandshakeProblem> Problems, T State) JudgeHead<T>(string text, HttpHeadEnd end, string part, List<string> notes,
+        Func<string, (List<HandshakeProblem> Problems, T State)> judge)
+    {
+        var asGiven = judge(text);
+        if (end == HttpHeadEnd.Complete)
+        {
+            return asGiven;
+        }
+        bool insideLine = end == HttpHeadEnd.InsideLine;
+        if (asGiven.Problems.Count == 0)
+        {
+            notes.Add($"The {part} has no empty line after its last header, and was judged as complete. If it comes from a capture, the " +
+                "connection may have closed in the middle of the head.");
+            return asGiven;
+        }
+        string completeLines = insideLine ? IncompleteHead.WithoutLastLine(text) : text;
+        var (problems, state) = completeLines.Length == 0 ? ([], asGiven.State) : judge(completeLines);
+        var hidden = problems.Where(IncompleteHead.MayBeHiddenByTheCut).ToList();
+        if (hidden.Count == 0 && !insideLine)
+        {
+            notes.Add($"The {part} has no empty line after its last header: if it comes from a capture, the connection may have closed in the " +
+                "middle of the head. The problems above stand whatever followed.");
+            return asGiven;
+        }
+        List<HandshakeProblem> kept = [IncompleteHead.ForCapture(part, text, insideLine, hidden), .. problems.Where(p => !IncompleteHead.MayBeHiddenByTheCut(p))];
+        return (kept, state);
     }
 
     /// <summary>

@@ -17,6 +17,9 @@ public sealed record HandshakeOffer(string? Key, IReadOnlyList<string> Subprotoc
     /// </summary>
     public static HandshakeOffer Unknown { get; } = new(null, [], []) { IsKnown = false };
 
+    /// <summary>The Sec-WebSocket-Version the request sent (13 for this library's client), or null when unknown; it explains a 426.</summary>
+    public string? Version { get; init; }
+
     /// <summary>False for <see cref="Unknown"/>: what was offered is not known, so choices in the response are not checked.</summary>
     public bool IsKnown { get; init; } = true;
 
@@ -31,6 +34,9 @@ public sealed record HandshakeOffer(string? Key, IReadOnlyList<string> Subprotoc
         {
             WebSocketExtension.TryParse(f.Value, extensions, out _);
         }
-        return new HandshakeOffer(h.GetFirst(KnownHeaderNames.SecWebSocketKey), subprotocols, extensions, h.GetFirst(KnownHeaderNames.Origin));
+        return new HandshakeOffer(h.GetFirst(KnownHeaderNames.SecWebSocketKey), subprotocols, extensions, h.GetFirst(KnownHeaderNames.Origin))
+        {
+            Version = h.Contains(KnownHeaderNames.SecWebSocketVersion) ? string.Join(", ", h.FindAll(KnownHeaderNames.SecWebSocketVersion).Select(f => f.Value)) : null,
+        };
     }
 }

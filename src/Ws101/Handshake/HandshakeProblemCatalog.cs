@@ -50,7 +50,7 @@ public static class HandshakeProblemCatalog
             "Send a smaller head (fewer or shorter cookies), end it with an empty line, or raise the limit if the size is legitimate."),
         new(HandshakeProblemCode.TruncatedHead, "truncated-head", "RFC 9112 §2.1",
             "Connection closed before the head ended",
-            "The connection ended before the empty line that ends the HTTP head: the peer crashed, timed out, or closed the connection on purpose (a server that rejects the request without answering, or a proxy that cut it).",
+            "The connection ended before the empty line that ends the HTTP head: the peer crashed, timed out, or closed the connection on purpose (a server that rejects the request without answering, or a proxy that cut it). In a capture the head may also simply be cut there; either way the headers after the cut never arrived, so none is reported missing.",
             "Look at the server's log for this request; check proxies between the two sides and their timeouts."),
         new(HandshakeProblemCode.MethodNotGet, "method-not-get", "RFC 6455 §4.1 item 2, §4.2.1 item 1",
             "Method is not GET",
@@ -142,8 +142,8 @@ public static class HandshakeProblemCatalog
             "Check the path and the port; the endpoint is often /ws, /socket or a path the server's routing names."),
         new(HandshakeProblemCode.UpgradeRequired, "upgrade-required", "RFC 6455 §4.2.2, §4.4",
             "426 Upgrade Required",
-            "The server does not speak the WebSocket version the client asked for; its Sec-WebSocket-Version header lists the ones it does.",
-            "Send one of the versions the server lists (13 for RFC 6455)."),
+            "The server does not speak the WebSocket version the client asked for; its Sec-WebSocket-Version header lists the ones it does. Versions below 13 are drafts from before RFC 6455 (2011).",
+            "Send 'Sec-WebSocket-Version: 13' (RFC 6455). When the server lists only draft versions (below 13), upgrade the server to RFC 6455 rather than downgrading the client."),
         new(HandshakeProblemCode.UnexpectedStatus, "unexpected-status", "RFC 6455 §4.1",
             "Unexpected status",
             "The server answered with a status other than 101, so the connection was not upgraded.",
@@ -188,6 +188,10 @@ public static class HandshakeProblemCatalog
             "Proxy refused the tunnel",
             "The HTTP proxy did not open a tunnel to the WebSocket server: it answered CONNECT with an error, wants credentials (407), or does not allow that host or port.",
             "Give the proxy's credentials, check that it allows CONNECT to that port (many allow only 443), or connect without the proxy."),
+        new(HandshakeProblemCode.ProtocolViolation, "protocol-violation", "RFC 6455 §5, §7.1.7, §8.1",
+            "Protocol broken after the handshake",
+            "The handshake completed, and then the peer sent a frame that breaks RFC 6455: a masked frame from a server, a reserved opcode or reserved bits, text that is not UTF-8, a close code that may not be sent, or a malformed control frame. The receiving side must fail the connection (close code 1002, or 1007 for bad UTF-8), so the application sees it close although the handshake was fine.",
+            "Fix the peer's framing, or update the WebSocket library it uses; look for a proxy that rewrites frames. `ws101 probe URL` shows the failure and the rule broken."),
     ];
 
     private static readonly FrozenDictionary<HandshakeProblemCode, Entry> ByCode = Entries.ToFrozenDictionary(e => e.Code);

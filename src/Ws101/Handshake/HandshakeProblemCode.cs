@@ -104,4 +104,12 @@ public enum HandshakeProblemCode
     HandshakeTimeout,
     /// <summary><c>proxy-failed</c>: the HTTP proxy did not open a tunnel (CONNECT refused, credentials wanted).</summary>
     ProxyFailed,
+
+    // ---- after the handshake ----
+
+    /// <summary>
+    /// <c>protocol-violation</c>: the handshake completed, then the peer sent a frame that breaks RFC 6455 (a masked server
+    /// frame, a reserved opcode, text that is not UTF-8, a close code that may not be sent), and the connection was failed.
+    /// </summary>
+    ProtocolViolation,
 }

@@ -117,7 +117,7 @@ public sealed class HandshakeRejection
                 throw new ArgumentException($"Header '{name}' frames the response and is set by the rejection itself.", nameof(headers));
             }
         }
-        string phrase = ReasonPhrases.For(statusCode);
+        string phrase = HttpStatusText.ReasonPhrase(statusCode);
         return new HandshakeRejection(statusCode, phrase, [problem], list, $"{statusCode} {phrase}: {reason}\n");
     }
 

@@ -70,27 +70,7 @@ public sealed class HandshakeReport
         writer.WriteStartArray("problems");
         foreach (var (part, p) in Problems)
         {
-            writer.WriteStartObject();
-            writer.WriteString("part", part == HandshakePart.Request ? "request" : "response");
-            writer.WriteString("code", p.Id);
-            writer.WriteString("title", HandshakeProblemCatalog.Get(p.Code).Title);
-            writer.WriteString("rule", p.Rule);
-            if (p.Line is int line)
-            {
-                writer.WriteNumber("line", line);
-            }
-            else
-            {
-                writer.WriteNull("line");
-            }
-            writer.WriteString("subject", p.Subject);
-            writer.WriteString("expected", p.Expected);
-            writer.WriteString("actual", p.Actual);
-            writer.WriteString("cause", p.Cause);
-            writer.WriteString("evidence", p.Evidence);
-            writer.WriteString("explanation", p.Explanation);
-            writer.WriteString("fix", p.Fix);
-            writer.WriteEndObject();
+            WriteProblem(writer, part, p);
         }
         writer.WriteEndArray();
         writer.WriteStartArray("notes");
@@ -99,6 +79,32 @@ public sealed class HandshakeReport
             writer.WriteStringValue(n);
         }
         writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Writes one problem as the JSON object every diagnosis output uses (code, title, rule, line, evidence, fix, …).</summary>
+    internal static void WriteProblem(Utf8JsonWriter writer, HandshakePart part, HandshakeProblem p)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("part", part == HandshakePart.Request ? "request" : "response");
+        writer.WriteString("code", p.Id);
+        writer.WriteString("title", HandshakeProblemCatalog.Get(p.Code).Title);
+        writer.WriteString("rule", p.Rule);
+        if (p.Line is int line)
+        {
+            writer.WriteNumber("line", line);
+        }
+        else
+        {
+            writer.WriteNull("line");
+        }
+        writer.WriteString("subject", p.Subject);
+        writer.WriteString("expected", p.Expected);
+        writer.WriteString("actual", p.Actual);
+        writer.WriteString("cause", p.Cause);
+        writer.WriteString("evidence", p.Evidence);
+        writer.WriteString("explanation", p.Explanation);
+        writer.WriteString("fix", p.Fix);
         writer.WriteEndObject();
     }
 

@@ -5,16 +5,26 @@ namespace Ws101.Handshake;
 /// <summary>
 /// A captured handshake as a person pastes it: a raw request, a raw response, or both one after the
 /// other, with CRLF or bare LF line ends; <c>curl -v</c> output (<c>&gt; </c> and <c>&lt; </c> prefixes) is
-/// understood too. Splitting is lenient (a missing final empty line is supplied); judging is not.
+/// understood too. Splitting is lenient (a missing final empty line is supplied); judging is not, and a head
+/// the text ends inside is remembered as such, so that what may have been cut off is not judged.
 /// </summary>
 public sealed class HandshakeTranscript
 {
-    private HandshakeTranscript(string? request, string? response, string? responseBody)
+    private HandshakeTranscript(string? request, string? response, string? responseBody,
+        HttpHeadEnd requestEnd = HttpHeadEnd.Complete, HttpHeadEnd responseEnd = HttpHeadEnd.Complete)
     {
         RequestText = request;
         ResponseText = response;
         ResponseBody = responseBody;
+        RequestEnd = request is null ? HttpHeadEnd.Complete : requestEnd;
+        ResponseEnd = response is null ? HttpHeadEnd.Complete : responseEnd;
     }
+
+    /// <summary>How the request head ended in the text.</summary>
+    internal HttpHeadEnd RequestEnd { get; }
+
+    /// <summary>How the response head ended in the text.</summary>
+    internal HttpHeadEnd ResponseEnd { get; }
 
     /// <summary>The request head's text, ending with an empty line, or null when the transcript has none.</summary>
     public string? RequestText { get; }
@@ -43,14 +53,16 @@ public sealed class HandshakeTranscript
         string? request = null;
         string? response = null;
         string? body = null;
+        HttpHeadEnd requestEnd = HttpHeadEnd.Complete;
+        HttpHeadEnd responseEnd = HttpHeadEnd.Complete;
         if (!lines[i].StartsWith("HTTP/", StringComparison.OrdinalIgnoreCase))
         {
-            request = TakeHead(lines, ref i, stopAtStatusLine: true);
+            request = TakeHead(lines, ref i, stopAtStatusLine: true, out requestEnd);
             i = SkipBlank(lines, i);
         }
         if (i < lines.Length && lines[i].StartsWith("HTTP/", StringComparison.OrdinalIgnoreCase))
         {
-            response = TakeHead(lines, ref i, stopAtStatusLine: false);
+            response = TakeHead(lines, ref i, stopAtStatusLine: false, out responseEnd);
             if (i < lines.Length)
             {
                 string rest = string.Join("\n", lines[i..]).Trim();
@@ -60,9 +72,9 @@ public sealed class HandshakeTranscript
         else if (request is null && i < lines.Length)
         {
             // Neither a request line first nor a status line: keep it as a request so its first line gets diagnosed.
-            request = TakeHead(lines, ref i, stopAtStatusLine: true);
+            request = TakeHead(lines, ref i, stopAtStatusLine: true, out requestEnd);
         }
-        return new HandshakeTranscript(request, response, body);
+        return new HandshakeTranscript(request, response, body, requestEnd, responseEnd);
     }
 
     private static HandshakeTranscript ParseCurlVerbose(string[] lines)
@@ -70,6 +82,7 @@ public sealed class HandshakeTranscript
         var request = new StringBuilder();
         var response = new StringBuilder();
         var body = new StringBuilder();
+        bool requestEnded = false;
         bool responseEnded = false;
         foreach (var line in lines)
         {
@@ -79,6 +92,11 @@ public sealed class HandshakeTranscript
                 if (content.Length > 0)
                 {
                     request.Append(content).Append("\r\n");
+                }
+                else
+                {
+                    // curl -v prints "> " alone for the empty line that ends the request head.
+                    requestEnded = request.Length > 0;
                 }
             }
             else if (line.StartsWith('<'))
@@ -102,7 +120,10 @@ public sealed class HandshakeTranscript
         return new HandshakeTranscript(
             request.Length > 0 ? request.Append("\r\n").ToString() : null,
             response.Length > 0 ? response.Append("\r\n").ToString() : null,
-            trimmedBody.Length > 0 ? trimmedBody : null);
+            trimmedBody.Length > 0 ? trimmedBody : null,
+            // curl prints whole lines: a head it shows is cut only at a line end, never inside one.
+            requestEnded || response.Length > 0 ? HttpHeadEnd.Complete : HttpHeadEnd.AfterLine,
+            responseEnded ? HttpHeadEnd.Complete : HttpHeadEnd.AfterLine);
     }
 
     private static int SkipBlank(string[] lines, int i)
@@ -116,9 +137,10 @@ public sealed class HandshakeTranscript
 
     /// <summary>
     /// Takes the lines of one head up to an empty line. A request head also ends at a status line, for a
-    /// response pasted right after its request without the empty line between them.
+    /// response pasted right after its request without the empty line between them. <paramref name="end"/> says
+    /// whether the head was complete in the text or the text ended inside it (after a line end, or inside a line).
     /// </summary>
-    private static string TakeHead(string[] lines, ref int i, bool stopAtStatusLine)
+    private static string TakeHead(string[] lines, ref int i, bool stopAtStatusLine, out HttpHeadEnd end)
     {
         var sb = new StringBuilder();
         int first = i;
@@ -129,6 +151,10 @@ public sealed class HandshakeTranscript
             sb.Append(lines[i]).Append("\r\n");
             i++;
         }
+        // Split on LF, text ending in a line end leaves one last empty element: that is not the head's empty line.
+        end = i >= lines.Length ? HttpHeadEnd.InsideLine
+            : i == lines.Length - 1 && lines[i].Length == 0 ? HttpHeadEnd.AfterLine
+            : HttpHeadEnd.Complete;
         sb.Append("\r\n");
         return sb.ToString();
     }

@@ -131,7 +131,10 @@ internal sealed class ConnectionAdmission : IDisposable
         return backoffMs;
     }
 
-    /// <summary>From the server's timer: takes the spare descriptors back when there is room, and reports what was refused.</summary>
+    /// <summary>
+    /// From the server's timer, one tick at a time (never two at once, or an interval could be reported twice): takes the
+    /// spare descriptors back when there is room, and reports what was refused.
+    /// </summary>
     public void OnTick(long now)
     {
         if (_reserve is { IsHeld: false } reserve && now >= Volatile.Read(ref _nextRestore))

@@ -44,6 +44,7 @@ public sealed class WebSocketServer : IAsyncDisposable
     private int _stopRequested;
     private readonly ConcurrentDictionary<DuplexTransport, long> _handshakes = new();
     private readonly Timer _tick;
+    private int _ticking;
     private readonly bool _useLoops;
     private Transport.Linux.EventLoopGroup? _loops;
     private readonly ConnectionAdmission _admission;
@@ -80,7 +81,24 @@ public sealed class WebSocketServer : IAsyncDisposable
 
     private void Tick()
     {
-        long now = Environment.TickCount64;
+        // A System.Threading.Timer queues its callback each period whether or not the last one returned: on a busy
+        // machine two ticks could run at once, abort the same handshake twice and report the same interval twice.
+        if (Interlocked.Exchange(ref _ticking, 1) == 1)
+        {
+            return;
+        }
+        try
+        {
+            TickOnce(Environment.TickCount64);
+        }
+        finally
+        {
+            Volatile.Write(ref _ticking, 0);
+        }
+    }
+
+    private void TickOnce(long now)
+    {
         foreach (var (transport, deadline) in _handshakes)
         {
             if (deadline > 0 && now >= deadline && _handshakes.TryUpdate(transport, -1, deadline))
@@ -208,30 +226,32 @@ public sealed class WebSocketServer : IAsyncDisposable
     private async Task AcceptLoopAsync(Socket listener)
     {
         int backoffMs = 0;
+        using var accept = new ListenerAccept();
         while (!_accepting.IsCancellationRequested)
         {
-            Socket socket;
+            SocketError error;
             try
             {
-                socket = await listener.AcceptAsync(_accepting.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
+                error = await accept.AcceptAsync(listener).ConfigureAwait(false);
             }
             catch (ObjectDisposedException)
             {
                 return;
             }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
+            if (_accepting.IsCancellationRequested)
+            {
+                accept.Accepted?.Dispose();
+                return;
+            }
+            if (error is SocketError.ConnectionAborted or SocketError.ConnectionReset)
             {
                 // The client gave up while it waited in the backlog: nothing to answer, nothing wrong here.
                 continue;
             }
-            catch (SocketException ex)
+            if (accept.Accepted is not { } socket)
             {
                 // EMFILE and friends: counted, reported once per interval, and backed off (ConnectionAdmission).
-                backoffMs = await _admission.AcceptFailedAsync(ex.SocketErrorCode, backoffMs, _accepting.Token).ConfigureAwait(false);
+                backoffMs = await _admission.AcceptFailedAsync(error, backoffMs, _accepting.Token).ConfigureAwait(false);
                 continue;
             }
             backoffMs = 0;

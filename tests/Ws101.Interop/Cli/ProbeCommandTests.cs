@@ -31,6 +31,38 @@ public sealed class ProbeCommandTests
         Assert.Contains(evidence, output, StringComparison.Ordinal);
     }
 
+    public static TheoryData<BrokenAnswer, string> Violations() => new()
+    {
+        { BrokenAnswer.MaskedFrame, "masked" },
+        { BrokenAnswer.ReservedOpcode, "reserved" },
+        { BrokenAnswer.InvalidUtf8Text, "UTF-8" },
+        { BrokenAnswer.BadCloseCode, "1005" },
+    };
+
+    // Issue 15, item 1: a server that completes the handshake and then breaks the protocol is a failure, found at once.
+    [Theory]
+    [MemberData(nameof(Violations))]
+    public async Task probe_fails_at_once_with_the_rule_and_the_frame_when_the_server_breaks_the_protocol_after_the_101(BrokenAnswer answer, string frame)
+    {
+        await using BrokenServer server = BrokenServer.Start(answer);
+
+        // A ping timeout far above "at once": the probe must not sit out the wait for a pong on a failed connection.
+        (int exit, string output, string error) = await ProbeAsync(server.Url.ToString(), "--timeout", "15");
+        long returned = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        Assert.True(exit == 1, $"exit {exit}{Environment.NewLine}{output}{error}");
+        Assert.Contains("OK: the handshake completed", output, StringComparison.Ordinal);
+        Assert.Contains("FAILED: the server broke the protocol after the handshake", output, StringComparison.Ordinal);
+        Assert.Contains("[protocol-violation]", output, StringComparison.Ordinal);
+        Assert.Contains("RFC 6455 §", output, StringComparison.Ordinal);
+        Assert.Contains(frame, output, StringComparison.Ordinal);
+        Assert.DoesNotContain("no pong within", output, StringComparison.Ordinal);
+        TimeSpan afterFrame = System.Diagnostics.Stopwatch.GetElapsedTime(server.ViolationWrittenAt!.Value, returned);
+        TestContext.Current.SendDiagnosticMessage($"{answer}: probe returned {afterFrame.TotalMilliseconds:0} ms after the violating frame");
+        // Not a performance bound: the old probe waited the whole 15 s ping timeout; half of it tells the two apart.
+        Assert.True(afterFrame < TimeSpan.FromSeconds(7.5), $"the probe returned {afterFrame.TotalSeconds:0.0} s after the violating frame{Environment.NewLine}{output}");
+    }
+
     [Fact]
     public async Task probe_of_our_server_shows_the_handshake_and_a_pong_and_exits_zero()
     {

@@ -29,6 +29,27 @@ public enum BrokenAnswer
     /// or is killed right after saying goodbye.
     /// </summary>
     CloseThenReset,
+
+    /// <summary>
+    /// 403 Forbidden with a <c>Set-Cookie</c> (a value tests look for, to prove it is never printed) and a plain-text
+    /// reason: a server whose Origin check refused the page.
+    /// </summary>
+    Forbidden,
+
+    /// <summary>
+    /// A correct 101, then, once the client has sent anything (a probe's ping), a text frame with the mask bit set:
+    /// servers never mask (RFC 6455 §5.1). The connection stays open after it, as with the next three answers.
+    /// </summary>
+    MaskedFrame,
+
+    /// <summary>A correct 101, then, once the client has sent anything, a frame with the reserved opcode 0x3 (RFC 6455 §5.2).</summary>
+    ReservedOpcode,
+
+    /// <summary>A correct 101, then, once the client has sent anything, a text frame whose payload (0xC3 0x28) is not UTF-8 (RFC 6455 §8.1).</summary>
+    InvalidUtf8Text,
+
+    /// <summary>A correct 101, then, once the client has sent anything, a Close frame with the reserved status 1005, which may never be sent (RFC 6455 §7.4.1).</summary>
+    BadCloseCode,
 }
 
 /// <summary>
@@ -58,6 +79,15 @@ public sealed class BrokenServer : IAsyncDisposable
 
     /// <summary>The URL to point a client at (any path).</summary>
     public Uri Url => new($"ws://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/broken");
+
+    /// <summary>The value of the cookie <see cref="BrokenAnswer.Forbidden"/> sets: output that prints it leaks a secret.</summary>
+    public const string CookieValue = "ws101-test-cookie-5f1e9a";
+
+    /// <summary>
+    /// When the violating frame of a post-handshake answer (<see cref="BrokenAnswer.MaskedFrame"/> and the like) was
+    /// written, as a <see cref="System.Diagnostics.Stopwatch"/> timestamp; null before.
+    /// </summary>
+    public long? ViolationWrittenAt { get; private set; }
 
     /// <summary>The request heads received so far.</summary>
     public IReadOnlyList<string> Requests => _requests.Snapshot();
@@ -122,14 +152,23 @@ public sealed class BrokenServer : IAsyncDisposable
                     case BrokenAnswer.ClosedMidResponse:
                         await WriteAsync(stream, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnec").ConfigureAwait(false);
                         break;
+                    case BrokenAnswer.Forbidden:
+                        const string reason = "Origin not allowed.\n";
+                        await WriteAsync(stream, "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\n"
+                            + $"Set-Cookie: session={CookieValue}; Path=/; HttpOnly\r\nContent-Length: {reason.Length}\r\nConnection: close\r\n\r\n{reason}").ConfigureAwait(false);
+                        break;
+                    case BrokenAnswer.MaskedFrame or BrokenAnswer.ReservedOpcode or BrokenAnswer.InvalidUtf8Text or BrokenAnswer.BadCloseCode:
+                        await WriteAsync(stream, Accept101(key)).ConfigureAwait(false);
+                        // Answer the client's first frame (a probe's ping) with the violation, so that it arrives while the client waits.
+                        await WaitForClientDataAsync(client).ConfigureAwait(false);
+                        await stream.WriteAsync(ViolatingFrame(Answer), _stopping.Token).ConfigureAwait(false);
+                        ViolationWrittenAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                        // Keep the connection open, as a server that goes on would: only the client's own check ends it.
+                        await DrainUntilClosedAsync(stream).ConfigureAwait(false);
+                        return;
                     case BrokenAnswer.CloseThenReset:
-                        await WriteAsync(stream, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                            + $"Sec-WebSocket-Accept: {Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + Guid)))}\r\n\r\n").ConfigureAwait(false);
-                        using (var wait = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
-                        {
-                            wait.CancelAfter(PeerTimeouts.Step);
-                            await client.Client.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, wait.Token).ConfigureAwait(false);
-                        }
+                        await WriteAsync(stream, Accept101(key)).ConfigureAwait(false);
+                        await WaitForClientDataAsync(client).ConfigureAwait(false);
                         // FIN, RSV 0, opcode 8; unmasked; payload: status 1001 (0x03E9) and "gone".
                         await stream.WriteAsync(new byte[] { 0x88, 0x06, 0x03, 0xE9, (byte)'g', (byte)'o', (byte)'n', (byte)'e' }, _stopping.Token).ConfigureAwait(false);
                         client.Client.LingerState = new LingerOption(true, 0);
@@ -137,10 +176,7 @@ public sealed class BrokenServer : IAsyncDisposable
                         return;
                     case BrokenAnswer.NeverAnswers:
                         // Hold the connection, reading (and ignoring) whatever comes, until the client gives up or the fixture stops.
-                        var sink = new byte[256];
-                        while (await stream.ReadAsync(sink, _stopping.Token).ConfigureAwait(false) > 0)
-                        {
-                        }
+                        await DrainUntilClosedAsync(stream).ConfigureAwait(false);
                         return;
                 }
                 client.Client.Shutdown(SocketShutdown.Send);
@@ -157,6 +193,40 @@ public sealed class BrokenServer : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Waits, without reading it, until the client has sent something (bounded by the harness's step timeout).</summary>
+    private async Task WaitForClientDataAsync(TcpClient client)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        wait.CancelAfter(PeerTimeouts.Step);
+        await client.Client.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, wait.Token).ConfigureAwait(false);
+    }
+
+    private async Task DrainUntilClosedAsync(NetworkStream stream)
+    {
+        var sink = new byte[256];
+        while (await stream.ReadAsync(sink, _stopping.Token).ConfigureAwait(false) > 0)
+        {
+        }
+    }
+
+    private static string Accept101(string key) =>
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        + $"Sec-WebSocket-Accept: {Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + Guid)))}\r\n\r\n";
+
+    /// <summary>The one frame each post-handshake answer breaks the protocol with.</summary>
+    private static byte[] ViolatingFrame(BrokenAnswer answer) => answer switch
+    {
+        // FIN + text; mask bit set, length 2; mask key 01 02 03 04; "hi" masked.
+        BrokenAnswer.MaskedFrame => [0x81, 0x82, 0x01, 0x02, 0x03, 0x04, (byte)('h' ^ 0x01), (byte)('i' ^ 0x02)],
+        // FIN + opcode 0x3 (reserved for further non-control frames), empty.
+        BrokenAnswer.ReservedOpcode => [0x83, 0x00],
+        // FIN + text, 2 bytes: C3 starts a 2-byte sequence, 28 is not a continuation byte.
+        BrokenAnswer.InvalidUtf8Text => [0x81, 0x02, 0xC3, 0x28],
+        // FIN + close, 2 bytes: status 1005 (0x03ED), which RFC 6455 §7.4.1 reserves for "no status".
+        BrokenAnswer.BadCloseCode => [0x88, 0x02, 0x03, 0xED],
+        _ => throw new ArgumentOutOfRangeException(nameof(answer), answer, "not a post-handshake violation"),
+    };
 
     private async Task<string?> ReadHeadAsync(NetworkStream stream)
     {

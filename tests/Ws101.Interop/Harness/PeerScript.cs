@@ -37,6 +37,12 @@ public sealed class PeerScript
     /// <summary>Extra request headers a client sends (not possible in a browser).</summary>
     public IDictionary<string, string> Headers { get; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Request headers a client sends instead of the ones its library writes (Python's websockets only: to send, say, a
+    /// Sec-WebSocket-Version other than 13). Unlike <see cref="Headers"/>, these replace rather than add.
+    /// </summary>
+    public IDictionary<string, string> ReplaceHeaders { get; } = new Dictionary<string, string>();
+
     /// <summary>The Origin header a client sends (a browser sends its page's origin instead).</summary>
     public string? Origin { get; set; }
 
@@ -126,6 +132,7 @@ public sealed class PeerScript
             ["perMessageDeflate"] = PerMessageDeflate,
             ["protocols"] = Protocols,
             ["headers"] = Headers,
+            ["replaceHeaders"] = ReplaceHeaders,
             ["origin"] = Origin,
             ["maxMessageBytes"] = MaxMessageBytes,
             ["timeoutMs"] = (int)RunTimeout.TotalMilliseconds,

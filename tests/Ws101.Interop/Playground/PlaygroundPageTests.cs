@@ -137,6 +137,70 @@ public sealed class PlaygroundPageTests(ChromiumFixture browser) : IClassFixture
         });
     }
 
+    /// <summary>
+    /// A HAR opened in the checker is reduced in the page to its WebSocket entries (no cookie, token or payload leaves
+    /// it), diagnosed by the server, and shown as one verdict per upgrade with the failed one in detail.
+    /// </summary>
+    [Fact]
+    public async Task Checker_reads_a_har_file_and_sends_no_secret_to_the_server()
+    {
+        string fixture = Path.Combine(PeerEnvironment.RepositoryRoot, "tests", "Ws101.Tests", "Handshake", "Fixtures", "devtools-sensitive.har");
+        string[] secrets = ["ws101-fixture-cookie-c0ffee", "ws101-fixture-set-cookie-beef", "ws101-fixture-token-d00d"];
+        await WithPageAsync(Laptop, async page =>
+        {
+            var posted = new List<string>();
+            page.Request += (_, request) =>
+            {
+                if (request.Url.EndsWith("/api/diagnose", StringComparison.Ordinal))
+                {
+                    lock (posted)
+                    {
+                        posted.Add(request.PostData ?? "");
+                    }
+                }
+            };
+            await page.Locator("#check-file").SetInputFilesAsync(fixture);
+            await Expect(page.Locator("#check-status")).ToContainTextAsync("1 failed: 2 WebSocket upgrades among 4 entries", new() { Timeout = 10_000 });
+            await Expect(page.Locator("#check-result .verdicts tbody tr")).ToHaveCountAsync(2);
+            await Expect(page.Locator("#check-result .verdicts tr[data-index='2'] .verdict")).ToHaveTextAsync("OK");
+            var failed = page.Locator("#check-result .upgrade[data-index='3']");
+            await Expect(failed.Locator(".problem[data-code='forbidden']")).ToBeVisibleAsync();
+            await Expect(failed).ToContainTextAsync("Unexpected response code: 403");
+            await Expect(failed).ToContainTextAsync("ws101 probe wss://app.example/admin?token=(masked)");
+            await Expect(failed.Locator(".lines[data-part='request']")).ToContainTextAsync("Cookie: (masked: 47 characters)");
+            await Expect(failed.Locator(".lines[data-part='request']")).ToContainTextAsync("Authorization: Bearer (masked: 24 characters)");
+            await PlaygroundScreenshots.SaveAsync(page.Locator("#checker"), "checker-har-desktop");
+            string body = Assert.Single(posted);
+            Assert.StartsWith("{\"log\":", body, StringComparison.Ordinal);
+            foreach (string secret in secrets)
+            {
+                Assert.DoesNotContain(secret, body, StringComparison.Ordinal);
+            }
+
+            // Dropped on the text box, a HAR is read the same way.
+            string har = await File.ReadAllTextAsync(Path.Combine(Path.GetDirectoryName(fixture)!, "firefox-wrong-accept.har"));
+            var transfer = await page.EvaluateHandleAsync("text => { const t = new DataTransfer(); t.items.add(new File([text], 'firefox.har', { type: 'application/json' })); return t; }", har);
+            await page.Locator("#check-transcript").DispatchEventAsync("drop", new { dataTransfer = transfer });
+            await Expect(page.Locator("#check-result .upgrade[data-index='1'] .problem[data-code='accept-mismatch']")).ToContainTextAsync("SHA-256", new() { Timeout = 10_000 });
+        });
+    }
+
+    /// <summary>A Chromium console line pasted into the checker is explained, with the probe to run next.</summary>
+    [Fact]
+    public async Task Checker_explains_a_browser_console_error()
+    {
+        await WithPageAsync(Phone, async page =>
+        {
+            await page.Locator("button.example[data-example='console']").ClickAsync();
+            var error = page.Locator("#check-result .console-error");
+            await Expect(error.Locator(".problem[data-code='success-not-upgrade']")).ToBeVisibleAsync(new() { Timeout = 10_000 });
+            await Expect(error).ToContainTextAsync("200 OK instead of 101 Switching Protocols");
+            await Expect(error).ToContainTextAsync("ws101 probe ws://127.0.0.1:8080/chat");
+            await Expect(page.Locator("#check-status")).ToContainTextAsync("1 browser error, 1 with a known cause");
+            await PlaygroundScreenshots.SaveAsync(page.Locator("#checker"), "checker-console-phone");
+        });
+    }
+
     /// <summary>/echo?transcript=1 shows the 101 transcript, echoes text and binary, and closes with the chosen code.</summary>
     [Fact]
     public async Task Live_echo_round_trips_a_message_and_shows_the_101_transcript()

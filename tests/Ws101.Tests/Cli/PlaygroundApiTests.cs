@@ -219,6 +219,42 @@ public sealed partial class PlaygroundApiTests(PlaygroundServerFixture server) :
         Assert.StartsWith("HTTP/1.1 413 ", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Diagnose_explains_browser_console_lines()
+    {
+        string line = "WebSocket connection to 'ws://127.0.0.1:1/x' failed: Error in connection establishment: net::ERR_CONNECTION_REFUSED";
+        var (status, _, json) = await PostAsync("/api/diagnose", JsonSerializer.Serialize(new { transcript = line }));
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("console", json["kind"]!.GetValue<string>());
+        var error = json["errors"]![0]!;
+        Assert.Equal("connection-failed", error["problem"]!["code"]!.GetValue<string>());
+        Assert.Contains("ws101 probe ws://127.0.0.1:1/x", error["next"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Diagnose_reads_a_har_sent_as_the_body()
+    {
+        string har = await File.ReadAllTextAsync(Handshake.HarFixtures.Path("firefox-h2.har"), Token);
+        var (status, _, json) = await PostAsync("/api/diagnose", har);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("har", json["kind"]!.GetValue<string>());
+        Assert.Equal(2, json["webSockets"]!.GetValue<int>());
+        Assert.Equal("forbidden", json["upgrades"]![1]!["problems"]![0]!["code"]!.GetValue<string>());
+        Assert.DoesNotContain("ws101-fixture-cookie-c0ffee", json.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Diagnose_refuses_a_har_body_over_its_limit_with_a_json_413_and_an_unreadable_one_with_400()
+    {
+        string big = "{\"log\":{\"entries\":[],\"pad\":\"" + new string('x', 530 * 1024) + "\"}}";
+        var (status, _, json) = await PostAsync("/api/diagnose", big);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        Assert.Contains("ws101 diagnose", json["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        var (bad, _, error) = await PostAsync("/api/diagnose", "{\"log\":{\"version\":\"1.2\"}}");
+        Assert.Equal(HttpStatusCode.BadRequest, bad);
+        Assert.Contains("no log.entries", error["error"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     // ---- POST /api/accept ----
 
     [Fact]

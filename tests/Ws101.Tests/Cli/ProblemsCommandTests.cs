@@ -55,4 +55,20 @@ public class ProblemExamplesTests
         var report = HandshakeDiagnoser.Diagnose(example);
         Assert.Contains(report.Problems, p => p.Problem.Id == id);
     }
+
+    [Theory]
+    [MemberData(nameof(Codes))]
+    public void every_console_line_in_the_reference_is_diagnosed_as_its_own_code(string id)
+    {
+        Assert.True(HandshakeProblemCatalog.TryGet(id, out var entry));
+        if (Ws101.Cli.Commands.BrowserExamples.ConsoleLine(entry!.Code) is not { } line)
+        {
+            return;
+        }
+        var error = Assert.Single(BrowserErrors.Find(line));
+        Assert.Equal(id, error.Problem?.Id);
+        var r = CliRunner.Run(line, "diagnose");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains($"[{id}]", r.Out, StringComparison.Ordinal);
+    }
 }

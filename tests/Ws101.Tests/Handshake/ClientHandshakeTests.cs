@@ -357,6 +357,17 @@ public class ClientHandshakeTests
         Assert.Equal(input.Length, consumed);
     }
 
+    [Fact]
+    public void a_connection_closed_in_the_middle_of_the_head_names_the_last_complete_line()
+    {
+        string partial = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnec";
+        var result = ClientHandshake.Read(Offer, new ReadOnlySequence<byte>(Latin1(partial)), connectionEnded: true, null, out _, out _)!;
+        var p = Assert.Single(result.Problems);
+        Assert.Equal(HandshakeProblemCode.TruncatedHead, p.Code);
+        Assert.Contains("line 2: Upgrade: websocket", p.Evidence, StringComparison.Ordinal);
+        Assert.Contains("Connec", p.Evidence, StringComparison.Ordinal);
+    }
+
     // Found by fuzzing, through the diagnoser (fuzz/regressions/diagnose/missing-accept-invalid-key): an offer read
     // from a pasted request may carry any key; a 101 without an accept to it threw while naming the accept expected.
     [Fact]

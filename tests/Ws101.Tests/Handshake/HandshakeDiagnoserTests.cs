@@ -187,6 +187,124 @@ public class HandshakeDiagnoserTests
         Assert.Equal("w\u00e9bsocket", p.Actual);
     }
 
+    // ---- a head cut off before its empty line (issue 15, item 1): say so first, judge nothing the cut may hide ----
+
+    [Fact]
+    public void a_response_cut_off_in_the_middle_of_a_line_is_a_truncated_head_naming_the_last_complete_line()
+    {
+        var report = HandshakeDiagnoser.Diagnose(UpgradeRequest() + "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnec");
+        var (part, p) = Assert.Single(report.Problems);
+        Assert.Equal((HandshakePart.Response, HandshakeProblemCode.TruncatedHead), (part, p.Code));
+        Assert.Contains("line 2", p.Evidence, StringComparison.Ordinal);
+        Assert.Contains("Upgrade: websocket", p.Evidence, StringComparison.Ordinal);
+        Assert.Equal(3, p.Line);
+    }
+
+    [Fact]
+    public void a_response_cut_off_at_a_line_end_does_not_blame_the_headers_that_never_came()
+    {
+        var report = HandshakeDiagnoser.Diagnose(UpgradeRequest() + "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n");
+        var p = Assert.Single(report.Problems).Problem;
+        Assert.Equal(HandshakeProblemCode.TruncatedHead, p.Code);
+        Assert.Contains("Upgrade: websocket", p.Evidence, StringComparison.Ordinal);
+        // What would have been reported is named as not judged, not reported as a problem.
+        Assert.Contains("connection-not-upgrade", p.Evidence, StringComparison.Ordinal);
+        Assert.Contains("missing-accept", p.Evidence, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void a_request_cut_off_is_a_truncated_head_of_the_request_not_a_list_of_missing_headers()
+    {
+        var report = HandshakeDiagnoser.Diagnose("GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\nConn");
+        var (part, p) = Assert.Single(report.Problems);
+        Assert.Equal((HandshakePart.Request, HandshakeProblemCode.TruncatedHead), (part, p.Code));
+        Assert.Contains("Upgrade: websocket", p.Evidence, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void a_cut_off_403_is_still_a_403_after_the_truncated_head()
+    {
+        var report = HandshakeDiagnoser.Diagnose(UpgradeRequest() + "HTTP/1.1 403 Forbidden\r\nContent-Typ");
+        Assert.Equal([HandshakeProblemCode.TruncatedHead, HandshakeProblemCode.Forbidden], report.Problems.Select(p => p.Problem.Code));
+    }
+
+    [Fact]
+    public void a_complete_head_pasted_without_its_final_line_end_is_still_valid()
+    {
+        var report = HandshakeDiagnoser.Diagnose(UpgradeRequest() + Response101().TrimEnd());
+        Assert.True(report.IsValid, string.Join("; ", report.Problems));
+    }
+
+    [Fact]
+    public void a_real_fault_on_a_complete_line_is_reported_even_when_the_empty_line_is_missing()
+    {
+        var report = HandshakeDiagnoser.Diagnose(UpgradeRequest() + Response101(Sha256Accept(RfcKey)).TrimEnd() + "\r\n");
+        Assert.Equal(HandshakeProblemCode.AcceptMismatch, Assert.Single(report.Problems).Problem.Code);
+    }
+
+    // ---- every status the diagnoser explains is said in words (issue 15, item 1) ----
+
+    [Theory]
+    [InlineData(200, "200 OK")]
+    [InlineData(204, "204 No Content")]
+    [InlineData(301, "301 Moved Permanently")]
+    [InlineData(302, "302 Found")]
+    [InlineData(307, "307 Temporary Redirect")]
+    [InlineData(400, "400 Bad Request")]
+    [InlineData(401, "401 Unauthorized")]
+    [InlineData(403, "403 Forbidden")]
+    [InlineData(404, "404 Not Found")]
+    [InlineData(405, "405 Method Not Allowed")]
+    [InlineData(426, "426 Upgrade Required")]
+    [InlineData(429, "429 Too Many Requests")]
+    [InlineData(500, "500 Internal Server Error")]
+    [InlineData(502, "502 Bad Gateway")]
+    [InlineData(503, "503 Service Unavailable")]
+    [InlineData(504, "504 Gateway Timeout")]
+    [InlineData(418, "418")]
+    public void the_explanation_says_the_status_in_words_whatever_the_reason_phrase_sent(int status, string words)
+    {
+        // A terse reason phrase, as many servers send: the explanation must not depend on it.
+        var report = HandshakeDiagnoser.Diagnose(UpgradeRequest() + $"HTTP/1.1 {status} X\r\nLocation: /x\r\n\r\n");
+        var p = Assert.Single(report.Problems).Problem;
+        Assert.Contains($"answered {words}", p.Explanation, StringComparison.Ordinal);
+        Assert.Contains("instead of 101", p.Explanation, StringComparison.Ordinal);
+    }
+
+    // ---- 426: drafts only, or 13 among others (issue 15, item 1) ----
+
+    [Fact]
+    public void a_426_listing_only_draft_versions_says_the_server_must_be_upgraded_not_the_client_downgraded()
+    {
+        var report = HandshakeDiagnoser.Diagnose(UpgradeRequest() + "HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 7, 8\r\n\r\n");
+        var p = Assert.Single(report.Problems).Problem;
+        Assert.Equal(HandshakeProblemCode.UpgradeRequired, p.Code);
+        Assert.Equal("server-drafts-only", p.Cause);
+        Assert.Contains("draft", p.Explanation, StringComparison.Ordinal);
+        Assert.Contains("RFC 6455", p.Fix, StringComparison.Ordinal);
+        Assert.DoesNotContain("one of the versions the server lists", p.Fix, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void a_426_listing_13_among_others_tells_a_client_that_sent_another_version_to_send_13()
+    {
+        string request = UpgradeRequest(l => [.. l.Select(x => x.StartsWith("Sec-WebSocket-Version", StringComparison.Ordinal) ? "Sec-WebSocket-Version: 8" : x)]);
+        var report = HandshakeDiagnoser.Diagnose(request + "HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13, 8\r\n\r\n");
+        var p = report.Problems.Single(x => x.Part == HandshakePart.Response).Problem;
+        Assert.Equal("client-version", p.Cause);
+        Assert.Contains("Sec-WebSocket-Version: 13", p.Fix, StringComparison.Ordinal);
+        Assert.Contains("8", p.Evidence, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void a_426_listing_13_when_13_was_sent_says_the_version_is_not_the_reason()
+    {
+        var report = HandshakeDiagnoser.Diagnose(UpgradeRequest() + "HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        var p = Assert.Single(report.Problems).Problem;
+        Assert.Equal("version-was-accepted", p.Cause);
+        Assert.Contains("not the version", p.Explanation, StringComparison.Ordinal);
+    }
+
     // Found by fuzzing (fuzz/regressions/diagnose/missing-accept-invalid-key): a pasted request whose key is not ASCII,
     // answered by a 101 without Sec-WebSocket-Accept, made the diagnoser throw instead of reporting both problems.
     [Fact]

@@ -56,6 +56,7 @@ def with_defaults(config, mode):
         "perMessageDeflate": bool(config.get("perMessageDeflate", False)),
         "protocols": config.get("protocols", []),
         "headers": config.get("headers", {}),
+        "replaceHeaders": config.get("replaceHeaders", {}),
         "origin": config.get("origin"),
         "tls": config.get("tls"),
         "ca": config.get("ca"),
@@ -111,8 +112,11 @@ async def bounded(awaitable, ms, what):
         raise StepTimeout(f"timed out after {ms} ms waiting for {what}") from None
 
 
-def reporting_pings(protocol_class):
-    """A protocol class that reports each ping it answers (websockets answers them by calling pong())."""
+def reporting_pings(protocol_class, replace_headers=None):
+    """A protocol class that reports each ping it answers (websockets answers them by calling pong()).
+
+    A client's replace_headers take the place of the request headers websockets writes itself (extra_headers
+    can only add), so that a test can send what a broken client sends, such as another Sec-WebSocket-Version."""
 
     class ReportingPings(protocol_class):
         ws101_session = None
@@ -126,6 +130,12 @@ def reporting_pings(protocol_class):
             else:
                 self.ws101_early_pings = (self.ws101_early_pings or []) + [len(data)]
             await super().pong(data)
+
+        def write_http_request(self, path, headers):
+            for name, value in (replace_headers or {}).items():
+                del headers[name]
+                headers[name] = value
+            super().write_http_request(path, headers)
 
     return ReportingPings
 
@@ -280,7 +290,7 @@ async def run_client(args, config):
     try:
         ws = await bounded(websockets.connect(
             args.url, ssl=context,
-            create_protocol=reporting_pings(websockets.WebSocketClientProtocol),
+            create_protocol=reporting_pings(websockets.WebSocketClientProtocol, config["replaceHeaders"]),
             compression="deflate" if config["perMessageDeflate"] else None,
             subprotocols=config["protocols"] or None,
             extra_headers=config["headers"] or None,
