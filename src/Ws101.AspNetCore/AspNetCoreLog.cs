@@ -10,4 +10,7 @@ internal static partial class AspNetCoreLog
 {
     [LoggerMessage(4000, LogLevel.Error, "The handler for {Path} failed; closing with 1011")]
     public static partial void HandlerFailed(ILogger logger, Exception error, string path);
+
+    [LoggerMessage(4001, LogLevel.Warning, "Invalid WebSocket upgrade {Method} {Path} from {Remote}: {ProblemCodes}. {Problems}")]
+    public static partial void InvalidUpgrade(ILogger logger, string method, string path, string remote, string problemCodes, string problems);
 }

@@ -21,12 +21,15 @@ internal static class Ws101UpgradeHandler
         var upgrade = context.Features.Get<IHttpUpgradeFeature>();
         // The same sequence as WebSocketServer's (validate, decide, subprotocol, permessage-deflate); Kestrel writes the
         // status line, so the 101 travels as the result's header pairs instead of bytes.
-        var result = ServerUpgrade.Run(AspNetCoreRequestHead.From(context.Request), route, WebSocketConnectionOptions.Default, response: null,
+        var head = AspNetCoreRequestHead.From(context.Request);
+        // Internal: the host's own request span is the server span, and this one sits under it.
+        var span = ServerUpgradeLog.Start(head.Method, head.Path, head.Version, remote, System.Diagnostics.ActivityKind.Internal);
+        var result = ServerUpgrade.Run(head, route, WebSocketConnectionOptions.Default, response: null,
             upgradable: upgrade is { IsUpgradableRequest: true }, reportDeclined: logger.IsEnabled(LogLevel.Debug));
         ServerUpgradeLog.Decided(logger, remote, result);
         if (!result.IsAccepted)
         {
-            ServerUpgradeLog.Refused(logger, remote, result.Rejection);
+            ServerUpgradeLog.Refused(logger, remote, result.Rejection, span);
             await RefuseAsync(context, result.Rejection).ConfigureAwait(false);
             return;
         }
@@ -36,8 +39,18 @@ internal static class Ws101UpgradeHandler
             headers.Append(name, value);
         }
         // Kestrel writes "101 Switching Protocols" with these headers and hands over the raw stream.
-        var stream = await upgrade!.UpgradeAsync().ConfigureAwait(false);
-        ServerUpgradeLog.Accepted(logger, remote, result.Request.Path);
+        Stream stream;
+        try
+        {
+            stream = await upgrade!.UpgradeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
+            span?.Dispose();
+            throw;
+        }
+        ServerUpgradeLog.Accepted(logger, remote, result, span);
         var connection = WebSocketConnection.FromUpgradedStream(stream, result.Info, result.Options, result.Deflate, remote, local);
         await using (connection.ConfigureAwait(false))
         {

@@ -32,19 +32,21 @@ internal static class ServeCommand
         var redis = new Option<string?>("--redis") { Description = "HOST:PORT of a Redis that carries /chat and /topic/NAME messages to every node using it." };
         var redisSharded = new Option<bool>("--redis-sharded") { Description = "Use Redis sharded pub/sub (SPUBLISH, for Redis Cluster) instead of PUBLISH." };
         var compress = new Option<bool>("--compress") { Description = "Accept permessage-deflate (RFC 7692) from clients that offer it, as browsers do." };
+        var metrics = new Option<bool>("--metrics") { Description = "Serve the Ws101 metrics in Prometheus' format on http://HOST:METRICS-PORT/metrics (OpenTelemetry)." };
+        var metricsPort = new Option<int>("--metrics-port") { Description = "The port of --metrics.", DefaultValueFactory = _ => MetricsEndpoint.DefaultPort };
         var command = new Command("serve", "Serve /echo, /chat and the playground (/) on 127.0.0.1:8080, or where --host and --port say.")
         {
-            host, port, cert, key, password, maxMessage, origins, quiet, verbose, redis, redisSharded, compress,
+            host, port, cert, key, password, maxMessage, origins, quiet, verbose, redis, redisSharded, compress, metrics, metricsPort,
         };
         command.SetAction((result, cancellationToken) => RunAsync(console, new Settings(
             result.GetValue(host)!, result.GetValue(port), result.GetValue(cert), result.GetValue(key), result.GetValue(password),
             result.GetValue(maxMessage), result.GetValue(origins) ?? [], result.GetValue(quiet), result.GetValue(verbose),
-            result.GetValue(redis), result.GetValue(redisSharded), result.GetValue(compress)), cancellationToken));
+            result.GetValue(redis), result.GetValue(redisSharded), result.GetValue(compress), result.GetValue(metrics), result.GetValue(metricsPort)), cancellationToken));
         return command;
     }
 
     internal sealed record Settings(string Host, int Port, string? Cert, string? Key, string? Password, long MaxMessage, string[] Origins, bool Quiet, bool Verbose,
-        string? Redis = null, bool RedisSharded = false, bool Compress = false);
+        string? Redis = null, bool RedisSharded = false, bool Compress = false, bool Metrics = false, int MetricsPort = MetricsEndpoint.DefaultPort);
 
     private static async Task<int> RunAsync(CliConsole console, Settings settings, CancellationToken cancellationToken)
     {
@@ -59,9 +61,15 @@ internal static class ServeCommand
             console.Error.WriteLine($"error: {ex.Message}");
             return ExitCodes.UsageError;
         }
+        if (settings.Metrics && settings.MetricsPort is < 1 or > 65535)
+        {
+            console.Error.WriteLine($"error: --metrics-port {settings.MetricsPort} is not between 1 and 65535.");
+            return ExitCodes.UsageError;
+        }
         await using (topics.ConfigureAwait(false))
         await using (server.ConfigureAwait(false))
         {
+            using var meterProvider = settings.Metrics ? MetricsEndpoint.Start(settings.Host, settings.MetricsPort) : null;
             try
             {
                 // The backplane connects (or keeps retrying in the background) before the first client comes.
@@ -79,6 +87,10 @@ internal static class ServeCommand
             {
                 string hostText = ep.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{ep.Address}]" : ep.Address.ToString();
                 console.Out.WriteLine($"ws101 serve: {scheme}://{hostText}:{ep.Port}/echo  {scheme}://{hostText}:{ep.Port}/chat  {scheme}://{hostText}:{ep.Port}/topic/NAME  playground {http}://{hostText}:{ep.Port}/");
+            }
+            if (settings.Metrics)
+            {
+                console.Out.WriteLine($"Metrics (Prometheus): {MetricsEndpoint.Url(settings.Host, settings.MetricsPort)}");
             }
             if (settings.Redis is not null)
             {

@@ -106,7 +106,7 @@ internal sealed class ConnectionAdmission : IDisposable
     {
         Note(ref _acceptFailures);
         Volatile.Write(ref _lastAcceptError, (int)error);
-        Ws101Metrics.AcceptFailures.Add(1, new KeyValuePair<string, object?>("error", error.ToString()));
+        Ws101Metrics.AcceptErrors.Add(1, new KeyValuePair<string, object?>("error.type", error.ToString()));
         if (error == SocketError.TooManyOpenSockets)
         {
             int lowered = Math.Max(1, Count - DescriptorBudget.FixedHeadroom);
@@ -189,7 +189,7 @@ internal sealed class ConnectionAdmission : IDisposable
     private void Refuse(Socket socket, ref int counter, string reason)
     {
         Note(ref counter);
-        Ws101Metrics.ConnectionsRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        Ws101Metrics.RejectedConnections.Add(1, new KeyValuePair<string, object?>("error.type", reason));
         try
         {
             socket.Blocking = false;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Ws101.Diagnostics;
 using Ws101.Handshake;
@@ -5,12 +6,36 @@ using Ws101.Handshake;
 namespace Ws101.Server;
 
 /// <summary>
-/// The logs and metrics of an upgrade's outcome, the same for <see cref="WebSocketServer"/> and the ASP.NET Core adapter:
-/// a refusal counts each problem code and logs them; an acceptance counts and logs the upgrade; a failed application
-/// callback is logged as an error, declined compression offers at debug level.
+/// The logs, metrics and trace of an upgrade's outcome, the same for <see cref="WebSocketServer"/> and the ASP.NET Core adapter:
+/// a refusal counts the handshake with its first problem code, logs every problem, and ends the upgrade's span with an
+/// error status; an acceptance counts, logs and ends the span with the negotiated subprotocol and extensions; a failed
+/// application callback is logged as an error, declined compression offers at debug level.
 /// </summary>
 internal static class ServerUpgradeLog
 {
+    /// <summary>
+    /// Starts the span of an upgrade (null without a listener; then nothing is recorded). <paramref name="kind"/> is Server
+    /// when Ws101 is the HTTP server, Internal under a host (ASP.NET Core) whose own request span is the server span.
+    /// </summary>
+    public static Activity? Start(string method, string path, Version httpVersion, System.Net.IPEndPoint? remote, ActivityKind kind)
+    {
+        var activity = Ws101ActivitySource.Source.StartActivity(Ws101ActivitySource.UpgradeSpanName, kind);
+        if (activity is { IsAllDataRequested: true })
+        {
+            // OpenTelemetry's HTTP server attributes (semantic conventions: http.request.method, url.path, network.protocol.*, client.*).
+            activity.SetTag("http.request.method", method);
+            activity.SetTag("url.path", path);
+            activity.SetTag("network.protocol.name", "http");
+            activity.SetTag("network.protocol.version", httpVersion.Minor == 0 && httpVersion.Major >= 2 ? httpVersion.Major.ToString(System.Globalization.CultureInfo.InvariantCulture) : httpVersion.ToString(2));
+            if (remote is not null)
+            {
+                activity.SetTag("client.address", remote.Address.ToString());
+                activity.SetTag("client.port", remote.Port);
+            }
+        }
+        return activity;
+    }
+
     /// <summary>Logs what the decision leaves for the log: the application's failure (answered with 500), and the declined offers.</summary>
     public static void Decided(ILogger logger, object? remote, in ServerUpgradeResult upgrade)
     {
@@ -25,24 +50,46 @@ internal static class ServerUpgradeLog
         }
     }
 
-    /// <summary>Counts and logs an upgrade whose 101 went out.</summary>
-    public static void Accepted(ILogger logger, object? remote, string path)
+    /// <summary>Counts, logs and ends the span of an upgrade whose 101 went out.</summary>
+    public static void Accepted(ILogger logger, object? remote, in ServerUpgradeResult upgrade, Activity? activity)
     {
-        Ws101Metrics.HandshakesAccepted.Add(1);
-        ServerLog.Upgraded(logger, remote, path);
+        Ws101Metrics.Upgraded();
+        ServerLog.Upgraded(logger, remote, upgrade.Request!.Path);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("http.response.status_code", 101);
+            activity.SetTag("ws101.upgrade.outcome", "accepted");
+            if (upgrade.Subprotocol is { } subprotocol)
+            {
+                activity.SetTag("ws101.websocket.subprotocol", subprotocol);
+            }
+            if (upgrade.Info!.Extensions.Count > 0)
+            {
+                activity.SetTag("ws101.websocket.extensions", string.Join(", ", upgrade.Info.Extensions));
+            }
+        }
+        activity?.Dispose();
     }
 
-    /// <summary>Counts each problem of a refusal and logs them with the status sent.</summary>
-    public static void Refused(ILogger logger, object? remote, HandshakeRejection rejection)
+    /// <summary>Counts the refused handshake once (its first problem is the error.type), logs every problem with the status sent, and ends the span as an error.</summary>
+    public static void Refused(ILogger logger, object? remote, HandshakeRejection rejection, Activity? activity)
     {
-        foreach (var p in rejection.Problems)
-        {
-            Ws101Metrics.Rejected(p.Id);
-        }
+        var first = rejection.Problems[0];
+        Ws101Metrics.Rejected(first.Id, rejection.StatusCode);
         if (logger.IsEnabled(LogLevel.Information))
         {
             ServerLog.UpgradeRefused(logger, remote, rejection.StatusCode,
                 string.Join("; ", rejection.Problems.Select(p => p.Actual is null ? p.Id : $"{p.Id} ({p.Actual})")));
         }
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("http.response.status_code", rejection.StatusCode);
+            activity.SetTag("ws101.upgrade.outcome", "refused");
+            // OpenTelemetry's error.type: a low-cardinality code of the failure, here the HandshakeProblem code.
+            activity.SetTag("error.type", first.Id);
+            activity.SetTag("ws101.handshake.problems", rejection.Problems.Select(p => p.Id).ToArray());
+            activity.SetStatus(ActivityStatusCode.Error, first.Explanation);
+        }
+        activity?.Dispose();
     }
 }

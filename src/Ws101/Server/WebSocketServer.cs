@@ -331,7 +331,8 @@ public sealed class WebSocketServer : IAsyncDisposable
             }
             // The session runs in this same async frame: one suspended state machine per idle connection, not two.
             _sessions[connection] = 0;
-            Ws101Metrics.OpenConnections.Add(1);
+            Ws101Metrics.ActiveConnections.Add(1);
+            long opened = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 await route.Handler(connection, _stopping.Token).ConfigureAwait(false);
@@ -358,7 +359,8 @@ public sealed class WebSocketServer : IAsyncDisposable
             {
                 await connection.DisposeAsync().ConfigureAwait(false);
                 _sessions.TryRemove(connection, out _);
-                Ws101Metrics.OpenConnections.Add(-1);
+                Ws101Metrics.ActiveConnections.Add(-1);
+                Ws101Metrics.ConnectionDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(opened).TotalSeconds);
                 // The address read at accept: a disposed socket no longer has one (asking it throws).
                 ServerLog.Closed(_logger, remote, connection.Handshake.Path, (int?)connection.CloseStatus, connection.CloseReason);
             }
@@ -422,7 +424,7 @@ public sealed class WebSocketServer : IAsyncDisposable
                 }
                 if (parsed.Status == HttpParseStatus.Invalid)
                 {
-                    await RefuseAsync(transport, HandshakeRejection.For([parsed.Problem!]), remote).ConfigureAwait(false);
+                    await RefuseAsync(transport, HandshakeRejection.For([parsed.Problem!]), remote, StartUpgradeSpan("", "", HttpVersion.Version11, remote)).ConfigureAwait(false);
                     return (null, null);
                 }
                 var head = parsed.Head!;
@@ -435,23 +437,27 @@ public sealed class WebSocketServer : IAsyncDisposable
                     else
                     {
                         string endpoints = string.Join(", ", _routes.Keys.Order(StringComparer.Ordinal));
-                        await RefuseAsync(transport, HandshakeRejection.ByApplication(404, $"No WebSocket endpoint at {head.Path}; this server has: {endpoints}."), remote).ConfigureAwait(false);
+                        await RefuseAsync(transport, HandshakeRejection.ByApplication(404, $"No WebSocket endpoint at {head.Path}; this server has: {endpoints}."), remote,
+                            StartUpgradeSpan(head.Method, head.Path, head.Version, remote)).ConfigureAwait(false);
                     }
                     return (null, null);
                 }
                 // Validate, decide, choose the subprotocol and extensions, and write the 101: the sequence MapWs101 runs too.
                 var response = new PooledBufferWriter();
+                var span = StartUpgradeSpan(head.Method, head.Path, head.Version, remote);
                 try
                 {
                     var upgrade = ServerUpgrade.Run(head, route.Options, _options.Connection, response, reportDeclined: _logger.IsEnabled(LogLevel.Debug));
                     ServerUpgradeLog.Decided(_logger, remote, upgrade);
                     if (!upgrade.IsAccepted)
                     {
-                        await RefuseAsync(transport, upgrade.Rejection, remote).ConfigureAwait(false);
+                        await RefuseAsync(transport, upgrade.Rejection, remote, span).ConfigureAwait(false);
+                        span = null;
                         return (null, null);
                     }
                     await transport.SendAsync(response.WrittenMemory, cancellationToken).ConfigureAwait(false);
-                    ServerUpgradeLog.Accepted(_logger, remote, head.Path);
+                    ServerUpgradeLog.Accepted(_logger, remote, upgrade, span);
+                    span = null;
                     var connection = new WebSocketConnection(transport, WebSocketRole.Server, upgrade.Options, upgrade.Info,
                         buffer.AsSpan(parsed.BytesConsumed, filled - parsed.BytesConsumed), upgrade.Deflate);
                     return (connection, route);
@@ -459,6 +465,12 @@ public sealed class WebSocketServer : IAsyncDisposable
                 finally
                 {
                     response.Reset(release: true);
+                    // Still set when the 101 could not be sent: the span ends as an error with what went wrong.
+                    if (span is not null)
+                    {
+                        span.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "the 101 could not be sent");
+                        span.Dispose();
+                    }
                 }
             }
             return (null, null);
@@ -469,9 +481,12 @@ public sealed class WebSocketServer : IAsyncDisposable
         }
     }
 
-    private async Task RefuseAsync(DuplexTransport transport, HandshakeRejection rejection, EndPoint? remote)
+    private static System.Diagnostics.Activity? StartUpgradeSpan(string method, string path, Version version, EndPoint? remote) =>
+        ServerUpgradeLog.Start(method, path, version, remote as IPEndPoint, System.Diagnostics.ActivityKind.Server);
+
+    private async Task RefuseAsync(DuplexTransport transport, HandshakeRejection rejection, EndPoint? remote, System.Diagnostics.Activity? span)
     {
-        ServerUpgradeLog.Refused(_logger, remote, rejection);
+        ServerUpgradeLog.Refused(_logger, remote, rejection, span);
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
