@@ -23,8 +23,12 @@ internal static class ServerUpgradeLog
         if (activity is { IsAllDataRequested: true })
         {
             // OpenTelemetry's HTTP server attributes (semantic conventions: http.request.method, url.path, network.protocol.*, client.*).
-            activity.SetTag("http.request.method", method);
-            activity.SetTag("url.path", path);
+            // Empty for a request too malformed to have them.
+            if (method.Length > 0)
+            {
+                activity.SetTag("http.request.method", method);
+                activity.SetTag("url.path", path);
+            }
             activity.SetTag("network.protocol.name", "http");
             activity.SetTag("network.protocol.version", httpVersion.Minor == 0 && httpVersion.Major >= 2 ? httpVersion.Major.ToString(System.Globalization.CultureInfo.InvariantCulture) : httpVersion.ToString(2));
             if (remote is not null)
