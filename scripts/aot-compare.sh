@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Native AOT against JIT for the ws101 tool, in one run on this machine (docs/observability.md, "Native AOT"):
+# Native AOT against JIT for the ws101 tool, in one run on this machine (docs/performance.md, "Native AOT"):
 #   1. publishes src/Ws101.Cli with PublishAot=true for linux-x64 (and builds the JIT tool, Release), failing on any
 #      trim (IL2xxx) or AOT (IL3xxx) warning;
 #   2. start-up: `ws101 accept KEY` run RUNS times each, the two interleaved, median wall time in ms;
