@@ -129,7 +129,7 @@ public class RedisBackplaneTests
                 }
             }, ct)));
             await WaitUntilAsync(() => Task.FromResult(listeners.All(l => Interlocked.Read(ref l.Rec.Count) >= Total) && publishers.All(p => Interlocked.Read(ref p.Rec.Count) >= Total - PerPublisher)),
-                TimeSpan.FromSeconds(30), () => "counts " + string.Join(",", listeners.Concat(publishers).Select(l => l.Rec.Count)));
+                TimeSpan.FromSeconds(60), () => "counts " + string.Join(",", listeners.Concat(publishers).Select(l => l.Rec.Count)));
             await Task.Delay(200, ct);
             foreach (var (ws, rec) in listeners)
             {
