@@ -5,6 +5,9 @@
 //
 //   loadclient PORT[,PORT...] PATH SUBSCRIBERS SIZE SECONDS [WINDOW] [SERVER_PIDS]
 //
+// With LOADCLIENT_EXTENSIONS set, every connection offers it (Sec-WebSocket-Extensions: permessage-deflate; ...): the
+// frames then may come compressed (RSV1), and are counted all the same.
+//
 // Subscribers are spread over the ports round-robin; the publisher uses the first port. Prints one line:
 //   delivered=N seconds=S rate=R published=P cpu_seconds=C
 // Written for this project; every loop is bounded in time.
@@ -47,10 +50,13 @@ static int open_ws(int port, const char *path) {
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) { perror("connect"); exit(1); }
-    char req[512];
+    char req[1024];
+    const char *ext = getenv("LOADCLIENT_EXTENSIONS");
+    char extline[512] = "";
+    if (ext && *ext) snprintf(extline, sizeof extline, "Sec-WebSocket-Extensions: %s\r\n", ext);
     int n = snprintf(req, sizeof req,
         "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", path, port);
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n%s\r\n", path, port, extline);
     if (write(fd, req, n) != n) { perror("write"); exit(1); }
     // Read the 101 byte by byte up to the blank line, so that no frame byte is swallowed.
     char resp[2048];
@@ -145,7 +151,22 @@ int main(int argc, char **argv) {
     else { frame[1] = 0x80 | 126; frame[2] = size >> 8; frame[3] = size & 0xff; }
     unsigned char key[4] = {0x12, 0x34, 0x56, 0x78};
     memcpy(frame + hl, key, 4);
-    for (int i = 0; i < size; i++) frame[hl + 4 + i] = (unsigned char)('a' + i % 26) ^ key[i % 4];
+    // The payload: the alphabet over and over; with LOADCLIENT_EXTENSIONS, JSON-like records with varying digits, which
+    // deflate shrinks about as much as real feeds (a few times, not a hundred).
+    unsigned char *payload = frame + hl + 4;
+    if (getenv("LOADCLIENT_EXTENSIONS")) {
+        unsigned int seed = 12345;
+        int at = 0;
+        while (at < size) {
+            char rec[96];
+            seed = seed * 1103515245u + 12345u;
+            int r = snprintf(rec, sizeof rec, "{\"id\":%u,\"px\":%u.%02u,\"qty\":%u},", seed % 100000, (seed >> 8) % 5000, (seed >> 4) % 100, (seed >> 12) % 1000);
+            for (int k = 0; k < r && at < size; k++) payload[at++] = (unsigned char)rec[k];
+        }
+    } else {
+        for (int i = 0; i < size; i++) payload[i] = (unsigned char)('a' + i % 26);
+    }
+    for (int i = 0; i < size; i++) payload[i] ^= key[i % 4];
     int flen = hl + 4 + size;
 
     static unsigned char buf[256 * 1024];

@@ -1,4 +1,6 @@
+using Ws101.Client;
 using Ws101.PubSub;
+using Ws101.Redis;
 using Ws101.Server;
 
 namespace Ws101.DocSamples;
@@ -15,5 +17,36 @@ server.Map("/prices", async (ws, ct) =>
         topics.Publish("prices.eur", m.Data.Span, m.Kind, except: ws);   // from a connection
 });
 topics.Publish("prices.eur", "{\"bid\":1.08}");        // from the server
+    }
+
+    public static async Task HistoryAndPresence(WebSocketServer server)
+    {
+var topics = new WebSocketTopics(new WebSocketTopicsOptions
+{
+    Backplane = new RedisBackplane(new RedisBackplaneOptions { Configuration = "127.0.0.1:6379" }),
+    DefaultTopic = TopicOptions.Default with { History = new TopicHistory { MaxCount = 10_000, MaxAge = TimeSpan.FromMinutes(5) } },
+    Presence = new TopicPresenceOptions(),            // connections (and ids) per topic across nodes, with a TTL
+});
+await topics.StartAsync();
+server.Map("/feed", async (ws, ct) =>
+{
+    string? since = ws.Handshake.Query.StartsWith("since=", StringComparison.Ordinal) ? Uri.UnescapeDataString(ws.Handshake.Query[6..]) : null;
+    var result = await topics.SubscribeAsync(ws, "feed", new TopicSubscribeOptions { Since = since, Positions = true, PresenceId = "user-42" }, ct);
+    // result.Recovery: None, Recovered (result.Missed were sent), NotRecovered (the client was told to resync)
+    await foreach (var m in ws.ReadAllAsync(ct)) { }
+});
+var presence = await topics.GetPresenceAsync("feed");   // Connections, Members, Nodes
+    }
+
+    public static async Task ResumingClient()
+    {
+await using var feed = await ReconnectingWebSocket.ConnectAsync(new Uri("ws://127.0.0.1:8080/topic/feed?positions=1"),
+    reconnect: new ReconnectOptions { ResumeTopic = true });
+while (await feed.ReceiveAsync() is { IsClose: false } m)
+{
+    if (!PositionedMessage.TryRead(m, out var p)) continue;
+    if (p.Kind == PositionedMessageKind.NotRecovered) Console.WriteLine("the history is gone: resync");
+    else if (p.Kind == PositionedMessageKind.Message) Console.WriteLine($"{p.Position}: {p.Text}");
+}
     }
 }

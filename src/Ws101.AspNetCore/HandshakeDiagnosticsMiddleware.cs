@@ -25,7 +25,7 @@ internal sealed class HandshakeDiagnosticsMiddleware(Ws101HandshakeDiagnosticsOp
             AspNetCoreLog.InvalidUpgrade(logger, context.Request.Method, context.Request.Path, context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 string.Join(", ", problems.Select(p => p.Id)), string.Join(" | ", problems));
         }
-        Ws101Metrics.InvalidUpgradeSeen(problems[0].Id);
+        Ws101Metrics.InvalidUpgradeSeen(problems[0].Id, HttpProtocol.IsHttp2(context.Request.Protocol) ? System.Net.HttpVersion.Version20 : System.Net.HttpVersion.Version11);
         // Answered as MapWs101 answers a refusal: the status, Sec-WebSocket-Version, and the reasons in plain text.
         return options.RespondToInvalidUpgrades ? Ws101UpgradeHandler.RefuseAsync(context, HandshakeRejection.For(problems)) : next(context);
     }

@@ -4,7 +4,7 @@ using Ws101.Handshake;
 
 namespace Ws101.Cli;
 
-/// <summary>The options <c>connect</c> and <c>probe</c> share: subprotocols, headers, Origin, and trust for wss://.</summary>
+/// <summary>The options <c>connect</c> and <c>probe</c> share: subprotocols, headers, Origin, trust for wss://, and HTTP/2.</summary>
 internal sealed class ClientArguments
 {
     public Argument<string> Url { get; } = new("url") { Description = "The ws:// or wss:// URL to open." };
@@ -13,6 +13,7 @@ internal sealed class ClientArguments
     public Option<string?> Origin { get; } = new("--origin") { Description = "Send this Origin, as a browser would." };
     public Option<bool> Insecure { get; } = new("--insecure", "-k") { Description = "For wss://, accept any certificate (testing only)." };
     public Option<double> Timeout { get; } = new("--timeout") { Description = "Seconds allowed for connecting and for the handshake.", DefaultValueFactory = _ => 10 };
+    public Option<bool> Http2 { get; } = new("--http2") { Description = "Open the WebSocket as an HTTP/2 stream (RFC 8441 extended CONNECT): TLS with ALPN h2 for wss://, h2c with prior knowledge for ws://." };
 
     private static bool AcceptAnyCertificate(object sender, System.Security.Cryptography.X509Certificates.X509Certificate? certificate,
         System.Security.Cryptography.X509Certificates.X509Chain? chain, System.Net.Security.SslPolicyErrors errors) => true;
@@ -41,6 +42,7 @@ internal sealed class ClientArguments
         command.Add(Origin);
         command.Add(Insecure);
         command.Add(Timeout);
+        command.Add(Http2);
     }
 
     /// <summary>Reads the URL and options; throws <see cref="ArgumentException"/> with a message for the user when one is wrong.</summary>
@@ -65,6 +67,7 @@ internal sealed class ClientArguments
                 Headers = headers,
                 Origin = result.GetValue(Origin),
             },
+            HttpVersion = result.GetValue(Http2) ? WebSocketHttpVersion.Http2 : WebSocketHttpVersion.Http11,
             ConnectTimeout = TimeSpan.FromSeconds(seconds),
             HandshakeTimeout = TimeSpan.FromSeconds(seconds),
 #pragma warning disable CA5359 // --insecure exists to accept any certificate; it is documented as testing only.

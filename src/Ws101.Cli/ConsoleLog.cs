@@ -4,9 +4,10 @@ namespace Ws101.Cli;
 
 /// <summary>
 /// A small logger for the tool's own console: one line per event, with the time and level. The library logs
-/// through the abstractions; the tool decides where the lines go.
+/// through the abstractions; the tool decides where the lines go. It is also the provider of ASP.NET Core's logging when
+/// <c>ws101 serve --http2</c> runs on Kestrel.
 /// </summary>
-internal sealed class ConsoleLog(TextWriter output, LogLevel minimum) : ILoggerFactory, ILogger
+internal sealed class ConsoleLog(TextWriter output, LogLevel minimum) : ILoggerFactory, ILoggerProvider, ILogger
 {
     private readonly Lock _gate = new();
 

@@ -15,19 +15,24 @@ namespace Ws101.Redis;
 /// <remarks>
 /// Redis pub/sub delivers at most once. While the link is down, <see cref="TryPublish"/> refuses at once (the hub counts
 /// the message as lost), nothing is queued for later, and messages other nodes publish meanwhile never arrive here.
+/// While Redis hangs with the link up, publishes wait for its answer up to <see cref="RedisBackplaneOptions.MaxPendingBytes"/>
+/// and are refused beyond it.
 /// The link reconnects by itself with exponential backoff and restores every subscription. See docs/topics.md.
 /// </remarks>
-public sealed class RedisBackplane : IBackplane
+public sealed class RedisBackplane : IBackplane, IPresenceStore, ITopicHistoryStore
 {
     private readonly RedisBackplaneOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, ChannelMessageQueue?> _subscriptions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _subscribed = new(StringComparer.Ordinal);
     private readonly object _opsLock = new();
     private Task _ops = Task.CompletedTask;
     private ConnectionMultiplexer? _redis;
     private ISubscriber? _subscriber;
     private IBackplaneListener? _listener;
-    private int _failedLinks;
+    // The links (endpoint and kind: interactive for commands, subscription for channels) that failed and have not come
+    // back. In a cluster a failed master stays failed; it is forgotten once the cluster no longer gives it slots.
+    private readonly ConcurrentDictionary<(string EndPoint, ConnectionType Type), byte> _failedLinks = new();
     private volatile bool _disposed;
 
     /// <summary>Creates the backplane; <see cref="StartAsync"/> connects it.</summary>
@@ -40,7 +45,7 @@ public sealed class RedisBackplane : IBackplane
     }
 
     /// <inheritdoc />
-    public bool IsConnected => _redis is { IsConnected: true } && Volatile.Read(ref _failedLinks) == 0;
+    public bool IsConnected => _redis is { IsConnected: true } && _failedLinks.IsEmpty;
 
     /// <inheritdoc />
     public async Task StartAsync(IBackplaneListener listener, CancellationToken cancellationToken = default)
@@ -62,6 +67,7 @@ public sealed class RedisBackplane : IBackplane
         var redis = await ConnectionMultiplexer.ConnectAsync(config).WaitAsync(cancellationToken).ConfigureAwait(false);
         redis.ConnectionFailed += OnConnectionFailed;
         redis.ConnectionRestored += OnConnectionRestored;
+        redis.ConfigurationChanged += OnConfigurationChanged;
         _redis = redis;
         _subscriber = redis.GetSubscriber();
         if (redis.IsConnected)
@@ -83,6 +89,7 @@ public sealed class RedisBackplane : IBackplane
 
     private void RetryMissingSubscriptions()
     {
+        ForgetRetiredClusterNodes();
         if (_disposed || !IsConnected || Interlocked.Exchange(ref _retrying, 1) == 1)
         {
             return;
@@ -101,53 +108,161 @@ public sealed class RedisBackplane : IBackplane
         });
     }
 
-    // One bit per link (interactive for PUBLISH, subscription for the channels): up only when none is failed.
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
-        int bit = 1 << (int)e.ConnectionType;
-        if ((Interlocked.Or(ref _failedLinks, bit) & bit) == 0)
+        bool wasUp = _failedLinks.IsEmpty;
+        if (_failedLinks.TryAdd((Format(e.EndPoint), e.ConnectionType), 0) && wasUp)
         {
-            _listener?.OnConnectionChanged(false, $"{e.ConnectionType} link to {e.EndPoint}: {e.FailureType}");
+            _listener?.OnConnectionChanged(false, $"{e.ConnectionType} link to {Format(e.EndPoint)}: {e.FailureType}");
         }
     }
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        Interlocked.And(ref _failedLinks, ~(1 << (int)e.ConnectionType) & ~1);
-        _listener?.OnConnectionChanged(true, $"{e.ConnectionType} link to {e.EndPoint} restored");
+        if (_failedLinks.TryRemove((Format(e.EndPoint), e.ConnectionType), out _) && _failedLinks.IsEmpty)
+        {
+            _listener?.OnConnectionChanged(true, $"{e.ConnectionType} link to {Format(e.EndPoint)} restored");
+        }
         RetryMissingSubscriptions();
     }
+
+    /// <summary>Bytes of envelopes published and not yet answered by Redis (bounded by <see cref="RedisBackplaneOptions.MaxPendingBytes"/>).</summary>
+    internal long PendingBytes => Interlocked.Read(ref _pendingBytes);
+
+    private long _pendingBytes;
+
+    private void OnConfigurationChanged(object? sender, EndPointEventArgs e) => ForgetRetiredClusterNodes();
+
+    // A cluster master that died stays unreachable, but once its replica has taken its slots the cluster no longer needs
+    // it: its failed links no longer count against IsConnected.
+    private void ForgetRetiredClusterNodes()
+    {
+        if (_failedLinks.IsEmpty || _redis is not { } redis)
+        {
+            return;
+        }
+        ClusterConfiguration? cluster = null;
+        foreach (var server in redis.GetServers())
+        {
+            if (server.IsConnected && server.ServerType == ServerType.Cluster && server.ClusterConfiguration is { } config)
+            {
+                cluster = config;
+                break;
+            }
+        }
+        if (cluster is null)
+        {
+            return;
+        }
+        var serving = cluster.Nodes.Where(n => !n.IsReplica && !n.IsFail && n.Slots.Count > 0 && n.EndPoint is not null)
+            .Select(n => Format(n.EndPoint!)).ToHashSet(StringComparer.Ordinal);
+        string? retired = null;
+        foreach (var link in _failedLinks.Keys)
+        {
+            if (!serving.Contains(link.EndPoint) && _failedLinks.TryRemove(link, out _))
+            {
+                retired = link.EndPoint;
+            }
+        }
+        if (retired is not null && _failedLinks.IsEmpty)
+        {
+            _listener?.OnConnectionChanged(true, $"cluster: {retired} no longer serves slots; its replica took over");
+        }
+    }
+
+    // HOST:PORT, whether the endpoint came as an address (from the cluster's view) or a name (from the configuration).
+    private static string Format(System.Net.EndPoint? endPoint) => endPoint switch
+    {
+        System.Net.IPEndPoint ip => $"{ip.Address}:{ip.Port}",
+        System.Net.DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
+        null => "?",
+        _ => endPoint.ToString() ?? "?",
+    };
 
     /// <inheritdoc />
     public bool TryPublish(string topic, byte[] envelope)
     {
+        // Not the whole IsConnected: in a cluster, a topic whose master is up can be published to while another master is
+        // down. A publish to a master that is down fails at once (BacklogPolicy.FailFast) and is counted.
         var subscriber = _subscriber;
-        if (subscriber is null || !IsConnected)
+        if (subscriber is null || _redis is not { IsConnected: true })
         {
             return false;
         }
-        Task<long> sent;
+        return Watch(topic, envelope.Length, () => subscriber.PublishAsync(Channel(topic), envelope));
+    }
+
+    /// <inheritdoc />
+    public bool TryAppend(string topic, byte[] envelope, TopicHistory history)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        if (_redis is not { IsConnected: true } redis)
+        {
+            return false;
+        }
+        return Watch(topic, envelope.Length, () => RedisHistory.AppendAsync(redis.GetDatabase(), _options.ChannelPrefix + topic, envelope, history, _options.Sharded));
+    }
+
+    // Starts a send; false when it fails at once or too much already waits for Redis, and a later failure goes to the
+    // listener (the message is lost, counted).
+    private bool Watch<T>(string topic, int length, Func<Task<T>> send)
+    {
+        // A hung Redis keeps the link up and answers nothing: what waits for its answer is bounded here, and the rest is
+        // refused at once (the hub counts it lost) instead of queueing in the client for as long as the hang lasts.
+        if (Interlocked.Add(ref _pendingBytes, length) > _options.MaxPendingBytes)
+        {
+            Interlocked.Add(ref _pendingBytes, -length);
+            return false;
+        }
+        Task<T> sent;
         try
         {
-            sent = subscriber.PublishAsync(Channel(topic), envelope);
+            sent = send();
         }
         catch (RedisException)
         {
+            Interlocked.Add(ref _pendingBytes, -length);
             return false;
         }
-        if (!sent.IsCompletedSuccessfully)
+        if (sent.IsCompleted)
+        {
+            Answered(sent, topic, length);
+        }
+        else
         {
             sent.ContinueWith(static (t, state) =>
             {
-                var (self, topic) = ((RedisBackplane, string))state!;
-                if (t.IsFaulted)
-                {
-                    self._listener?.OnPublishFailed(topic, t.Exception?.InnerException);
-                }
-            }, (this, topic), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
+                var (self, topic, length) = ((RedisBackplane, string, int))state!;
+                self.Answered(t, topic, length);
+            }, (this, topic, length), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
         return true;
     }
+
+    private void Answered(Task sent, string topic, int length)
+    {
+        Interlocked.Add(ref _pendingBytes, -length);
+        if (sent.IsFaulted)
+        {
+            _listener?.OnPublishFailed(topic, sent.Exception?.InnerException);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<HistoryRead> ReadAfterAsync(string topic, string after, int max, TopicHistory history, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        return RedisHistory.ReadAfterAsync(Database(), _options.ChannelPrefix + topic, after, max, history).WaitAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<string> GetLastPositionAsync(string topic, CancellationToken cancellationToken = default) =>
+        RedisHistory.LastPositionAsync(Database(), _options.ChannelPrefix + topic).WaitAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public Task WhenSubscribedAsync(string topic, CancellationToken cancellationToken = default) =>
+        _subscribed.GetOrAdd(topic, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task.WaitAsync(cancellationToken);
 
     /// <inheritdoc />
     public void Subscribe(string subscription)
@@ -163,6 +278,12 @@ public sealed class RedisBackplane : IBackplane
     public void Unsubscribe(string subscription)
     {
         ArgumentException.ThrowIfNullOrEmpty(subscription);
+        // Only a subscription that was made: a waiter for one still being made (a feed that just started, as the topic
+        // was emptied and joined again) keeps its wait, which the next subscription completes.
+        if (_subscribed.TryGetValue(subscription, out var made) && made.Task.IsCompleted)
+        {
+            _subscribed.TryRemove(KeyValuePair.Create(subscription, made));
+        }
         if (_subscriptions.TryRemove(subscription, out var queue) && queue is not null)
         {
             Enqueue(() => queue.UnsubscribeAsync());
@@ -213,8 +334,28 @@ public sealed class RedisBackplane : IBackplane
         {
             // Unsubscribed meanwhile.
             await queue.UnsubscribeAsync().ConfigureAwait(false);
+            return;
         }
+        _subscribed.GetOrAdd(subscription, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
+
+    /// <inheritdoc />
+    public Task WritePresenceAsync(string topic, NodePresence presence, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        ArgumentNullException.ThrowIfNull(presence);
+        return RedisPresence.WriteAsync(Database(), _options.PresencePrefix + topic, presence, timeToLive).WaitAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<NodePresence>> ReadPresenceAsync(string topic, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        return RedisPresence.ReadAsync(Database(), _options.PresencePrefix + topic).WaitAsync(cancellationToken);
+    }
+
+    private IDatabase Database() =>
+        (_redis ?? throw new InvalidOperationException("The Redis backplane is not started.")).GetDatabase();
 
     private RedisChannel Channel(string topic) =>
         _options.Sharded ? RedisChannel.Sharded(_options.ChannelPrefix + topic) : RedisChannel.Literal(_options.ChannelPrefix + topic);
@@ -250,6 +391,7 @@ public sealed class RedisBackplane : IBackplane
         {
             redis.ConnectionFailed -= OnConnectionFailed;
             redis.ConnectionRestored -= OnConnectionRestored;
+            redis.ConfigurationChanged -= OnConfigurationChanged;
             await redis.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
             await redis.DisposeAsync().ConfigureAwait(false);
         }

@@ -15,6 +15,12 @@ public sealed record RedisBackplaneOptions
     public string ChannelPrefix { get; init; } = "ws101:";
 
     /// <summary>
+    /// Put before each topic to make the key of its presence hash (a field per node; see docs/topics.md). Default
+    /// <c>ws101-presence:</c>. Keep it apart from <see cref="ChannelPrefix"/>: a topic's history lives at the channel's name.
+    /// </summary>
+    public string PresencePrefix { get; init; } = "ws101-presence:";
+
+    /// <summary>
     /// Use sharded pub/sub (<c>SPUBLISH</c>/<c>SSUBSCRIBE</c>, Redis 7 and later) so that a Redis Cluster spreads channels
     /// over its shards instead of sending every message to every node of the cluster. Default false: classic
     /// <c>PUBLISH</c>/<c>SUBSCRIBE</c>. Sharded pub/sub has no pattern subscriptions, so wildcard topics then stay local
@@ -30,6 +36,14 @@ public sealed record RedisBackplaneOptions
 
     /// <summary>How long one connection attempt may take. Default 2 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The most bytes of published envelopes that may wait for Redis's answer at once. Beyond it a publish is refused at
+    /// once and counted lost, until Redis answers again. Default 16 MiB. It is what bounds the node's memory while Redis
+    /// hangs (a connection that stays up and answers nothing, as a stopped or swapping Redis does): without it every
+    /// publish would wait in the client's queue for as long as the hang lasts.
+    /// </summary>
+    public long MaxPendingBytes { get; init; } = 16 * 1024 * 1024;
 
     /// <summary>Where the link's state changes are logged. Default: nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Ws101.Cli.Probe;
 using Ws101.Client;
 using Ws101.Handshake;
 using Ws101.Protocol;
@@ -7,7 +8,9 @@ namespace Ws101.Cli.Commands;
 
 /// <summary>
 /// <c>ws101 probe URL</c>: performs the handshake and prints the full request and response annotated line by line,
-/// the diagnosis of any problem, what was negotiated, and a ping's round-trip time. Exits 0 only on success.
+/// the diagnosis of any problem, what was negotiated, and a ping's round-trip time. Exits 0 only on success. For wss://,
+/// and with <c>--http2</c>, it first says which HTTP versions the server offers (ALPN) and, if HTTP/2, whether its SETTINGS
+/// allow WebSockets over HTTP/2; <c>--http2</c> then opens the WebSocket as an RFC 8441 stream.
 /// </summary>
 internal static class ProbeCommand
 {
@@ -34,8 +37,13 @@ internal static class ProbeCommand
             return ExitCodes.UsageError;
         }
         var output = console.Out;
-        output.WriteLine($"Probing {uri}");
+        bool http2 = options.HttpVersion == WebSocketHttpVersion.Http2;
+        output.WriteLine($"Probing {uri}{(http2 ? " over HTTP/2 (RFC 8441)" : "")}");
         output.WriteLine();
+        if (http2 || uri.Scheme == "wss")
+        {
+            (await Http2Offer.LookAsync(uri, options, cancellationToken).ConfigureAwait(false)).Print(output, uri);
+        }
         WebSocketConnection connection;
         try
         {
@@ -47,6 +55,10 @@ internal static class ProbeCommand
             output.WriteLine("FAILED: the handshake did not complete.");
             output.WriteLine();
             ReportPrinter.PrintProblems(output, ex.Problems.Select(p => new DiagnosedProblem(PartOf(p), p)).ToList());
+            if (http2 && ex.Problems.Any(p => p.Code is HandshakeProblemCode.ExtendedConnectNotSupported or HandshakeProblemCode.Http2NotNegotiated))
+            {
+                await TryHttp11Async(output, uri, options, cancellationToken).ConfigureAwait(false);
+            }
             return ExitCodes.Problems;
         }
         catch (ArgumentException ex)
@@ -57,7 +69,10 @@ internal static class ProbeCommand
         await using (connection.ConfigureAwait(false))
         {
             PrintTranscript(output, connection.Handshake.RequestText, connection.Handshake.ResponseText, []);
-            output.WriteLine("OK: the handshake completed; the accept value matches the key.");
+            output.WriteLine(connection.Handshake.HttpVersion.Major == 2
+                ? "OK: the extended CONNECT was answered with :status 200 (RFC 8441 §5: over HTTP/2 there is no accept value to check)."
+                : "OK: the handshake completed; the accept value matches the key.");
+            output.WriteLine($"HTTP:        {(connection.Handshake.HttpVersion.Major == 2 ? "2 (an extended CONNECT stream)" : "1.1 (an upgraded connection)")}");
             output.WriteLine($"Subprotocol: {connection.Subprotocol ?? "(none)"}");
             output.WriteLine($"Extensions:  {(connection.Handshake.Extensions.Count == 0 ? "(none)" : WebSocketExtension.Format(connection.Handshake.Extensions))}");
             using var pingTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -105,6 +120,32 @@ internal static class ProbeCommand
             }
         }
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// When HTTP/2 is what failed, whether the same URL opens over HTTP/1.1: the answer that tells a user the server (or a
+    /// proxy) lacks WebSockets over HTTP/2 rather than WebSockets.
+    /// </summary>
+    private static async Task TryHttp11Async(TextWriter output, Uri uri, WebSocketClientOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var connection = await WebSocketClient.ConnectAsync(uri, options with { HttpVersion = WebSocketHttpVersion.Http11 }, cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                output.WriteLine("Over HTTP/1.1 the same URL opens a WebSocket (101 Switching Protocols): use HTTP/1.1 here, or enable RFC 8441 where HTTP/2 ends (docs/http2.md).");
+                await connection.CloseAsync(CloseCode.NormalClosure, "ws101 probe done", CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (WebSocketHandshakeException ex)
+        {
+            output.WriteLine($"Over HTTP/1.1 it fails too: {string.Join(", ", ex.Problems.Select(p => p.Id))}.");
+        }
+        catch (WebSocketClosedException)
+        {
+            // Opened, then closed by the server before ours: it still answered the upgrade over HTTP/1.1.
+            output.WriteLine("Over HTTP/1.1 the same URL opens a WebSocket (101 Switching Protocols).");
+        }
     }
 
     private static HandshakePart PartOf(HandshakeProblem p) =>

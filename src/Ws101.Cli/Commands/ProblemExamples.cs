@@ -24,6 +24,10 @@ internal static class ProblemExamples
 
     private static string Status(string statusAndHeaders) => Request() + statusAndHeaders + "\n";
 
+    /// <summary>An RFC 8441 request (an extended CONNECT), in the header-block form of an HTTP/2 transcript, and a response.</summary>
+    private static string Http2(string response) =>
+        ":method: CONNECT\n:protocol: websocket\n:scheme: https\n:authority: example.com\n:path: /chat\nsec-websocket-version: 13\n\n" + response + "\n";
+
     /// <summary>The example transcript for a code, or null when the problem shows only on a live connection.</summary>
     public static string? For(HandshakeProblemCode code) => code switch
     {
@@ -63,6 +67,9 @@ internal static class ProblemExamples
             Request(extra: "Sec-WebSocket-Extensions: permessage-deflate\n")
             + $"HTTP/1.1 101 Switching Protocols\nUpgrade: websocket\nConnection: Upgrade\nSec-WebSocket-Accept: {Accept}\n"
             + "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=20\n\n",
+        HandshakeProblemCode.UpgradeHeadersInHttp2 => Http2($":status: 200\nsec-websocket-accept: {Accept}\n"),
+        HandshakeProblemCode.ConnectResponseHasContent =>
+            Http2(":status: 200\ncontent-type: text/html; charset=utf-8\ncontent-length: 34\n\n<!DOCTYPE html><title>Home</title>"),
         _ => null,
     };
 
@@ -78,6 +85,10 @@ internal static class ProblemExamples
         HandshakeProblemCode.HandshakeTimeout => "`ws101 probe --timeout 1 ws://...` against a server that never answers",
         HandshakeProblemCode.ProxyFailed => "a client with `WebSocketClientOptions.Proxy` whose proxy refuses CONNECT or wants credentials",
         HandshakeProblemCode.ProtocolViolation => "`ws101 probe` against a server that breaks the framing rules after its 101 (it prints the close code, the rule and the frame, and exits 1)",
+        HandshakeProblemCode.ExtendedConnectNotSupported =>
+            "`ws101 probe --http2 wss://...` against a server that speaks HTTP/2 without SETTINGS_ENABLE_CONNECT_PROTOCOL (the probe prints the SETTINGS it received), or a client with `HttpVersion = Http2`",
+        HandshakeProblemCode.Http2NotNegotiated =>
+            "`ws101 probe --http2 wss://...` against a server whose ALPN offers only http/1.1 (plain `ws101 probe wss://...` says which versions it offers), or `--http2 ws://...` to a port without h2c",
         _ => "a live connection",
     };
 }

@@ -31,25 +31,47 @@ internal static class ServeCommand
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log debug details too (declined extension offers)." };
         var redis = new Option<string?>("--redis") { Description = "HOST:PORT of a Redis that carries /chat and /topic/NAME messages to every node using it." };
         var redisSharded = new Option<bool>("--redis-sharded") { Description = "Use Redis sharded pub/sub (SPUBLISH, for Redis Cluster) instead of PUBLISH." };
+        var presenceTtl = new Option<double>("--presence-ttl")
+        {
+            Description = "With --redis: seconds a node's part of a topic's presence (GET /presence/NAME) lives unless refreshed (each third of it); a node that dies drops out within this time.",
+            DefaultValueFactory = _ => 15,
+        };
+        var history = new Option<int>("--history")
+        {
+            Description = "With --redis: keep the last COUNT messages of every topic in a Redis Stream, so that /topic/NAME?positions=1 clients can resume with &since=POSITION.",
+        };
         var compress = new Option<bool>("--compress") { Description = "Accept permessage-deflate (RFC 7692) from clients that offer it, as browsers do." };
         var metrics = new Option<bool>("--metrics") { Description = "Serve the Ws101 metrics in Prometheus' format on http://HOST:METRICS-PORT/metrics (OpenTelemetry)." };
         var metricsPort = new Option<int>("--metrics-port") { Description = "The port of --metrics.", DefaultValueFactory = _ => MetricsEndpoint.DefaultPort };
+        var http2 = new Option<bool>("--http2") { Description = "Serve through ASP.NET Core's Kestrel with HTTP/1.1 and HTTP/2 (needs --cert): browsers then open WebSockets as HTTP/2 streams (RFC 8441)." };
+        var reusePort = new Option<bool>("--reuse-port") { Description = "Share the port with other processes started with --reuse-port (SO_REUSEPORT); Linux spreads connections over them." };
+        var maxConnections = new Option<int>("--max-connections") { Description = "The most connections open at once; beyond it new ones get 503 (also kept below the file-descriptor limit).", DefaultValueFactory = _ => new WebSocketServerOptions().MaxConnections };
+        var stats = new Option<double>("--stats") { Description = "Print connections, memory (RSS, GC heap), threads and handles every this many seconds (0: never).", DefaultValueFactory = _ => 0 };
+        var handshakeTimeout = new Option<double>("--handshake-timeout") { Description = "Seconds a client may take for TLS and its upgrade request before it is dropped.", DefaultValueFactory = _ => new WebSocketServerOptions().HandshakeTimeout.TotalSeconds };
         var command = new Command("serve", "Serve /echo, /chat and the playground (/) on 127.0.0.1:8080, or where --host and --port say.")
         {
-            host, port, cert, key, password, maxMessage, origins, quiet, verbose, redis, redisSharded, compress, metrics, metricsPort,
+            host, port, cert, key, password, maxMessage, origins, quiet, verbose, redis, redisSharded, presenceTtl, history, compress, reusePort, maxConnections, handshakeTimeout, stats, http2,
+            metrics, metricsPort,
         };
         command.SetAction((result, cancellationToken) => RunAsync(console, new Settings(
             result.GetValue(host)!, result.GetValue(port), result.GetValue(cert), result.GetValue(key), result.GetValue(password),
             result.GetValue(maxMessage), result.GetValue(origins) ?? [], result.GetValue(quiet), result.GetValue(verbose),
-            result.GetValue(redis), result.GetValue(redisSharded), result.GetValue(compress), result.GetValue(metrics), result.GetValue(metricsPort)), cancellationToken));
+            result.GetValue(redis), result.GetValue(redisSharded), result.GetValue(compress), result.GetValue(reusePort),
+            result.GetValue(maxConnections), result.GetValue(handshakeTimeout), result.GetValue(stats), result.GetValue(http2),
+            result.GetValue(presenceTtl), result.GetValue(history), result.GetValue(metrics), result.GetValue(metricsPort)), cancellationToken));
         return command;
     }
 
     internal sealed record Settings(string Host, int Port, string? Cert, string? Key, string? Password, long MaxMessage, string[] Origins, bool Quiet, bool Verbose,
-        string? Redis = null, bool RedisSharded = false, bool Compress = false, bool Metrics = false, int MetricsPort = MetricsEndpoint.DefaultPort);
+        string? Redis = null, bool RedisSharded = false, bool Compress = false, bool ReusePort = false, int? MaxConnections = null, double? HandshakeTimeoutSeconds = null,
+        double StatsSeconds = 0, bool Http2 = false, double PresenceTtl = 15, int History = 0, bool Metrics = false, int MetricsPort = MetricsEndpoint.DefaultPort);
 
     private static async Task<int> RunAsync(CliConsole console, Settings settings, CancellationToken cancellationToken)
     {
+        if (settings.Http2)
+        {
+            return await KestrelServe.RunAsync(console, settings, cancellationToken).ConfigureAwait(false);
+        }
         WebSocketServer server;
         WebSocketTopics topics;
         try
@@ -59,11 +81,6 @@ internal static class ServeCommand
         catch (Exception ex) when (ex is ArgumentException or FormatException or IOException or System.Security.Cryptography.CryptographicException)
         {
             console.Error.WriteLine($"error: {ex.Message}");
-            return ExitCodes.UsageError;
-        }
-        if (settings.Metrics && settings.MetricsPort is < 1 or > 65535)
-        {
-            console.Error.WriteLine($"error: --metrics-port {settings.MetricsPort} is not between 1 and 65535.");
             return ExitCodes.UsageError;
         }
         await using (topics.ConfigureAwait(false))
@@ -78,7 +95,14 @@ internal static class ServeCommand
             }
             catch (System.Net.Sockets.SocketException ex)
             {
-                console.Error.WriteLine($"error: cannot listen on {settings.Host}:{settings.Port}: {ex.Message}");
+                string hint = ex.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse
+                    ? " (another process listens there; processes that should share a port must all be started with --reuse-port)" : "";
+                console.Error.WriteLine($"error: cannot listen on {settings.Host}:{settings.Port}: {ex.Message}{hint}");
+                return ExitCodes.UsageError;
+            }
+            catch (PlatformNotSupportedException ex)
+            {
+                console.Error.WriteLine($"error: {ex.Message}");
                 return ExitCodes.UsageError;
             }
             string scheme = settings.Cert is null ? "ws" : "wss";
@@ -94,25 +118,66 @@ internal static class ServeCommand
             }
             if (settings.Redis is not null)
             {
-                console.Out.WriteLine($"Topics span every node on Redis {settings.Redis} (node {topics.NodeId}).");
+                console.Out.WriteLine($"Topics span every node on Redis {settings.Redis} (node {topics.NodeId})" +
+                    (settings.History > 0 ? $"; each keeps its last {settings.History} messages (/topic/NAME?positions=1&since=POSITION resumes)." : "."));
             }
-            console.Out.WriteLine("Press Ctrl+C to stop.");
-            console.Out.Flush();
-            var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
-            using var registration = cancellationToken.Register(() => stop.TrySetResult());
-            await stop.Task.ConfigureAwait(false);
+            await using var statistics = ServeStats.Start(server, console.Out, TimeSpan.FromSeconds(settings.StatsSeconds));
+            await WaitForStopAsync(console, cancellationToken).ConfigureAwait(false);
             console.Out.WriteLine($"Stopping: closing {server.ConnectionCount} connection(s) with 1001.");
             await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            var stats = topics.Statistics;
+            if (stats.Published > 0)
+            {
+                // For scripts and benchmarks that compare what the nodes knew they lost with what the clients missed.
+                console.Out.WriteLine($"Topics: published {stats.Published}, delivered {stats.Delivered}, skipped-slow {stats.SkippedSlow}, closed-slow {stats.ClosedSlow}, " +
+                    $"backplane sent {stats.BackplaneSent}, received {stats.BackplaneReceived}, lost {stats.BackplaneLost}, missed {stats.BackplaneMissed}, malformed {stats.BackplaneMalformed}, " +
+                    $"history recovered {stats.HistoryFilled}, replayed {stats.HistoryReplayed}.");
+            }
             console.Out.WriteLine("Stopped.");
         }
         return ExitCodes.Ok;
     }
 
+    /// <summary>Says how to stop, then waits for Ctrl+C, SIGTERM or the token.</summary>
+    internal static async Task WaitForStopAsync(CliConsole console, CancellationToken cancellationToken)
+    {
+        console.Out.WriteLine("Press Ctrl+C to stop.");
+        console.Out.Flush();
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.TrySetResult(); });
+        using var registration = cancellationToken.Register(() => stop.TrySetResult());
+        await stop.Task.ConfigureAwait(false);
+    }
+
     internal static WebSocketServer Build(CliConsole console, Settings settings) => Build(console, settings, out _);
 
     internal static WebSocketServer Build(CliConsole console, Settings settings, out WebSocketTopics topics)
+    {
+        IPAddress address = Address(settings);
+        var defaults = new WebSocketServerOptions();
+        PresenceEndpoint? presence = null;
+        var options = new WebSocketServerOptions
+        {
+            EndPoints = [new IPEndPoint(address, settings.Port)],
+            Certificate = settings.Cert is null ? null : CertificateFiles.Load(settings.Cert, settings.Key, settings.Password),
+            Connection = ConnectionOptions(settings),
+            LoggerFactory = new ConsoleLog(console.Out, LogLevelOf(settings)),
+            // GET /presence/NAME first (once the topics exist), then the playground.
+            HttpFallback = (request, ct) => presence is not null && PresenceEndpoint.Matches(request.Head.Path) ? presence.HandleAsync(request, ct) : Playground.PlaygroundSite.Handle(request, ct),
+            MaxHttpBodyBytes = Playground.PlaygroundApi.MaxHttpBodyBytes,
+            ReusePort = settings.ReusePort,
+            MaxConnections = settings.MaxConnections ?? defaults.MaxConnections,
+            HandshakeTimeout = settings.HandshakeTimeoutSeconds is { } timeout ? TimeSpan.FromSeconds(timeout) : defaults.HandshakeTimeout,
+        };
+        var server = new WebSocketServer(options);
+        topics = MapRoutes(settings, options.LoggerFactory, TopicEndpoint.Prefix + "*", (path, handler, route) => server.Map(path, handler, route));
+        presence = new PresenceEndpoint(topics);
+        return server;
+    }
+
+    /// <summary>The address to listen on, after checking the settings a user can get wrong.</summary>
+    internal static IPAddress Address(Settings settings)
     {
         IPAddress address = settings.Host == "localhost" ? IPAddress.Loopback
             : IPAddress.TryParse(settings.Host.Trim('[', ']'), out var parsed) ? parsed
@@ -121,31 +186,59 @@ internal static class ServeCommand
         {
             throw new ArgumentException($"The port {settings.Port} is not between 0 and 65535.");
         }
+        if (settings.Metrics && settings.MetricsPort is < 1 or > 65535)
+        {
+            throw new ArgumentException($"--metrics-port {settings.MetricsPort} is not between 1 and 65535.");
+        }
         if (settings.MaxMessage <= 0)
         {
             throw new ArgumentException("--max-message must be positive.");
         }
-        var level = settings.Quiet ? LogLevel.Warning : settings.Verbose ? LogLevel.Debug : LogLevel.Information;
-        var protocol = new ProtocolOptions { MaxMessageSize = settings.MaxMessage, MaxFrameSize = settings.MaxMessage };
-        var options = new WebSocketServerOptions
+        if (double.IsNaN(settings.StatsSeconds) || settings.StatsSeconds < 0 || settings.StatsSeconds > 86400)
         {
-            EndPoints = [new IPEndPoint(address, settings.Port)],
-            Certificate = settings.Cert is null ? null : CertificateFiles.Load(settings.Cert, settings.Key, settings.Password),
-            Connection = new WebSocketConnectionOptions
-            {
-                Protocol = protocol,
-                Compression = settings.Compress ? new Ws101.Compression.PerMessageDeflateOptions() : null,
-            },
-            LoggerFactory = new ConsoleLog(console.Out, level),
-            HttpFallback = Playground.PlaygroundSite.Handle,
-            MaxHttpBodyBytes = Playground.PlaygroundApi.MaxHttpBodyBytes,
-        };
-        var server = new WebSocketServer(options);
-        var routeOptions = new WebSocketRouteOptions { OnUpgrade = OriginPolicy(settings.Origins) };
-        var log = options.LoggerFactory;
-        topics = new WebSocketTopics(new WebSocketTopicsOptions
+            throw new ArgumentException("--stats must be a number of seconds from 0 (off) to 86400.");
+        }
+        if (settings.MaxConnections is <= 0)
+        {
+            throw new ArgumentException("--max-connections must be positive.");
+        }
+        if (settings.HandshakeTimeoutSeconds is { } seconds && (double.IsNaN(seconds) || seconds <= 0 || seconds > 3600))
+        {
+            throw new ArgumentException("--handshake-timeout must be a number of seconds above 0 and at most 3600.");
+        }
+        if (settings.History < 0 || (settings.History > 0 && settings.Redis is null))
+        {
+            throw new ArgumentException("--history COUNT needs --redis HOST:PORT (the history is a Redis Stream per topic) and a positive COUNT.");
+        }
+        if (!(settings.PresenceTtl >= 0.3 && settings.PresenceTtl <= 86_400))
+        {
+            throw new ArgumentException("--presence-ttl is between 0.3 and 86400 seconds.");
+        }
+        return address;
+    }
+
+    internal static LogLevel LogLevelOf(Settings settings) => settings.Quiet ? LogLevel.Warning : settings.Verbose ? LogLevel.Debug : LogLevel.Information;
+
+    internal static WebSocketConnectionOptions ConnectionOptions(Settings settings) => new()
+    {
+        Protocol = new ProtocolOptions { MaxMessageSize = settings.MaxMessage, MaxFrameSize = settings.MaxMessage },
+        Compression = settings.Compress ? new Ws101.Compression.PerMessageDeflateOptions() : null,
+    };
+
+    /// <summary>
+    /// Maps <c>/echo</c>, <c>/chat</c> and <c>/topic/NAME</c> (as <paramref name="topicPattern"/>, in the host's own route
+    /// syntax) with <paramref name="map"/>, and returns the topics they share: the same endpoints whichever host serves them.
+    /// </summary>
+    internal static WebSocketTopics MapRoutes(Settings settings, ILoggerFactory log, string topicPattern,
+        Action<string, Func<WebSocketConnection, CancellationToken, Task>, WebSocketRouteOptions> map)
+    {
+        var routeOptions = new WebSocketRouteOptions { OnUpgrade = OriginPolicy(settings.Origins), Connection = ConnectionOptions(settings) };
+        var ttl = TimeSpan.FromSeconds(settings.PresenceTtl);
+        var topics = new WebSocketTopics(new WebSocketTopicsOptions
         {
             LoggerFactory = log,
+            DefaultTopic = settings.History > 0 ? TopicOptions.Default with { History = new TopicHistory { MaxCount = settings.History } } : TopicOptions.Default,
+            Presence = settings.Redis is null ? null : new TopicPresenceOptions { TimeToLive = ttl, Refresh = ttl / 3, Coalesce = TimeSpan.FromMilliseconds(Math.Min(50, ttl.TotalMilliseconds / 10)) },
             Backplane = settings.Redis is null ? null : new RedisBackplane(new RedisBackplaneOptions
             {
                 Configuration = settings.Redis,
@@ -154,15 +247,15 @@ internal static class ServeCommand
             }),
         });
         var chat = new ChatRoom(topics);
-        var topicEndpoint = new TopicEndpoint(topics);
+        var topicEndpoint = new TopicEndpoint(topics, history: settings.History > 0);
         var origin = routeOptions.OnUpgrade;
-        server.Map("/echo", EchoEndpoint.HandleAsync, routeOptions);
-        server.Map("/chat", chat.HandleAsync, routeOptions);
-        server.Map(TopicEndpoint.Prefix + "*", topicEndpoint.HandleAsync, routeOptions with
+        map("/echo", EchoEndpoint.HandleAsync, routeOptions);
+        map("/chat", chat.HandleAsync, routeOptions);
+        map(topicPattern, topicEndpoint.HandleAsync, routeOptions with
         {
-            OnUpgrade = request => origin?.Invoke(request) is { IsAccepted: false } refused ? refused : TopicEndpoint.Check(request),
+            OnUpgrade = request => origin?.Invoke(request) is { IsAccepted: false } refused ? refused : topicEndpoint.Check(request),
         });
-        return server;
+        return topics;
     }
 
     private static Func<UpgradeRequest, UpgradeDecision>? OriginPolicy(string[] allowed)

@@ -16,6 +16,14 @@ public sealed record ReconnectOptions
     public int MaxAttempts { get; init; }
 
     /// <summary>
+    /// Resume a positioned topic subscription (<c>ws101 serve</c>'s <c>/topic/NAME?positions=1</c>, or any endpoint that
+    /// sends <see cref="PubSub.PositionedMessage"/> frames): the socket remembers the position of the last message
+    /// received (<see cref="ReconnectingWebSocket.LastPosition"/>) and reconnects with <c>since=</c> that position in the
+    /// query, so that the server first sends <c>{"recovered": ...}</c> and the missed messages. Default false.
+    /// </summary>
+    public bool ResumeTopic { get; init; }
+
+    /// <summary>
     /// Whether a connection that ended with this status is reopened. Default: on 1001 (going away: a restart) and
     /// 1006 (dropped: network loss), never on 1000 (the peer meant to close) or on refusals like 1008.
     /// </summary>

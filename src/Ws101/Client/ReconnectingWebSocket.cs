@@ -33,6 +33,9 @@ public sealed class ReconnectingWebSocket : IAsyncDisposable
     /// <summary>The connection in use now.</summary>
     public WebSocketConnection Current => _current;
 
+    /// <summary>With <see cref="ReconnectOptions.ResumeTopic"/>: the position of the last positioned message received, given back as <c>since=</c> on reconnecting.</summary>
+    public string? LastPosition { get; private set; }
+
     /// <summary>Connects for the first time (a failure here is thrown, not retried).</summary>
     public static async Task<ReconnectingWebSocket> ConnectAsync(Uri uri, WebSocketClientOptions? options = null, ReconnectOptions? reconnect = null,
         CancellationToken cancellationToken = default)
@@ -51,6 +54,10 @@ public sealed class ReconnectingWebSocket : IAsyncDisposable
         while (true)
         {
             var message = await _current.ReceiveAsync(cancellationToken).ConfigureAwait(false);
+            if (_reconnect.ResumeTopic && PubSub.PositionedMessage.TryRead(message, out var positioned) && positioned.Position is { } position)
+            {
+                LastPosition = position;
+            }
             if (!message.IsClose || _closing || !_reconnect.ShouldReconnect(message.CloseStatus))
             {
                 return message;
@@ -91,7 +98,8 @@ public sealed class ReconnectingWebSocket : IAsyncDisposable
             }
             try
             {
-                _current = await WebSocketClient.ConnectAsync(_uri, _options, cancellationToken).ConfigureAwait(false);
+                var uri = _reconnect.ResumeTopic && LastPosition is { } last ? WithSince(_uri, last) : _uri;
+                _current = await WebSocketClient.ConnectAsync(uri, _options, cancellationToken).ConfigureAwait(false);
                 Reconnected?.Invoke(_current);
                 return true;
             }
@@ -101,6 +109,15 @@ public sealed class ReconnectingWebSocket : IAsyncDisposable
             }
         }
         return false;
+    }
+
+    /// <summary><paramref name="uri"/> with its <c>since</c> query parameter set to <paramref name="position"/> (others kept).</summary>
+    internal static Uri WithSince(Uri uri, string position)
+    {
+        var kept = uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Where(p => !p.StartsWith("since=", StringComparison.Ordinal) && p != "since");
+        var builder = new UriBuilder(uri) { Query = string.Join('&', kept.Append("since=" + Uri.EscapeDataString(position))) };
+        return builder.Uri;
     }
 
     /// <inheritdoc />

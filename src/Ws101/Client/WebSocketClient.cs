@@ -25,9 +25,14 @@ public static class WebSocketClient
     /// <summary>
     /// Connects, performs the opening handshake, and returns the open connection.
     /// </summary>
+    /// <remarks>
+    /// <see cref="WebSocketClientOptions.HttpVersion"/> chooses an HTTP/1.1 upgrade (the default) or an RFC 8441 extended
+    /// CONNECT on an HTTP/2 stream; everything else is the same.
+    /// </remarks>
     /// <exception cref="WebSocketHandshakeException">
     /// The connection or the handshake failed; its problems say why (connection-failed, tls-failed,
-    /// handshake-timeout, accept-mismatch, not-found, …) and it carries the request and response.
+    /// handshake-timeout, accept-mismatch, not-found, extended-connect-not-supported, …) and it carries the request and
+    /// response (over HTTP/2, their pseudo-header fields and fields).
     /// </exception>
     /// <exception cref="ArgumentException">The URL is not ws:// or wss://, or an option is invalid.</exception>
     public static async Task<WebSocketConnection> ConnectAsync(Uri uri, WebSocketClientOptions? options = null, CancellationToken cancellationToken = default)
@@ -35,6 +40,19 @@ public static class WebSocketClient
         options ??= new WebSocketClientOptions();
         options.Connection.Validate();
         var request = ClientHandshakeRequest.Create(uri, Compression.PerMessageDeflateNegotiation.AddOffer(options.Handshake, options.Connection.Compression));
+        if (options.HttpVersion != WebSocketHttpVersion.Http11)
+        {
+            try
+            {
+                // RFC 8441: the same offer (subprotocols, extensions, Origin, headers) as an extended CONNECT on an HTTP/2 stream.
+                return await ExtendedConnectClient.ConnectAsync(uri, options, request.Offer, cancellationToken).ConfigureAwait(false);
+            }
+            catch (WebSocketHandshakeException ex) when (options.HttpVersion == WebSocketHttpVersion.Http2OrHttp11
+                && ex.Problems is [{ Code: HandshakeProblemCode.ExtendedConnectNotSupported or HandshakeProblemCode.Http2NotNegotiated }])
+            {
+                // The server has no WebSockets over HTTP/2: an HTTP/1.1 upgrade on a connection of its own, as a browser would.
+            }
+        }
         var socket = await ConnectSocketAsync(uri, options, cancellationToken).ConfigureAwait(false);
         var socketTransport = new SocketTransport(socket);
         DuplexTransport transport = socketTransport;
@@ -234,7 +252,7 @@ public static class WebSocketClient
         throw Fail(HandshakeProblemCode.ConnectionFailed, $"{host}:{port}", why, null, null, last);
     }
 
-    private static RemoteCertificateValidationCallback? TrustCallback(X509Certificate2? trusted)
+    internal static RemoteCertificateValidationCallback? TrustCallback(X509Certificate2? trusted)
     {
         if (trusted is null)
         {

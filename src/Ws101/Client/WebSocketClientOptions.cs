@@ -43,6 +43,14 @@ public sealed record WebSocketClientOptions
     /// </summary>
     public bool UseSystemProxy { get; init; }
 
+    /// <summary>
+    /// Which HTTP version opens the WebSocket: <see cref="WebSocketHttpVersion.Http11"/> (the default), HTTP/2 only, or
+    /// HTTP/2 with a fall back to HTTP/1.1. Over HTTP/2 the WebSocket is a stream of an HTTP/2 connection that
+    /// <c>SocketsHttpHandler</c> keeps and shares between the WebSockets to one origin (docs/http2.md); the messages,
+    /// options and timeouts are the same either way, and <see cref="WebSocketHandshakeInfo.HttpVersion"/> says which was used.
+    /// </summary>
+    public WebSocketHttpVersion HttpVersion { get; init; } = WebSocketHttpVersion.Http11;
+
     /// <summary>A validation callback that replaces the system's check entirely (use with care).</summary>
     public RemoteCertificateValidationCallback? CertificateValidation { get; init; }
 }

@@ -18,7 +18,7 @@ namespace Ws101.PubSub;
 /// Dispose the message once you no longer need it; deliveries still queued keep the bytes alive until written.
 /// Only server connections can send it (a client must mask every frame with its own key).
 /// </remarks>
-public sealed class PreparedMessage : IDisposable
+public sealed partial class PreparedMessage : IDisposable
 {
     private byte[]? _buffer;
     private readonly int _length;
@@ -106,6 +106,7 @@ public sealed class PreparedMessage : IDisposable
         if (left == 0 && Interlocked.Exchange(ref _buffer, null) is { } buffer)
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            ReleaseDeflated();
         }
     }
 

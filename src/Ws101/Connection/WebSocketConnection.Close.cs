@@ -10,10 +10,19 @@ public sealed partial class WebSocketConnection
 {
     private const string NoCloseReply = "The peer did not answer the close within the close timeout.";
 
+    /// <summary>After a failure: the drain before the transport closes (<see cref="Ending.Failed"/>), which DisposeAsync awaits.</summary>
+    private Task? _lingering;
+
     private enum Ending : byte
     {
-        /// <summary>After the closing handshake, or a failure the core reported: close TCP.</summary>
+        /// <summary>After the closing handshake: close TCP.</summary>
         Closed,
+
+        /// <summary>
+        /// After a failure the core reported (§7.1.7): half-close, and close TCP once the peer has closed too or the
+        /// drain reached its bounds (<see cref="LingeringClose"/>), so that the close frame that says why is not reset away.
+        /// </summary>
+        Failed,
 
         /// <summary>The transport ended under a read or a write: the core learns it (1006 unless a close came first).</summary>
         TransportEnded,
@@ -178,7 +187,7 @@ public sealed partial class WebSocketConnection
             {
                 return;
             }
-            if (how != Ending.Closed)
+            if (how is Ending.TransportEnded or Ending.Aborted)
             {
                 _core.OnTransportEnded();
             }
@@ -190,7 +199,7 @@ public sealed partial class WebSocketConnection
             }
             MarkEnded(status, reason);
         }
-        FinishEnd(abort: how == Ending.Aborted);
+        FinishEnd(how);
     }
 
     /// <summary>Under the lock: records the end once; false when it had already come.</summary>
@@ -208,11 +217,17 @@ public sealed partial class WebSocketConnection
     }
 
     /// <summary>Outside the lock, once, after <see cref="MarkEnded"/>: closes or resets the transport and tells whoever waits.</summary>
-    private void FinishEnd(bool abort)
+    private void FinishEnd(Ending how)
     {
-        if (abort)
+        if (how == Ending.Aborted)
         {
             _transport.Abort();
+        }
+        else if (how == Ending.Failed)
+        {
+            // The peer may still be sending (the rest of a message over the limit): closing now, with those bytes unread,
+            // would reset the connection and take the close frame with it. Drained in the background, within bounds.
+            _lingering = LingerThenDisposeAsync();
         }
         else
         {
@@ -222,6 +237,19 @@ public sealed partial class WebSocketConnection
         _closed?.TrySetResult();
         _ping.Fail(ClosedError(null));
         Ended?.Invoke(this);
+    }
+
+    private async Task LingerThenDisposeAsync()
+    {
+        try
+        {
+            await LingeringClose.ShutdownAndDrainAsync(_transport, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (DuplexTransport.IsFailure(ex) || ex is InvalidOperationException)
+        {
+            // Whatever the transport throws while draining, the end is the same: close it.
+        }
+        await _transport.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>Called about once a second by the owner's heartbeat: asks the keepalive what to do now, and does it.</summary>
@@ -283,6 +311,11 @@ public sealed partial class WebSocketConnection
             {
             }
             Abort();
+        }
+        if (Volatile.Read(ref _lingering) is { } lingering)
+        {
+            // Closing the transport now would reset the connection under the failure's close frame; the drain is bounded.
+            await lingering.ConfigureAwait(false);
         }
         await _transport.DisposeAsync().ConfigureAwait(false);
         // The core's buffers and compression contexts go now: after the end nothing calls into the core. The receive

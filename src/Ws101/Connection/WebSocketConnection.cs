@@ -297,17 +297,19 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         _in.Release();
         bool closeTcp;
         bool waitForFin;
+        bool failed;
         lock (_core)
         {
             closeTcp = _core.ShouldCloseTransport;
             waitForFin = !closeTcp && Role == WebSocketRole.Client && _core.State == ConnectionState.Closed;
+            failed = closeTcp && _core.Error is not null;
         }
         if (waitForFin)
         {
             // RFC 6455 §7.1.1: the client waits for the server to close TCP first, up to the close timeout.
             await _transport.WaitForPeerCloseAsync(_options.CloseTimeout).ConfigureAwait(false);
         }
-        End(Ending.Closed, message.CloseStatus, message.CloseReason);
+        End(failed ? Ending.Failed : Ending.Closed, message.CloseStatus, message.CloseReason);
         return EndedMessage();
     }
 

@@ -19,6 +19,7 @@ public sealed class WebSocketHandshakeInfo
         IReadOnlyList<WebSocketExtension>? extensions = null)
     {
         Request = request;
+        HttpVersion = request.Head.Version;
         Target = request.Target;
         RequestHeaders = request.Headers;
         Subprotocol = subprotocol;
@@ -28,8 +29,9 @@ public sealed class WebSocketHandshakeInfo
 
     /// <summary>The client's view: the request sent and the 101 received.</summary>
     internal WebSocketHandshakeInfo(string target, HttpHeaders requestHeaders, HttpHeaders responseHeaders, string? subprotocol,
-        IReadOnlyList<WebSocketExtension> extensions, string requestText, string responseText)
+        IReadOnlyList<WebSocketExtension> extensions, string requestText, string responseText, Version? httpVersion = null)
     {
+        HttpVersion = httpVersion ?? Http11;
         Target = target;
         RequestHeaders = requestHeaders;
         ResponseHeaders = responseHeaders;
@@ -38,6 +40,14 @@ public sealed class WebSocketHandshakeInfo
         _requestText = requestText;
         _responseText = responseText;
     }
+
+    private static readonly Version Http11 = new(1, 1);
+
+    /// <summary>
+    /// The HTTP version that carried the opening handshake: 1.1 for an HTTP/1.1 upgrade (RFC 6455 §4), 2.0 for an
+    /// extended CONNECT on an HTTP/2 stream (RFC 8441). Everything after the handshake is the same either way.
+    /// </summary>
+    public Version HttpVersion { get; }
 
     /// <summary>The request target: path and query.</summary>
     public string Target { get; }
@@ -63,16 +73,23 @@ public sealed class WebSocketHandshakeInfo
     /// <summary>On the server's side: the validated upgrade request.</summary>
     public UpgradeRequest? Request { get; }
 
-    /// <summary>The request head as text (on the server's side, rebuilt from the parsed request: whitespace around values is normalised).</summary>
+    /// <summary>
+    /// The request head as text (on the server's side, rebuilt from the parsed request: whitespace around values is
+    /// normalised). Over HTTP/2 it is the header block, pseudo-header fields first (<c>:method: CONNECT</c>, …).
+    /// </summary>
     public string RequestText => _requestText ?? BuildRequestText(Request!.Head);
 
-    /// <summary>The 101 response head as text.</summary>
+    /// <summary>The 101 response head as text (over HTTP/2, the 200's <c>:status</c> and fields).</summary>
     public string ResponseText => _responseText ?? ServerHandshake.BuildAcceptResponse(Request!, Subprotocol, Extensions, _extraResponseHeaders);
 
     private static string BuildRequestText(HttpRequestHead head)
     {
         var sb = new StringBuilder(head.RequestLine.Length + (head.Headers.Count * 32));
-        sb.Append(head.RequestLine).Append("\r\n");
+        if (!ExtendedConnect.IsHttp2(head))
+        {
+            // HTTP/2 has no request line: its pseudo-header fields, the first fields here, say the same.
+            sb.Append(head.RequestLine).Append("\r\n");
+        }
         foreach (var field in head.Headers)
         {
             sb.Append(field.Name).Append(": ").Append(field.Value).Append("\r\n");

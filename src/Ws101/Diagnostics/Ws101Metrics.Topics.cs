@@ -25,4 +25,12 @@ public static partial class Ws101Metrics
 
     internal static readonly Counter<long> BackplaneMalformed =
         Meter.CreateCounter<long>("ws101.backplane.malformed", "{message}", "Envelopes from the backplane that failed the checks and were dropped.");
+
+    internal static readonly Counter<long> BackplaneMissed =
+        Meter.CreateCounter<long>("ws101.backplane.missed", "{message}",
+            "Messages of other nodes that this node knows it missed: gaps in a publishing node's sequence numbers on a topic.");
+
+    internal static readonly Counter<long> TopicDeflations =
+        Meter.CreateCounter<long>("ws101.topics.deflations", "{message}",
+            "Topic messages deflated once for every permessage-deflate subscriber whose agreement allows it (server_no_context_takeover).");
 }

@@ -31,7 +31,7 @@ public static partial class Ws101Metrics
 
     internal static readonly Counter<long> Handshakes =
         Meter.CreateCounter<long>("ws101.server.handshakes", "{handshake}",
-            "Opening handshakes the server finished: error.type is absent on a 101, else the code of the (first) HandshakeProblem.");
+            "Opening handshakes the server finished: error.type is absent on a 101, else the code of the (first) HandshakeProblem; network.protocol.version is 1.1 (an HTTP/1.1 upgrade) or 2 (an RFC 8441 extended CONNECT).");
 
     internal static readonly Counter<long> RejectedConnections =
         Meter.CreateCounter<long>("ws101.server.rejected_connections", "{connection}",
@@ -47,20 +47,48 @@ public static partial class Ws101Metrics
     internal static readonly Counter<long> Io =
         Meter.CreateCounter<long>("ws101.io", "By", "Bytes read or written by connections after the handshake, by network.io.direction.");
 
-    /// <summary>Counts a handshake answered 101.</summary>
-    internal static void Upgraded() =>
-        Handshakes.Add(1, new KeyValuePair<string, object?>("http.response.status_code", 101));
+    /// <summary>
+    /// The attribute that says which HTTP version carried a handshake: OpenTelemetry's <c>network.protocol.version</c>,
+    /// "1.1" for an HTTP/1.1 upgrade, "2" for an RFC 8441 extended CONNECT.
+    /// </summary>
+    internal const string ProtocolVersionTag = "network.protocol.version";
 
-    /// <summary>Counts a handshake that failed with the problem <paramref name="problemId"/>, and the status sent (none: 0).</summary>
-    internal static void Rejected(string problemId, int statusCode = 0)
+    /// <summary>Counts a handshake answered 101 (over HTTP/2, 200), with the HTTP version that carried it.</summary>
+    internal static void Upgraded(Version httpVersion) =>
+        Handshakes.Add(1, new KeyValuePair<string, object?>("http.response.status_code", AcceptedStatus(httpVersion)),
+            new KeyValuePair<string, object?>(ProtocolVersionTag, VersionText(httpVersion)));
+
+    /// <summary>The status an accepted upgrade is answered with: 101 (RFC 6455 §4.2.2), or 200 over HTTP/2 (RFC 8441 §5).</summary>
+    internal static int AcceptedStatus(Version httpVersion) => httpVersion.Major >= 2 ? 200 : 101;
+
+    /// <summary>
+    /// Counts a handshake that failed with the problem <paramref name="problemId"/>, the status sent (none: 0) and the
+    /// HTTP version of the request (null: HTTP/1.1, the only one <see cref="Server.WebSocketServer"/> reads).
+    /// </summary>
+    internal static void Rejected(string problemId, int statusCode = 0, Version? httpVersion = null)
     {
+        var error = new KeyValuePair<string, object?>("error.type", problemId);
+        var version = new KeyValuePair<string, object?>(ProtocolVersionTag, VersionText(httpVersion));
         if (statusCode == 0)
         {
-            Handshakes.Add(1, new KeyValuePair<string, object?>("error.type", problemId));
+            Handshakes.Add(1, error, version);
         }
         else
         {
-            Handshakes.Add(1, new KeyValuePair<string, object?>("error.type", problemId), new KeyValuePair<string, object?>("http.response.status_code", statusCode));
+            Handshakes.Add(1, error, new KeyValuePair<string, object?>("http.response.status_code", statusCode), version);
         }
     }
+
+    /// <summary>
+    /// The version as OpenTelemetry's <c>network.protocol.version</c> writes it: "1.1", "2", "3". Shared strings: a tag
+    /// is added on every handshake.
+    /// </summary>
+    internal static string VersionText(Version? version) => version switch
+    {
+        null or { Major: 1, Minor: 1 } => "1.1",
+        { Major: 2 } => "2",
+        { Major: 3 } => "3",
+        { Major: 1, Minor: 0 } => "1.0",
+        _ => $"{version.Major}.{version.Minor}",
+    };
 }

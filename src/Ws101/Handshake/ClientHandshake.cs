@@ -6,7 +6,7 @@ namespace Ws101.Handshake;
 /// The client's side of the opening handshake (RFC 6455 §4.1): check the server's response against
 /// what the request offered, and explain every failure. Pure functions.
 /// </summary>
-public static class ClientHandshake
+public static partial class ClientHandshake
 {
     /// <summary>The most characters of a non-101 body quoted as evidence.</summary>
     public const int BodyPreviewLength = 200;
@@ -21,6 +21,10 @@ public static class ClientHandshake
     {
         ArgumentNullException.ThrowIfNull(offer);
         ArgumentNullException.ThrowIfNull(response);
+        if (ExtendedConnect.IsHttp2(response))
+        {
+            return ValidateExtendedConnect(offer, response, bodyPreview);
+        }
         var problems = new List<HandshakeProblem>();
         var h = response.Headers;
 
@@ -80,6 +84,16 @@ public static class ClientHandshake
             problems.Add(mismatch with { Line = accepts[0].Line });
         }
 
+        var (subprotocol, extensions) = CheckAgreements(offer, h, problems);
+        return new ClientHandshakeResult(problems, problems.Count == 0 ? subprotocol : null, problems.Count == 0 ? extensions : []);
+    }
+
+    /// <summary>
+    /// RFC 6455 §4.1 (response) items 5 and 6, which RFC 8441 §5 keeps "in the same way": the extensions and the
+    /// subprotocol the server chose must be among those offered.
+    /// </summary>
+    private static (string? Subprotocol, List<WebSocketExtension> Extensions) CheckAgreements(HandshakeOffer offer, HttpHeaders h, List<HandshakeProblem> problems)
+    {
         // Item 5: an extension not present in the client's handshake -> fail.
         var extensions = new List<WebSocketExtension>();
         foreach (var field in h.FindAll(KnownHeaderNames.SecWebSocketExtensions))
@@ -131,7 +145,7 @@ public static class ClientHandshake
                 subprotocol = values[0];
             }
         }
-        return new ClientHandshakeResult(problems, problems.Count == 0 ? subprotocol : null, problems.Count == 0 ? extensions : []);
+        return (subprotocol, extensions);
     }
 
     /// <summary>

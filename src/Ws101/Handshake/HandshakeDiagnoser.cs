@@ -40,7 +40,7 @@ public static class HandshakeDiagnoser
         {
             var judged = JudgeHead(transcript.RequestText, transcript.RequestEnd, "request", notes, text =>
             {
-                var parsed = HttpRequestHead.Parse(HeadBytes(text));
+                var parsed = Http2HeaderBlock.IsHttp2Text(text) ? Http2HeaderBlock.ParseRequest(text) : HttpRequestHead.Parse(HeadBytes(text));
                 if (parsed.Status == HttpParseStatus.Invalid)
                 {
                     return ([parsed.Problem!], HandshakeOffer.Unknown);
@@ -60,7 +60,7 @@ public static class HandshakeDiagnoser
             int? status = null;
             var judged = JudgeHead<ClientHandshakeResult?>(transcript.ResponseText, transcript.ResponseEnd, "response", notes, text =>
             {
-                var parsed = HttpResponseHead.Parse(HeadBytes(text));
+                var parsed = Http2HeaderBlock.IsHttp2Text(text) ? Http2HeaderBlock.ParseResponse(text) : HttpResponseHead.Parse(HeadBytes(text));
                 if (parsed.Status == HttpParseStatus.Invalid)
                 {
                     return ([parsed.Problem!], null);
@@ -96,6 +96,12 @@ public static class HandshakeDiagnoser
         else
         {
             notes.Add("Only a request was given: it was checked as a server checks an upgrade request.");
+        }
+        if (Http2HeaderBlock.IsHttp2Text(transcript.RequestText) || Http2HeaderBlock.IsHttp2Text(transcript.ResponseText))
+        {
+            notes.Add("An RFC 8441 handshake (WebSocket over HTTP/2): an extended CONNECT answered with a 2xx. It has no Sec-WebSocket-Key " +
+                "and no Sec-WebSocket-Accept to check; whether the server allowed it (SETTINGS_ENABLE_CONNECT_PROTOCOL) is not in a transcript " +
+                "(ws101 probe --http2 shows it).");
         }
         return new HandshakeReport(transcript, problems, notes, expectedAccept, subprotocol, extensions);
     }

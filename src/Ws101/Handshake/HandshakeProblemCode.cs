@@ -94,6 +94,26 @@ public enum HandshakeProblemCode
     /// </summary>
     InvalidExtensionResponse,
 
+    // ---- WebSockets over HTTP/2 (RFC 8441): what only an extended CONNECT can get wrong ----
+
+    /// <summary>
+    /// <c>extended-connect-not-supported</c>: the server (or a proxy in front of it) speaks HTTP/2 but did not send
+    /// SETTINGS_ENABLE_CONNECT_PROTOCOL = 1, so no WebSocket may be opened as an HTTP/2 stream there; HTTP/1.1 may work.
+    /// </summary>
+    ExtendedConnectNotSupported,
+    /// <summary><c>http2-not-negotiated</c>: the server did not agree to HTTP/2 at all (TLS ALPN chose http/1.1, or h2c was refused).</summary>
+    Http2NotNegotiated,
+    /// <summary>
+    /// <c>upgrade-headers-in-http2</c>: an HTTP/2 handshake carries HTTP/1.1 upgrade fields (Sec-WebSocket-Accept, Upgrade,
+    /// Connection), which RFC 8441 replaced with :protocol and HTTP/2 forbids or ignores.
+    /// </summary>
+    UpgradeHeadersInHttp2,
+    /// <summary>
+    /// <c>connect-response-has-content</c>: a 2xx answer to the extended CONNECT that carries content (Content-Length,
+    /// Content-Type, Transfer-Encoding): an ordinary handler answered, not a WebSocket endpoint.
+    /// </summary>
+    ConnectResponseHasContent,
+
     // ---- the connection itself, seen by the client ----
 
     /// <summary><c>connection-failed</c>: the TCP connection could not be made (refused, unreachable, name not found).</summary>

@@ -50,6 +50,10 @@ public sealed class HandshakeTranscript
         {
             return new HandshakeTranscript(null, null, null);
         }
+        if (lines[i].StartsWith(':'))
+        {
+            return ParseHttp2(lines, i);
+        }
         string? request = null;
         string? response = null;
         string? body = null;
@@ -75,6 +79,36 @@ public sealed class HandshakeTranscript
             request = TakeHead(lines, ref i, stopAtStatusLine: true, out requestEnd);
         }
         return new HandshakeTranscript(request, response, body, requestEnd, responseEnd);
+    }
+
+    /// <summary>
+    /// An RFC 8441 handshake in the form of <see cref="Http2HeaderBlock"/>: the request's block (from <c>:method</c>),
+    /// then the response's (from <c>:status</c>), each ended by an empty line or by the other's first field.
+    /// </summary>
+    private static HandshakeTranscript ParseHttp2(string[] lines, int i)
+    {
+        static bool IsStatus(string line) => line.StartsWith(":status", StringComparison.OrdinalIgnoreCase);
+        string? request = null;
+        string? response = null;
+        string? body = null;
+        if (!IsStatus(lines[i]))
+        {
+            var sb = new StringBuilder();
+            while (i < lines.Length && lines[i].Length > 0 && !(sb.Length > 0 && IsStatus(lines[i])))
+            {
+                sb.Append(lines[i++]).Append("\r\n");
+            }
+            request = sb.Append("\r\n").ToString();
+            i = SkipBlank(lines, i);
+        }
+        if (i < lines.Length && IsStatus(lines[i]))
+        {
+            // Header blocks are not wire bytes: an empty line after them is optional, so neither is judged as cut off.
+            response = TakeHead(lines, ref i, stopAtStatusLine: false, out _);
+            string rest = i < lines.Length ? string.Join("\n", lines[i..]).Trim() : "";
+            body = rest.Length > 0 ? rest : null;
+        }
+        return new HandshakeTranscript(request, response, body);
     }
 
     private static HandshakeTranscript ParseCurlVerbose(string[] lines)

@@ -69,8 +69,21 @@ internal sealed class HarReport
     }
 
     /// <summary>A frame time (seconds since 1970) as an ISO 8601 UTC timestamp.</summary>
-    public static string FormatTime(double seconds) =>
-        DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(seconds * 1000)).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    public static string FormatTime(double seconds)
+    {
+        // A HAR's frame times come from whoever wrote the file: a time no calendar holds (found by fuzzing: 1e300 s) is
+        // shown as the number it is, not thrown at the reader of the report.
+        double milliseconds = Math.Round(seconds * 1000);
+        if (!double.IsFinite(milliseconds) || milliseconds < MinUnixMilliseconds || milliseconds > MaxUnixMilliseconds)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"{seconds} s since 1970 (not a date)");
+        }
+        return DateTimeOffset.FromUnixTimeMilliseconds((long)milliseconds).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    }
+
+    // The Unix times DateTimeOffset can hold: 0001-01-01 to 9999-12-31.
+    private const double MinUnixMilliseconds = -62_135_596_800_000;
+    private const double MaxUnixMilliseconds = 253_402_300_799_999;
 
     /// <summary>Writes the report as one JSON object.</summary>
     public void WriteJson(Utf8JsonWriter writer)

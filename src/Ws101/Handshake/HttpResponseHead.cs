@@ -29,6 +29,13 @@ public sealed class HttpResponseHead
     /// <summary>The header fields in order.</summary>
     public HttpHeaders Headers { get; }
 
+    /// <summary>
+    /// The head of an HTTP/2 response (RFC 9113 §8.3.2): no status line, a <c>:status</c> pseudo-header field first in
+    /// <paramref name="fields"/>. <see cref="StatusLine"/> reads <c>:status: NNN</c>, as the field is shown.
+    /// </summary>
+    internal static HttpResponseHead CreateHttp2(int status, HttpHeaders fields) =>
+        new($":status: {status}", new Version(2, 0), status, "", fields);
+
     /// <summary>Parses a response head from the start of <paramref name="input"/>.</summary>
     public static HttpParseResult<HttpResponseHead> Parse(ReadOnlySpan<byte> input, HttpParseLimits? limits = null)
     {

@@ -7,15 +7,22 @@ namespace Ws101.Handshake;
 /// The server's side of the opening handshake (RFC 6455 §4.2): validate the client's upgrade request
 /// and build the 101 response. Pure functions; the transport reads and writes the bytes.
 /// </summary>
-public static class ServerHandshake
+public static partial class ServerHandshake
 {
     /// <summary>The version this implementation speaks (RFC 6455).</summary>
     public const string SupportedVersion = "13";
 
-    /// <summary>Checks a parsed request against RFC 6455 §4.2.1, collecting every problem found.</summary>
+    /// <summary>
+    /// Checks a parsed request against RFC 6455 §4.2.1, collecting every problem found; a request that came over HTTP/2
+    /// (an extended CONNECT) is checked against RFC 8441 §5 instead.
+    /// </summary>
     public static ServerHandshakeResult Validate(HttpRequestHead head)
     {
         ArgumentNullException.ThrowIfNull(head);
+        if (ExtendedConnect.IsHttp2(head))
+        {
+            return ValidateExtendedConnect(head);
+        }
         // Allocated only when something is wrong: a valid upgrade (the hot path) builds no list.
         List<HandshakeProblem>? problems = null;
         var h = head.Headers;
@@ -102,7 +109,28 @@ public static class ServerHandshake
             key = firstKey.Value.Value;
         }
 
-        // RFC 6455 §4.2.1 item 6: a |Sec-WebSocket-Version| header field, with a value of 13.
+        CheckVersion(h, ref problems);
+        var subprotocols = ReadSubprotocols(h, ref problems);
+        var extensions = ReadExtensions(h, ref problems);
+
+        // After the 101 every byte is a frame; a body would be misread as frames.
+        var contentLength = h.Find(KnownHeaderNames.ContentLength);
+        if (h.Contains(KnownHeaderNames.TransferEncoding) || (contentLength is { } cl && cl.Value != "0"))
+        {
+            var field = contentLength ?? h.Find(KnownHeaderNames.TransferEncoding)!.Value;
+            (problems ??= []).Add(new HandshakeProblem(HandshakeProblemCode.RequestHasBody, field.Name, "no body", $"{field.Name}: {field.Value}") { Line = field.Line });
+        }
+
+        if (problems is not null)
+        {
+            return ServerHandshakeResult.Reject(problems);
+        }
+        return ServerHandshakeResult.Accept(new UpgradeRequest(head, host, key, h.GetFirst(KnownHeaderNames.Origin), subprotocols, extensions));
+    }
+
+    // RFC 6455 §4.2.1 item 6 (and RFC 8441 §5, "in the same way"): a |Sec-WebSocket-Version| header field, with a value of 13.
+    private static void CheckVersion(HttpHeaders h, ref List<HandshakeProblem>? problems)
+    {
         int versionCount = h.CountOf(KnownHeaderNames.SecWebSocketVersion);
         var firstVersion = h.Find(KnownHeaderNames.SecWebSocketVersion);
         if (versionCount == 0)
@@ -115,8 +143,11 @@ public static class ServerHandshake
             (problems ??= []).Add(new HandshakeProblem(HandshakeProblemCode.UnsupportedVersion, KnownHeaderNames.SecWebSocketVersion, SupportedVersion,
                 string.Join(", ", versions.Select(v => v.Value))) { Line = versions[0].Line });
         }
+    }
 
-        // RFC 6455 §4.2.1 items 8 and 9: optional subprotocols (tokens) and extensions (§9.1 grammar).
+    // RFC 6455 §4.2.1 item 8: optional subprotocols, a list of tokens.
+    private static IReadOnlyList<string> ReadSubprotocols(HttpHeaders h, ref List<HandshakeProblem>? problems)
+    {
         List<string>? subprotocols = null;
         foreach (var field in h.Contains(KnownHeaderNames.SecWebSocketProtocol) ? h.FindAll(KnownHeaderNames.SecWebSocketProtocol) : [])
         {
@@ -140,6 +171,12 @@ public static class ServerHandshake
                 }
             }
         }
+        return subprotocols is null or { Count: 0 } ? [] : subprotocols;
+    }
+
+    // RFC 6455 §4.2.1 item 9: optional extensions, following the §9.1 grammar.
+    private static IReadOnlyList<WebSocketExtension> ReadExtensions(HttpHeaders h, ref List<HandshakeProblem>? problems)
+    {
         List<WebSocketExtension>? extensions = null;
         foreach (var field in h.Contains(KnownHeaderNames.SecWebSocketExtensions) ? h.FindAll(KnownHeaderNames.SecWebSocketExtensions) : [])
         {
@@ -149,21 +186,7 @@ public static class ServerHandshake
                     "name; param; param=value", field.Value) { Line = field.Line, Evidence = error });
             }
         }
-
-        // After the 101 every byte is a frame; a body would be misread as frames.
-        var contentLength = h.Find(KnownHeaderNames.ContentLength);
-        if (h.Contains(KnownHeaderNames.TransferEncoding) || (contentLength is { } cl && cl.Value != "0"))
-        {
-            var field = contentLength ?? h.Find(KnownHeaderNames.TransferEncoding)!.Value;
-            (problems ??= []).Add(new HandshakeProblem(HandshakeProblemCode.RequestHasBody, field.Name, "no body", $"{field.Name}: {field.Value}") { Line = field.Line });
-        }
-
-        if (problems is not null)
-        {
-            return ServerHandshakeResult.Reject(problems);
-        }
-        return ServerHandshakeResult.Accept(new UpgradeRequest(head, host, key, h.GetFirst(KnownHeaderNames.Origin),
-            subprotocols is null or { Count: 0 } ? [] : subprotocols, extensions is null or { Count: 0 } ? [] : extensions));
+        return extensions is null or { Count: 0 } ? [] : extensions;
     }
 
     /// <summary>
@@ -191,9 +214,13 @@ public static class ServerHandshake
     /// <param name="extensions">The extensions accepted, each one the client offered; null or empty for none.</param>
     /// <param name="extraHeaders">More headers to send (Set-Cookie, a server name); they must not repeat the handshake's own.</param>
     /// <exception cref="ArgumentException">The subprotocol or an extension was not offered, or a header is malformed.</exception>
+    /// <remarks>For a request that came over HTTP/2 it is the 200 of RFC 8441 §5, as <c>:status: 200</c> and the fields.</remarks>
     public static string BuildAcceptResponse(UpgradeRequest request, string? subprotocol = null,
         IReadOnlyList<WebSocketExtension>? extensions = null, IEnumerable<KeyValuePair<string, string>>? extraHeaders = null)
-        => FormatAcceptResponse(AcceptResponseHeaders(request, subprotocol, extensions, extraHeaders));
+    {
+        var headers = AcceptResponseHeaders(request, subprotocol, extensions, extraHeaders);
+        return request.IsHttp2 ? ExtendedConnect.FormatAcceptResponse(headers) : FormatAcceptResponse(headers);
+    }
 
     /// <summary>The 101 response head with <paramref name="headers"/> (from <see cref="AcceptResponseHeaders"/>), in their order.</summary>
     internal static string FormatAcceptResponse(IReadOnlyList<KeyValuePair<string, string>> headers)
@@ -234,6 +261,14 @@ public static class ServerHandshake
                     throw new ArgumentException($"Extension '{e.Name}' was not offered by the client.", nameof(extensions));
                 }
             }
+        }
+        if (request.IsHttp2)
+        {
+            // RFC 8441 §5: the response carries Sec-WebSocket-Protocol and Sec-WebSocket-Extensions "in the same way", and
+            // none of the HTTP/1.1 upgrade's fields; the status (200) is the HTTP/2 engine's to send.
+            var agreed = ExtendedConnect.AcceptResponseHeaders(subprotocol, extensions);
+            AddExtraHeaders(agreed, extraHeaders);
+            return agreed;
         }
         // RFC 6455 §4.2.2 item 5: Upgrade, Connection and Sec-WebSocket-Accept; then the optional agreements.
         var headers = new List<KeyValuePair<string, string>>(5)

@@ -29,10 +29,10 @@ public sealed class UpgradeRequest
     /// <summary>The query of the target without the <c>?</c>, or empty.</summary>
     public string Query => Head.Query;
 
-    /// <summary>The Host header's value.</summary>
+    /// <summary>The Host header's value (over HTTP/2, the <c>:authority</c>).</summary>
     public string Host { get; }
 
-    /// <summary>The Sec-WebSocket-Key, 24 base64 characters.</summary>
+    /// <summary>The Sec-WebSocket-Key, 24 base64 characters; empty for a request that came over HTTP/2, which has none (RFC 8441 §5).</summary>
     public string Key { get; }
 
     /// <summary>The WebSocket version: always 13 for an accepted request.</summary>
@@ -47,6 +47,9 @@ public sealed class UpgradeRequest
     /// <summary>The extensions the client offers, in its order of preference.</summary>
     public IReadOnlyList<WebSocketExtension> Extensions { get; }
 
-    /// <summary>Every header of the request.</summary>
+    /// <summary>Every header of the request (over HTTP/2, the pseudo-header fields first: <c>:method</c>, <c>:protocol</c>, …).</summary>
     public HttpHeaders Headers => Head.Headers;
+
+    /// <summary>True when the request came over HTTP/2 as an RFC 8441 extended CONNECT.</summary>
+    internal bool IsHttp2 => ExtendedConnect.IsHttp2(Head);
 }

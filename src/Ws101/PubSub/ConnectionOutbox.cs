@@ -29,7 +29,33 @@ internal sealed class ConnectionOutbox : ITopicSubscriber
     // What the drain has taken from the queue for the write in progress (only the one drain uses it).
     private readonly List<PreparedMessage> _taken = [];
 
-    private ConnectionOutbox(WebSocketConnection connection) => Connection = connection;
+    private ConnectionOutbox(WebSocketConnection connection)
+    {
+        Connection = connection;
+        // Compress once (PreparedMessage.DeflatedFrame) only where the server resets its compression context for every
+        // message (RFC 7692 §7.1.1.1 server_no_context_takeover): a message deflated on its own then decodes whatever the
+        // peer's window holds, and the connection's own compressor keeps no history the shared frame would upset.
+        if (connection.PerMessageDeflate is { } agreement && agreement.NoContextTakeover(Protocol.WebSocketRole.Server))
+        {
+            _deflateWindowBits = agreement.MaxWindowBits(Protocol.WebSocketRole.Server);
+            _deflateMinimum = connection.Options.Compression?.MinimumMessageSize ?? 0;
+        }
+    }
+
+    // The server's window when shared deflated frames may be sent (0: they may not), and the smallest message worth it.
+    private readonly int _deflateWindowBits;
+    private readonly int _deflateMinimum;
+
+    /// <summary>The bytes to write for <paramref name="message"/>: deflated once for all when this connection's agreement allows it and it is worth it.</summary>
+    private ReadOnlyMemory<byte> FrameOf(PreparedMessage message)
+    {
+        if (_deflateWindowBits == 0 || message.PayloadLength < _deflateMinimum
+            || (_deflateWindowBits < 15 && message.PayloadLength > 1 << _deflateWindowBits))
+        {
+            return message.Frame;
+        }
+        return message.DeflatedFrame ?? message.Frame;
+    }
 
     /// <summary>The connection this outbox writes to.</summary>
     public WebSocketConnection Connection { get; }
@@ -76,7 +102,11 @@ internal sealed class ConnectionOutbox : ITopicSubscriber
         return EnqueueResult.Queued;
     }
 
-    public void CloseTooSlow(string reason)
+    public void CloseTooSlow(string reason) => CloseNow(CloseCode.PolicyViolation, reason);
+
+    public void CloseToResume(string reason) => CloseNow(CloseCode.GoingAway, reason);
+
+    private void CloseNow(CloseCode code, string reason)
     {
         Action<ITopicSubscriber>? callbacks;
         lock (_queue)
@@ -90,9 +120,9 @@ internal sealed class ConnectionOutbox : ITopicSubscriber
             _onEnded = null;
         }
         Drop();
-        // Out of every topic at once, while the close (which cannot pass the stuck write) takes its time.
+        // Out of every topic at once, while the close (which cannot pass a stuck write) takes its time.
         callbacks?.Invoke(this);
-        _ = Connection.CloseOrAbortAsync(CloseCode.PolicyViolation, reason);
+        _ = Connection.CloseOrAbortAsync(code, reason);
     }
 
     public void OnEnded(Action<ITopicSubscriber> callback)
@@ -160,7 +190,7 @@ internal sealed class ConnectionOutbox : ITopicSubscriber
                 ReadOnlyMemory<byte> frames;
                 if (taken.Count == 1)
                 {
-                    frames = taken[0].Frame;
+                    frames = FrameOf(taken[0]);
                 }
                 else
                 {
@@ -168,8 +198,9 @@ internal sealed class ConnectionOutbox : ITopicSubscriber
                     int length = 0;
                     foreach (var message in taken)
                     {
-                        message.Frame.Span.CopyTo(batch.AsSpan(length));
-                        length += message.FrameLength;
+                        var frame = FrameOf(message);
+                        frame.Span.CopyTo(batch.AsSpan(length));
+                        length += frame.Length;
                     }
                     frames = batch.AsMemory(0, length);
                 }

@@ -12,6 +12,9 @@ internal interface ITopicSubscriber
     /// <summary>Closes the subscriber with 1008 because it reads too slowly; does not wait.</summary>
     void CloseTooSlow(string reason);
 
+    /// <summary>Closes the subscriber with 1001 so that it comes back and resumes from its last position; does not wait.</summary>
+    void CloseToResume(string reason);
+
     /// <summary>True once the subscriber has ended (its subscriptions can go).</summary>
     bool HasEnded { get; }
 

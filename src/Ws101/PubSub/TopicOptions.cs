@@ -17,8 +17,16 @@ public sealed record TopicOptions
     /// <summary>What happens to a subscriber at its bound. Default <see cref="SlowSubscriberPolicy.Skip"/>.</summary>
     public SlowSubscriberPolicy SlowSubscriber { get; init; } = SlowSubscriberPolicy.Skip;
 
+    /// <summary>
+    /// Keep the topic's recent messages in the backplane's history store (<see cref="ITopicHistoryStore"/>), with a
+    /// position each, so that subscribers can resume (<see cref="TopicSubscribeOptions.Since"/>). Null (default): no history.
+    /// Give every node the same history options for a topic.
+    /// </summary>
+    public TopicHistory? History { get; init; }
+
     internal void Validate()
     {
+        History?.Validate();
         if (MaxQueuedBytes < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxQueuedBytes), MaxQueuedBytes, "The queue bound is at least one byte.");

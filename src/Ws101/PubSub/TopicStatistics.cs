@@ -9,5 +9,9 @@ namespace Ws101.PubSub;
 /// <param name="BackplaneReceived">Messages from other nodes.</param>
 /// <param name="BackplaneLost">Messages that could not be sent to other nodes (link down or a failed send).</param>
 /// <param name="BackplaneMalformed">Envelopes from the backplane that failed the checks.</param>
+/// <param name="BackplaneMissed">Messages of other nodes this node knows it missed (gaps in a node's sequence numbers on a topic).</param>
+/// <param name="HistoryFilled">Messages this node missed live and delivered to its positioned subscribers from the history instead.</param>
+/// <param name="HistoryReplayed">Messages sent from the history to subscribers that resumed from a position.</param>
 public readonly record struct TopicStatistics(long Published, long Delivered, long SkippedSlow, long ClosedSlow,
-    long BackplaneSent, long BackplaneReceived, long BackplaneLost, long BackplaneMalformed);
+    long BackplaneSent, long BackplaneReceived, long BackplaneLost, long BackplaneMalformed, long BackplaneMissed = 0,
+    long HistoryFilled = 0, long HistoryReplayed = 0);

@@ -34,9 +34,11 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
     private readonly ConcurrentDictionary<string, TopicOptions> _topicOptions = new(StringComparer.Ordinal);
     private readonly Action<ITopicSubscriber> _onEnded;
     private volatile Topic[] _patterns = [];
-    private long _sequence;
-    private long _published, _delivered, _skipped, _closedSlow, _backplaneSent, _backplaneReceived, _backplaneLost, _backplaneMalformed;
-    private long _lastLossLog;
+    private readonly BackplaneSequences _sequences = new();
+    private readonly PresenceTracker _presence;
+    private long _published, _delivered, _skipped, _closedSlow, _backplaneSent, _backplaneReceived, _backplaneLost, _backplaneMalformed, _backplaneMissed;
+    private long _historyFilled, _historyReplayed;
+    private long _lastLossLog, _lastMissLog;
     private int _started;
 
     /// <summary>Creates a hub; with a backplane in the options, call <see cref="StartAsync"/> to connect it.</summary>
@@ -47,6 +49,9 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         _backplane = _options.Backplane;
         _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Ws101.Topics");
         _onEnded = subscriber => UnsubscribeAll(subscriber);
+        _options.Presence?.Validate();
+        _presence = new PresenceTracker(_gate, _options.Presence is null ? null : _backplane as IPresenceStore, _options.Presence ?? new TopicPresenceOptions(),
+            _options.NodeId, _logger);
     }
 
     /// <summary>This node's id, carried in backplane envelopes.</summary>
@@ -58,16 +63,18 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
     /// <summary>Counts since this hub was created (the same events as the <c>ws101.topics.*</c> and <c>ws101.backplane.*</c> metrics, for this hub alone).</summary>
     public TopicStatistics Statistics => new(Interlocked.Read(ref _published), Interlocked.Read(ref _delivered), Interlocked.Read(ref _skipped),
         Interlocked.Read(ref _closedSlow), Interlocked.Read(ref _backplaneSent), Interlocked.Read(ref _backplaneReceived),
-        Interlocked.Read(ref _backplaneLost), Interlocked.Read(ref _backplaneMalformed));
+        Interlocked.Read(ref _backplaneLost), Interlocked.Read(ref _backplaneMalformed), Interlocked.Read(ref _backplaneMissed),
+        Interlocked.Read(ref _historyFilled), Interlocked.Read(ref _historyReplayed));
 
     /// <summary>Starts the backplane, if any (it connects, or keeps trying in the background).</summary>
-    public Task StartAsync(CancellationToken cancellationToken = default)
+    public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         if (_backplane is null || Interlocked.Exchange(ref _started, 1) == 1)
         {
-            return Task.CompletedTask;
+            return;
         }
-        return _backplane.StartAsync(this, cancellationToken);
+        await _backplane.StartAsync(this, cancellationToken).ConfigureAwait(false);
+        _presence.Start();
     }
 
     /// <summary>Sets the options of one topic or pattern (for subscriptions made from now on and those already made).</summary>
@@ -100,12 +107,91 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         return Subscribe(ConnectionOutbox.For(connection), topic);
     }
 
-    internal bool Subscribe(ITopicSubscriber subscriber, string topic)
+    /// <summary>
+    /// Subscribes <paramref name="connection"/> to <paramref name="topic"/> with <paramref name="options"/>: a presence id
+    /// (so that <see cref="GetPresenceAsync"/> can tell who is there), and positions (each message sent as JSON with its
+    /// place in the topic's history, see <see cref="PositionedMessage"/>), from a position to resume after. Completes once
+    /// the subscription is live: for one that resumes, after the missed messages were queued to it.
+    /// </summary>
+    /// <exception cref="ArgumentException">The presence id is empty, too long or has control characters; <see cref="TopicSubscribeOptions.Since"/> is not a position; positions were asked for a pattern.</exception>
+    /// <exception cref="InvalidOperationException">Positions were asked for a topic without <see cref="TopicOptions.History"/>, or without a backplane that keeps history.</exception>
+    public ValueTask<TopicSubscribeResult> SubscribeAsync(WebSocketConnection connection, string topic, TopicSubscribeOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(options);
+        if (connection.Role != Protocol.WebSocketRole.Server)
+        {
+            throw new InvalidOperationException("Only server connections can subscribe: topics send one unmasked frame to all, and clients must mask theirs (RFC 6455 §5.3).");
+        }
+        return SubscribeAsync(ConnectionOutbox.For(connection), topic, options, cancellationToken);
+    }
+
+    internal async ValueTask<TopicSubscribeResult> SubscribeAsync(ITopicSubscriber subscriber, string topic, TopicSubscribeOptions options, CancellationToken cancellationToken)
+    {
+        if (TopicSubscribeOptions.CheckPresenceId(options.PresenceId) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(options));
+        }
+        if (!options.Positions && options.Since is null)
+        {
+            return new TopicSubscribeResult(Subscribe(subscriber, topic, options.PresenceId), TopicRecovery.None, 0);
+        }
+        ValidateName(topic, allowPattern: false);
+        TopicPosition? since = null;
+        if (options.Since is { } text)
+        {
+            since = TopicPosition.TryParse(text, out var at) ? at
+                : throw new ArgumentException($"'{text}' is not a position of a topic's history (two numbers A-B, as the positioned messages carry).", nameof(options));
+        }
+        if (OptionsFor(topic).History is null)
+        {
+            throw new InvalidOperationException($"Topic '{topic}' keeps no history: give it TopicOptions.History (ws101 serve: --history COUNT) to subscribe with positions.");
+        }
+        if (_backplane is not ITopicHistoryStore)
+        {
+            throw new InvalidOperationException("Positions need a backplane that keeps history (an ITopicHistoryStore, such as Ws101.Redis.RedisBackplane).");
+        }
+        var joining = SubscribeCore(subscriber, topic, options.PresenceId, since, cancellationToken, out bool added);
+        return added ? await joining!.ConfigureAwait(false) : new TopicSubscribeResult(false, TopicRecovery.None, 0);
+    }
+
+    // The options of one topic: its own, or the hub's default.
+    private TopicOptions OptionsFor(string topic) => _topicOptions.GetValueOrDefault(topic) ?? _options.DefaultTopic;
+
+    private void CountHistory(long filled, long replayed)
+    {
+        Interlocked.Add(ref _historyFilled, filled);
+        Interlocked.Add(ref _historyReplayed, replayed);
+    }
+
+    /// <summary>
+    /// Who is subscribed to <paramref name="topic"/> by name (not through a pattern): connections and presence ids on
+    /// this node and, with <see cref="WebSocketTopicsOptions.Presence"/> and a backplane that stores presence, on every
+    /// node. Other nodes' parts are as they last wrote them (at once after a change, <see cref="TopicPresenceOptions.Coalesce"/>
+    /// later); a node that died counts until its part expires (<see cref="TopicPresenceOptions.TimeToLive"/>).
+    /// </summary>
+    /// <exception cref="Exception">The store could not be read (its own exception: Redis down, say).</exception>
+    public Task<TopicPresence> GetPresenceAsync(string topic, CancellationToken cancellationToken = default)
+    {
+        ValidateName(topic, allowPattern: false);
+        return _presence.GetAsync(topic, cancellationToken);
+    }
+
+    internal bool Subscribe(ITopicSubscriber subscriber, string topic, string? presenceId = null)
     {
         ValidateName(topic, allowPattern: true);
-        bool added;
+        SubscribeCore(subscriber, topic, presenceId, null, CancellationToken.None, out bool added, positioned: false);
+        return added;
+    }
+
+    // Adds the membership (plain, or positioned through the topic's feed, which the join is posted to under the lock so
+    // that a leave can never overtake it) and subscribes the backplane for the topic's first member.
+    private Task<TopicSubscribeResult>? SubscribeCore(ITopicSubscriber subscriber, string topic, string? presenceId, TopicPosition? since,
+        CancellationToken cancellationToken, out bool added, bool positioned = true)
+    {
         bool first = false;
         bool hook = false;
+        Task<TopicSubscribeResult>? joining = null;
         lock (_gate)
         {
             if (!_subscriptions.TryGetValue(subscriber, out var set))
@@ -118,7 +204,7 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
             {
                 if (!_topics.TryGetValue(topic, out var entry))
                 {
-                    entry = new Topic(topic, _topicOptions.GetValueOrDefault(topic) ?? _options.DefaultTopic);
+                    entry = new Topic(topic, OptionsFor(topic));
                     _topics[topic] = entry;
                     first = true;
                     if (entry.IsPattern)
@@ -126,19 +212,33 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
                         _patterns = [.. _patterns, entry];
                     }
                 }
-                entry.Members.Add(subscriber);
-                entry.Snapshot = null;
+                if (positioned)
+                {
+                    var options = entry.Options;
+                    entry.Feed ??= new TopicFeed(topic, (ITopicHistoryStore)_backplane!, options.History ?? OptionsFor(topic).History!, options.MaxQueuedBytes, _logger, CountHistory);
+                    entry.Positioned++;
+                    joining = entry.Feed.JoinAsync(subscriber, since, cancellationToken);
+                }
+                else
+                {
+                    entry.Members.Add(subscriber);
+                    entry.Snapshot = null;
+                }
+                if (!entry.IsPattern)
+                {
+                    _presence.JoinedLocked(subscriber, topic, presenceId);
+                }
             }
         }
-        if (first)
+        if (first && _backplane is { } backplane)
         {
-            _backplane?.Subscribe(topic);
+            SyncBackplane(backplane, topic);
         }
         if (hook)
         {
             subscriber.OnEnded(_onEnded);
         }
-        return added;
+        return joining;
     }
 
     /// <summary>Ends one subscription; false when there was none.</summary>
@@ -160,9 +260,9 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
             }
             last = RemoveMember(subscriber, topic);
         }
-        if (last)
+        if (last && _backplane is { } backplane)
         {
-            _backplane?.Unsubscribe(topic);
+            SyncBackplane(backplane, topic);
         }
         return true;
     }
@@ -198,7 +298,32 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         {
             foreach (var topic in emptied)
             {
+                SyncBackplane(backplane, topic);
+            }
+        }
+    }
+
+    // The backplane is told after _gate is released, so two threads could tell it in the opposite order to their changes:
+    // a topic emptied and joined again at once would end unsubscribed, its new subscribers (and a positioned feed
+    // waiting for the subscription) hearing nothing. So each call brings the backplane to the topic's state as it is
+    // now, and checks again afterwards: whichever call acts last sees the final state.
+    private void SyncBackplane(IBackplane backplane, string topic)
+    {
+        for (int attempt = 0; attempt < 8; attempt++)
+        {
+            bool wanted = _topics.ContainsKey(topic);
+            if (wanted)
+            {
+                backplane.Subscribe(topic);
+            }
+            else
+            {
                 backplane.Unsubscribe(topic);
+                _sequences.Forget(topic);
+            }
+            if (_topics.ContainsKey(topic) == wanted)
+            {
+                return;
             }
         }
     }
@@ -210,12 +335,24 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         {
             return false;
         }
-        entry.Members.Remove(subscriber);
-        entry.Snapshot = null;
-        if (entry.Members.Count > 0)
+        if (entry.Members.Remove(subscriber))
+        {
+            entry.Snapshot = null;
+        }
+        else if (entry.Feed is { } feed)
+        {
+            feed.Leave(subscriber);
+            entry.Positioned--;
+        }
+        if (!entry.IsPattern)
+        {
+            _presence.LeftLocked(subscriber, topic);
+        }
+        if (entry.Members.Count > 0 || entry.Positioned > 0)
         {
             return false;
         }
+        entry.Feed?.Stop();
         _topics.TryRemove(topic, out _);
         if (entry.IsPattern)
         {
@@ -226,7 +363,7 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
 
     /// <summary>Subscribers of exactly this topic or pattern (not counting patterns that match it).</summary>
     public int GetSubscriberCount(string topicOrPattern) =>
-        _topics.TryGetValue(topicOrPattern, out var entry) ? Members(entry).Length : 0;
+        _topics.TryGetValue(topicOrPattern, out var entry) ? Members(entry).Length + entry.Positioned : 0;
 
     /// <summary>
     /// Publishes a text message to <paramref name="topic"/>: framed once, queued to every local subscriber but
@@ -439,11 +576,14 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
 
     private void SendToBackplane(IBackplane backplane, string topic, PreparedMessage message)
     {
-        var envelope = BackplaneEnvelope.Encode(_options.NodeId, (ulong)Interlocked.Increment(ref _sequence), topic, message.Kind, message.Payload.Span);
+        var envelope = BackplaneEnvelope.Encode(_options.NodeId, _sequences.Next(topic), topic, message.Kind, message.Payload.Span);
         bool sent;
         try
         {
-            sent = backplane.TryPublish(topic, envelope);
+            // A topic with history is appended and published in one step by the store, which puts the position in.
+            sent = OptionsFor(topic).History is { } history && backplane is ITopicHistoryStore store
+                ? store.TryAppend(topic, envelope, history)
+                : backplane.TryPublish(topic, envelope);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -474,13 +614,22 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
             }
             return;
         }
+        if (decoded.Position is { } position && subscription == decoded.Topic && _topics.TryGetValue(subscription, out var entry) && entry.Feed is { } feed)
+        {
+            // Positioned subscribers get it from here, this node's own messages too: with the position the history gave it.
+            feed.PostLive(position, decoded.Kind, envelope[decoded.PayloadOffset..]);
+        }
         if (decoded.Node == _options.NodeId)
         {
-            // Our own message coming back: its local subscribers had it at once.
+            // Our own message coming back: its plain local subscribers had it at once.
             return;
         }
         Interlocked.Increment(ref _backplaneReceived);
         Ws101Metrics.BackplaneReceived.Add(1);
+        if (_sequences.Observe(subscription, decoded.Node, decoded.Topic, decoded.Sequence) is > 0 and long missed)
+        {
+            NoteMissed(decoded.Topic, decoded.Node, missed);
+        }
         using var message = PreparedMessage.Create(envelope[decoded.PayloadOffset..], decoded.Kind);
         PublishCore(decoded.Topic, message, null, fromBackplane: true, viaSubscription: subscription);
     }
@@ -498,9 +647,25 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         }
     }
 
+    private void NoteMissed(string topic, Guid node, long missed)
+    {
+        long total = Interlocked.Add(ref _backplaneMissed, missed);
+        Ws101Metrics.BackplaneMissed.Add(missed);
+        long now = Environment.TickCount64;
+        long last = Interlocked.Read(ref _lastMissLog);
+        if (now - last >= 5000 && Interlocked.CompareExchange(ref _lastMissLog, now, last) == last)
+        {
+            TopicsLog.BackplaneMessagesMissed(_logger, missed, node, topic, total);
+        }
+    }
+
     /// <inheritdoc />
     void IBackplaneListener.OnConnectionChanged(bool connected, string? detail)
     {
+        foreach (var entry in _topics.Values)
+        {
+            entry.Feed?.LinkChanged(connected);
+        }
         if (connected)
         {
             TopicsLog.BackplaneConnected(_logger, detail is null ? "" : ": " + detail);
@@ -530,6 +695,11 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
     /// <summary>Stops the backplane, if any.</summary>
     public async ValueTask DisposeAsync()
     {
+        foreach (var entry in _topics.Values)
+        {
+            entry.Feed?.Stop();
+        }
+        await _presence.DisposeAsync().ConfigureAwait(false);
         if (_backplane is not null)
         {
             await _backplane.DisposeAsync().ConfigureAwait(false);
@@ -556,6 +726,11 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         public volatile ITopicSubscriber[]? Snapshot;
 
         public volatile TopicOptions Options = options;
+
+        /// <summary>The positioned subscribers and their feed (under the hub's lock), when any subscribed with positions.</summary>
+        public TopicFeed? Feed;
+
+        public int Positioned;
 
         public bool Matches(string topic) => IsPattern && topic.Length > _prefix.Length && topic.StartsWith(_prefix, StringComparison.Ordinal);
     }

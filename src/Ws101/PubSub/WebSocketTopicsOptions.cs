@@ -14,6 +14,12 @@ public sealed record WebSocketTopicsOptions
     /// <summary>This node's id in backplane envelopes (its own messages coming back are dropped by it). Default: a new one.</summary>
     public Guid NodeId { get; init; } = Guid.NewGuid();
 
+    /// <summary>
+    /// Share presence (<see cref="WebSocketTopics.GetPresenceAsync"/>) with the other nodes through the backplane, when it
+    /// stores presence (<see cref="IPresenceStore"/>, as the Redis backplane does). Default null: presence counts this node only.
+    /// </summary>
+    public TopicPresenceOptions? Presence { get; init; }
+
     /// <summary>Where backplane trouble is logged (link down and up, lost and malformed messages). Default: nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 }

@@ -20,7 +20,7 @@ internal sealed class HttpFallbackResponder(WebSocketServerOptions options, ILog
         options.HttpFallback is not null && !head.Headers.Contains(KnownHeaderNames.Upgrade) && !head.Headers.Contains(KnownHeaderNames.SecWebSocketKey);
 
     /// <summary>Reads the body, asks the fallback, and writes its answer (413 for a body too large, 500 when the fallback fails).</summary>
-    /// <param name="transport">The connection; its sending side is shut down after the answer.</param>
+    /// <param name="transport">The connection; its sending side is shut down after the answer, and what the client still sends is drained (<see cref="LingeringClose"/>).</param>
     /// <param name="head">The request head.</param>
     /// <param name="received">The bytes received after the head (the start of the body).</param>
     /// <param name="remote">The client's address.</param>
@@ -101,7 +101,8 @@ internal sealed class HttpFallbackResponder(WebSocketServerOptions options, ILog
         {
             await transport.SendAsync(answer.Body, cancellationToken).ConfigureAwait(false);
         }
-        transport.ShutdownSend();
+        // A 413 is answered before the body is read, and any client may still be sending: read on until it closes.
+        await LingeringClose.ShutdownAndDrainAsync(transport, cancellationToken).ConfigureAwait(false);
     }
 
     private static string ReasonPhraseFor(int status) => status switch

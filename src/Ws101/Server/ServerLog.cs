@@ -10,17 +10,17 @@ namespace Ws101.Server;
 /// </summary>
 internal static partial class ServerLog
 {
-    [LoggerMessage(1000, LogLevel.Information, "Listening on {Scheme}://{EndPoint}")]
-    public static partial void Listening(ILogger logger, string scheme, object? endPoint);
+    [LoggerMessage(1000, LogLevel.Information, "Listening on {Scheme}://{EndPoint}{Shared}")]
+    public static partial void Listening(ILogger logger, string scheme, object? endPoint, string shared);
 
     [LoggerMessage(1001, LogLevel.Information, "Stopped")]
     public static partial void Stopped(ILogger logger);
 
-    [LoggerMessage(1010, LogLevel.Information, "Upgraded {Remote} on {Path}")]
-    public static partial void Upgraded(ILogger logger, object? remote, string path);
+    [LoggerMessage(1010, LogLevel.Information, "Upgraded {Remote} on {Path} over HTTP/{HttpVersion}")]
+    public static partial void Upgraded(ILogger logger, object? remote, string path, string httpVersion);
 
-    [LoggerMessage(1011, LogLevel.Information, "Refused the upgrade from {Remote} with {Status}: {Problems}")]
-    public static partial void UpgradeRefused(ILogger logger, object? remote, int status, string problems);
+    [LoggerMessage(1011, LogLevel.Information, "Refused the upgrade from {Remote} over HTTP/{HttpVersion} with {Status}: {Problems}")]
+    public static partial void UpgradeRefused(ILogger logger, object? remote, string httpVersion, int status, string problems);
 
     [LoggerMessage(1012, LogLevel.Error, "The upgrade check for {Remote} failed; answering 500")]
     public static partial void UpgradeCheckFailed(ILogger logger, Exception error, object? remote);
@@ -64,4 +64,7 @@ internal static partial class ServerLog
     [LoggerMessage(1053, LogLevel.Warning,
         "Refused {Refused} connection(s) with 503 in the last {Seconds:0.0} s: within {Headroom} descriptors of the process's limit of {Limit} ({Open} open)")]
     public static partial void RefusedNearDescriptorLimit(ILogger logger, int refused, double seconds, int headroom, long? limit, int open);
+
+    [LoggerMessage(1054, LogLevel.Information, "Connections fell from {Peak} to {Connections}: released the surge's memory (RSS {Before} MiB -> {After} MiB)")]
+    public static partial void SurgeMemoryReleased(ILogger logger, int peak, int connections, long before, long after);
 }

@@ -8,7 +8,8 @@ namespace Ws101.Server;
 /// <summary>
 /// The server's upgrade sequence, once for every host: validate the request (RFC 6455 §4.2.1), let the application
 /// decide, choose the subprotocol, negotiate permessage-deflate (RFC 7692 §5), and write the 101 (§4.2.2) — or say
-/// which rejection to send. A pure function: no I/O, no clock. <see cref="WebSocketServer"/> sends the bytes it writes;
+/// which rejection to send. An HTTP/2 extended CONNECT (RFC 8441) goes through the same steps; its answer is a 200
+/// whose fields (<see cref="ServerUpgradeResult.ResponseHeaders"/>) carry the subprotocol and extensions only. A pure function: no I/O, no clock. <see cref="WebSocketServer"/> sends the bytes it writes;
 /// the ASP.NET Core adapter hands <see cref="ServerUpgradeResult.ResponseHeaders"/> to Kestrel, which writes the
 /// status line itself. Both then run the connection with what the result agreed, so the two cannot diverge.
 /// </summary>
@@ -20,8 +21,10 @@ internal static class ServerUpgrade
     /// <param name="defaults">The connection options of a route that sets none (the server's).</param>
     /// <param name="response">Receives the whole 101 response head when accepted; null when the host writes it from
     /// <see cref="ServerUpgradeResult.ResponseHeaders"/>. Nothing is written on a rejection.</param>
-    /// <param name="upgradable">False when the host cannot switch this request's protocol (an HTTP/2 request in
-    /// Kestrel): a valid request is then refused with 400 before the application is asked.</param>
+    /// <param name="upgradable">False when the host cannot switch this request's protocol (in Kestrel, an HTTP/1.1 request it
+    /// will not upgrade, or an HTTP/3 one): a valid request is then refused with 400 before the application is asked. An
+    /// HTTP/2 extended CONNECT (RFC 8441) is upgradable: its head, built from the pseudo-header fields, is validated by
+    /// RFC 8441's rules and answered with the fields of a 200 instead of a 101.</param>
     /// <param name="reportDeclined">Collect why each permessage-deflate offer was declined (for a debug log).</param>
     public static ServerUpgradeResult Run(HttpRequestHead head, WebSocketRouteOptions route, WebSocketConnectionOptions defaults,
         IBufferWriter<byte>? response, bool upgradable = true, bool reportDeclined = false)
@@ -37,8 +40,8 @@ internal static class ServerUpgrade
         var request = verdict.Request!;
         if (!upgradable)
         {
-            // HTTP/2 and HTTP/3 requests reach an ASP.NET Core endpoint without the HTTP/1.1 upgrade mechanism (RFC 8441 is not served).
-            return ServerUpgradeResult.Refused(HandshakeRejection.ByApplication(400, "This endpoint upgrades HTTP/1.1 requests only."));
+            // An HTTP/3 request (RFC 9220 is not served) or one the host cannot take over: nothing to switch.
+            return ServerUpgradeResult.Refused(HandshakeRejection.ByApplication(400, "This endpoint upgrades HTTP/1.1 requests and HTTP/2 extended CONNECTs only."));
         }
         UpgradeDecision decision;
         try
@@ -76,6 +79,8 @@ internal static class ServerUpgrade
         }
         if (response is not null)
         {
+            // Only a host that reads HTTP/1.1 itself passes a writer; an HTTP/2 head only comes from Kestrel, which writes its own 200.
+            System.Diagnostics.Debug.Assert(!request.IsHttp2, "An HTTP/2 upgrade is answered by the HTTP/2 engine, never written as a 101.");
             Write(request, headers, response);
         }
         var info = new WebSocketHandshakeInfo(request, subprotocol, decision.Headers, extensions);

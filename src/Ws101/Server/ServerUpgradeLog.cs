@@ -30,7 +30,7 @@ internal static class ServerUpgradeLog
                 activity.SetTag("url.path", path);
             }
             activity.SetTag("network.protocol.name", "http");
-            activity.SetTag("network.protocol.version", httpVersion.Minor == 0 && httpVersion.Major >= 2 ? httpVersion.Major.ToString(System.Globalization.CultureInfo.InvariantCulture) : httpVersion.ToString(2));
+            activity.SetTag(Ws101Metrics.ProtocolVersionTag, Ws101Metrics.VersionText(httpVersion));
             if (remote is not null)
             {
                 activity.SetTag("client.address", remote.Address.ToString());
@@ -54,14 +54,17 @@ internal static class ServerUpgradeLog
         }
     }
 
-    /// <summary>Counts, logs and ends the span of an upgrade whose 101 went out.</summary>
-    public static void Accepted(ILogger logger, object? remote, in ServerUpgradeResult upgrade, Activity? activity)
+    /// <summary>
+    /// Counts, logs and ends the span of an upgrade whose 101 (over HTTP/2, whose 200) went out, with the HTTP version
+    /// that carried it.
+    /// </summary>
+    public static void Accepted(ILogger logger, object? remote, in ServerUpgradeResult upgrade, Version httpVersion, Activity? activity)
     {
-        Ws101Metrics.Upgraded();
-        ServerLog.Upgraded(logger, remote, upgrade.Request!.Path);
+        Ws101Metrics.Upgraded(httpVersion);
+        ServerLog.Upgraded(logger, remote, upgrade.Request!.Path, Ws101Metrics.VersionText(httpVersion));
         if (activity is { IsAllDataRequested: true })
         {
-            activity.SetTag("http.response.status_code", 101);
+            activity.SetTag("http.response.status_code", Ws101Metrics.AcceptedStatus(httpVersion));
             activity.SetTag("ws101.upgrade.outcome", "accepted");
             if (upgrade.Subprotocol is { } subprotocol)
             {
@@ -75,14 +78,17 @@ internal static class ServerUpgradeLog
         activity?.Dispose();
     }
 
-    /// <summary>Counts the refused handshake once (its first problem is the error.type), logs every problem with the status sent, and ends the span as an error.</summary>
-    public static void Refused(ILogger logger, object? remote, HandshakeRejection rejection, Activity? activity)
+    /// <summary>
+    /// Counts the refused handshake once (its first problem is the error.type) with the HTTP version of the request, logs
+    /// every problem with the status sent and that version, and ends the span as an error.
+    /// </summary>
+    public static void Refused(ILogger logger, object? remote, HandshakeRejection rejection, Version httpVersion, Activity? activity)
     {
         var first = rejection.Problems[0];
-        Ws101Metrics.Rejected(first.Id, rejection.StatusCode);
+        Ws101Metrics.Rejected(first.Id, rejection.StatusCode, httpVersion);
         if (logger.IsEnabled(LogLevel.Information))
         {
-            ServerLog.UpgradeRefused(logger, remote, rejection.StatusCode,
+            ServerLog.UpgradeRefused(logger, remote, Ws101Metrics.VersionText(httpVersion), rejection.StatusCode,
                 string.Join("; ", rejection.Problems.Select(p => p.Actual is null ? p.Id : $"{p.Id} ({p.Actual})")));
         }
         if (activity is { IsAllDataRequested: true })

@@ -66,7 +66,8 @@ internal readonly struct ServerUpgradeResult
     /// <summary>
     /// The 101's header fields as name/value pairs, in the order they are written: Upgrade, Connection, Sec-WebSocket-Accept,
     /// then Sec-WebSocket-Protocol and Sec-WebSocket-Extensions when agreed, then the application's extra headers. For a host
-    /// that writes the status line itself; built on demand, so the server's own fast path never builds it.
+    /// that writes the status line itself; built on demand, so the server's own fast path never builds it. For an HTTP/2
+    /// extended CONNECT, the 200's fields: the agreements and the extra headers only (RFC 8441 §5).
     /// </summary>
     public IReadOnlyList<KeyValuePair<string, string>> ResponseHeaders =>
         _headers ?? ServerHandshake.AcceptResponseHeaders(Request!, null, null, null);

@@ -48,6 +48,7 @@ public sealed class WebSocketServer : IAsyncDisposable
     private readonly bool _useLoops;
     private Transport.Linux.EventLoopGroup? _loops;
     private readonly ConnectionAdmission _admission;
+    private readonly SurgeMemoryRelease? _surge;
     private int _started;
 
     private sealed record Route(Func<WebSocketConnection, CancellationToken, Task> Handler, WebSocketRouteOptions Options);
@@ -73,6 +74,7 @@ public sealed class WebSocketServer : IAsyncDisposable
         }
         _useLoops = loops;
         _admission = new ConnectionAdmission(_options.MaxConnections, _logger);
+        _surge = _options.ReleaseMemoryAfterSurge ? new SurgeMemoryRelease(_logger) : null;
         // One timer for everything time-bound: handshake deadlines, keepalive pings, send and close deadlines.
         // Per-connection timers or cancellation sources would cost memory on every idle connection and garbage on every handshake.
         var period = TimeSpan.FromMilliseconds(Math.Clamp(_options.HandshakeTimeout.TotalMilliseconds / 4, 50, 1000));
@@ -112,6 +114,7 @@ public sealed class WebSocketServer : IAsyncDisposable
             session.Key.OnHeartbeat(now);
         }
         _admission.OnTick(now);
+        _surge?.OnTick(now, _admission.Count);
     }
 
     /// <summary>The options the server runs with.</summary>
@@ -169,24 +172,10 @@ public sealed class WebSocketServer : IAsyncDisposable
         }
         foreach (var endPoint in _options.EndPoints)
         {
-            var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                if (endPoint.AddressFamily == AddressFamily.InterNetworkV6 && endPoint.Address.Equals(IPAddress.IPv6Any))
-                {
-                    listener.DualMode = true;
-                }
-                listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-                listener.Bind(endPoint);
-                listener.Listen(_options.ListenBacklog);
-            }
-            catch
-            {
-                listener.Dispose();
-                throw;
-            }
+            var listener = ListeningSocket.Open(endPoint, _options.ListenBacklog, _options.ReusePort);
             _listeners.Add(listener);
-            ServerLog.Listening(_logger, _options.Certificate is null ? "ws" : "wss", listener.LocalEndPoint);
+            ServerLog.Listening(_logger, _options.Certificate is null ? "ws" : "wss", listener.LocalEndPoint,
+                _options.ReusePort ? " (SO_REUSEPORT: shared with other processes listening there)" : "");
         }
         LoadWhatConnectionsUse();
         _admission.FitToDescriptorLimit();
@@ -389,6 +378,8 @@ public sealed class WebSocketServer : IAsyncDisposable
 
     private static void Metrics(string problem) => Ws101Metrics.Rejected(problem);
 
+    private static readonly Version Http11 = new(1, 1);
+
     /// <summary>Reads and answers the upgrade request; returns the connection when upgraded.</summary>
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(WebSocketConnection?, Route?)> HandshakeAsync(DuplexTransport transport, EndPoint? remote, CancellationToken cancellationToken)
@@ -424,7 +415,7 @@ public sealed class WebSocketServer : IAsyncDisposable
                 }
                 if (parsed.Status == HttpParseStatus.Invalid)
                 {
-                    await RefuseAsync(transport, HandshakeRejection.For([parsed.Problem!]), remote, StartUpgradeSpan("", "", HttpVersion.Version11, remote)).ConfigureAwait(false);
+                    await RefuseAsync(transport, HandshakeRejection.For([parsed.Problem!]), remote, StartUpgradeSpan("", "", Http11, remote)).ConfigureAwait(false);
                     return (null, null);
                 }
                 var head = parsed.Head!;
@@ -456,7 +447,7 @@ public sealed class WebSocketServer : IAsyncDisposable
                         return (null, null);
                     }
                     await transport.SendAsync(response.WrittenMemory, cancellationToken).ConfigureAwait(false);
-                    ServerUpgradeLog.Accepted(_logger, remote, upgrade, span);
+                    ServerUpgradeLog.Accepted(_logger, remote, upgrade, head.Version, span);
                     span = null;
                     var connection = new WebSocketConnection(transport, WebSocketRole.Server, upgrade.Options, upgrade.Info,
                         buffer.AsSpan(parsed.BytesConsumed, filled - parsed.BytesConsumed), upgrade.Deflate);
@@ -486,12 +477,15 @@ public sealed class WebSocketServer : IAsyncDisposable
 
     private async Task RefuseAsync(DuplexTransport transport, HandshakeRejection rejection, EndPoint? remote, System.Diagnostics.Activity? span)
     {
-        ServerUpgradeLog.Refused(_logger, remote, rejection, span);
+        // This server reads HTTP/1.x only; an HTTP/2 WebSocket reaches Ws101 through Kestrel (MapWs101).
+        ServerUpgradeLog.Refused(_logger, remote, rejection, Http11, span);
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             await transport.SendAsync(rejection.ToResponseBytes(), cts.Token).ConfigureAwait(false);
-            transport.ShutdownSend();
+            // The client may still be sending (frames after its upgrade request, a body): read on until it closes, so
+            // that the close is not a reset that destroys the answer before it is read.
+            await LingeringClose.ShutdownAndDrainAsync(transport, _accepting.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {

@@ -2,8 +2,15 @@ using System.Net;
 
 namespace Ws101.Transport;
 
-/// <summary>A stream over a socket, such as the <see cref="System.Net.Security.SslStream"/> of a wss:// connection.</summary>
-internal sealed class StreamTransport(Stream stream, SocketTransport? inner, EndPoint? remote = null, EndPoint? local = null) : DuplexTransport
+/// <summary>
+/// A stream over a socket, such as the <see cref="System.Net.Security.SslStream"/> of a wss:// connection, or a stream
+/// another engine hands over: an upgraded ASP.NET Core request, an HTTP/2 stream (RFC 8441). <paramref name="owner"/>, when
+/// given, is what keeps that stream alive (the HTTP response it came from) and is disposed with it. With
+/// <paramref name="flushEachSend"/>, every send is flushed: for a stream that buffers writes until then (the HTTP/2
+/// request stream of <c>SocketsHttpHandler</c>).
+/// </summary>
+internal sealed class StreamTransport(Stream stream, SocketTransport? inner, EndPoint? remote = null, EndPoint? local = null,
+    IDisposable? owner = null, bool flushEachSend = false) : DuplexTransport
 {
     private int _disposed;
 
@@ -19,7 +26,13 @@ internal sealed class StreamTransport(Stream stream, SocketTransport? inner, End
         stream.ReadAsync(Memory<byte>.Empty, cancellationToken);
 
     public override ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
-        stream.WriteAsync(data, cancellationToken);
+        flushEachSend ? WriteAndFlushAsync(data, cancellationToken) : stream.WriteAsync(data, cancellationToken);
+
+    private async ValueTask WriteAndFlushAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     public override void ShutdownSend()
     {
@@ -62,6 +75,7 @@ internal sealed class StreamTransport(Stream stream, SocketTransport? inner, End
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             await stream.DisposeAsync().ConfigureAwait(false);
+            owner?.Dispose();
             if (inner is not null)
             {
                 await inner.DisposeAsync().ConfigureAwait(false);

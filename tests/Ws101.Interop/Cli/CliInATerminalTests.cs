@@ -64,7 +64,7 @@ public sealed class CliInATerminalTests
         var echo = new Uri(banner.Split(' ')[2]);
 
         Task<PeerTranscript> running = NodeWsPeer.Instance.RunClientAsync(echo, new PeerScript().WaitClose(), Cancel);
-        await terminal.WaitForLineAsync(@"info  Upgraded 127\.0\.0\.1:\d+ on /echo$", "the upgrade logged", cancellationToken: Cancel);
+        await terminal.WaitForLineAsync(@"info  Upgraded 127\.0\.0\.1:\d+ on /echo over HTTP/1\.1$", "the upgrade logged", cancellationToken: Cancel);
         await terminal.PressAsync("C-c", Cancel);
         PeerTranscript run = await running;
 

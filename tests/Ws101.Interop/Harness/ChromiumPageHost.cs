@@ -65,7 +65,8 @@ internal sealed class ChromiumPageHost : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static string ReadPage()
+    /// <summary>The harness page's HTML (the embedded ChromiumPage.html), for servers that serve it from their own origin.</summary>
+    internal static string ReadPage()
     {
         using Stream stream = typeof(ChromiumPageHost).Assembly.GetManifestResourceStream("Ws101.Interop.ChromiumPage.html")
             ?? throw new InvalidOperationException("the embedded resource Ws101.Interop.ChromiumPage.html is missing");

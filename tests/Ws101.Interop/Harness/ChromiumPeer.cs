@@ -88,10 +88,38 @@ public sealed class ChromiumPeer : IPeerClient, IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    public async Task<PeerTranscript> RunClientAsync(Uri url, PeerScript script, CancellationToken cancellationToken = default)
+    public async Task<PeerTranscript> RunClientAsync(Uri url, PeerScript script, CancellationToken cancellationToken = default) =>
+        (await RunAsync(_host.PageUrl, url, script, recordHandshakes: false, cancellationToken).ConfigureAwait(false)).Transcript;
+
+    /// <summary>
+    /// Runs <paramref name="script"/> from the harness page as served by <paramref name="pageUrl"/> (a server of the test's,
+    /// so that the page and the WebSocket share an origin, and an HTTP/2 connection when it offers one), and records what
+    /// Chromium itself reports about each WebSocket handshake through the DevTools protocol
+    /// (<c>Network.webSocketHandshakeResponseReceived</c>) and which protocol loaded the page (<c>nextHopProtocol</c>).
+    /// </summary>
+    public Task<ChromiumWebSocketRecord> RunClientFromPageAsync(Uri pageUrl, Uri url, PeerScript script, CancellationToken cancellationToken = default) =>
+        RunAsync(pageUrl, url, script, recordHandshakes: true, cancellationToken);
+
+    private async Task<ChromiumWebSocketRecord> RunAsync(Uri pageUrl, Uri url, PeerScript script, bool recordHandshakes, CancellationToken cancellationToken)
     {
         var console = new List<string>();
+        var handshakes = new List<JsonElement>();
         IPage page = await _context.NewPageAsync().WaitAsync(PeerTimeouts.Step, cancellationToken).ConfigureAwait(false);
+        if (recordHandshakes)
+        {
+            ICDPSession cdp = await _context.NewCDPSessionAsync(page).WaitAsync(PeerTimeouts.Step, cancellationToken).ConfigureAwait(false);
+            cdp.Event("Network.webSocketHandshakeResponseReceived").OnEvent += (_, e) =>
+            {
+                if (e is { } json)
+                {
+                    lock (handshakes)
+                    {
+                        handshakes.Add(json.Clone());
+                    }
+                }
+            };
+            await cdp.SendAsync("Network.enable").WaitAsync(PeerTimeouts.Step, cancellationToken).ConfigureAwait(false);
+        }
         page.Console += (_, message) =>
         {
             lock (console)
@@ -108,7 +136,9 @@ public sealed class ChromiumPeer : IPeerClient, IAsyncDisposable
         };
         try
         {
-            await page.GotoAsync(_host.PageUrl.AbsoluteUri, new PageGotoOptions { Timeout = (float)PeerTimeouts.Step.TotalMilliseconds }).ConfigureAwait(false);
+            await page.GotoAsync(pageUrl.AbsoluteUri, new PageGotoOptions { Timeout = (float)PeerTimeouts.Step.TotalMilliseconds }).ConfigureAwait(false);
+            string pageProtocol = await page.EvaluateAsync<string>("() => performance.getEntriesByType('navigation')[0]?.nextHopProtocol ?? ''")
+                .WaitAsync(PeerTimeouts.Step, cancellationToken).ConfigureAwait(false);
             TimeSpan bound = script.RunTimeout + TimeSpan.FromSeconds(5);
             string json;
             try
@@ -118,16 +148,26 @@ public sealed class ChromiumPeer : IPeerClient, IAsyncDisposable
             }
             catch (TimeoutException)
             {
-                return new PeerTranscript(Name, url, [PeerEvent.Create(PeerEventKind.Error, new Dictionary<string, object?> { ["message"] = $"the page did not answer within {bound.TotalSeconds:0} s" })], -1, Diagnostics(console));
+                return new ChromiumWebSocketRecord(new PeerTranscript(Name, url, [PeerEvent.Create(PeerEventKind.Error, new Dictionary<string, object?> { ["message"] = $"the page did not answer within {bound.TotalSeconds:0} s" })], -1, Diagnostics(console)),
+                    pageProtocol, Snapshot(handshakes));
             }
             using var document = JsonDocument.Parse(json);
             JsonElement root = document.RootElement;
             List<PeerEvent> events = [.. root.GetProperty("events").EnumerateArray().Select(e => new PeerEvent(e))];
-            return new PeerTranscript(Name, url, events, root.GetProperty("exitCode").GetInt32(), Diagnostics(console));
+            return new ChromiumWebSocketRecord(new PeerTranscript(Name, url, events, root.GetProperty("exitCode").GetInt32(), Diagnostics(console)),
+                pageProtocol, Snapshot(handshakes));
         }
         finally
         {
             await page.CloseAsync().WaitAsync(PeerTimeouts.Step, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static List<JsonElement> Snapshot(List<JsonElement> items)
+    {
+        lock (items)
+        {
+            return [.. items];
         }
     }
 

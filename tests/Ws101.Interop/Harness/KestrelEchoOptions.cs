@@ -5,6 +5,12 @@ namespace Ws101.Interop.Harness;
 /// <summary>How a <see cref="KestrelEchoServer"/> behaves on each connection.</summary>
 public sealed class KestrelEchoOptions
 {
+    /// <summary>
+    /// Kestrel's HTTP versions on the endpoint; null keeps its default (HTTP/1.1 and HTTP/2 over TLS, HTTP/1.1 without).
+    /// <c>Http2</c> without a certificate serves h2c (HTTP/2 with prior knowledge), where the WebSockets are RFC 8441 streams.
+    /// </summary>
+    public Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols? HttpProtocols { get; init; }
+
     /// <summary>Serve wss with this certificate instead of ws.</summary>
     public TestCertificate? Certificate { get; init; }
 

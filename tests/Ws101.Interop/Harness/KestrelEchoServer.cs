@@ -52,6 +52,10 @@ public sealed class KestrelEchoServer : IPeerServer
         {
             kestrel.Listen(IPAddress.Loopback, 0, listen =>
             {
+                if (options.HttpProtocols is { } protocols)
+                {
+                    listen.Protocols = protocols;
+                }
                 if (options.Certificate is { } certificate)
                 {
                     listen.UseHttps(certificate.Certificate);
@@ -127,6 +131,9 @@ public sealed class KestrelEchoServer : IPeerServer
         Record(conn, PeerEventKind.Open, new()
         {
             ["path"] = context.Request.Path.Value + context.Request.QueryString.Value,
+            // "HTTP/1.1", or "HTTP/2" for an RFC 8441 extended CONNECT.
+            ["http"] = context.Request.Protocol,
+            ["httpConnection"] = context.Connection.Id,
             ["protocol"] = socket.SubProtocol ?? "",
             ["extensions"] = context.Response.Headers.SecWebSocketExtensions.ToString(),
             ["headers"] = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),

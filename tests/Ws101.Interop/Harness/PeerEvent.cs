@@ -52,6 +52,12 @@ public sealed class PeerEvent
     /// <summary>The negotiated extensions of an open event ("" when none).</summary>
     public string? Extensions => Str("extensions");
 
+    /// <summary>The HTTP version that carried a server's open event ("HTTP/1.1", or "HTTP/2" for an RFC 8441 WebSocket).</summary>
+    public string? Http => Str("http");
+
+    /// <summary>The server's id for the TCP connection that carried an open event (several HTTP/2 streams share one).</summary>
+    public string? HttpConnection => Str("httpConnection");
+
     /// <summary>The request path of a server's open event.</summary>
     public string? Path => Str("path");
 

@@ -9,11 +9,14 @@ namespace Ws101.Interop.Harness;
 /// </summary>
 public sealed partial class ServeProcess : IAsyncDisposable
 {
-    private ServeProcess(PeerProcess process, int port)
+    private ServeProcess(PeerProcess process, int port, string scheme)
     {
         Process = process;
         Port = port;
+        _scheme = scheme;
     }
+
+    private readonly string _scheme;
 
     /// <summary>The running server.</summary>
     public PeerProcess Process { get; }
@@ -31,7 +34,8 @@ public sealed partial class ServeProcess : IAsyncDisposable
         try
         {
             string line = await process.WaitForLineAsync(l => ListeningLine().IsMatch(l), "its listening line", cancellationToken: cancellationToken).ConfigureAwait(false);
-            return new ServeProcess(process, int.Parse(ListeningLine().Match(line).Groups[1].Value, CultureInfo.InvariantCulture));
+            var match = ListeningLine().Match(line);
+            return new ServeProcess(process, int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture), match.Groups[1].Value);
         }
         catch
         {
@@ -41,8 +45,8 @@ public sealed partial class ServeProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>The URL of <paramref name="path"/> on this server.</summary>
-    public Uri Url(string path) => new($"ws://127.0.0.1:{Port}{path}");
+    /// <summary>The URL of <paramref name="path"/> on this server (wss:// when it serves TLS).</summary>
+    public Uri Url(string path) => new($"{_scheme}://127.0.0.1:{Port}{path}");
 
     /// <summary>Stops the server (it does not watch its stdin, so it is killed).</summary>
     public async ValueTask DisposeAsync()
@@ -51,6 +55,6 @@ public sealed partial class ServeProcess : IAsyncDisposable
         await Process.DisposeAsync().ConfigureAwait(false);
     }
 
-    [GeneratedRegex(@"^ws101 serve: ws://127\.0\.0\.1:(\d+)/echo")]
+    [GeneratedRegex(@"^ws101 serve: (wss?)://127\.0\.0\.1:(\d+)/echo")]
     private static partial Regex ListeningLine();
 }

@@ -34,8 +34,9 @@ public class Ws101MetricsTests
         }
         Assert.Equal(0, recorder.Get("ws101.server.active_connections"));
         // Server and client share the process here, so each message counts once per side.
-        Assert.Equal(1, recorder.Get("ws101.server.handshakes[http.response.status_code=101]"));
-        Assert.Equal(1, recorder.Get("ws101.server.handshakes[error.type=rejected-by-application][http.response.status_code=404]"));
+        // Handshakes carry the HTTP version that carried them as OpenTelemetry's network.protocol.version.
+        Assert.Equal(1, recorder.Get("ws101.server.handshakes[http.response.status_code=101][network.protocol.version=1.1]"));
+        Assert.Equal(1, recorder.Get("ws101.server.handshakes[error.type=rejected-by-application][http.response.status_code=404][network.protocol.version=1.1]"));
         Assert.Equal(6, recorder.Get("ws101.messages[network.io.direction=receive]"));
         Assert.Equal(6, recorder.Get("ws101.messages[network.io.direction=transmit]"));
         Assert.True(recorder.Get("ws101.io[network.io.direction=receive]") >= 6 * 7, "each 5-byte text message is at least 7 bytes on the wire");

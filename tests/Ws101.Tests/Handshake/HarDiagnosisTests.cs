@@ -32,6 +32,18 @@ public class HarDiagnosisTests
         Assert.StartsWith("ws://127.0.0.1:", upgrade.ProbeUrl, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(1e300)]
+    [InlineData(-1e300)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void a_frame_time_no_calendar_holds_is_shown_as_its_number_not_thrown(double seconds)
+    {
+        // Found by fuzzing the har target: a frame "time" of 1e300 made the JSON report throw ArgumentOutOfRangeException.
+        Assert.EndsWith("(not a date)", HarReport.FormatTime(seconds), StringComparison.Ordinal);
+        Assert.Equal("2025-12-05T00:00:00.000Z", HarReport.FormatTime(1_764_892_800));
+    }
+
     [Fact]
     public void the_chromium_recording_of_a_good_connection_is_valid_with_its_frames()
     {

@@ -31,6 +31,14 @@ internal sealed class FakeSubscriber : ITopicSubscriber
 
     public void CloseTooSlow(string reason) => ClosedTooSlow = reason;
 
+    public string? ClosedToResume { get; private set; }
+
+    public void CloseToResume(string reason)
+    {
+        ClosedToResume = reason;
+        End();
+    }
+
     public void OnEnded(Action<ITopicSubscriber> callback) => _ended += callback;
 
     public void End()

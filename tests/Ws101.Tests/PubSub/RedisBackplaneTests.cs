@@ -182,40 +182,13 @@ public class RedisBackplaneTests
         await WaitUntilAsync(async () => await redis.SubscribersAsync("ws101:ticks") == 3, TimeSpan.FromSeconds(10), () => "subscribed");
 
         // Publish on A every 2 ms; kill Redis after 1 s, restart it 2 s later, and go on until B and C have had 300 messages published after the restart.
-        long published = 0;
-        long restartedAt = -1;
-        var watch = Stopwatch.StartNew();
-        TimeSpan? resumedAfter = null;
-        bool killed = false;
-        while (watch.Elapsed < TimeSpan.FromSeconds(25))
-        {
-            a.Topics.Publish("ticks", $"A:{published}");
-            published++;
-            if (!killed && watch.Elapsed > TimeSpan.FromSeconds(1))
-            {
-                redis.Kill();
-                killed = true;
-            }
-            else if (killed && restartedAt < 0 && watch.Elapsed > TimeSpan.FromSeconds(3))
-            {
-                await redis.RestartAsync();
-                restartedAt = published;
-                watch.Restart();
-            }
-            else if (restartedAt >= 0 && resumedAfter is null && MaxSeen(remote) > restartedAt && MaxSeen(remote2) > restartedAt)
-            {
-                resumedAfter = watch.Elapsed;
-            }
-            if (resumedAfter is { } r && watch.Elapsed > r + TimeSpan.FromSeconds(1))
-            {
-                break;
-            }
-            await Task.Delay(2, ct);
-        }
-        await WaitUntilAsync(() => Task.FromResult(local.Count == published), TimeSpan.FromSeconds(5), () => $"local {local.Count} of {published}");
+        var (published, resumedAfter) = await RedisRestartUnderTraffic.RunAsync(a.Topics, "ticks", redis,
+            at => MaxSeen(remote) > at && MaxSeen(remote2) > at, TimeSpan.FromSeconds(25), ct);
+        await WaitUntilAsync(() => Task.FromResult(local.Count == published && MaxSeen(remote) == published - 1 && MaxSeen(remote2) == published - 1),
+            TimeSpan.FromSeconds(5), () => $"local {local.Count} of {published}, the last one on B and C");
         var stats = a.Topics.Statistics;
         long missed = published - remote.Count;
-        Figures.Note($"published {published}; local got {local.Count}; remote got {remote.Count} and {remote2.Count}; lost counted on A {stats.BackplaneLost}; cross-node delivery resumed {resumedAfter?.TotalSeconds:0.00} s after the restart");
+        Figures.Note($"published {published}; local got {local.Count}; remote got {remote.Count} and {remote2.Count}; lost counted on A {stats.BackplaneLost}, missed counted on B {b.Topics.Statistics.BackplaneMissed}; cross-node delivery resumed {resumedAfter?.TotalSeconds:0.00} s after the restart");
         Assert.NotNull(resumedAfter);
         Assert.True(resumedAfter < TimeSpan.FromSeconds(10));
         // Local delivery never stopped: every message, in order.
@@ -224,6 +197,9 @@ public class RedisBackplaneTests
         Assert.True(stats.BackplaneLost > 0, stats.ToString());
         Assert.True(missed > 0);
         Assert.True(missed <= stats.BackplaneLost + 100, $"missed {missed}, counted {stats.BackplaneLost}");
+        // The receiving nodes know exactly what they missed: the gaps in A's sequence numbers on the topic.
+        Assert.Equal(missed, b.Topics.Statistics.BackplaneMissed);
+        Assert.Equal(published - remote2.Count, c.Topics.Statistics.BackplaneMissed);
         // Never twice, and in order.
         Assert.Equal(remote.Seen["A"].Distinct().Order(), remote.Seen["A"]);
         Assert.Equal(remote2.Seen["A"].Distinct().Order(), remote2.Seen["A"]);
@@ -345,136 +321,5 @@ public class RedisBackplaneTests
     {
         Assert.Equal("a.b", RedisBackplane.EscapeGlob("a.b"));
         Assert.Equal(@"a\*\?\[x\]\\", RedisBackplane.EscapeGlob(@"a*?[x]\"));
-    }
-}
-
-/// <summary>tests/peers/python/topic_subscriber.py or tests/peers/node/topic_subscriber.js: "ready", then "ok COUNT" or "error ...".</summary>
-internal sealed class PeerSubscriber : IDisposable
-{
-    private readonly Process _process;
-    private readonly TaskCompletionSource<string> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource<string> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    private PeerSubscriber(Process process) => _process = process;
-
-    public static async Task<PeerSubscriber> StartAsync(string program, string script, string url, int count, CancellationToken ct)
-    {
-        string root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Ws101.sln")))
-        {
-            root = Path.GetDirectoryName(root.TrimEnd('/')) ?? throw new InvalidOperationException("Ws101.sln not found above the test binaries");
-        }
-        var info = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.Combine(root, "tests", "peers", Path.GetDirectoryName(script)!),
-        };
-        foreach (var arg in new[] { Path.Combine(root, "tests", "peers", script), url, count.ToString(System.Globalization.CultureInfo.InvariantCulture), "30" })
-        {
-            info.ArgumentList.Add(arg);
-        }
-        var peer = new PeerSubscriber(Process.Start(info)!);
-        var errors = new StringBuilder();
-        peer._process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is "ready")
-            {
-                peer._ready.TrySetResult(e.Data);
-            }
-            else if (e.Data is { } line && (line.StartsWith("ok", StringComparison.Ordinal) || line.StartsWith("error", StringComparison.Ordinal)))
-            {
-                peer._ready.TrySetResult(line);
-                peer._result.TrySetResult(line);
-            }
-        };
-        peer._process.ErrorDataReceived += (_, e) =>
-        {
-            lock (errors)
-            {
-                errors.AppendLine(e.Data);
-            }
-        };
-        peer._process.Exited += (_, _) => peer._result.TrySetResult("exited: " + errors);
-        peer._process.EnableRaisingEvents = true;
-        peer._process.BeginOutputReadLine();
-        peer._process.BeginErrorReadLine();
-        string ready = await peer._ready.Task.WaitAsync(TimeSpan.FromSeconds(15), ct);
-        Assert.True(ready == "ready", $"{script}: {ready} {errors}");
-        return peer;
-    }
-
-    public Task<string> ResultAsync(TimeSpan limit) => _result.Task.WaitAsync(limit);
-
-    public void Dispose()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            _process.WaitForExit(5000);
-        }
-        _process.Dispose();
-    }
-}
-
-/// <summary>A <c>ws101 serve --redis</c> process on a free port, stopped by its pid.</summary>
-internal sealed class CliNode : IDisposable
-{
-    private readonly Process _process;
-
-    private CliNode(Process process, int port)
-    {
-        _process = process;
-        Port = port;
-    }
-
-    public int Port { get; }
-
-    public static async Task<CliNode> StartAsync(string redis, CancellationToken ct)
-    {
-        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "Ws101.Cli"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { "serve", "--port", "0", "--redis", redis, "--quiet" })
-        {
-            info.ArgumentList.Add(arg);
-        }
-        var process = Process.Start(info)!;
-        var port = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is { } line && line.StartsWith("ws101 serve: ws://", StringComparison.Ordinal))
-            {
-                var hostPort = line["ws101 serve: ws://".Length..].Split('/')[0];
-                port.TrySetResult(int.Parse(hostPort[(hostPort.LastIndexOf(':') + 1)..]));
-            }
-        };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            return new CliNode(process, await port.Task.WaitAsync(TimeSpan.FromSeconds(15), ct));
-        }
-        catch
-        {
-            process.Kill();
-            process.Dispose();
-            throw;
-        }
-    }
-
-    public void Dispose()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            _process.WaitForExit(5000);
-        }
-        _process.Dispose();
     }
 }

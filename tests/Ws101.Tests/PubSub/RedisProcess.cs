@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 
 namespace Ws101.Tests.PubSub;
 
@@ -15,13 +14,20 @@ internal sealed class RedisProcess : IAsyncDisposable
 
     private RedisProcess(int port) => Port = port;
 
+    // With persistence: an append-only file fsynced at every write, in a folder of its own, so that a kill loses nothing acknowledged.
+    private string? _dir;
+
     public int Port { get; }
 
     public string Address => $"127.0.0.1:{Port}";
 
-    public static async Task<RedisProcess> StartAsync()
+    public static async Task<RedisProcess> StartAsync(bool persistent = false)
     {
         var redis = NotStarted();
+        if (persistent)
+        {
+            redis._dir = Directory.CreateTempSubdirectory("ws101-redis-").FullName;
+        }
         await redis.RestartAsync();
         return redis;
     }
@@ -45,7 +51,8 @@ internal sealed class RedisProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning" })
+        string[] persistence = _dir is null ? ["--appendonly", "no"] : ["--appendonly", "yes", "--appendfsync", "always", "--dir", _dir];
+        foreach (var arg in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--daemonize", "no", "--loglevel", "warning" }.Concat(persistence))
         {
             info.ArgumentList.Add(arg);
         }
@@ -64,12 +71,15 @@ internal sealed class RedisProcess : IAsyncDisposable
                     return;
                 }
             }
-            catch (Exception ex) when (ex is SocketException or IOException && deadline.Elapsed < TimeSpan.FromSeconds(10) && !_process.HasExited)
+            catch (Exception ex) when ((ex is SocketException or IOException || IsLoading(ex)) && deadline.Elapsed < TimeSpan.FromSeconds(10) && !_process.HasExited)
             {
             }
             await Task.Delay(20);
         }
     }
+
+    // A Redis started from its append-only file answers "-LOADING" until the file is read back: not up yet.
+    private static bool IsLoading(Exception ex) => ex is InvalidOperationException && ex.Message.Contains("LOADING", StringComparison.Ordinal);
 
     /// <summary>Kills the server (SIGKILL to our own pid) and waits for it to be gone.</summary>
     public void Kill()
@@ -83,80 +93,24 @@ internal sealed class RedisProcess : IAsyncDisposable
         _process = null;
     }
 
+    /// <summary>Freezes the server (SIGSTOP): its connections stay open and nothing is answered, as with a hung Redis.</summary>
+    public void Pause() => ProcessSignals.Send(_process!.Id, ProcessSignals.SigStop);
+
+    /// <summary>Lets a frozen server go on (SIGCONT): it then works through everything that was sent to it meanwhile.</summary>
+    public void Resume() => ProcessSignals.Send(_process!.Id, ProcessSignals.SigCont);
+
     /// <summary>Sends one command and returns its reply: a string, a long, null, or an object[] for arrays.</summary>
     public async Task<object?> CommandAsync(params string[] args)
     {
-        using var client = new TcpClient();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        await client.ConnectAsync(IPAddress.Loopback, Port, cts.Token);
-        var stream = client.GetStream();
-        var sb = new StringBuilder().Append('*').Append(args.Length).Append("\r\n");
-        foreach (var a in args)
-        {
-            sb.Append('$').Append(Encoding.UTF8.GetByteCount(a)).Append("\r\n").Append(a).Append("\r\n");
-        }
-        await stream.WriteAsync(Encoding.UTF8.GetBytes(sb.ToString()), cts.Token);
-        return await ReadReplyAsync(stream, cts.Token);
+        return await RedisWire.CommandAsync(Port, args, cts.Token);
     }
 
     /// <summary>Publishes raw bytes on a channel (to test what a node does with garbage); returns the receivers.</summary>
     public async Task<long> PublishRawAsync(string channel, byte[] payload)
     {
-        using var client = new TcpClient();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        await client.ConnectAsync(IPAddress.Loopback, Port, cts.Token);
-        var stream = client.GetStream();
-        var head = Encoding.UTF8.GetBytes($"*3\r\n$7\r\nPUBLISH\r\n${Encoding.UTF8.GetByteCount(channel)}\r\n{channel}\r\n${payload.Length}\r\n");
-        await stream.WriteAsync(head.Concat(payload).Concat("\r\n"u8.ToArray()).ToArray(), cts.Token);
-        return (long)(await ReadReplyAsync(stream, cts.Token))!;
-    }
-
-    private static async Task<object?> ReadReplyAsync(Stream stream, CancellationToken ct)
-    {
-        string line = await ReadLineAsync(stream, ct);
-        switch (line[0])
-        {
-            case '+':
-                return line[1..];
-            case '-':
-                throw new InvalidOperationException("redis: " + line[1..]);
-            case ':':
-                return long.Parse(line[1..]);
-            case '$':
-                int length = int.Parse(line[1..]);
-                if (length < 0)
-                {
-                    return null;
-                }
-                var data = new byte[length + 2];
-                await stream.ReadExactlyAsync(data, ct);
-                return Encoding.UTF8.GetString(data, 0, length);
-            case '*':
-                int count = int.Parse(line[1..]);
-                var items = new object?[Math.Max(count, 0)];
-                for (int i = 0; i < count; i++)
-                {
-                    items[i] = await ReadReplyAsync(stream, ct);
-                }
-                return items;
-            default:
-                throw new InvalidOperationException("redis: unexpected reply " + line);
-        }
-    }
-
-    private static async Task<string> ReadLineAsync(Stream stream, CancellationToken ct)
-    {
-        var sb = new StringBuilder();
-        var one = new byte[1];
-        while (true)
-        {
-            await stream.ReadExactlyAsync(one, ct);
-            if (one[0] == '\n' && sb.Length > 0 && sb[^1] == '\r')
-            {
-                return sb.ToString(0, sb.Length - 1);
-            }
-            sb.Append((char)one[0]);
-        }
+        return (long)(await RedisWire.CommandAsync(Port, ["PUBLISH", channel], payload, cts.Token))!;
     }
 
     /// <summary>Subscribers Redis counts for a channel (PUBSUB NUMSUB).</summary>
@@ -169,6 +123,16 @@ internal sealed class RedisProcess : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         Kill();
+        if (_dir is not null)
+        {
+            try
+            {
+                Directory.Delete(_dir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
         return ValueTask.CompletedTask;
     }
 }

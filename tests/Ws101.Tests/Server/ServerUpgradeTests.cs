@@ -244,7 +244,7 @@ public class ServerUpgradeTests
     {
         var (valid, written) = Run(UpgradeRequest(), upgradable: false);
         Assert.Equal(400, valid.Rejection!.StatusCode);
-        Assert.Contains("HTTP/1.1 requests only", valid.Rejection.Body, StringComparison.Ordinal);
+        Assert.Contains("HTTP/1.1 requests and HTTP/2 extended CONNECTs only", valid.Rejection.Body, StringComparison.Ordinal);
         Assert.Empty(written);
 
         var (invalid, _) = Run(UpgradeRequest(l => [.. l.Where(x => !x.StartsWith("Sec-WebSocket-Key", StringComparison.Ordinal))]), upgradable: false);

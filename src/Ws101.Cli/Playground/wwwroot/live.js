@@ -94,20 +94,27 @@ export function initLive() {
     const split = text.indexOf('\r\n\r\n');
     const request = text.slice(0, split).split('\r\n');
     const response = text.slice(split + 4).replace(/(\r\n)+$/, '').split('\r\n');
+    // Which HTTP version carried the upgrade: an HTTP/2 handshake (RFC 8441) is a CONNECT stream answered by :status 200.
+    const http2 = request[0].startsWith(':method: ');
     const lines = list => list.flatMap((line, i) => [
-      /^HTTP\/1\.1 101/.test(line) ? el('span', { class: 'status-101' }, line) : line,
+      /^HTTP\/1\.1 101|^:status: 200$/.test(line) ? el('span', { class: 'status-101' }, line) : line,
       i < list.length - 1 ? '\n' : '',
     ]);
     handshake.replaceChildren(
-      el('span', { class: 'part-label' }, 'Request, as the server read it'),
+      el('span', { class: 'part-label' }, http2
+        ? 'Over HTTP/2: an extended CONNECT on a stream of the page\'s connection (RFC 8441). Request, as the server read it'
+        : 'Over HTTP/1.1: an upgraded connection of its own (RFC 6455). Request, as the server read it'),
       el('span', { class: 'part-text' }, lines(request)),
       el('span', { class: 'part-label' }, 'Response, as the server answered'),
       el('span', { class: 'part-text' }, lines(response)));
     handshake.dataset.transcript = 'true';
+    handshake.dataset.httpVersion = http2 ? '2' : '1.1';
   }
 
   function isTranscript(data) {
-    return typeof data === 'string' && /^GET [^\r\n]+ HTTP\/1\.1\r\n/.test(data) && /\r\n\r\nHTTP\/1\.1 \d{3}/.test(data);
+    return typeof data === 'string'
+      && ((/^GET [^\r\n]+ HTTP\/1\.1\r\n/.test(data) && /\r\n\r\nHTTP\/1\.1 \d{3}/.test(data))
+        || (/^:method: CONNECT\r\n/.test(data) && /\r\n\r\n:status: \d{3}/.test(data)));
   }
 
   function connect() {
@@ -125,6 +132,7 @@ export function initLive() {
     handshake.textContent = 'Waiting for the handshake…';
     handshake.classList.add('empty');
     delete handshake.dataset.transcript;
+    delete handshake.dataset.httpVersion;
     firstMessage = true;
     sentClose = null;
     wantsTranscript = url.searchParams.get('transcript') === '1';

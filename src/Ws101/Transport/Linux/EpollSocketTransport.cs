@@ -34,6 +34,11 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
     // loop reports a new edge (the epoch moves), another attempt would only return EAGAIN: skip that syscall.
     private int _drainedAtEpoch = -1;
 
+    // Set (for good) once the loop has reported a reset, an error or the peer's FIN. A short read does not mean "nothing
+    // more" then: the edge of a reset that came before the read was counted in the same epoch, and the reset itself is
+    // only reported by the next recv, so skipping it would wait for an edge that never comes.
+    private int _peerEnded;
+
     private ManualResetValueTaskSourceCore<int> _write;
     private ReadOnlyMemory<byte> _writeData;
     private int _writeWaiting;
@@ -72,7 +77,7 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
         {
             int epoch = Volatile.Read(ref _readEpoch);
             int errno = Libc.EAGAIN;
-            if (epoch != Volatile.Read(ref _drainedAtEpoch))
+            if (epoch != Volatile.Read(ref _drainedAtEpoch) || Volatile.Read(ref _peerEnded) == 1)
             {
                 int n = TryReceive(buffer.Span, peekOnly, out errno);
                 if (n >= 0)
@@ -229,6 +234,11 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
     {
         const uint readable = Libc.EPOLLIN | Libc.EPOLLRDHUP | Libc.EPOLLHUP | Libc.EPOLLERR;
         const uint writable = Libc.EPOLLOUT | Libc.EPOLLHUP | Libc.EPOLLERR;
+        if ((events & (Libc.EPOLLRDHUP | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0)
+        {
+            // Before the epoch moves: a reader that sees the new epoch sees this too.
+            Volatile.Write(ref _peerEnded, 1);
+        }
         if ((events & readable) != 0)
         {
             Interlocked.Increment(ref _readEpoch);
