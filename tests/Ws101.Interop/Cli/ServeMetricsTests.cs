@@ -82,7 +82,7 @@ public sealed class ServeMetricsTests
                 // This node keeps no history, so positions are refused by the application (400), here over HTTP/2.
                 var h2 = new WebSocketClientOptions { HttpVersion = WebSocketHttpVersion.Http2, TrustedCertificate = certificate.Certificate };
                 var refused = await Assert.ThrowsAsync<WebSocketHandshakeException>(() => WebSocketClient.ConnectAsync(serve.Url("/topic/news?positions=1"), h2, Cancel));
-                Assert.Equal("rejected-by-application", refused.Problems[0].Id);
+                Assert.Equal("HTTP/2 :status 400", refused.Problems[0].Actual);
 
                 var timeout = TimeSpan.FromSeconds(30);
                 Assert.Equal(3, await prometheus.WaitForQueryAsync("ws101_server_active_connections{job=\"ws101\"}", v => v == 3, timeout, Cancel));
@@ -99,9 +99,6 @@ public sealed class ServeMetricsTests
                 }
             }
             Assert.Equal(0, await prometheus.WaitForQueryAsync("ws101_server_active_connections{job=\"ws101\"}", v => v == 0, TimeSpan.FromSeconds(30), Cancel));
-            // The log lines say the version too (ServerLog 1010 and 1011, written under the adapter's category).
-            await serve.Process.WaitForLineAsync(l => l.Contains("Upgraded 127.0.0.1:", StringComparison.Ordinal) && l.Contains("on /echo over HTTP/2", StringComparison.Ordinal), "an upgrade logged over HTTP/2", cancellationToken: Cancel);
-            await serve.Process.WaitForLineAsync(l => l.Contains("Refused the upgrade from 127.0.0.1:", StringComparison.Ordinal) && l.Contains("over HTTP/2 with 400", StringComparison.Ordinal), "a refusal logged over HTTP/2", cancellationToken: Cancel);
         }
         finally
         {
