@@ -141,7 +141,7 @@ public sealed partial class WebSocketConnection
                 await WriteOut(_out.WrittenMemory, cancellationToken).ConfigureAwait(false);
             }
             await WriteOut(frames, cancellationToken).ConfigureAwait(false);
-            Ws101Metrics.MessagesSent.Add(count);
+            Ws101Metrics.Messages.Add(count, Ws101Metrics.Transmit);
             return true;
         }
         finally
@@ -266,7 +266,7 @@ public sealed partial class WebSocketConnection
                 command.WriteTo(_core, _out);
                 if (command.IsData)
                 {
-                    Ws101Metrics.MessagesSent.Add(1);
+                    Ws101Metrics.Messages.Add(1, Ws101Metrics.Transmit);
                 }
             }
             catch (InvalidOperationException ex)
@@ -299,7 +299,7 @@ public sealed partial class WebSocketConnection
     private ValueTask WriteOut(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
         _sendStarted = Environment.TickCount64;
-        Ws101Metrics.BytesSent.Add(bytes.Length);
+        Ws101Metrics.Io.Add(bytes.Length, Ws101Metrics.Transmit);
         try
         {
             var pending = _transport.SendAsync(bytes, cancellationToken);

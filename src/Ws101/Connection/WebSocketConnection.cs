@@ -232,7 +232,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                 _in.Advance(n);
                 _lastReceived = Environment.TickCount64;
                 _pingSent = 0;
-                Ws101Metrics.BytesReceived.Add(n);
+                Ws101Metrics.Io.Add(n, Ws101Metrics.Receive);
                 ready = TryReceiveBuffered(out message, out flush) ? message : null;
             }
         }
@@ -293,7 +293,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
             message = ev.Kind == ProtocolEventKind.Error && _core.Error is { } error ? WebSocketMessage.Failed(error) : WebSocketMessage.From(ev);
             if (ev.Kind is ProtocolEventKind.Message or ProtocolEventKind.Fragment)
             {
-                Ws101Metrics.MessagesReceived.Add(1);
+                Ws101Metrics.Messages.Add(1, Ws101Metrics.Receive);
             }
             return true;
         }
