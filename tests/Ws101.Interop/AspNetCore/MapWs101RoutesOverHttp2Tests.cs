@@ -35,13 +35,7 @@ public sealed class MapWs101RoutesOverHttp2Tests
     {
         using TestCertificate certificate = TestCertificate.Create();
         await using RoutesApp app = await RoutesApp.StartAsync(certificate);
-        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler
-        {
-            SslOptions = new System.Net.Security.SslClientAuthenticationOptions
-            {
-                RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && cert.GetRawCertData().AsSpan().SequenceEqual(certificate.Certificate.RawData),
-            },
-        });
+        using HttpMessageInvoker invoker = DotnetClientWebSocket.Invoker(certificate);
 
         using (ClientWebSocket ws = await ConnectClientWebSocketAsync(app.KestrelUrl("/echo"), invoker))
         {
@@ -131,34 +125,10 @@ public sealed class MapWs101RoutesOverHttp2Tests
         Assert.Contains("AddWs101Server was not called", error.Message, StringComparison.Ordinal);
     }
 
-    private static async Task<ClientWebSocket> ConnectClientWebSocketAsync(Uri url, HttpMessageInvoker invoker)
-    {
-        var ws = new ClientWebSocket();
-        ws.Options.HttpVersion = HttpVersion.Version20;
-        ws.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
-        ws.Options.AddSubProtocol("superchat");
-        await ws.ConnectAsync(url, invoker, Step());
-        return ws;
-    }
+    private static Task<ClientWebSocket> ConnectClientWebSocketAsync(Uri url, HttpMessageInvoker invoker) =>
+        DotnetClientWebSocket.ConnectAsync(url, invoker, HttpVersion.Version20, "superchat", Step());
 
-    private static async Task<(WebSocketMessageType Type, byte[] Data)> ReceiveWholeAsync(ClientWebSocket ws)
-    {
-        using var message = new MemoryStream();
-        var buffer = new byte[16 * 1024];
-        while (true)
-        {
-            var result = await ws.ReceiveAsync(buffer, Step());
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                return (result.MessageType, []);
-            }
-            message.Write(buffer, 0, result.Count);
-            if (result.EndOfMessage)
-            {
-                return (result.MessageType, message.ToArray());
-            }
-        }
-    }
+    private static Task<(WebSocketMessageType Type, byte[] Data)> ReceiveWholeAsync(ClientWebSocket ws) => DotnetClientWebSocket.ReceiveWholeAsync(ws, Step());
 
     /// <summary>
     /// An ASP.NET Core app whose WebSocket routes are registered once, with AddWs101Server (its own port, 0 here), and
