@@ -56,5 +56,11 @@ else
   echo "test.sh: fuzz/run.sh all ${WS101_FUZZ_SECONDS:-8} found a crash or hang, or could not run; see $fuzz_log" >&2
   grep -v '^  ' "$fuzz_log" | tail -15 >&2
 fi
+# The runner prints each failure where it happened, thousands of lines up; CI keeps only the end of the output.
+# Repeat every failed test's name and the first lines of its error here, just above the tally.
+if grep -qE '^failed ' "$log"; then
+  echo "test.sh: failed tests (details in $log):"
+  awk '/^failed /{n=5} n>0{print "  " $0; n--}' "$log" | head -120
+fi
 echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 [ "$status" -eq 0 ] && [ "${failed:-0}" -eq 0 ]
