@@ -3,18 +3,14 @@ using System.Diagnostics.Metrics;
 namespace Ws101;
 
 /// <summary>
-/// The library's instruments, on the <see cref="Meter"/> named <c>Ws101</c> (read them with dotnet-counters,
-/// OpenTelemetry or a <see cref="MeterListener"/>). Adding to an instrument nobody listens to costs a branch.
+/// The library's instruments, on the <see cref="Meter"/> named <see cref="Ws101Telemetry.MeterName"/>.
 /// Names and attributes follow OpenTelemetry's semantic conventions where one applies (Kestrel's and SignalR's
 /// connection metrics for the shapes, <c>error.type</c>, <c>http.response.status_code</c>, <c>network.io.direction</c>
 /// for the attributes); docs/observability.md lists each instrument and says where there is no convention to follow.
 /// </summary>
-public static partial class Ws101Metrics
+internal static partial class Ws101Metrics
 {
-    /// <summary>The meter's name.</summary>
-    public const string MeterName = "Ws101";
-
-    private static readonly Meter Meter = new(MeterName, "1.0");
+    private static readonly Meter Meter = new(Ws101Telemetry.MeterName, "1.0");
 
     /// <summary>The <c>network.io.direction</c> value of what a connection reads.</summary>
     internal static readonly KeyValuePair<string, object?> Receive = new("network.io.direction", "receive");

@@ -1,4 +1,4 @@
-namespace Ws101;
+namespace Ws101.PubSub;
 
 /// <summary>A decoded envelope: who published, its sequence number, the topic, the kind and where the payload starts.</summary>
 /// <param name="Node">The publishing node's id.</param>
@@ -7,4 +7,4 @@ namespace Ws101;
 /// <param name="Kind">Text or binary.</param>
 /// <param name="PayloadOffset">Where the payload starts in the envelope.</param>
 /// <param name="Position">The message's place in the topic's history, when it was appended to one; else null.</param>
-public readonly record struct BackplaneMessage(Guid Node, ulong Sequence, string Topic, WebSocketMessageKind Kind, int PayloadOffset, string? Position = null);
+internal readonly record struct BackplaneMessage(Guid Node, ulong Sequence, string Topic, WebSocketMessageKind Kind, int PayloadOffset, string? Position = null);

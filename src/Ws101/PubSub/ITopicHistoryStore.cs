@@ -1,4 +1,4 @@
-namespace Ws101;
+namespace Ws101.PubSub;
 
 /// <summary>
 /// Where topics keep their history (<see cref="TopicHistory"/>): a backplane that is also a history store appends each
@@ -6,7 +6,7 @@ namespace Ws101;
 /// order in which every node receives, and the envelope each node receives carries the message's position.
 /// <c>Ws101.Redis.RedisBackplane</c> implements it on Redis Streams.
 /// </summary>
-public interface ITopicHistoryStore
+internal interface ITopicHistoryStore
 {
     /// <summary>
     /// Appends <paramref name="envelope"/>'s message to <paramref name="topic"/>'s history (trimmed to
@@ -26,6 +26,6 @@ public interface ITopicHistoryStore
     /// <summary>The position of the newest message in <paramref name="topic"/>'s history, or <c>"0-0"</c> when it has none.</summary>
     Task<string> GetLastPositionAsync(string topic, CancellationToken cancellationToken = default);
 
-    /// <summary>Completes once the node's subscription to <paramref name="topic"/> (asked for with <see cref="IBackplane.Subscribe"/>) is in place.</summary>
+    /// <summary>Completes once the node's subscription to <paramref name="topic"/> (asked for with <see cref="TopicBackplane.Subscribe"/>) is in place.</summary>
     Task WhenSubscribedAsync(string topic, CancellationToken cancellationToken = default);
 }

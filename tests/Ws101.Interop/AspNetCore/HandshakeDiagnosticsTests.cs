@@ -22,7 +22,7 @@ public sealed class HandshakeDiagnosticsTests : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == Ws101Metrics.MeterName && instrument.Name == "ws101.server.handshakes")
+            if (instrument.Meter.Name == Ws101Telemetry.MeterName && instrument.Name == "ws101.server.handshakes")
             {
                 listener.EnableMeasurementEvents(instrument);
             }

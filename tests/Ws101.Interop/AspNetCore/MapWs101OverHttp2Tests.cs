@@ -150,7 +150,7 @@ public sealed class MapWs101OverHttp2Tests
         {
             _listener.InstrumentPublished = (i, l) =>
             {
-                if (i.Meter.Name == Ws101Metrics.MeterName && i.Name == "ws101.server.handshakes")
+                if (i.Meter.Name == Ws101Telemetry.MeterName && i.Name == "ws101.server.handshakes")
                 {
                     l.EnableMeasurementEvents(i);
                 }

@@ -16,7 +16,7 @@ internal sealed class MetricRecorder : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == Ws101Metrics.MeterName)
+            if (instrument.Meter.Name == Ws101Telemetry.MeterName)
             {
                 listener.EnableMeasurementEvents(instrument);
             }

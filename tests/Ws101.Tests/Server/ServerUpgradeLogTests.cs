@@ -26,7 +26,7 @@ public class ServerUpgradeLogTests
         Activity? stopped = null;
         using var listener = new ActivityListener
         {
-            ShouldListenTo = source => source.Name == Ws101ActivitySource.Name,
+            ShouldListenTo = source => source.Name == Ws101Telemetry.ActivitySourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = activity => stopped = Equals(activity.GetTagItem("url.path"), path) ? activity : stopped,
         };
