@@ -82,7 +82,7 @@ internal static class Ws101Side
                 {
                     return;
                 }
-                if (PositionedMessage.TryRead(m, out var p) && p.Kind == PositionedMessageKind.Message
+                if (PositionedMessage.TryRead(m, out var p) && p.Position is not null
                     && Parse(System.Text.Encoding.UTF8.GetBytes(p.Text!), out long seq, out long ts))
                 {
                     tally.Record(who, seq, ts);
