@@ -34,6 +34,13 @@ public class HistoryTests
         }, ct);
     }
 
+    /// <summary>The payload of the newest entry of the ticker's stream, or null.</summary>
+    private static async Task<string?> NewestPayloadAsync(RedisProcess redis) =>
+        await redis.CommandAsync("XREVRANGE", "ws101:ticker", "+", "-", "COUNT", "1") is object?[] { Length: 1 } entries
+            && entries[0] is object?[] { Length: 2 } entry && entry[1] is object?[] fields
+            ? fields.Chunk(2).Where(f => f.Length == 2 && f[0] as string == "d").Select(f => f[1] as string).FirstOrDefault()
+            : null;
+
     private static void AssertPositionsIncrease(IEnumerable<PositionedMessage> frames)
     {
         TopicPosition? previous = null;
@@ -107,6 +114,10 @@ public class HistoryTests
         await reading;
         // Far more than the history keeps (Redis trims its stream in whole blocks of 100, so well past 10).
         await publisher.RunAsync(400, TimeSpan.Zero, ct);
+        // A send completes once its bytes leave the publisher's socket; node B appends them to the stream after that. Wait for
+        // the last one: a subscriber that came while B still appended and trimmed would see its node's feed start from a
+        // position trimmed away before its first read, and be closed to resume (a race of the test, not a lost message).
+        await Eventually.TrueAsync(async () => await NewestPayloadAsync(redis) == "P:399", TimeSpan.FromSeconds(20), () => "the 400th message in the stream");
         await Eventually.TrueAsync(async () => (long)(await redis.CommandAsync("XLEN", "ws101:ticker"))! < 300, TimeSpan.FromSeconds(10), () => "the stream trimmed");
 
         foreach (var node in new[] { a, b })
@@ -114,7 +125,8 @@ public class HistoryTests
             var late = new PositionedRecorder();
             var again = await WebSocketClient.ConnectAsync(Url(node, "/topic/ticker?since=" + early.LastPosition), cancellationToken: ct);
             var readingAgain = late.RunAsync(again, ct);
-            await Eventually.TrueAsync(() => late.Frames.Length == 1, TimeSpan.FromSeconds(10), () => "the signal");
+            await Eventually.TrueAsync(() => late.Frames.Length == 1, TimeSpan.FromSeconds(10),
+                () => $"the signal on node {(node == a ? "A" : "B")} (reader: {(readingAgain.IsFaulted ? readingAgain.Exception!.InnerException!.Message : readingAgain.Status.ToString())}, state {again.State} {(int?)again.CloseStatus} {again.CloseReason})");
             Assert.Equal(PositionedMessageKind.NotRecovered, late.Frames[0].Kind);
             // Then the live feed.
             await publisher.RunAsync(1, TimeSpan.Zero, ct);
