@@ -9,9 +9,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # node and Node's ws; see docs/testing.md). Extra Debian packages: "command=package" or "py:module=package".
 # tmux runs the interactive `ws101 connect` in a real terminal (tests/Ws101.Interop/Cli/CliInATerminalTests.cs);
 # redis-server: the topics backplane tests start their own on a free loopback port (docs/topics.md).
+# prometheus: the metrics test starts its own on a free loopback port and scrapes `ws101 serve --metrics` (docs/observability.md).
 # afl++: the short fuzzing run below (fuzz/run.sh, docs/reliability.md "Fuzzing"); prlimit (util-linux): the
 # descriptor-limit tests lower a running server's limit with it (tests/Ws101.Interop/Cli/ServeAtTheDescriptorLimitTests.cs).
-export WS101_TEST_DEPS="tmux=tmux redis-server=redis-server afl-fuzz=afl++ prlimit=util-linux ${WS101_TEST_DEPS:-}"
+export WS101_TEST_DEPS="tmux=tmux redis-server=redis-server prometheus=prometheus afl-fuzz=afl++ prlimit=util-linux ${WS101_TEST_DEPS:-}"
 
 if ! bash scripts/install-test-deps.sh; then
   echo "test.sh: installing the test dependencies failed" >&2

@@ -10,7 +10,7 @@ namespace Ws101.AspNetCore;
 /// The middleware behind <see cref="Ws101HandshakeDiagnosticsExtensions.UseWs101HandshakeDiagnostics"/>: ASP.NET Core's own
 /// <c>UseWebSockets</c> lets a malformed upgrade fall through silently to whatever answers next; this says why it failed.
 /// </summary>
-internal sealed partial class HandshakeDiagnosticsMiddleware(Ws101HandshakeDiagnosticsOptions options, ILogger logger)
+internal sealed class HandshakeDiagnosticsMiddleware(Ws101HandshakeDiagnosticsOptions options, ILogger logger)
 {
     public const string LoggerCategory = "Ws101.AspNetCore.HandshakeDiagnostics";
 
@@ -22,13 +22,10 @@ internal sealed partial class HandshakeDiagnosticsMiddleware(Ws101HandshakeDiagn
         }
         if (logger.IsEnabled(LogLevel.Warning))
         {
-            LogInvalidUpgrade(logger, context.Request.Method, context.Request.Path, context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+            AspNetCoreLog.InvalidUpgrade(logger, context.Request.Method, context.Request.Path, context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 string.Join(", ", problems.Select(p => p.Id)), string.Join(" | ", problems));
         }
-        foreach (var p in problems)
-        {
-            Ws101Metrics.InvalidUpgradeSeen(p.Id);
-        }
+        Ws101Metrics.InvalidUpgradeSeen(problems[0].Id, HttpProtocol.IsHttp2(context.Request.Protocol) ? System.Net.HttpVersion.Version20 : System.Net.HttpVersion.Version11);
         // Answered as MapWs101 answers a refusal: the status, Sec-WebSocket-Version, and the reasons in plain text.
         return options.RespondToInvalidUpgrades ? Ws101UpgradeHandler.RefuseAsync(context, HandshakeRejection.For(problems)) : next(context);
     }
@@ -61,8 +58,4 @@ internal sealed partial class HandshakeDiagnosticsMiddleware(Ws101HandshakeDiagn
         }
         return ServerHandshake.Validate(AspNetCoreRequestHead.From(request)).Problems;
     }
-
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning,
-        Message = "Invalid WebSocket upgrade {Method} {Path} from {Remote}: {ProblemCodes}. {Problems}")]
-    private static partial void LogInvalidUpgrade(ILogger logger, string method, PathString path, string remote, string problemCodes, string problems);
 }

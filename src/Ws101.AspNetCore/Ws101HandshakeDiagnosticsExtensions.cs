@@ -11,8 +11,8 @@ public static class Ws101HandshakeDiagnosticsExtensions
     /// <summary>
     /// Diagnoses every attempted WebSocket upgrade (a request with <c>Upgrade: websocket</c> or a <c>Sec-WebSocket-*</c>
     /// header, or an HTTP/2 extended CONNECT for <c>websocket</c>) with Ws101's checks. An invalid one is logged at Warning,
-    /// with each problem's code, evidence and fix, and counted in the <c>ws101.handshakes.rejected</c> metric (tags
-    /// <c>problem</c> and <c>source</c> = <c>UseWs101HandshakeDiagnostics</c>); with
+    /// with each problem's code, evidence and fix, and counted in the <c>ws101.server.handshakes</c> metric (the problem code as
+    /// <c>error.type</c>, and <c>ws101.handshake.source</c> = <c>UseWs101HandshakeDiagnostics</c>); with
     /// <see cref="Ws101HandshakeDiagnosticsOptions.RespondToInvalidUpgrades"/> it is also answered here. Valid upgrades and
     /// ordinary requests pass through untouched. Put it before <c>UseWebSockets</c>.
     /// </summary>

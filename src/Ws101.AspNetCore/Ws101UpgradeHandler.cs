@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Ws101.Diagnostics;
 using Ws101.Handshake;
 using Ws101.Protocol;
 using Ws101.Server;
@@ -31,12 +32,14 @@ internal static class Ws101UpgradeHandler
         bool upgradable = http2 ? connect is { IsExtendedConnect: true } : upgrade is { IsUpgradableRequest: true };
         // The same sequence as WebSocketServer's (validate, decide, subprotocol, permessage-deflate); Kestrel writes the
         // status line (101, or over HTTP/2 the 200), so the answer travels as the result's header pairs instead of bytes.
+        // Internal: the host's own request span is the server span, and this one sits under it.
+        var span = ServerUpgradeLog.Start(head.Method, head.Path, head.Version, remote, System.Diagnostics.ActivityKind.Internal);
         var result = ServerUpgrade.Run(head, route, WebSocketConnectionOptions.Default, response: null,
             upgradable: upgradable, reportDeclined: logger.IsEnabled(LogLevel.Debug));
         ServerUpgradeLog.Decided(logger, remote, result);
         if (!result.IsAccepted)
         {
-            ServerUpgradeLog.Refused(logger, remote, result.Rejection, head.Version);
+            ServerUpgradeLog.Refused(logger, remote, result.Rejection, head.Version, span);
             await RefuseAsync(context, result.Rejection, http2).ConfigureAwait(false);
             return;
         }
@@ -46,26 +49,39 @@ internal static class Ws101UpgradeHandler
             headers.Append(name, value);
         }
         Stream stream;
-        if (http2)
+        try
         {
-            // The tunnel carries the WebSocket for as long as it lives: no request-body size limit applies to it (HTTP/1.1's
-            // upgrade lifts it by itself).
-            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+            if (http2)
             {
-                bodySize.MaxRequestBodySize = null;
+                // The tunnel carries the WebSocket for as long as it lives: no request-body size limit applies to it (HTTP/1.1's
+                // upgrade lifts it by itself).
+                if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+                {
+                    bodySize.MaxRequestBodySize = null;
+                }
+                // Kestrel answers :status 200 with these fields and hands over the stream (RFC 8441 §5).
+                stream = await connect!.AcceptAsync().ConfigureAwait(false);
             }
-            // Kestrel answers :status 200 with these fields and hands over the stream (RFC 8441 §5).
-            stream = await connect!.AcceptAsync().ConfigureAwait(false);
+            else
+            {
+                // Kestrel writes "101 Switching Protocols" with these headers and hands over the raw stream.
+                stream = await upgrade!.UpgradeAsync().ConfigureAwait(false);
+            }
         }
-        else
+        catch (Exception ex)
         {
-            // Kestrel writes "101 Switching Protocols" with these headers and hands over the raw stream.
-            stream = await upgrade!.UpgradeAsync().ConfigureAwait(false);
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
+            span?.Dispose();
+            throw;
         }
         // A request timeout (the RequestTimeouts middleware) would cut the WebSocket; the connection's own deadlines apply now.
         context.Features.Get<Microsoft.AspNetCore.Http.Timeouts.IHttpRequestTimeoutFeature>()?.DisableTimeout();
-        ServerUpgradeLog.Accepted(logger, remote, result.Request.Path, head.Version);
+        ServerUpgradeLog.Accepted(logger, remote, result, head.Version, span);
         var connection = WebSocketConnection.FromUpgradedStream(stream, result.Info, result.Options, result.Deflate, remote, local);
+        // Counted as WebSocketServer counts its sessions, so that ws101.server.active_connections and the duration histogram
+        // read the same behind Kestrel.
+        Ws101Metrics.ActiveConnections.Add(1);
+        long opened = System.Diagnostics.Stopwatch.GetTimestamp();
         await using (connection.ConfigureAwait(false))
         {
             try
@@ -81,7 +97,7 @@ internal static class Ws101UpgradeHandler
             }
             catch (Exception ex)
             {
-                logger.LogError(ex, "The handler for {Path} failed; closing with 1011", result.Request.Path);
+                AspNetCoreLog.HandlerFailed(logger, ex, result.Request.Path);
                 try
                 {
                     await connection.CloseAsync(CloseCode.InternalServerError, "The server's handler failed.", CancellationToken.None).ConfigureAwait(false);
@@ -89,6 +105,11 @@ internal static class Ws101UpgradeHandler
                 catch (Exception closeError) when (closeError is WebSocketClosedException or IOException or ObjectDisposedException)
                 {
                 }
+            }
+            finally
+            {
+                Ws101Metrics.ActiveConnections.Add(-1);
+                Ws101Metrics.ConnectionDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(opened).TotalSeconds);
             }
         }
     }

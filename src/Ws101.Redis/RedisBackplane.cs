@@ -72,7 +72,7 @@ public sealed class RedisBackplane : IBackplane, IPresenceStore, ITopicHistorySt
         _subscriber = redis.GetSubscriber();
         if (redis.IsConnected)
         {
-            _logger.LogInformation("Connected to Redis at {Configuration}", _options.Configuration);
+            RedisLog.Connected(_logger, _options.Configuration);
         }
         else
         {
@@ -304,7 +304,7 @@ public sealed class RedisBackplane : IBackplane, IPresenceStore, ITopicHistorySt
                 catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException or InvalidOperationException)
                 {
                     // Down: retried when the link is restored.
-                    _logger.LogDebug("A Redis subscription change failed: {Error}", ex.Message);
+                    RedisLog.SubscriptionChangeFailed(_logger, ex.Message);
                 }
             }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
         }
@@ -319,7 +319,7 @@ public sealed class RedisBackplane : IBackplane, IPresenceStore, ITopicHistorySt
         bool pattern = subscription.EndsWith('*');
         if (pattern && _options.Sharded)
         {
-            _logger.LogWarning("Sharded pub/sub has no pattern subscriptions: '{Subscription}' gets messages published on this node only", subscription);
+            RedisLog.NoShardedPatterns(_logger, subscription);
             return;
         }
         var channel = pattern ? RedisChannel.Pattern(_options.ChannelPrefix + EscapeGlob(subscription[..^1]) + "*") : Channel(subscription);

@@ -26,12 +26,28 @@ internal sealed class MetricsLog : IDisposable
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, state) => _totals.AddOrUpdate(instrument.Name, value, (_, total) => total + value));
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, state) => _totals.AddOrUpdate(Key(instrument, tags), value, (_, total) => total + value));
         _listener.Start();
         _timer = new Timer(_ => Write(), null, interval, interval);
     }
 
-    /// <summary>The total of each Ws101 instrument so far (for an up-down counter, its current value).</summary>
+    /// <summary>The instrument's name, with its attributes when it has some: <c>ws101.server.handshakes{error.type=not-found,http.response.status_code=404}</c>.</summary>
+    private static string Key(Instrument instrument, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        if (tags.IsEmpty)
+        {
+            return instrument.Name;
+        }
+        var parts = new List<string>(tags.Length);
+        foreach (var tag in tags)
+        {
+            parts.Add($"{tag.Key}={tag.Value}");
+        }
+        parts.Sort(StringComparer.Ordinal);
+        return $"{instrument.Name}{{{string.Join(",", parts)}}}";
+    }
+
+    /// <summary>The total of each Ws101 instrument and set of attributes so far (for an up-down counter, its current value).</summary>
     public IReadOnlyDictionary<string, long> Totals => _totals;
 
     /// <summary>Logs the totals now (also done at the interval, and by Program.cs when the server stops).</summary>

@@ -29,6 +29,14 @@ internal sealed class Tally(int subscribers, int capacity)
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, bool> _warm = new();
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _ended = new();
+
+    /// <summary>Subscribers whose connection ended during the run, by how (close code and reason, or the error).</summary>
+    public IReadOnlyDictionary<string, int> Ended => _ended;
+
+    /// <summary>Subscriber <paramref name="who"/>'s connection ended before the run did: counted, so that a run that misses deliveries says why.</summary>
+    public void RecordEnded(int who, string how) => _ended.AddOrUpdate(how, 1, (_, n) => n + 1);
+
     /// <summary>Subscriber <paramref name="who"/> received <paramref name="seq"/>, scheduled at <paramref name="scheduled"/> (a Stopwatch timestamp).</summary>
     public void Record(int who, long seq, long scheduled)
     {

@@ -58,6 +58,10 @@ internal static class TenNodes
             var took = await Run.PublishAtRateAsync(publisher, o.Rate, count, ct);
             await Run.SettleAsync(tally, count * o.Subscribers, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(30));
             double cpu = nodes.Sum(c => Run.CpuSeconds(c.Pid)) - cpuBefore;
+            if (tally.Ended.Count > 0)
+            {
+                Console.WriteLine($"   subscribers whose connection ended during the run: {string.Join(", ", tally.Ended.Select(e => $"{e.Value} with {e.Key}"))}");
+            }
             foreach (var close in closers)
             {
                 await close();

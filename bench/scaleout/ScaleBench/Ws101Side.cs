@@ -39,8 +39,17 @@ internal static class Ws101Side
                     {
                         return;
                     }
+                    catch (Exception ex)
+                    {
+                        tally.RecordEnded(who, ex.GetType().Name);
+                        return;
+                    }
                     if (m.IsClose)
                     {
+                        if (!ct.IsCancellationRequested)
+                        {
+                            tally.RecordEnded(who, $"{(int?)m.CloseStatus} {m.CloseReason}");
+                        }
                         return;
                     }
                     if (Parse(m.Data.Span, out long seq, out long ts))

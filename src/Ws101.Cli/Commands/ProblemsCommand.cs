@@ -54,7 +54,7 @@ internal static class ProblemsCommand
         sb.Append("generated from it by `ws101 problems --markdown`, and a test keeps the two identical.\n\n");
         sb.Append("Where you meet them: `ws101 diagnose` and `ws101 probe` print them; the playground shows them beside the\n");
         sb.Append("line at fault; `WebSocketHandshakeException.Problems` carries them in code; the server logs them and counts\n");
-        sb.Append("refusals in the `ws101.handshakes.rejected` metric, tagged with the code.\n\n");
+        sb.Append("refusals in the `ws101.server.handshakes` metric, with the code as `error.type`.\n\n");
         sb.Append(FromABrowser());
         sb.Append("## The codes\n\n");
         sb.Append("| code | rule | meaning |\n| --- | --- | --- |\n");

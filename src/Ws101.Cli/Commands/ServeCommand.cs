@@ -41,6 +41,8 @@ internal static class ServeCommand
             Description = "With --redis: keep the last COUNT messages of every topic in a Redis Stream, so that /topic/NAME?positions=1 clients can resume with &since=POSITION.",
         };
         var compress = new Option<bool>("--compress") { Description = "Accept permessage-deflate (RFC 7692) from clients that offer it, as browsers do." };
+        var metrics = new Option<bool>("--metrics") { Description = "Serve the Ws101 metrics in Prometheus' format on http://HOST:METRICS-PORT/metrics (OpenTelemetry)." };
+        var metricsPort = new Option<int>("--metrics-port") { Description = "The port of --metrics.", DefaultValueFactory = _ => MetricsEndpoint.DefaultPort };
         var http2 = new Option<bool>("--http2") { Description = "Serve through ASP.NET Core's Kestrel with HTTP/1.1 and HTTP/2 (needs --cert): browsers then open WebSockets as HTTP/2 streams (RFC 8441)." };
         var reusePort = new Option<bool>("--reuse-port") { Description = "Share the port with other processes started with --reuse-port (SO_REUSEPORT); Linux spreads connections over them." };
         var maxConnections = new Option<int>("--max-connections") { Description = "The most connections open at once; beyond it new ones get 503 (also kept below the file-descriptor limit).", DefaultValueFactory = _ => new WebSocketServerOptions().MaxConnections };
@@ -49,19 +51,20 @@ internal static class ServeCommand
         var command = new Command("serve", "Serve /echo, /chat and the playground (/) on 127.0.0.1:8080, or where --host and --port say.")
         {
             host, port, cert, key, password, maxMessage, origins, quiet, verbose, redis, redisSharded, presenceTtl, history, compress, reusePort, maxConnections, handshakeTimeout, stats, http2,
+            metrics, metricsPort,
         };
         command.SetAction((result, cancellationToken) => RunAsync(console, new Settings(
             result.GetValue(host)!, result.GetValue(port), result.GetValue(cert), result.GetValue(key), result.GetValue(password),
             result.GetValue(maxMessage), result.GetValue(origins) ?? [], result.GetValue(quiet), result.GetValue(verbose),
             result.GetValue(redis), result.GetValue(redisSharded), result.GetValue(compress), result.GetValue(reusePort),
             result.GetValue(maxConnections), result.GetValue(handshakeTimeout), result.GetValue(stats), result.GetValue(http2),
-            result.GetValue(presenceTtl), result.GetValue(history)), cancellationToken));
+            result.GetValue(presenceTtl), result.GetValue(history), result.GetValue(metrics), result.GetValue(metricsPort)), cancellationToken));
         return command;
     }
 
     internal sealed record Settings(string Host, int Port, string? Cert, string? Key, string? Password, long MaxMessage, string[] Origins, bool Quiet, bool Verbose,
         string? Redis = null, bool RedisSharded = false, bool Compress = false, bool ReusePort = false, int? MaxConnections = null, double? HandshakeTimeoutSeconds = null,
-        double StatsSeconds = 0, bool Http2 = false, double PresenceTtl = 15, int History = 0);
+        double StatsSeconds = 0, bool Http2 = false, double PresenceTtl = 15, int History = 0, bool Metrics = false, int MetricsPort = MetricsEndpoint.DefaultPort);
 
     private static async Task<int> RunAsync(CliConsole console, Settings settings, CancellationToken cancellationToken)
     {
@@ -83,6 +86,7 @@ internal static class ServeCommand
         await using (topics.ConfigureAwait(false))
         await using (server.ConfigureAwait(false))
         {
+            using var meterProvider = settings.Metrics ? MetricsEndpoint.Start(settings.Host, settings.MetricsPort) : null;
             try
             {
                 // The backplane connects (or keeps retrying in the background) before the first client comes.
@@ -107,6 +111,10 @@ internal static class ServeCommand
             {
                 string hostText = ep.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{ep.Address}]" : ep.Address.ToString();
                 console.Out.WriteLine($"ws101 serve: {scheme}://{hostText}:{ep.Port}/echo  {scheme}://{hostText}:{ep.Port}/chat  {scheme}://{hostText}:{ep.Port}/topic/NAME  playground {http}://{hostText}:{ep.Port}/");
+            }
+            if (settings.Metrics)
+            {
+                console.Out.WriteLine($"Metrics (Prometheus): {MetricsEndpoint.Url(settings.Host, settings.MetricsPort)}");
             }
             if (settings.Redis is not null)
             {
@@ -177,6 +185,10 @@ internal static class ServeCommand
         if (settings.Port is < 0 or > 65535)
         {
             throw new ArgumentException($"The port {settings.Port} is not between 0 and 65535.");
+        }
+        if (settings.Metrics && settings.MetricsPort is < 1 or > 65535)
+        {
+            throw new ArgumentException($"--metrics-port {settings.MetricsPort} is not between 1 and 65535.");
         }
         if (settings.MaxMessage <= 0)
         {

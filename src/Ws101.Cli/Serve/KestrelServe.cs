@@ -45,6 +45,9 @@ internal static class KestrelServe
         await using (topics.ConfigureAwait(false))
         await using (app.ConfigureAwait(false))
         {
+            // The exporter listens on a port of its own, so it is the same with Kestrel as with WebSocketServer; the Ws101 meter
+            // counts MapWs101's handshakes and connections as it counts the server's.
+            using var meterProvider = settings.Metrics ? MetricsEndpoint.Start(settings.Host, settings.MetricsPort) : null;
             try
             {
                 await topics.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -62,6 +65,10 @@ internal static class KestrelServe
                 var uri = new Uri(address);
                 string origin = $"{uri.Host}:{uri.Port}";
                 console.Out.WriteLine($"ws101 serve: wss://{origin}/echo  wss://{origin}/chat  wss://{origin}/topic/NAME  playground https://{origin}/  (HTTP/1.1 and HTTP/2)");
+            }
+            if (settings.Metrics)
+            {
+                console.Out.WriteLine($"Metrics (Prometheus): {MetricsEndpoint.Url(settings.Host, settings.MetricsPort)}");
             }
             if (settings.Redis is not null)
             {

@@ -161,8 +161,12 @@ internal static class ExtendedConnectClient
         long? code = (ex as HttpProtocolException)?.ErrorCode;
         // RFC 9113 §3.4: the server's first frame answers the connection preface; a peer that reads the preface as HTTP/1.1
         // answers in HTTP/1.1, which parses as a malformed frame (PROTOCOL_ERROR, FRAME_SIZE_ERROR), or hangs up.
+        // Which of these the runtime reports is a race: the HTTP/1.1 answer read as a frame fails the connection either
+        // before the request has a stream on it (then the runtime says only that the new HTTP/2 connection could not be
+        // established: HttpRequestError.Unknown, no inner cause) or after (PROTOCOL_ERROR). Both mean the same here.
         bool noH2c = uri.Scheme == "ws" && (error is HttpRequestError.ResponseEnded or HttpRequestError.InvalidResponse
-            || (error == HttpRequestError.HttpProtocolError && code is null or 0x1 or 0x6));
+            || (error == HttpRequestError.HttpProtocolError && code is null or 0x1 or 0x6)
+            || (error == HttpRequestError.Unknown && ex is HttpRequestException { InnerException: null }));
         HandshakeProblem problem = error switch
         {
             // RFC 8441 §3: the server's SETTINGS did not carry SETTINGS_ENABLE_CONNECT_PROTOCOL = 1.

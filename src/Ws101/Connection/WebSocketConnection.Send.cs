@@ -142,7 +142,7 @@ public sealed partial class WebSocketConnection
                 await WriteOut(_out.WrittenMemory, cancellationToken).ConfigureAwait(false);
             }
             await WriteOut(frames, cancellationToken).ConfigureAwait(false);
-            Diagnostics.Ws101Metrics.MessagesSent.Add(count);
+            Diagnostics.Ws101Metrics.Messages.Add(count, Diagnostics.Ws101Metrics.Transmit);
             return true;
         }
         finally
@@ -267,7 +267,7 @@ public sealed partial class WebSocketConnection
                 command.WriteTo(_core, _out);
                 if (command.IsData)
                 {
-                    Diagnostics.Ws101Metrics.MessagesSent.Add(1);
+                    Diagnostics.Ws101Metrics.Messages.Add(1, Diagnostics.Ws101Metrics.Transmit);
                 }
             }
             catch (InvalidOperationException ex)
@@ -298,7 +298,7 @@ public sealed partial class WebSocketConnection
     private ValueTask WriteOut(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
         _sendStarted = Environment.TickCount64;
-        Diagnostics.Ws101Metrics.BytesSent.Add(bytes.Length);
+        Diagnostics.Ws101Metrics.Io.Add(bytes.Length, Diagnostics.Ws101Metrics.Transmit);
         try
         {
             var pending = _transport.SendAsync(bytes, cancellationToken);

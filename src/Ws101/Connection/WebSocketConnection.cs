@@ -235,7 +235,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                 _in.Advance(n);
                 _lastReceived = Environment.TickCount64;
                 _pingSent = 0;
-                Diagnostics.Ws101Metrics.BytesReceived.Add(n);
+                Diagnostics.Ws101Metrics.Io.Add(n, Diagnostics.Ws101Metrics.Receive);
                 ready = TryReceiveBuffered(out message, out flush) ? message : null;
             }
         }
@@ -296,7 +296,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
             message = WebSocketMessage.From(ev);
             if (ev.Kind is ProtocolEventKind.Message or ProtocolEventKind.Fragment)
             {
-                Diagnostics.Ws101Metrics.MessagesReceived.Add(1);
+                Diagnostics.Ws101Metrics.Messages.Add(1, Diagnostics.Ws101Metrics.Receive);
             }
             return true;
         }

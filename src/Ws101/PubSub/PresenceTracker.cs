@@ -189,7 +189,7 @@ internal sealed class PresenceTracker : IAsyncDisposable
             if (now - Interlocked.Read(ref _lastFailureLog) >= 5000)
             {
                 Interlocked.Exchange(ref _lastFailureLog, now);
-                _logger.LogWarning("Presence: could not write {Count} topic(s) ({Error}); retried at the next refresh", writes.Count(w => !w.IsCompletedSuccessfully), ex.Message);
+                TopicsLog.PresenceWriteFailed(_logger, writes.Count(w => !w.IsCompletedSuccessfully), ex.Message);
             }
         }
     }

@@ -124,7 +124,7 @@ internal sealed class TopicFeed
             }
             catch (Exception ex) when (ex is not OutOfMemoryException && !_stopping.IsCancellationRequested)
             {
-                _logger.LogDebug("History of {Topic}: the feed could not start yet ({Error})", _topic, ex.Message);
+                TopicsLog.HistoryFeedNotStarted(_logger, _topic, ex.Message);
                 try
                 {
                     await Task.Delay(delay, _stopping.Token).ConfigureAwait(false);
@@ -147,7 +147,7 @@ internal sealed class TopicFeed
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                _logger.LogError(ex, "History of {Topic}: the feed failed on {Work}; its subscribers are closed to resume", _topic, work.GetType().Name);
+                TopicsLog.HistoryFeedFailed(_logger, ex, _topic, work.GetType().Name);
                 CloseAllToResume("resume: the node's feed of this topic failed");
             }
         }
@@ -348,7 +348,7 @@ internal sealed class TopicFeed
         }
         if (recovery.Read is not { } read)
         {
-            _logger.LogWarning("History of {Topic}: could not read it for a subscriber that resumes ({Error}); it is closed to try again", _topic, recovery.Error?.Message);
+            TopicsLog.HistoryResumeReadFailed(_logger, _topic, recovery.Error?.Message);
             CloseToResume(index, "resume: the history could not be read now; try again");
             return;
         }
@@ -449,8 +449,8 @@ internal sealed class TopicFeed
             {
                 // The history does not reach back to the last message this node delivered (trimmed, or the store lost
                 // it), or could not be read: the node cannot tell what it missed. Its subscribers resume on their own.
-                _logger.LogWarning("History of {Topic}: cannot fill in what this node missed ({Why}); {Count} positioned subscriber(s) closed to resume",
-                    _topic, filled.Read is null ? filled.Error?.Message : "the history no longer holds the last position delivered", _members.Count);
+                TopicsLog.HistoryCannotFillIn(_logger, _topic,
+                    filled.Read is null ? filled.Error?.Message : "the history no longer holds the last position delivered", _members.Count);
                 CloseAllToResume("resume: this node missed messages it cannot fill from the history");
                 _started = false;
                 _ = Task.Run(StartAsync);
@@ -475,7 +475,7 @@ internal sealed class TopicFeed
         if (fromHistory > 0 && filled.Missed)
         {
             _count(fromHistory, 0);
-            _logger.LogInformation("History of {Topic}: filled in {Count} message(s) this node missed", _topic, fromHistory);
+            TopicsLog.HistoryFilledIn(_logger, _topic, fromHistory);
         }
         if (filled.Verifies)
         {

@@ -610,7 +610,7 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
             Ws101Metrics.BackplaneMalformed.Add(1);
             if (n == 1 || n % 1000 == 0)
             {
-                _logger.LogWarning("Dropped a malformed backplane envelope on {Subscription} ({Problem}); {Count} so far", subscription, problem, n);
+                TopicsLog.MalformedEnvelope(_logger, subscription, problem, n);
             }
             return;
         }
@@ -643,8 +643,7 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         long last = Interlocked.Read(ref _lastLossLog);
         if (now - last >= 5000 && Interlocked.CompareExchange(ref _lastLossLog, now, last) == last)
         {
-            _logger.LogWarning("Backplane: a message to {Topic} could not reach the other nodes ({Reason}); {Count} lost so far. Local subscribers still get every message.",
-                topic, error?.Message ?? "link down", n);
+            TopicsLog.BackplaneMessageLost(_logger, topic, error?.Message ?? "link down", n);
         }
     }
 
@@ -656,7 +655,7 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         long last = Interlocked.Read(ref _lastMissLog);
         if (now - last >= 5000 && Interlocked.CompareExchange(ref _lastMissLog, now, last) == last)
         {
-            _logger.LogWarning("Backplane: missed {Missed} message(s) of node {Node} on {Topic} (a gap in its sequence numbers); {Total} missed so far.", missed, node, topic, total);
+            TopicsLog.BackplaneMessagesMissed(_logger, missed, node, topic, total);
         }
     }
 
@@ -669,11 +668,11 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         }
         if (connected)
         {
-            _logger.LogInformation("Backplane connected{Detail}", detail is null ? "" : ": " + detail);
+            TopicsLog.BackplaneConnected(_logger, detail is null ? "" : ": " + detail);
         }
         else
         {
-            _logger.LogWarning("Backplane link down{Detail}; local delivery goes on, messages to and from other nodes are lost until it is back", detail is null ? "" : ": " + detail);
+            TopicsLog.BackplaneDown(_logger, detail is null ? "" : ": " + detail);
         }
     }
 

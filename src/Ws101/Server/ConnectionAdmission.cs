@@ -67,9 +67,7 @@ internal sealed class ConnectionAdmission : IDisposable
         _max = DescriptorBudget.MaxConnections(_configured, limit, open);
         if (_max < _configured)
         {
-            _logger.LogInformation(
-                "MaxConnections lowered from {Configured} to {Max}: the process may hold {Limit} file descriptors (RLIMIT_NOFILE) and keeps {Reserve} for the runtime ({Open} open now, plus {Headroom}, plus 1/{Divisor} of the limit)",
-                _configured, _max, limit, DescriptorBudget.Reserve(limit, open), open, DescriptorBudget.FixedHeadroom, DescriptorBudget.ProportionalHeadroomDivisor);
+            ServerLog.MaxConnectionsLowered(_logger, _configured, _max, limit, DescriptorBudget.Reserve(limit, open), open, DescriptorBudget.FixedHeadroom, DescriptorBudget.ProportionalHeadroomDivisor);
         }
     }
 
@@ -108,7 +106,7 @@ internal sealed class ConnectionAdmission : IDisposable
     {
         Note(ref _acceptFailures);
         Volatile.Write(ref _lastAcceptError, (int)error);
-        Ws101Metrics.AcceptFailures.Add(1, new KeyValuePair<string, object?>("error", error.ToString()));
+        Ws101Metrics.AcceptErrors.Add(1, new KeyValuePair<string, object?>("error.type", error.ToString()));
         if (error == SocketError.TooManyOpenSockets)
         {
             int lowered = Math.Max(1, Count - DescriptorBudget.FixedHeadroom);
@@ -161,18 +159,15 @@ internal sealed class ConnectionAdmission : IDisposable
         if (failures > 0)
         {
             var error = (SocketError)Volatile.Read(ref _lastAcceptError);
-            _logger.LogWarning("Accept failed {Failures} time(s) in the last {Seconds:0.0} s with {Error}{Why}; it backs off, and connections over {Max} get 503 ({Open} open)",
-                failures, seconds, error, error == SocketError.TooManyOpenSockets ? " (no file descriptor left)" : "", MaxConnections, Count);
+            ServerLog.AcceptFailed(_logger, failures, seconds, error, error == SocketError.TooManyOpenSockets ? " (no file descriptor left)" : "", MaxConnections, Count);
         }
         if (refused > 0)
         {
-            _logger.LogWarning("Refused {Refused} connection(s) with 503 in the last {Seconds:0.0} s: at the connection limit of {Max} ({Open} open)",
-                refused, seconds, MaxConnections, Count);
+            ServerLog.RefusedAtConnectionLimit(_logger, refused, seconds, MaxConnections, Count);
         }
         if (nearLimit > 0)
         {
-            _logger.LogWarning("Refused {Refused} connection(s) with 503 in the last {Seconds:0.0} s: within {Headroom} descriptors of the process's limit of {Limit} ({Open} open)",
-                nearLimit, seconds, DescriptorBudget.FixedHeadroom, DescriptorBudget.ReadLimit(), Count);
+            ServerLog.RefusedNearDescriptorLimit(_logger, nearLimit, seconds, DescriptorBudget.FixedHeadroom, DescriptorBudget.ReadLimit(), Count);
         }
     }
 
@@ -194,7 +189,7 @@ internal sealed class ConnectionAdmission : IDisposable
     private void Refuse(Socket socket, ref int counter, string reason)
     {
         Note(ref counter);
-        Ws101Metrics.ConnectionsRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        Ws101Metrics.RejectedConnections.Add(1, new KeyValuePair<string, object?>("error.type", reason));
         try
         {
             socket.Blocking = false;

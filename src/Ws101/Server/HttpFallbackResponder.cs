@@ -42,7 +42,7 @@ internal sealed class HttpFallbackResponder(WebSocketServerOptions options, ILog
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                logger.LogError(ex, "The HTTP fallback failed for {Method} {Target}", head.Method, head.Target);
+                ServerLog.HttpFallbackFailed(logger, ex, head.Method, head.Target);
                 answer = HttpFallbackResponse.Text(500, "Internal server error.\n");
             }
         }

@@ -62,8 +62,7 @@ internal sealed class SurgeMemoryRelease(ILogger logger)
         {
             long before = Environment.WorkingSet;
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-            logger.LogInformation("Connections fell from {Peak} to {Connections}: released the surge's memory (RSS {Before} MiB -> {After} MiB)",
-                peak, connections, before >> 20, Environment.WorkingSet >> 20);
+            ServerLog.SurgeMemoryReleased(logger, peak, connections, before >> 20, Environment.WorkingSet >> 20);
         }
         finally
         {

@@ -174,7 +174,7 @@ public sealed class WebSocketServer : IAsyncDisposable
         {
             var listener = ListeningSocket.Open(endPoint, _options.ListenBacklog, _options.ReusePort);
             _listeners.Add(listener);
-            _logger.LogInformation("Listening on {Scheme}://{EndPoint}{Shared}", _options.Certificate is null ? "ws" : "wss", listener.LocalEndPoint,
+            ServerLog.Listening(_logger, _options.Certificate is null ? "ws" : "wss", listener.LocalEndPoint,
                 _options.ReusePort ? " (SO_REUSEPORT: shared with other processes listening there)" : "");
         }
         LoadWhatConnectionsUse();
@@ -265,7 +265,7 @@ public sealed class WebSocketServer : IAsyncDisposable
         catch (SocketException ex)
         {
             _admission.Leave();
-            _logger.LogWarning("Could not register {Remote} with the event loop: {Error}", remote, ex.SocketErrorCode);
+            ServerLog.EventLoopRegistrationFailed(_logger, remote, ex.SocketErrorCode);
             socket.Dispose();
             return;
         }
@@ -298,11 +298,11 @@ public sealed class WebSocketServer : IAsyncDisposable
                 if (_handshakes.TryGetValue(transport, out long mark) && mark == -1)
                 {
                     Metrics("handshake-timeout");
-                    _logger.LogInformation("Handshake from {Remote} timed out after {Seconds} s; connection dropped", remote, _options.HandshakeTimeout.TotalSeconds);
+                    ServerLog.HandshakeTimedOut(_logger, remote, _options.HandshakeTimeout.TotalSeconds);
                 }
                 else
                 {
-                    _logger.LogInformation("Handshake from {Remote} failed: {Error}", remote, ex.Message);
+                    ServerLog.HandshakeFailed(_logger, remote, ex.Message);
                 }
             }
             finally
@@ -320,7 +320,8 @@ public sealed class WebSocketServer : IAsyncDisposable
             }
             // The session runs in this same async frame: one suspended state machine per idle connection, not two.
             _sessions[connection] = 0;
-            Ws101Metrics.OpenConnections.Add(1);
+            Ws101Metrics.ActiveConnections.Add(1);
+            long opened = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 await route.Handler(connection, _stopping.Token).ConfigureAwait(false);
@@ -334,7 +335,7 @@ public sealed class WebSocketServer : IAsyncDisposable
             }
             catch (Exception ex)
             {
-                _logger.LogError(ex, "The handler for {Path} failed; closing {Remote} with 1011", connection.Handshake.Path, connection.RemoteEndPoint);
+                ServerLog.HandlerFailed(_logger, ex, connection.Handshake.Path, remote);
                 try
                 {
                     await connection.CloseAsync(CloseCode.InternalServerError, "The server's handler failed.", CancellationToken.None).ConfigureAwait(false);
@@ -347,12 +348,10 @@ public sealed class WebSocketServer : IAsyncDisposable
             {
                 await connection.DisposeAsync().ConfigureAwait(false);
                 _sessions.TryRemove(connection, out _);
-                Ws101Metrics.OpenConnections.Add(-1);
-                if (_logger.IsEnabled(LogLevel.Information))
-                {
-                    _logger.LogInformation("Closed {Remote} on {Path}: {Status} {Reason}", connection.RemoteEndPoint, connection.Handshake.Path,
-                        (int?)connection.CloseStatus, connection.CloseReason);
-                }
+                Ws101Metrics.ActiveConnections.Add(-1);
+                Ws101Metrics.ConnectionDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(opened).TotalSeconds);
+                // The address read at accept: a disposed socket no longer has one (asking it throws).
+                ServerLog.Closed(_logger, remote, connection.Handshake.Path, (int?)connection.CloseStatus, connection.CloseReason);
             }
         }
         finally
@@ -405,7 +404,7 @@ public sealed class WebSocketServer : IAsyncDisposable
                 if (n == 0)
                 {
                     Metrics(HandshakeProblemCatalog.Get(HandshakeProblemCode.TruncatedHead).Id);
-                    _logger.LogDebug("{Remote} closed the connection before its request was complete ({Bytes} bytes)", remote, filled);
+                    ServerLog.RequestTruncated(_logger, remote, filled);
                     return (null, null);
                 }
                 filled += n;
@@ -416,7 +415,7 @@ public sealed class WebSocketServer : IAsyncDisposable
                 }
                 if (parsed.Status == HttpParseStatus.Invalid)
                 {
-                    await RefuseAsync(transport, HandshakeRejection.For([parsed.Problem!]), remote).ConfigureAwait(false);
+                    await RefuseAsync(transport, HandshakeRejection.For([parsed.Problem!]), remote, StartUpgradeSpan("", "", Http11, remote)).ConfigureAwait(false);
                     return (null, null);
                 }
                 var head = parsed.Head!;
@@ -429,23 +428,27 @@ public sealed class WebSocketServer : IAsyncDisposable
                     else
                     {
                         string endpoints = string.Join(", ", _routes.Keys.Order(StringComparer.Ordinal));
-                        await RefuseAsync(transport, HandshakeRejection.ByApplication(404, $"No WebSocket endpoint at {head.Path}; this server has: {endpoints}."), remote).ConfigureAwait(false);
+                        await RefuseAsync(transport, HandshakeRejection.ByApplication(404, $"No WebSocket endpoint at {head.Path}; this server has: {endpoints}."), remote,
+                            StartUpgradeSpan(head.Method, head.Path, head.Version, remote)).ConfigureAwait(false);
                     }
                     return (null, null);
                 }
                 // Validate, decide, choose the subprotocol and extensions, and write the 101: the sequence MapWs101 runs too.
                 var response = new PooledBufferWriter();
+                var span = StartUpgradeSpan(head.Method, head.Path, head.Version, remote);
                 try
                 {
                     var upgrade = ServerUpgrade.Run(head, route.Options, _options.Connection, response, reportDeclined: _logger.IsEnabled(LogLevel.Debug));
                     ServerUpgradeLog.Decided(_logger, remote, upgrade);
                     if (!upgrade.IsAccepted)
                     {
-                        await RefuseAsync(transport, upgrade.Rejection, remote).ConfigureAwait(false);
+                        await RefuseAsync(transport, upgrade.Rejection, remote, span).ConfigureAwait(false);
+                        span = null;
                         return (null, null);
                     }
                     await transport.SendAsync(response.WrittenMemory, cancellationToken).ConfigureAwait(false);
-                    ServerUpgradeLog.Accepted(_logger, remote, head.Path, head.Version);
+                    ServerUpgradeLog.Accepted(_logger, remote, upgrade, head.Version, span);
+                    span = null;
                     var connection = new WebSocketConnection(transport, WebSocketRole.Server, upgrade.Options, upgrade.Info,
                         buffer.AsSpan(parsed.BytesConsumed, filled - parsed.BytesConsumed), upgrade.Deflate);
                     return (connection, route);
@@ -453,6 +456,12 @@ public sealed class WebSocketServer : IAsyncDisposable
                 finally
                 {
                     response.Reset(release: true);
+                    // Still set when the 101 could not be sent: the span ends as an error with what went wrong.
+                    if (span is not null)
+                    {
+                        span.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "the 101 could not be sent");
+                        span.Dispose();
+                    }
                 }
             }
             return (null, null);
@@ -463,10 +472,13 @@ public sealed class WebSocketServer : IAsyncDisposable
         }
     }
 
-    private async Task RefuseAsync(DuplexTransport transport, HandshakeRejection rejection, EndPoint? remote)
+    private static System.Diagnostics.Activity? StartUpgradeSpan(string method, string path, Version version, EndPoint? remote) =>
+        ServerUpgradeLog.Start(method, path, version, remote as IPEndPoint, System.Diagnostics.ActivityKind.Server);
+
+    private async Task RefuseAsync(DuplexTransport transport, HandshakeRejection rejection, EndPoint? remote, System.Diagnostics.Activity? span)
     {
         // This server reads HTTP/1.x only; an HTTP/2 WebSocket reaches Ws101 through Kestrel (MapWs101).
-        ServerUpgradeLog.Refused(_logger, remote, rejection, Http11);
+        ServerUpgradeLog.Refused(_logger, remote, rejection, Http11, span);
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
@@ -530,7 +542,7 @@ public sealed class WebSocketServer : IAsyncDisposable
         await _tick.DisposeAsync().ConfigureAwait(false);
         _loops?.Dispose();
         _admission.Dispose();
-        _logger.LogInformation("Stopped");
+        ServerLog.Stopped(_logger);
 
         static async Task CloseQuietlyAsync(WebSocketConnection c)
         {

@@ -23,7 +23,7 @@ public sealed class HandshakeDiagnosticsTests : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == Ws101Metrics.MeterName && instrument.Name == "ws101.handshakes.rejected")
+            if (instrument.Meter.Name == Ws101Metrics.MeterName && instrument.Name == "ws101.server.handshakes")
             {
                 listener.EnableMeasurementEvents(instrument);
             }
@@ -35,8 +35,8 @@ public sealed class HandshakeDiagnosticsTests : IDisposable
             bool ours = false;
             foreach (var tag in tags)
             {
-                problem = tag.Key == "problem" ? tag.Value as string : problem;
-                ours |= tag.Key == "source" && Equals(tag.Value, "UseWs101HandshakeDiagnostics");
+                problem = tag.Key == "error.type" ? tag.Value as string : problem;
+                ours |= tag.Key == "ws101.handshake.source" && Equals(tag.Value, "UseWs101HandshakeDiagnostics");
             }
             if (ours && problem is not null)
             {

@@ -155,7 +155,7 @@ public sealed class MapWs101OverHttp2Tests
     public async Task a_refusal_over_http2_reaches_the_client_as_its_status_with_the_reason_and_is_counted_with_the_version()
     {
         using TestCertificate certificate = TestCertificate.Create();
-        using var rejected = new HandshakeTags("ws101.handshakes.rejected");
+        using var rejected = new HandshakeTags(refused: true);
         await using Ws101KestrelServer server = await Ws101KestrelServer.StartAsync(certificate, cancellationToken: Cancel);
         var url = new Uri(server.EchoUrl, "/members");
         var options = new WebSocketClientOptions { HttpVersion = WebSocketHttpVersion.Http2, TrustedCertificate = certificate.Certificate };
@@ -172,31 +172,38 @@ public sealed class MapWs101OverHttp2Tests
         Assert.True(rejected.Count("2") >= 1, rejected.Describe());
     }
 
-    /// <summary>The http.version tags of a handshake counter, read in-process while the test runs.</summary>
+    /// <summary>
+    /// The network.protocol.version tags of ws101.server.handshakes, read in-process while the test runs: of the 101s, or
+    /// with <c>refused</c> of the handshakes counted with an error.type.
+    /// </summary>
     private sealed class HandshakeTags : IDisposable
     {
         private readonly MeterListener _listener = new();
         private readonly List<string> _versions = [];
 
-        public HandshakeTags(string instrument = "ws101.handshakes.accepted")
+        public HandshakeTags(bool refused = false)
         {
             _listener.InstrumentPublished = (i, l) =>
             {
-                if (i.Meter.Name == Ws101Metrics.MeterName && i.Name == instrument)
+                if (i.Meter.Name == Ws101Metrics.MeterName && i.Name == "ws101.server.handshakes")
                 {
                     l.EnableMeasurementEvents(i);
                 }
             };
             _listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
             {
+                string? version = null;
+                bool failed = false;
                 foreach (var tag in tags)
                 {
-                    if (tag.Key == "http.version")
+                    version = tag.Key == "network.protocol.version" ? tag.Value?.ToString() ?? "" : version;
+                    failed |= tag.Key == "error.type";
+                }
+                if (version is not null && failed == refused)
+                {
+                    lock (_versions)
                     {
-                        lock (_versions)
-                        {
-                            _versions.Add(tag.Value?.ToString() ?? "");
-                        }
+                        _versions.Add(version);
                     }
                 }
             });
@@ -215,7 +222,7 @@ public sealed class MapWs101OverHttp2Tests
         {
             lock (_versions)
             {
-                return "http.version tags seen: " + string.Join(", ", _versions);
+                return "network.protocol.version tags seen: " + string.Join(", ", _versions);
             }
         }
 

@@ -192,7 +192,7 @@ public sealed class BenchCommandTests
     {
         await using var serve = await ServeProcess.StartAsync(Cancel);
         await using TmuxSession terminal = await TmuxSession.StartAsync(
-            $"'{CliProgram.DotnetHost()}' '{CliProgram.Assembly()}' bench echo {serve.Url("/echo")} -c 4 -d 3 -w 1; echo \"ws101 exited $?\"; sleep 60", cancellationToken: Cancel);
+            $"{CliProgram.ShellCommand("bench", "echo", serve.Url("/echo").ToString(), "-c", "4", "-d", "3", "-w", "1")}; echo \"ws101 exited $?\"; sleep 60", cancellationToken: Cancel);
 
         await terminal.WaitForLineAsync(@"^A\s+measuring [━─]{20} \d/3 s\s+[\d,]+ msgs/s\s+open 4/4\s+errors 0", "the live progress line with its bar", cancellationToken: Cancel);
         await terminal.WaitForLineAsync(@"^A: [\d,]+ msgs/s, .* 0 error\(s\)$", "the run's result line", cancellationToken: Cancel);
@@ -202,10 +202,8 @@ public sealed class BenchCommandTests
 
     private static async Task<BenchOutput> BenchAsync(string[] args)
     {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = await Task.Run(() => Ws101Command.Run(args, output, error, TextReader.Null), Cancel).WaitAsync(RunLimit, Cancel);
-        return new BenchOutput(code, output.ToString(), error.ToString());
+        var (code, output, error) = await CliProgram.RunAsync(args, "", RunLimit, Cancel);
+        return new BenchOutput(code, output, error);
     }
 
     private sealed record BenchOutput(int ExitCode, string Out, string Error)

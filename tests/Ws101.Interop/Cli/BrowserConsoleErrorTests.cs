@@ -53,11 +53,10 @@ public sealed class BrowserConsoleErrorTests(ChromiumRecorderFixture browser)
         Assert.Equal(code, error.Problem?.Id);
         Assert.Equal(cause, error.Problem!.Cause);
 
-        var output = new StringWriter();
-        int exit = Ws101Command.Run(["diagnose"], output, new StringWriter(), new StringReader(line));
+        var (exit, output, _) = await CliProgram.RunAsync(["diagnose"], line, PeerTimeouts.Step, TestContext.Current.CancellationToken);
         Assert.Equal(1, exit);
-        Assert.Contains($"[{code}]", output.ToString(), StringComparison.Ordinal);
-        Assert.Contains($"ws101 probe {server.Url.AbsoluteUri}", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"[{code}]", output, StringComparison.Ordinal);
+        Assert.Contains($"ws101 probe {server.Url.AbsoluteUri}", output, StringComparison.Ordinal);
     }
 
     [Fact]

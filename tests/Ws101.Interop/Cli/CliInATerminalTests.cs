@@ -17,7 +17,7 @@ public sealed class CliInATerminalTests
     {
         await using OurServer server = await OurServer.StartAsync(cancellationToken: Cancel);
         await using TmuxSession terminal = await TmuxSession.StartAsync(
-            $"{Quote(DotnetHost())} {Quote(CliAssembly())} connect {server.Url("/echo")}; echo \"ws101 exited $?\"; sleep 60", cancellationToken: Cancel);
+            $"{CliProgram.ShellCommand("connect", server.Url("/echo").ToString())}; echo \"ws101 exited $?\"; sleep 60", cancellationToken: Cancel);
 
         await terminal.WaitForLineAsync(@"^Connected to ws://127\.0\.0\.1:\d+/echo\. Type a line", "the greeting", cancellationToken: Cancel);
         await terminal.SendLineAsync("hello from tmux", Cancel);
@@ -42,7 +42,7 @@ public sealed class CliInATerminalTests
     {
         await using OurServer server = await OurServer.StartAsync(cancellationToken: Cancel);
         await using TmuxSession terminal = await TmuxSession.StartAsync(
-            $"{Quote(DotnetHost())} {Quote(CliAssembly())} connect {server.Url("/bye")}; echo \"ws101 exited $?\"; sleep 60", cancellationToken: Cancel);
+            $"{CliProgram.ShellCommand("connect", server.Url("/bye").ToString())}; echo \"ws101 exited $?\"; sleep 60", cancellationToken: Cancel);
 
         await terminal.WaitForLineAsync(@"^Connected to ws://", "the greeting", cancellationToken: Cancel);
         await terminal.SendLineAsync("one", Cancel);
@@ -59,7 +59,7 @@ public sealed class CliInATerminalTests
     {
         await using TmuxSession terminal = await TmuxSession.StartAsync(
             // The shell traps SIGINT (the child gets it with the default action back), so Ctrl+C stops ws101 and the shell lives on to print its exit code.
-            $"trap true INT; {Quote(DotnetHost())} {Quote(CliAssembly())} serve --port 0 -v; echo \"ws101 exited $?\"; sleep 60", cancellationToken: Cancel);
+            $"trap true INT; {CliProgram.ShellCommand("serve", "--port", "0", "-v")}; echo \"ws101 exited $?\"; sleep 60", cancellationToken: Cancel);
         string banner = await terminal.WaitForLineAsync(@"^ws101 serve: ws://127\.0\.0\.1:\d+/echo ", "the listening banner", cancellationToken: Cancel);
         var echo = new Uri(banner.Split(' ')[2]);
 
@@ -79,7 +79,7 @@ public sealed class CliInATerminalTests
     {
         await using BrokenServer server = BrokenServer.Start(BrokenAnswer.Sha256Accept);
         await using TmuxSession terminal = await TmuxSession.StartAsync(
-            $"{Quote(DotnetHost())} {Quote(CliAssembly())} connect {server.Url}; echo \"ws101 exited $?\"; sleep 60", cancellationToken: Cancel);
+            $"{CliProgram.ShellCommand("connect", server.Url.ToString())}; echo \"ws101 exited $?\"; sleep 60", cancellationToken: Cancel);
 
         await terminal.WaitForLineAsync("^ws101 exited 1$", "the exit code", cancellationToken: Cancel);
         string screen = await terminal.CaptureAsync(Cancel);
@@ -87,10 +87,4 @@ public sealed class CliInATerminalTests
         Assert.Contains("[accept-mismatch]", screen, StringComparison.Ordinal);
         Assert.Contains("SHA-256", screen, StringComparison.Ordinal);
     }
-
-    private static string DotnetHost() => CliProgram.DotnetHost();
-
-    private static string CliAssembly() => CliProgram.Assembly();
-
-    private static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 }

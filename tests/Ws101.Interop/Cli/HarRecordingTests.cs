@@ -33,12 +33,12 @@ public sealed class HarRecordingTests(ChromiumRecorderFixture browser)
         {
             await browser.Recorder.OpenWebSocketAsync(server.Url, har, cancellationToken: Cancel);
 
-            var (exit, output) = Diagnose(har);
+            var (exit, output) = await DiagnoseAsync(har);
             Assert.True(exit == 1, output);
             Assert.Contains("1 WebSocket upgrade, 1 failed", output, StringComparison.Ordinal);
             Assert.Contains($"FAILED [{code}]", output, StringComparison.Ordinal);
             Assert.Contains($"ws101 probe {server.Url.AbsoluteUri}", output, StringComparison.Ordinal);
-            using var json = JsonDocument.Parse(Diagnose(har, "--json").Output);
+            using var json = JsonDocument.Parse((await DiagnoseAsync(har, "--json")).Output);
             var upgrade = Assert.Single(json.RootElement.GetProperty("upgrades").EnumerateArray());
             Assert.Equal(code, upgrade.GetProperty("problems")[0].GetProperty("code").GetString());
             Keep(har, $"chromium-{name}.har");
@@ -60,7 +60,7 @@ public sealed class HarRecordingTests(ChromiumRecorderFixture browser)
             var run = await browser.Recorder.OpenWebSocketAsync(server.Url("/bye"), har, cancellationToken: Cancel);
             Assert.Contains("close 4000 bye", run.Events);
 
-            var (exit, output) = Diagnose(har);
+            var (exit, output) = await DiagnoseAsync(har);
             Assert.True(exit == 0, output);
             Assert.Contains("1 WebSocket upgrade, 0 failed", output, StringComparison.Ordinal);
             Assert.Contains("2 sent (10 B), 2 received (10 B)", output, StringComparison.Ordinal);
@@ -73,12 +73,10 @@ public sealed class HarRecordingTests(ChromiumRecorderFixture browser)
         }
     }
 
-    private static (int Exit, string Output) Diagnose(string har, params string[] more)
+    private static async Task<(int Exit, string Output)> DiagnoseAsync(string har, params string[] more)
     {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exit = Ws101Command.Run(["diagnose", har, .. more], output, error, new StringReader(""));
-        return (exit, output.ToString() + error);
+        var (exit, output, error) = await CliProgram.RunAsync(["diagnose", har, .. more], "", PeerTimeouts.Step, TestContext.Current.CancellationToken);
+        return (exit, output + error);
     }
 
     /// <summary>Copies a recording to WS101_RECORD_HAR_FIXTURES, when set, to refresh the committed fixtures.</summary>

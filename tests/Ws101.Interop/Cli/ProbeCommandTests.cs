@@ -107,13 +107,7 @@ public sealed class ProbeCommandTests
         Assert.Equal("ws101 probe".Length, ping.Length);
     }
 
-    /// <summary>Runs <c>ws101 probe</c> in-process on a pool thread, bounded by the harness's step timeout.</summary>
-    internal static async Task<(int Exit, string Output, string Error)> ProbeAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        Task<int> run = Task.Run(() => Ws101Command.Run(["probe", .. args], output, error, new StringReader("")), Cancel);
-        int exit = await run.WaitAsync(PeerTimeouts.Step, Cancel);
-        return (exit, output.ToString(), error.ToString());
-    }
+    /// <summary>Runs <c>ws101 probe</c> (in-process, or the WS101_CLI executable), bounded by the harness's step timeout.</summary>
+    internal static Task<(int Exit, string Output, string Error)> ProbeAsync(params string[] args) =>
+        CliProgram.RunAsync(["probe", .. args], "", PeerTimeouts.Step, Cancel);
 }

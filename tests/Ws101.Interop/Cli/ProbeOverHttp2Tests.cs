@@ -83,7 +83,7 @@ public sealed class ProbeOverHttp2Tests
 
         Assert.True(exit == 1, Failure(exit, output, error));
         Assert.Contains(tls ? "HTTP/2: not spoken over TLS" : "HTTP/2: not spoken as h2c", output, StringComparison.Ordinal);
-        Assert.Contains("[http2-not-negotiated]", output, StringComparison.Ordinal);
+        Assert.True(output.Contains("[http2-not-negotiated]", StringComparison.Ordinal), Failure(exit, output, error));
         Assert.Contains("Over HTTP/1.1 the same URL opens a WebSocket", output, StringComparison.Ordinal);
     }
 

@@ -84,7 +84,7 @@ public sealed partial class ServeAtTheDescriptorLimitTests
     private static PeerProcess StartServe(int descriptorLimit) =>
         // bash sets the limit (soft and hard) and execs the CLI, so the server is this process and is stopped through it.
         PeerProcess.Start("ws101 serve", "bash",
-            ["-c", $"ulimit -n {descriptorLimit} && exec \"$0\" \"$1\" serve --port 0", CliProgram.DotnetHost(), CliProgram.Assembly()],
+            ["-c", $"ulimit -n {descriptorLimit} && exec {CliProgram.ShellCommand("serve", "--port", "0")}"],
             lifetime: TimeSpan.FromSeconds(90));
 
     private static async Task<int> ListeningPortAsync(PeerProcess serve)

@@ -16,7 +16,8 @@ public sealed class ServeLingeringCloseTests
     public async Task python_urllib_posting_2_MiB_to_api_diagnose_reads_the_413_every_time()
     {
         var cancel = TestContext.Current.CancellationToken;
-        await using PeerProcess serve = PeerProcess.Start("ws101 serve", CliProgram.DotnetHost(), [CliProgram.Assembly(), "serve", "--port", "0", "--quiet"],
+        var (file, args) = CliProgram.Command("serve", "--port", "0", "--quiet");
+        await using PeerProcess serve = PeerProcess.Start("ws101 serve", file, args,
             lifetime: TimeSpan.FromSeconds(240));
         string banner = await serve.WaitForLineAsync(l => l.StartsWith("ws101 serve: ws://127.0.0.1:", StringComparison.Ordinal), "the listening banner", cancellationToken: cancel);
         int port = new Uri(banner.Split(' ')[2]).Port;

@@ -100,13 +100,11 @@ public sealed class ServeOverHttp2Tests(InsecureChromiumFixture browser) : IClas
     }
 
     [Fact]
-    public void serve_http2_without_a_certificate_is_a_usage_error_that_says_why()
+    public async Task serve_http2_without_a_certificate_is_a_usage_error_that_says_why()
     {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exit = Ws101Command.Run(["serve", "--port", "0", "--http2"], output, error, new StringReader(""));
+        var (exit, _, error) = await CliProgram.RunAsync(["serve", "--port", "0", "--http2"], "", PeerTimeouts.Step, TestContext.Current.CancellationToken);
 
         Assert.Equal(2, exit);
-        Assert.Contains("--http2 needs --cert", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--http2 needs --cert", error, StringComparison.Ordinal);
     }
 }

@@ -30,7 +30,8 @@ public sealed partial class ServeProcess : IAsyncDisposable
     /// <summary>Starts <c>ws101 serve --port 0 --quiet</c> with <paramref name="arguments"/> and waits for its listening line.</summary>
     public static async Task<ServeProcess> StartAsync(CancellationToken cancellationToken, params string[] arguments)
     {
-        var process = PeerProcess.Start("ws101 serve", CliProgram.DotnetHost(), [CliProgram.Assembly(), "serve", "--port", "0", "--quiet", .. arguments]);
+        var (file, args) = CliProgram.Command(["serve", "--port", "0", "--quiet", .. arguments]);
+        var process = PeerProcess.Start("ws101 serve", file, args);
         try
         {
             string line = await process.WaitForLineAsync(l => ListeningLine().IsMatch(l), "its listening line", cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -34,11 +34,11 @@ public sealed class TemplateTests(TemplatePackages packages) : IClassFixture<Tem
         }
         Assert.Equal(0, await app.WaitForExitAsync(cancellationToken: Cancel));
         string metrics = app.StdoutLines.Last(l => l.Contains("Ws101 metrics:", StringComparison.Ordinal));
-        Assert.Contains("ws101.connections.open=0", metrics, StringComparison.Ordinal);
-        Assert.Contains("ws101.handshakes.accepted=3", metrics, StringComparison.Ordinal);
-        Assert.Contains("ws101.handshakes.rejected=1", metrics, StringComparison.Ordinal);
+        Assert.Contains("ws101.server.active_connections=0", metrics, StringComparison.Ordinal);
+        Assert.Contains("ws101.server.handshakes{http.response.status_code=101,network.protocol.version=1.1}=3", metrics, StringComparison.Ordinal);
+        Assert.Contains("ws101.server.handshakes{error.type=rejected-by-application,http.response.status_code=404,network.protocol.version=1.1}=1", metrics, StringComparison.Ordinal);
         // One echo, then the topic's message (sent again until the listener had subscribed): at least two in all.
-        Assert.True(int.Parse(Regex.Match(metrics, @"ws101\.messages\.received=(\d+)").Groups[1].Value, CultureInfo.InvariantCulture) >= 2, metrics);
+        Assert.True(int.Parse(Regex.Match(metrics, @"ws101\.messages\{network\.io\.direction=receive\}=(\d+)").Groups[1].Value, CultureInfo.InvariantCulture) >= 2, metrics);
         Assert.Contains(app.StdoutLines, l => l.Contains("Refused the upgrade from 127.0.0.1:", StringComparison.Ordinal) && l.Contains("with 404", StringComparison.Ordinal));
     }
 

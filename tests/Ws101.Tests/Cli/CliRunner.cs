@@ -1,17 +1,57 @@
+using System.Diagnostics;
 using Ws101.Cli;
 
 namespace Ws101.Tests.Cli;
 
-/// <summary>Runs the ws101 tool in-process with captured output.</summary>
+/// <summary>
+/// Runs the ws101 tool with captured output: in-process by default; as a separate process when WS101_CLI names an
+/// executable (the Native AOT binary: scripts/aot-cli-tests.sh runs the CLI tests against it).
+/// </summary>
 internal static class CliRunner
 {
     public sealed record Result(int ExitCode, string Out, string Error);
 
+    /// <summary>The executable named by WS101_CLI, or null to run in-process.</summary>
+    public static string? Executable => Environment.GetEnvironmentVariable("WS101_CLI") is { Length: > 0 } path ? path : null;
+
+    private static readonly TimeSpan ProcessLimit = TimeSpan.FromMinutes(2);
+
     public static Result Run(string? stdin, params string[] args)
     {
+        if (Executable is { } executable)
+        {
+            return RunProcess(executable, stdin, args);
+        }
         var output = new StringWriter();
         var error = new StringWriter();
         int code = Ws101Command.Run(args, output, error, new StringReader(stdin ?? ""));
         return new Result(code, output.ToString(), error.ToString());
+    }
+
+    private static Result RunProcess(string executable, string? stdin, string[] args)
+    {
+        var info = new ProcessStartInfo(executable)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"{executable} did not start");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        process.StandardInput.Write(stdin ?? "");
+        process.StandardInput.Close();
+        if (!process.WaitForExit(ProcessLimit))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{executable} {string.Join(' ', args)} did not exit within {ProcessLimit.TotalSeconds} s");
+        }
+        process.WaitForExit();
+        return new Result(process.ExitCode, output.GetAwaiter().GetResult(), error.GetAwaiter().GetResult());
     }
 }

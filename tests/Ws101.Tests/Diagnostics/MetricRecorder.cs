@@ -6,7 +6,7 @@ namespace Ws101.Tests.Diagnostics;
 
 /// <summary>
 /// Adds up every measurement of the Ws101 meter while it lives, keyed by instrument name and tags
-/// (<c>ws101.handshakes.rejected[problem=invalid-key]</c>). The meter is process-wide: tests that read it run alone.
+/// (<c>ws101.server.handshakes[error.type=invalid-key][http.response.status_code=400]</c>). The meter is process-wide: tests that read it run alone.
 /// </summary>
 internal sealed class MetricRecorder : IDisposable
 {

@@ -24,23 +24,23 @@ public class Ws101MetricsTests
                 await ws.SendTextAsync("hello", ct);
                 Assert.Equal("hello", (await ws.ReceiveAsync(ct)).GetText());
             }
-            Assert.Equal(1, recorder.Get("ws101.connections.open"));
+            Assert.Equal(1, recorder.Get("ws101.server.active_connections"));
             await ws.CloseAsync(CloseCode.NormalClosure, "", ct);
         }
         await Assert.ThrowsAsync<WebSocketHandshakeException>(() => WebSocketClient.ConnectAsync(server.Url("/missing"), cancellationToken: ct));
-        for (int i = 0; i < 100 && recorder.Get("ws101.connections.open") != 0; i++)
+        for (int i = 0; i < 100 && recorder.Get("ws101.server.active_connections") != 0; i++)
         {
             await Task.Delay(20, ct);
         }
-        Assert.Equal(0, recorder.Get("ws101.connections.open"));
+        Assert.Equal(0, recorder.Get("ws101.server.active_connections"));
         // Server and client share the process here, so each message counts once per side.
-        // Handshakes carry the HTTP version that carried them (OpenTelemetry's network.protocol.version spelling).
-        Assert.Equal(1, recorder.Get("ws101.handshakes.accepted[http.version=1.1]"));
-        Assert.Equal(1, recorder.Get("ws101.handshakes.rejected[problem=rejected-by-application][http.version=1.1]"));
-        Assert.Equal(6, recorder.Get("ws101.messages.received"));
-        Assert.Equal(6, recorder.Get("ws101.messages.sent"));
-        Assert.True(recorder.Get("ws101.bytes.received") >= 6 * 7, "each 5-byte text message is at least 7 bytes on the wire");
-        Assert.True(recorder.Get("ws101.bytes.sent") >= 6 * 7);
+        // Handshakes carry the HTTP version that carried them as OpenTelemetry's network.protocol.version.
+        Assert.Equal(1, recorder.Get("ws101.server.handshakes[http.response.status_code=101][network.protocol.version=1.1]"));
+        Assert.Equal(1, recorder.Get("ws101.server.handshakes[error.type=rejected-by-application][http.response.status_code=404][network.protocol.version=1.1]"));
+        Assert.Equal(6, recorder.Get("ws101.messages[network.io.direction=receive]"));
+        Assert.Equal(6, recorder.Get("ws101.messages[network.io.direction=transmit]"));
+        Assert.True(recorder.Get("ws101.io[network.io.direction=receive]") >= 6 * 7, "each 5-byte text message is at least 7 bytes on the wire");
+        Assert.True(recorder.Get("ws101.io[network.io.direction=transmit]") >= 6 * 7);
     }
 
     [Fact]

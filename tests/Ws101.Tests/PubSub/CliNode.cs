@@ -27,7 +27,8 @@ internal sealed class CliNode : IDisposable
     /// <summary>On <paramref name="port"/> (0: a free one), with more options of <c>ws101 serve</c>.</summary>
     public static async Task<CliNode> StartAsync(string redis, int port, CancellationToken ct, params string[] more)
     {
-        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "Ws101.Cli"))
+        // The build's apphost beside this assembly, or the executable WS101_CLI names (the Native AOT binary).
+        var info = new ProcessStartInfo(Cli.CliRunner.Executable ?? Path.Combine(AppContext.BaseDirectory, "Ws101.Cli"))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

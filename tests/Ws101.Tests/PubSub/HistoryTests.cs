@@ -63,7 +63,7 @@ public class HistoryTests
         var first = new PositionedRecorder();
         var ws1 = await WebSocketClient.ConnectAsync(Url(b, "/topic/room?since=0-0"), cancellationToken: ct);
         var reading1 = first.RunAsync(ws1, ct);
-        await Eventually.TrueAsync(() => first.Frames.Length == 1, TimeSpan.FromSeconds(10), () => "the recovery signal");
+        await Eventually.TrueAsync(() => first.Frames.Length == 1, TimeSpan.FromSeconds(30), () => "the recovery signal");
         Assert.Equal(new PositionedMessage(PositionedMessageKind.Recovered, null, null, null, 0), first.Frames[0]);
 
         // Messages go on at a steady pace on node A while the subscriber leaves node B and comes back on node A.
@@ -107,9 +107,9 @@ public class HistoryTests
         var early = new PositionedRecorder();
         var ws = await WebSocketClient.ConnectAsync(Url(a, "/topic/ticker?since=0-0"), cancellationToken: ct);
         var reading = early.RunAsync(ws, ct);
-        await Eventually.TrueAsync(() => early.Frames.Length == 1, TimeSpan.FromSeconds(10), () => "the recovery signal");
+        await Eventually.TrueAsync(() => early.Frames.Length == 1, TimeSpan.FromSeconds(30), () => "the recovery signal");
         await publisher.RunAsync(1, TimeSpan.Zero, ct);
-        await Eventually.TrueAsync(() => early.Messages == 1, TimeSpan.FromSeconds(10), () => "the first message");
+        await Eventually.TrueAsync(() => early.Messages == 1, TimeSpan.FromSeconds(30), () => "the first message");
         await ws.CloseAsync(CloseCode.NormalClosure, "", ct);
         await reading;
         // Far more than the history keeps (Redis trims its stream in whole blocks of 100, so well past 10).
@@ -117,20 +117,20 @@ public class HistoryTests
         // A send completes once its bytes leave the publisher's socket; node B appends them to the stream after that. Wait for
         // the last one: a subscriber that came while B still appended and trimmed would see its node's feed start from a
         // position trimmed away before its first read, and be closed to resume (a race of the test, not a lost message).
-        await Eventually.TrueAsync(async () => await NewestPayloadAsync(redis) == "P:399", TimeSpan.FromSeconds(20), () => "the 400th message in the stream");
-        await Eventually.TrueAsync(async () => (long)(await redis.CommandAsync("XLEN", "ws101:ticker"))! < 300, TimeSpan.FromSeconds(10), () => "the stream trimmed");
+        await Eventually.TrueAsync(async () => await NewestPayloadAsync(redis) == "P:399", TimeSpan.FromSeconds(30), () => "the 400th message in the stream");
+        await Eventually.TrueAsync(async () => (long)(await redis.CommandAsync("XLEN", "ws101:ticker"))! < 300, TimeSpan.FromSeconds(30), () => "the stream trimmed");
 
         foreach (var node in new[] { a, b })
         {
             var late = new PositionedRecorder();
             var again = await WebSocketClient.ConnectAsync(Url(node, "/topic/ticker?since=" + early.LastPosition), cancellationToken: ct);
             var readingAgain = late.RunAsync(again, ct);
-            await Eventually.TrueAsync(() => late.Frames.Length == 1, TimeSpan.FromSeconds(10),
+            await Eventually.TrueAsync(() => late.Frames.Length == 1, TimeSpan.FromSeconds(30),
                 () => $"the signal on node {(node == a ? "A" : "B")} (reader: {(readingAgain.IsFaulted ? readingAgain.Exception!.InnerException!.Message : readingAgain.Status.ToString())}, state {again.State} {(int?)again.CloseStatus} {again.CloseReason})");
             Assert.Equal(PositionedMessageKind.NotRecovered, late.Frames[0].Kind);
             // Then the live feed.
             await publisher.RunAsync(1, TimeSpan.Zero, ct);
-            await Eventually.TrueAsync(() => late.Messages == 1, TimeSpan.FromSeconds(10), () => "a live message");
+            await Eventually.TrueAsync(() => late.Messages == 1, TimeSpan.FromSeconds(30), () => "a live message");
             Assert.Equal("P:0", late.Frames[1].Text);
             await again.CloseAsync(CloseCode.NormalClosure, "", ct);
             await readingAgain;
@@ -173,7 +173,7 @@ public class HistoryTests
         var wsB = await WebSocketClient.ConnectAsync(b.Url("/pos/ticks?since=0-0"), cancellationToken: ct);
         var wsC = await WebSocketClient.ConnectAsync(c.Url("/pos/ticks?since=0-0"), cancellationToken: ct);
         var readers = new[] { onB.RunAsync(wsB, ct), onC.RunAsync(wsC, ct) };
-        await Eventually.TrueAsync(() => onB.Frames.Length == 1 && onC.Frames.Length == 1, TimeSpan.FromSeconds(10), () => "the recovery signals");
+        await Eventually.TrueAsync(() => onB.Frames.Length == 1 && onC.Frames.Length == 1, TimeSpan.FromSeconds(30), () => "the recovery signals");
 
         // Publish on A every 2 ms; kill Redis (SIGKILL) after 1 s and start it again 2 s later from its append-only file;
         // go on until B and C have had messages published after the restart, plus a second.
@@ -181,12 +181,12 @@ public class HistoryTests
             at => onB.Sequence is [.., var lb] && lb > at && onC.Sequence is [.., var lc] && lc > at, TimeSpan.FromSeconds(30), ct);
         Assert.NotNull(resumedAfter);
         // The last appends may still be on their way: the last message reaches B (Redis is up) once they are done.
-        await Eventually.TrueAsync(() => onB.Sequence is [.., var last] && last == published - 1, TimeSpan.FromSeconds(10), () => $"the last message on B ({onB.Sequence.LastOrDefault()} of {published - 1})");
+        await Eventually.TrueAsync(() => onB.Sequence is [.., var last] && last == published - 1, TimeSpan.FromSeconds(30), () => $"the last message on B ({onB.Sequence.LastOrDefault()} of {published - 1})");
         // What the history holds is what every positioned subscriber must have: exactly that, in that order.
         var entries = (object?[])(await redis.CommandAsync("XRANGE", "ws101:ticks", "-", "+"))!;
         var kept = entries.Cast<object?[]>().Select(e => ((object?[])e[1]!).Cast<string>().ToArray())
             .Select(fields => long.Parse(fields[Array.IndexOf(fields, "d") + 1]["A:".Length..], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        await Eventually.TrueAsync(() => onB.Messages >= kept.Length && onC.Messages >= kept.Length, TimeSpan.FromSeconds(10), () => $"B {onB.Messages}, C {onC.Messages} of {kept.Length}");
+        await Eventually.TrueAsync(() => onB.Messages >= kept.Length && onC.Messages >= kept.Length, TimeSpan.FromSeconds(30), () => $"B {onB.Messages}, C {onC.Messages} of {kept.Length}");
         Assert.Equal(kept, onB.Sequence);
         Assert.Equal(kept, onC.Sequence);
         AssertPositionsIncrease(onB.Frames);

@@ -30,7 +30,7 @@ public partial class ConnectionLimitTests
 
         Assert.All(refusals, r => Assert.StartsWith("HTTP/1.1 503 Service Unavailable\r\n", r, StringComparison.Ordinal));
         Assert.All(refusals, r => Assert.Contains("\r\nRetry-After: 5\r\n", r, StringComparison.Ordinal));
-        Assert.Equal(5, recorder.Get("ws101.connections.refused[reason=connection-limit]"));
+        Assert.Equal(5, recorder.Get("ws101.server.rejected_connections[error.type=connection-limit]"));
         // Reported by the server's timer: the first refusal within a second, the rest in the next line, 5 s later at most.
         while (RefusedInLog(lines) < 5)
         {
