@@ -58,7 +58,7 @@ internal sealed class CliNode : IDisposable
         process.BeginErrorReadLine();
         try
         {
-            return new CliNode(process, await listening.Task.WaitAsync(TimeSpan.FromSeconds(15), ct), lines);
+            return new CliNode(process, await listening.Task.WaitAsync(TimeSpan.FromSeconds(60), ct), lines);
         }
         catch
         {
