@@ -12,7 +12,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # prometheus: the metrics test starts its own on a free loopback port and scrapes `ws101 serve --metrics` (docs/observability.md).
 # afl++: the short fuzzing run below (fuzz/run.sh, docs/reliability.md "Fuzzing"); prlimit (util-linux): the
 # descriptor-limit tests lower a running server's limit with it (tests/Ws101.Interop/Cli/ServeAtTheDescriptorLimitTests.cs).
-export WS101_TEST_DEPS="tmux=tmux redis-server=redis-server prometheus=prometheus afl-fuzz=afl++ prlimit=util-linux ${WS101_TEST_DEPS:-}"
+export WS101_TEST_DEPS="tmux=tmux redis-server=redis-server prometheus=prometheus afl-fuzz=afl++ prlimit=util-linux clang=clang ${WS101_TEST_DEPS:-}"
 
 if ! bash scripts/install-test-deps.sh; then
   echo "test.sh: installing the test dependencies failed" >&2
@@ -55,6 +55,12 @@ else
   status=1
   echo "test.sh: fuzz/run.sh all ${WS101_FUZZ_SECONDS:-8} found a crash or hang, or could not run; see $fuzz_log" >&2
   grep -v '^  ' "$fuzz_log" | tail -15 >&2
+fi
+# The runner prints each failure where it happened, thousands of lines up; CI keeps only the end of the output.
+# Repeat every failed test's name and the first lines of its error here, just above the tally.
+if grep -qE '^failed ' "$log"; then
+  echo "test.sh: failed tests (details in $log):"
+  awk '/^failed /{n=5} n>0{print "  " $0; n--}' "$log" | head -120
 fi
 echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 [ "$status" -eq 0 ] && [ "${failed:-0}" -eq 0 ]

@@ -44,6 +44,9 @@ elif ! command -v npm >/dev/null 2>&1; then
   need_pkgs+=(npm)
 fi
 
+# Native AOT (the AOT sample's test) links with clang against zlib: the compiler comes through WS101_TEST_DEPS, the headers here.
+[ -e /usr/include/zlib.h ] || need_pkgs+=(zlib1g-dev)
+
 for spec in ${WS101_TEST_DEPS:-}; do
   case "$spec" in
     py:*) m=${spec#py:}; pycheck "${m%%=*}" "${m#*=}" ;;

@@ -37,6 +37,21 @@ internal static class Http2
         await app.RunAsync();
     }
 
+    public static async Task HostedRoutesThroughKestrel(string[] args)
+    {
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddWs101Server(builder.Configuration.GetSection("Ws101"), ws101 =>
+    ws101.Map("/echo", async (ws, ct) =>
+    {
+        await foreach (var m in ws.ReadAllAsync(ct))
+            await ws.SendAsync(m.Data, m.Kind, m.EndOfMessage, ct);
+    }));
+var app = builder.Build();
+// The same /echo on Kestrel's endpoints too: HTTP/1.1 upgrades, and RFC 8441 streams over HTTP/2.
+app.MapWs101Routes();
+await app.RunAsync();
+    }
+
     public static async Task ClientOverHttp2()
     {
         var options = new WebSocketClientOptions { HttpVersion = WebSocketHttpVersion.Http2OrHttp11 };

@@ -4,7 +4,10 @@ namespace Ws101.AspNetCore;
 
 /// <summary>
 /// Settings of a Ws101 server run by the host, bindable from configuration (for example the <c>Ws101</c> section of
-/// appsettings.json); routes are added in code with <see cref="Map"/>. Every default is the library's.
+/// appsettings.json); routes are added in code with <see cref="Map"/>. Every default is the library's. The routes can
+/// also be served through ASP.NET Core (HTTP/1.1 and HTTP/2) with
+/// <see cref="Ws101EndpointExtensions.MapWs101Routes"/>, where <see cref="MaxMessageSize"/> and
+/// <see cref="KeepAliveInterval"/> apply as well.
 /// </summary>
 public sealed class Ws101HostingOptions
 {
@@ -52,11 +55,14 @@ public sealed class Ws101HostingOptions
             MaxConnections = MaxConnections,
             Transport = Transport,
             LoggerFactory = loggerFactory,
-            Connection = new WebSocketConnectionOptions
-            {
-                KeepAliveInterval = KeepAliveInterval,
-                Protocol = new Protocol.ProtocolOptions { MaxMessageSize = MaxMessageSize, MaxFrameSize = MaxMessageSize },
-            },
+            Connection = ToConnectionOptions(),
         };
     }
+
+    /// <summary>The connection options of every route that sets none, on the socket server and through MapWs101Routes alike.</summary>
+    internal WebSocketConnectionOptions ToConnectionOptions() => new()
+    {
+        KeepAliveInterval = KeepAliveInterval,
+        Protocol = new Protocol.ProtocolOptions { MaxMessageSize = MaxMessageSize, MaxFrameSize = MaxMessageSize },
+    };
 }

@@ -18,7 +18,13 @@ namespace Ws101.AspNetCore;
 /// </summary>
 internal static class Ws101UpgradeHandler
 {
-    public static async Task HandleAsync(HttpContext context, Func<WebSocketConnection, CancellationToken, Task> handler, WebSocketRouteOptions route)
+    /// <param name="context">The request.</param>
+    /// <param name="handler">The application's handler for an accepted connection.</param>
+    /// <param name="route">The route's options.</param>
+    /// <param name="defaults">The connection options when the route sets none: the library's for MapWs101, the hosting
+    /// options' for the routes of AddWs101Server.</param>
+    public static async Task HandleAsync(HttpContext context, Func<WebSocketConnection, CancellationToken, Task> handler, WebSocketRouteOptions route,
+        WebSocketConnectionOptions defaults)
     {
         var logger = context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger("Ws101.AspNetCore") ?? NullLogger.Instance;
         var remote = context.Connection.RemoteIpAddress is { } ip ? new System.Net.IPEndPoint(ip, context.Connection.RemotePort) : null;
@@ -34,7 +40,7 @@ internal static class Ws101UpgradeHandler
         // status line (101, or over HTTP/2 the 200), so the answer travels as the result's header pairs instead of bytes.
         // Internal: the host's own request span is the server span, and this one sits under it.
         var span = ServerUpgradeLog.Start(head.Method, head.Path, head.Version, remote, System.Diagnostics.ActivityKind.Internal);
-        var result = ServerUpgrade.Run(head, route, WebSocketConnectionOptions.Default, response: null,
+        var result = ServerUpgrade.Run(head, route, defaults, response: null,
             upgradable: upgradable, reportDeclined: logger.IsEnabled(LogLevel.Debug));
         ServerUpgradeLog.Decided(logger, remote, result);
         if (!result.IsAccepted)

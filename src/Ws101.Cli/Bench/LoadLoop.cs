@@ -839,8 +839,11 @@ internal sealed unsafe class LoadLoop : IDisposable
         CountSecond();
         if (sentAt >= _schedule.MeasureStartsAt && sentAt < _schedule.MeasureEndsAt && _schedule.WarmupStartsAt != 0)
         {
-            Stats.DeliveredMeasured++;
+            // Latency first, then the count, published with a release write: the runner stops draining once the counts add
+            // up (read with acquire), and every delivery counted must by then be in the histogram it merges (it once merged
+            // 997 latencies for 1,000 deliveries).
             RecordLatency(now - sentAt, published: true);
+            Volatile.Write(ref Stats.DeliveredMeasured, Stats.DeliveredMeasured + 1);
         }
     }
 

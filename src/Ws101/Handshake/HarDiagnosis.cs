@@ -248,8 +248,19 @@ internal sealed partial class HarDiagnosis
             {
                 continue;
             }
-            sb.Append(name).Append(": ").Append(Mask(name, OneLine(value), masked)).Append("\r\n");
+            sb.Append(FieldName(name, http2)).Append(": ").Append(Mask(name, OneLine(value), masked)).Append("\r\n");
         }
+    }
+
+    /// <summary>
+    /// A header's name as shown: as recorded when it is a token (RFC 9110 §5.1: "field-name = token"; and, in an HTTP/2
+    /// entry, a pseudo-header), else quoted, so that a crafted name cannot pass for another header in the text (the fuzzing
+    /// campaign's har target found a name "Cookie: Unee" printing as an unmasked Cookie line) or start a line of its own.
+    /// </summary>
+    private static string FieldName(string name, bool http2)
+    {
+        var token = http2 && name.StartsWith(':') ? name.AsSpan(1) : name.AsSpan();
+        return HttpTokenList.IsToken(token) ? name : "\"" + OneLine(name).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
     }
 
     /// <summary>The value to show for a header: secrets masked, with their length, and an Authorization's scheme kept.</summary>

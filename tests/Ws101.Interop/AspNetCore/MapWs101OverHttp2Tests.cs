@@ -21,44 +21,10 @@ public sealed class MapWs101OverHttp2Tests
 {
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
-    /// <summary>ClientWebSocket needs an invoker of its own for HTTP/2; the handler trusts exactly the test's certificate.</summary>
-    private static HttpMessageInvoker Invoker(TestCertificate? certificate) => new(new SocketsHttpHandler
-    {
-        SslOptions = new System.Net.Security.SslClientAuthenticationOptions
-        {
-            RemoteCertificateValidationCallback = (_, cert, _, _) => certificate is not null && cert is not null
-                && cert.GetRawCertData().AsSpan().SequenceEqual(certificate.Certificate.RawData),
-        },
-    });
+    private static Task<ClientWebSocket> ConnectClientWebSocketAsync(Uri url, HttpMessageInvoker invoker, Version version) =>
+        DotnetClientWebSocket.ConnectAsync(url, invoker, version, "superchat", Step());
 
-    private static async Task<ClientWebSocket> ConnectClientWebSocketAsync(Uri url, HttpMessageInvoker invoker, Version version)
-    {
-        var ws = new ClientWebSocket();
-        ws.Options.HttpVersion = version;
-        ws.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
-        ws.Options.AddSubProtocol("superchat");
-        await ws.ConnectAsync(url, invoker, Step());
-        return ws;
-    }
-
-    private static async Task<(WebSocketMessageType Type, byte[] Data)> ReceiveWholeAsync(ClientWebSocket ws)
-    {
-        using var message = new MemoryStream();
-        var buffer = new byte[64 * 1024];
-        while (true)
-        {
-            var result = await ws.ReceiveAsync(buffer, Step());
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                return (result.MessageType, []);
-            }
-            message.Write(buffer, 0, result.Count);
-            if (result.EndOfMessage)
-            {
-                return (result.MessageType, message.ToArray());
-            }
-        }
-    }
+    private static Task<(WebSocketMessageType Type, byte[] Data)> ReceiveWholeAsync(ClientWebSocket ws) => DotnetClientWebSocket.ReceiveWholeAsync(ws, Step());
 
     [Theory]
     [InlineData(true)]
@@ -68,7 +34,7 @@ public sealed class MapWs101OverHttp2Tests
         using TestCertificate certificate = TestCertificate.Create();
         using var accepted = new HandshakeTags();
         await using Ws101KestrelServer server = await Ws101KestrelServer.StartAsync(tls ? certificate : null, cancellationToken: Cancel);
-        using HttpMessageInvoker invoker = Invoker(certificate);
+        using HttpMessageInvoker invoker = DotnetClientWebSocket.Invoker(certificate);
 
         using (ClientWebSocket ws = await ConnectClientWebSocketAsync(server.EchoUrl, invoker, HttpVersion.Version20))
         {
@@ -116,7 +82,7 @@ public sealed class MapWs101OverHttp2Tests
         using TestCertificate certificate = TestCertificate.Create();
         using var accepted = new HandshakeTags();
         await using Ws101KestrelServer server = await Ws101KestrelServer.StartAsync(certificate, cancellationToken: Cancel);
-        using HttpMessageInvoker invoker = Invoker(certificate);
+        using HttpMessageInvoker invoker = DotnetClientWebSocket.Invoker(certificate);
         using (ClientWebSocket ws = await ConnectClientWebSocketAsync(server.EchoUrl, invoker, HttpVersion.Version11))
         {
             await ws.SendAsync("over 1.1"u8.ToArray(), WebSocketMessageType.Text, true, Step());

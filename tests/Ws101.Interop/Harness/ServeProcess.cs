@@ -34,7 +34,7 @@ public sealed partial class ServeProcess : IAsyncDisposable
         var process = PeerProcess.Start("ws101 serve", file, args);
         try
         {
-            string line = await process.WaitForLineAsync(l => ListeningLine().IsMatch(l), "its listening line", cancellationToken: cancellationToken).ConfigureAwait(false);
+            string line = await process.WaitForLineAsync(l => ListeningLine().IsMatch(l), "its listening line", TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
             var match = ListeningLine().Match(line);
             return new ServeProcess(process, int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture), match.Groups[1].Value);
         }

@@ -32,8 +32,8 @@ public sealed class AotSampleTests : IAsyncLifetime
         string project = Path.Combine(PeerEnvironment.RepositoryRoot, "samples", "AotSample", "AotSample.csproj");
         await using var publish = PeerProcess.Start("dotnet publish (AOT)", CliProgram.DotnetHost(),
             ["publish", project, "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", "-o", _output, "--nologo", "-clp:NoSummary"],
-            TimeSpan.FromMinutes(8));
-        int code = await publish.WaitForExitAsync(TimeSpan.FromMinutes(8), cancel);
+            TimeSpan.FromMinutes(12));
+        int code = await publish.WaitForExitAsync(TimeSpan.FromMinutes(12), cancel);
         Assert.True(code == 0, $"the AOT publish failed ({code})\n{publish.Diagnostics()}");
         // IL2xxx are trimming warnings, IL3xxx AOT warnings; the build treats the rest as errors already.
         Assert.DoesNotContain(publish.StdoutLines, l => l.Contains("warning IL", StringComparison.Ordinal));

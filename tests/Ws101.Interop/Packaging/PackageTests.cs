@@ -41,8 +41,8 @@ public sealed class PackageTests : IAsyncLifetime
 
     private static async Task<PeerProcess> RunAsync(string name, string file, params string[] args)
     {
-        var process = PeerProcess.Start(name, file, args, TimeSpan.FromMinutes(4));
-        int code = await process.WaitForExitAsync(TimeSpan.FromMinutes(4), TestContext.Current.CancellationToken);
+        var process = PeerProcess.Start(name, file, args, TimeSpan.FromMinutes(6));
+        int code = await process.WaitForExitAsync(TimeSpan.FromMinutes(6), TestContext.Current.CancellationToken);
         Assert.True(code == 0, $"{name} exited with {code}\n{process.Diagnostics()}");
         return process;
     }

@@ -44,8 +44,15 @@ internal static class CliRunner
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"{executable} did not start");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        process.StandardInput.Write(stdin ?? "");
-        process.StandardInput.Close();
+        try
+        {
+            process.StandardInput.Write(stdin ?? "");
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The tool stopped reading (it refuses input past its bound, and exits): what it wrote says why.
+        }
         if (!process.WaitForExit(ProcessLimit))
         {
             process.Kill(entireProcessTree: true);

@@ -115,6 +115,29 @@ public class HarDiagnosisTests
     }
 
     [Fact]
+    public void a_header_name_that_is_not_a_token_is_shown_quoted_so_it_cannot_pass_for_another_header()
+    {
+        // RFC 9110 §5.1: "field-name = token". Found by the fuzzing campaign's har target (fuzz/regressions/har): a name
+        // "Cookie: Unee" printed as the line "Cookie: Unee: s=1", an unmasked Cookie to whoever reads the report.
+        const string har = """
+            {"log":{"entries":[{"request":{"method":"GET","url":"ws://app.example/ws","httpVersion":"HTTP/1.1",
+              "headers":[{"name":"Host","value":"app.example"},{"name":"Upgrade","value":"websocket"},{"name":"Connection","value":"Upgrade"},
+                         {"name":"Sec-WebSocket-Key","value":"dGhlIHNhbXBsZSBub25jZQ=="},{"name":"Sec-WebSocket-Version","value":"13"},
+                         {"name":"Cookie: Unee","value":"s=1"},{"name":"X-Evil\r\nCookie","value":"t=2"}]},
+              "response":{"status":101,"statusText":"Switching Protocols","httpVersion":"HTTP/1.1","headers":[]},"_resourceType":"websocket"}]}}
+            """;
+        var diagnosis = new HarDiagnosis();
+        var reader = new HarReader(diagnosis.Add);
+        reader.Feed(Encoding.UTF8.GetBytes(har), isFinal: true);
+        var upgrade = Assert.Single(diagnosis.Finish(reader).Upgrades);
+
+        string[] lines = upgrade.RequestText!.Split("\r\n");
+        Assert.Contains("\"Cookie: Unee\": s=1", lines);
+        Assert.Contains("\"X-Evil\\r\\nCookie\": t=2", lines);
+        Assert.DoesNotContain(lines, l => l.StartsWith("Cookie", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
     public void finds_upgrades_by_their_request_not_by_the_resource_type_and_masks_every_secret()
     {
         var report = Diagnose("devtools-sensitive.har");
