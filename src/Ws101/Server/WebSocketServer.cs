@@ -65,13 +65,9 @@ public sealed class WebSocketServer : IAsyncDisposable
             ServerTransport.EventLoop when !Transport.Linux.EventLoopGroup.IsSupported =>
                 throw new PlatformNotSupportedException("ServerTransport.EventLoop needs Linux on x86-64; use Auto or Sockets."),
             ServerTransport.EventLoop => true,
-            ServerTransport.Auto => Transport.Linux.EventLoopGroup.IsSupported && _options.Certificate is null,
+            ServerTransport.Auto => Transport.Linux.EventLoopGroup.IsSupported,
             _ => false,
         };
-        if (loops && _options.Certificate is not null)
-        {
-            throw new NotSupportedException("The event-loop transport serves ws:// only; wss:// runs on ServerTransport.Sockets (or Auto).");
-        }
         _useLoops = loops;
         _admission = new ConnectionAdmission(_options.MaxConnections, _logger);
         _surge = _options.ReleaseMemoryAfterSurge ? new SurgeMemoryRelease(_logger) : null;
@@ -274,14 +270,18 @@ public sealed class WebSocketServer : IAsyncDisposable
         {
             WebSocketConnection? connection = null;
             Route? route = null;
+            DuplexTransport? underTls = null;
             _handshakes[transport] = Environment.TickCount64 + (long)_options.HandshakeTimeout.TotalMilliseconds;
             try
             {
                 if (_options.Certificate is { } certificate)
                 {
-                    var ssl = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
-                    transport = new StreamTransport(ssl, socketTransport!);
-                    _handshakes[transport] = _handshakes[socketTransport!];
+                    // On an event loop, TLS rides the loop's non-blocking socket: records are decrypted and encrypted on
+                    // the loop thread where their I/O completed, as plain frames are.
+                    underTls = transport;
+                    var ssl = new SslStream(socketTransport is not null ? new NetworkStream(socket, ownsSocket: false) : new TransportStream(underTls), leaveInnerStreamOpen: false);
+                    transport = new StreamTransport(ssl, underTls);
+                    _handshakes[transport] = _handshakes[underTls];
                     await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
                     {
                         ServerCertificate = certificate,
@@ -308,9 +308,9 @@ public sealed class WebSocketServer : IAsyncDisposable
             finally
             {
                 _handshakes.TryRemove(transport, out _);
-                if (socketTransport is not null)
+                if (underTls is not null)
                 {
-                    _handshakes.TryRemove(socketTransport, out _);
+                    _handshakes.TryRemove(underTls, out _);
                 }
             }
             if (connection is null || route is null)
