@@ -94,11 +94,12 @@ public class PeerResetTests
         Assert.Equal(0, watched.Ended);
     }
 
-    [Fact]
-    public async Task a_reset_in_the_middle_of_the_tls_handshake_leaves_no_connection_behind_and_wss_goes_on()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task a_reset_in_the_middle_of_the_tls_handshake_leaves_no_connection_behind_and_wss_goes_on(ServerTransport transport)
     {
         using var certificate = TestCertificates.SelfSigned();
-        await using var watched = await WatchedServer.StartAsync(ServerTransport.Sockets, certificate);
+        await using var watched = await WatchedServer.StartAsync(transport, certificate);
         for (int i = 0; i < Rounds; i++)
         {
             // Half a ClientHello: a handshake record header that announces 512 bytes, and 16 of them.
