@@ -47,6 +47,7 @@ public sealed class WebSocketServer : IAsyncDisposable
     private int _ticking;
     private readonly bool _useLoops;
     private Transport.Linux.EventLoopGroup? _loops;
+    private SslServerAuthenticationOptions? _tls;
     private readonly ConnectionAdmission _admission;
     private readonly SurgeMemoryRelease? _surge;
     private int _started;
@@ -162,6 +163,16 @@ public sealed class WebSocketServer : IAsyncDisposable
         // descriptors, the event loops with an epoll descriptor, an eventfd and a thread each, the listeners, what the
         // upgrade path loads); then the connection limit is fitted to the descriptors left (DescriptorBudget).
         _admission.OpenReserve();
+        if (_options.Certificate is { } certificate)
+        {
+            // Built once: given only ServerCertificate, SslStream builds the certificate's chain again (reading the
+            // certificate stores from disk) on every TLS handshake.
+            _tls = new SslServerAuthenticationOptions
+            {
+                ServerCertificateContext = SslStreamCertificateContext.Create(certificate, additionalCertificates: null),
+                ClientCertificateRequired = false,
+            };
+        }
         if (_useLoops)
         {
             _loops = new Transport.Linux.EventLoopGroup(Environment.ProcessorCount);
@@ -274,7 +285,7 @@ public sealed class WebSocketServer : IAsyncDisposable
             _handshakes[transport] = Environment.TickCount64 + (long)_options.HandshakeTimeout.TotalMilliseconds;
             try
             {
-                if (_options.Certificate is { } certificate)
+                if (_tls is not null)
                 {
                     // On an event loop, TLS rides the loop's non-blocking socket: records are decrypted and encrypted on
                     // the loop thread where their I/O completed, as plain frames are.
@@ -282,11 +293,7 @@ public sealed class WebSocketServer : IAsyncDisposable
                     var ssl = new SslStream(socketTransport is not null ? new NetworkStream(socket, ownsSocket: false) : new TransportStream(underTls), leaveInnerStreamOpen: false);
                     transport = new StreamTransport(ssl, underTls);
                     _handshakes[transport] = _handshakes[underTls];
-                    await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
-                    {
-                        ServerCertificate = certificate,
-                        ClientCertificateRequired = false,
-                    }, _accepting.Token).ConfigureAwait(false);
+                    await ssl.AuthenticateAsServerAsync(_tls, _accepting.Token).ConfigureAwait(false);
                 }
                 // Wait for the request here, in the frame that lives on as the session: the handshake itself then usually
                 // runs start to end without suspending, so it costs no state machine of its own.
