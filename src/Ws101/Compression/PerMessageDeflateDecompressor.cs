@@ -17,6 +17,9 @@ public sealed class PerMessageDeflateDecompressor : IDisposable
     private readonly long _maxMessageSize;
     private DeflateStream? _inflate;
     private byte[] _buffer = [];
+
+    /// <summary>The size of the buffer inflated payloads are delivered from (0 once trimmed); for diagnostics.</summary>
+    internal int BufferLength => _buffer.Length;
     private long _messageLength;
 
     /// <summary>Creates a decompressor.</summary>

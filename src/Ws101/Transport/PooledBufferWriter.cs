@@ -15,6 +15,9 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>
 
     public int WrittenCount => _written;
 
+    /// <summary>The size of the array held now (0 when none is).</summary>
+    public int Capacity => _buffer?.Length ?? 0;
+
     public ReadOnlyMemory<byte> WrittenMemory => _buffer is null ? default : _buffer.AsMemory(0, _written);
 
     public void Advance(int count)
