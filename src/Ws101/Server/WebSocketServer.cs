@@ -123,6 +123,9 @@ public sealed class WebSocketServer : IAsyncDisposable
     /// <summary>Connections open now (upgraded, not yet closed).</summary>
     public int ConnectionCount => _sessions.Count;
 
+    /// <summary>Connections admitted and not yet ended: upgraded ones and those still in their TLS or HTTP handshake.</summary>
+    internal int AdmittedCount => _admission.Count;
+
     /// <summary>The open connections, for broadcasting or inspection.</summary>
     public IEnumerable<WebSocketConnection> Connections => _sessions.Keys;
 
