@@ -5,7 +5,7 @@ using Ws101.Protocol;
 namespace Ws101;
 
 /// <summary>One thing a connection is asked to send, as the core frames it.</summary>
-internal readonly record struct SendCommand(SendCommand.Kind What, string? Text, ReadOnlyMemory<byte> Data, MessageType Type = default,
+internal readonly record struct SendCommand(SendCommand.Kind What, string? Text, ReadOnlyMemory<byte> Data, WebSocketMessageKind Type = default,
     bool EndOfMessage = true, MessageCompression Compression = MessageCompression.Auto, CloseCode CloseCode = CloseCode.NormalClosure)
 {
     public enum Kind : byte

@@ -24,7 +24,7 @@ public sealed partial class WebSocketConnection
     public ValueTask SendTextAsync(string text, MessageCompression compression, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return SendCoreAsync(new SendCommand(Kind.Text, text, default, MessageType.Text, true, compression), cancellationToken);
+        return SendCoreAsync(new SendCommand(Kind.Text, text, default, WebSocketMessageKind.Text, true, compression), cancellationToken);
     }
 
     /// <summary>Sends a whole binary message.</summary>
@@ -36,7 +36,7 @@ public sealed partial class WebSocketConnection
     /// <summary>Sends a whole binary message, choosing whether it is compressed (when permessage-deflate was negotiated).</summary>
     /// <inheritdoc cref="SendBinaryAsync(ReadOnlyMemory{byte}, CancellationToken)"/>
     public ValueTask SendBinaryAsync(ReadOnlyMemory<byte> data, MessageCompression compression, CancellationToken cancellationToken = default) =>
-        SendCoreAsync(new SendCommand(Kind.Message, null, data, MessageType.Binary, true, compression), cancellationToken);
+        SendCoreAsync(new SendCommand(Kind.Message, null, data, WebSocketMessageKind.Binary, true, compression), cancellationToken);
 
     /// <summary>
     /// Sends a message or, with <paramref name="endOfMessage"/> false, the next part of a streamed one: the first
@@ -59,8 +59,7 @@ public sealed partial class WebSocketConnection
         {
             throw new ArgumentOutOfRangeException(nameof(kind), kind, "Data messages are text or binary; use PingAsync and CloseAsync for the others.");
         }
-        var type = kind == WebSocketMessageKind.Text ? MessageType.Text : MessageType.Binary;
-        return SendCoreAsync(new SendCommand(Kind.Part, null, data, type, endOfMessage, compression), cancellationToken);
+        return SendCoreAsync(new SendCommand(Kind.Part, null, data, kind, endOfMessage, compression), cancellationToken);
     }
 
     /// <summary>
@@ -142,7 +141,7 @@ public sealed partial class WebSocketConnection
                 await WriteOut(_out.WrittenMemory, cancellationToken).ConfigureAwait(false);
             }
             await WriteOut(frames, cancellationToken).ConfigureAwait(false);
-            Diagnostics.Ws101Metrics.Messages.Add(count, Diagnostics.Ws101Metrics.Transmit);
+            Ws101Metrics.Messages.Add(count, Ws101Metrics.Transmit);
             return true;
         }
         finally
@@ -267,7 +266,7 @@ public sealed partial class WebSocketConnection
                 command.WriteTo(_core, _out);
                 if (command.IsData)
                 {
-                    Diagnostics.Ws101Metrics.Messages.Add(1, Diagnostics.Ws101Metrics.Transmit);
+                    Ws101Metrics.Messages.Add(1, Ws101Metrics.Transmit);
                 }
             }
             catch (InvalidOperationException ex)
@@ -290,7 +289,9 @@ public sealed partial class WebSocketConnection
         return false;
     }
 
-    private WebSocketClosedException ClosedError(Exception? inner) => _ended
+    private WebSocketClosedException ClosedError(Exception? inner) => _core.Error is { } error
+        ? new WebSocketClosedException($"The connection failed: {error}; nothing more can be sent.", error, inner)
+        : _ended
         ? new WebSocketClosedException($"The connection is closed ({(int?)CloseStatus} {CloseReason}); nothing more can be sent.", CloseStatus, inner)
         : new WebSocketClosedException($"The connection is {_core.State}; no data can be sent after a close (RFC 6455 §5.5.1).", CloseStatus, inner);
 
@@ -298,7 +299,7 @@ public sealed partial class WebSocketConnection
     private ValueTask WriteOut(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
         _sendStarted = Environment.TickCount64;
-        Diagnostics.Ws101Metrics.Io.Add(bytes.Length, Diagnostics.Ws101Metrics.Transmit);
+        Ws101Metrics.Io.Add(bytes.Length, Ws101Metrics.Transmit);
         try
         {
             var pending = _transport.SendAsync(bytes, cancellationToken);

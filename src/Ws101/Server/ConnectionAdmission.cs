@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
-using Ws101.Diagnostics;
 using Ws101.Handshake;
 
 namespace Ws101.Server;

@@ -1,4 +1,4 @@
-namespace Ws101.Server;
+namespace Ws101;
 
 /// <summary>How the server drives its sockets.</summary>
 public enum ServerTransport

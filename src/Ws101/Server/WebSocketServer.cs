@@ -5,12 +5,12 @@ using System.Net.Security;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Ws101.Diagnostics;
 using Ws101.Handshake;
 using Ws101.Protocol;
 using Ws101.Transport;
+using Ws101.Server;
 
-namespace Ws101.Server;
+namespace Ws101;
 
 /// <summary>
 /// An RFC 6455 WebSocket server on its own sockets (no ASP.NET needed): listens, validates each upgrade
@@ -215,7 +215,7 @@ public sealed class WebSocketServer : IAsyncDisposable
         }
         _ = typeof(SslStream).Assembly;
         System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(Ws101Metrics).TypeHandle);
-        if (_options.Connection.Compression is not null || _routes.Values.Any(r => r.Options.Connection?.Compression is not null))
+        if (_options.Connection.Compression is not null || _routes.Values.Any(r => r.Options.ConnectionOptions(_options.Connection).Compression is not null))
         {
             using var deflate = new System.IO.Compression.DeflateStream(Stream.Null, System.IO.Compression.CompressionLevel.Fastest);
             deflate.WriteByte(0);
