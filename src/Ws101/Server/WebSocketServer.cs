@@ -47,6 +47,7 @@ public sealed class WebSocketServer : IAsyncDisposable
     private int _ticking;
     private readonly bool _useLoops;
     private Transport.Linux.EventLoopGroup? _loops;
+    private SslServerAuthenticationOptions? _tls;
     private readonly ConnectionAdmission _admission;
     private readonly SurgeMemoryRelease? _surge;
     private int _started;
@@ -65,13 +66,9 @@ public sealed class WebSocketServer : IAsyncDisposable
             ServerTransport.EventLoop when !Transport.Linux.EventLoopGroup.IsSupported =>
                 throw new PlatformNotSupportedException("ServerTransport.EventLoop needs Linux on x86-64; use Auto or Sockets."),
             ServerTransport.EventLoop => true,
-            ServerTransport.Auto => Transport.Linux.EventLoopGroup.IsSupported && _options.Certificate is null,
+            ServerTransport.Auto => Transport.Linux.EventLoopGroup.IsSupported,
             _ => false,
         };
-        if (loops && _options.Certificate is not null)
-        {
-            throw new NotSupportedException("The event-loop transport serves ws:// only; wss:// runs on ServerTransport.Sockets (or Auto).");
-        }
         _useLoops = loops;
         _admission = new ConnectionAdmission(_options.MaxConnections, _logger);
         _surge = _options.ReleaseMemoryAfterSurge ? new SurgeMemoryRelease(_logger) : null;
@@ -126,6 +123,9 @@ public sealed class WebSocketServer : IAsyncDisposable
     /// <summary>Connections open now (upgraded, not yet closed).</summary>
     public int ConnectionCount => _sessions.Count;
 
+    /// <summary>Connections admitted and not yet ended: upgraded ones and those still in their TLS or HTTP handshake.</summary>
+    internal int AdmittedCount => _admission.Count;
+
     /// <summary>The open connections, for broadcasting or inspection.</summary>
     public IEnumerable<WebSocketConnection> Connections => _sessions.Keys;
 
@@ -166,6 +166,16 @@ public sealed class WebSocketServer : IAsyncDisposable
         // descriptors, the event loops with an epoll descriptor, an eventfd and a thread each, the listeners, what the
         // upgrade path loads); then the connection limit is fitted to the descriptors left (DescriptorBudget).
         _admission.OpenReserve();
+        if (_options.Certificate is { } certificate)
+        {
+            // Built once: given only ServerCertificate, SslStream builds the certificate's chain again (reading the
+            // certificate stores from disk) on every TLS handshake.
+            _tls = new SslServerAuthenticationOptions
+            {
+                ServerCertificateContext = SslStreamCertificateContext.Create(certificate, additionalCertificates: null),
+                ClientCertificateRequired = false,
+            };
+        }
         if (_useLoops)
         {
             _loops = new Transport.Linux.EventLoopGroup(Environment.ProcessorCount);
@@ -274,19 +284,19 @@ public sealed class WebSocketServer : IAsyncDisposable
         {
             WebSocketConnection? connection = null;
             Route? route = null;
+            DuplexTransport? underTls = null;
             _handshakes[transport] = Environment.TickCount64 + (long)_options.HandshakeTimeout.TotalMilliseconds;
             try
             {
-                if (_options.Certificate is { } certificate)
+                if (_tls is not null)
                 {
-                    var ssl = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
-                    transport = new StreamTransport(ssl, socketTransport!);
-                    _handshakes[transport] = _handshakes[socketTransport!];
-                    await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
-                    {
-                        ServerCertificate = certificate,
-                        ClientCertificateRequired = false,
-                    }, _accepting.Token).ConfigureAwait(false);
+                    // On an event loop, TLS rides the loop's non-blocking socket: records are decrypted and encrypted on
+                    // the loop thread where their I/O completed, as plain frames are.
+                    underTls = transport;
+                    var ssl = new SslStream(socketTransport is not null ? new NetworkStream(socket, ownsSocket: false) : new TransportStream(underTls), leaveInnerStreamOpen: false);
+                    transport = new StreamTransport(ssl, underTls);
+                    _handshakes[transport] = _handshakes[underTls];
+                    await ssl.AuthenticateAsServerAsync(_tls, _accepting.Token).ConfigureAwait(false);
                 }
                 // Wait for the request here, in the frame that lives on as the session: the handshake itself then usually
                 // runs start to end without suspending, so it costs no state machine of its own.
@@ -308,9 +318,9 @@ public sealed class WebSocketServer : IAsyncDisposable
             finally
             {
                 _handshakes.TryRemove(transport, out _);
-                if (socketTransport is not null)
+                if (underTls is not null)
                 {
-                    _handshakes.TryRemove(socketTransport, out _);
+                    _handshakes.TryRemove(underTls, out _);
                 }
             }
             if (connection is null || route is null)
