@@ -103,6 +103,27 @@ internal sealed class ConnectionAdmission : IDisposable
     /// </summary>
     public async Task<int> AcceptFailedAsync(SocketError error, int backoffMs, CancellationToken cancellationToken)
     {
+        int delay = AcceptFailed(error, backoffMs);
+        if (delay == 0)
+        {
+            return 0;
+        }
+        try
+        {
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        return delay;
+    }
+
+    /// <summary>
+    /// <see cref="AcceptFailedAsync"/> without the wait, for an accept loop on a thread of its own: returns how long to
+    /// pause before the next attempt (0: at once, the spare descriptors were just given back).
+    /// </summary>
+    public int AcceptFailed(SocketError error, int backoffMs)
+    {
         Note(ref _acceptFailures);
         Volatile.Write(ref _lastAcceptError, (int)error);
         Ws101Metrics.AcceptErrors.Add(1, new KeyValuePair<string, object?>("error.type", error.ToString()));
@@ -119,15 +140,7 @@ internal sealed class ConnectionAdmission : IDisposable
                 return 0;
             }
         }
-        backoffMs = Math.Clamp(backoffMs * 2, 10, 1000);
-        try
-        {
-            await Task.Delay(backoffMs, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        return backoffMs;
+        return Math.Clamp(backoffMs * 2, 10, 1000);
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Ws101.Handshake;
@@ -191,7 +192,7 @@ public sealed class WebSocketServer : IAsyncDisposable
         _admission.FitToDescriptorLimit();
         foreach (var listener in _listeners)
         {
-            _acceptLoops.Add(Task.Run(() => AcceptLoopAsync(listener), CancellationToken.None));
+            _acceptLoops.Add(OperatingSystem.IsLinux() ? StartAcceptThread(listener) : Task.Run(() => AcceptLoopAsync(listener), CancellationToken.None));
         }
         return Task.CompletedTask;
     }
@@ -254,13 +255,119 @@ public sealed class WebSocketServer : IAsyncDisposable
                 continue;
             }
             backoffMs = 0;
-            if (!_admission.TryAdmit(socket))
-            {
-                continue;
-            }
-            socket.NoDelay = true;
-            ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Server.HandleSocketAsync(state.Socket), (Server: this, Socket: socket), preferLocal: false);
+            Admit(socket);
         }
+    }
+
+    /// <summary>
+    /// On Linux, each listening socket is accepted from by a thread of its own, made at start, with poll and accept4:
+    /// nothing on the accept path needs the thread pool, a timer or a new descriptor. Out of descriptors (a limit
+    /// lowered from outside, say), an accept completed through .NET's socket engine ran on a pool thread, and when the
+    /// pool had to start one for it, which takes a descriptor on Linux, the process aborted ("Out of memory.") before
+    /// the accept could fail and give the spare descriptors back. Here the failure is seen, the spares are released, and
+    /// the back-off is a sleep of this thread. Accepted sockets go to the pool as before, with descriptors free again.
+    /// </summary>
+    private Task StartAcceptThread(Socket listener)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                AcceptOnThisThread(listener);
+            }
+            finally
+            {
+                done.TrySetResult();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "ws101 accept",
+        };
+        thread.UnsafeStart();
+        return done.Task;
+    }
+
+    private unsafe void AcceptOnThisThread(Socket listener)
+    {
+        bool added = false;
+        SafeSocketHandle handle = listener.SafeHandle;
+        try
+        {
+            // Held for the loop: a listener closed by DisposeAsync keeps its descriptor number until this thread lets go,
+            // so that the number is never polled after another socket took it.
+            handle.DangerousAddRef(ref added);
+            int fd = (int)handle.DangerousGetHandle();
+            // Non-blocking, so that a client gone from the backlog between poll and accept4 costs an EAGAIN, not a wait.
+            listener.Blocking = false;
+            int backoffMs = 0;
+            while (!_accepting.IsCancellationRequested)
+            {
+                var pollFd = new Transport.Linux.Libc.PollFd { Fd = fd, Events = Transport.Linux.Libc.POLLIN };
+                // A tenth of a second at most, so that a stopping server is noticed.
+                int ready = Transport.Linux.Libc.poll(&pollFd, 1, 100);
+                if (ready <= 0 || _accepting.IsCancellationRequested)
+                {
+                    continue;
+                }
+                if ((pollFd.Revents & Transport.Linux.Libc.POLLIN) == 0)
+                {
+                    // POLLERR, POLLHUP or POLLNVAL without data: the listener was shut down.
+                    return;
+                }
+                int accepted = Transport.Linux.Libc.accept4(fd, null, null, Transport.Linux.Libc.SOCK_CLOEXEC);
+                if (accepted < 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    SocketError error = errno switch
+                    {
+                        Transport.Linux.Libc.EAGAIN or Transport.Linux.Libc.EINTR => SocketError.Success,
+                        Transport.Linux.Libc.ECONNABORTED => SocketError.ConnectionAborted,
+                        Transport.Linux.Libc.EMFILE or Transport.Linux.Libc.ENFILE => SocketError.TooManyOpenSockets,
+                        Transport.Linux.Libc.ENOBUFS or Transport.Linux.Libc.ENOMEM => SocketError.NoBufferSpaceAvailable,
+                        _ => SocketError.SocketError,
+                    };
+                    if (error is SocketError.Success or SocketError.ConnectionAborted)
+                    {
+                        // Another accept took it, or the client gave up while it waited in the backlog: nothing to answer.
+                        continue;
+                    }
+                    // EMFILE and friends: counted, reported once per interval, and backed off (ConnectionAdmission).
+                    backoffMs = _admission.AcceptFailed(error, backoffMs);
+                    if (backoffMs > 0)
+                    {
+                        _accepting.Token.WaitHandle.WaitOne(backoffMs);
+                    }
+                    continue;
+                }
+                backoffMs = 0;
+                var socket = new Socket(new SafeSocketHandle(accepted, ownsHandle: true));
+                Admit(socket);
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // The server stopped before this thread began.
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>Counts an accepted socket in (or answers it 503 at once) and starts its handshake on the thread pool.</summary>
+    private void Admit(Socket socket)
+    {
+        if (!_admission.TryAdmit(socket))
+        {
+            return;
+        }
+        socket.NoDelay = true;
+        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Server.HandleSocketAsync(state.Socket), (Server: this, Socket: socket), preferLocal: false);
     }
 
     private async Task HandleSocketAsync(Socket socket)
