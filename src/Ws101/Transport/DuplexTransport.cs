@@ -24,6 +24,13 @@ internal abstract class DuplexTransport : IAsyncDisposable
     /// </summary>
     public abstract ValueTask<int> WaitReadableAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// After <see cref="WaitReadableAsync"/> completed: whether a read would now complete at once (bytes wait, the peer
+    /// closed, or the connection failed). False means the wait woke with nothing to read and should be waited again
+    /// rather than a read posted with a buffer. True where the transport's wait already makes sure of it.
+    /// </summary>
+    public virtual bool CanReadNow => true;
+
     /// <summary>Writes all of <paramref name="data"/>.</summary>
     public abstract ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 
