@@ -131,7 +131,7 @@ public class HistoryTests
             // Then the live feed.
             await publisher.RunAsync(1, TimeSpan.Zero, ct);
             await Eventually.TrueAsync(() => late.Messages == 1, TimeSpan.FromSeconds(30),
-                () => $"a live message on node {(node == a ? "A" : "B")} (state {again.State} {(int?)again.CloseStatus} {again.CloseReason}; the node printed: {string.Join(" | ", node.Lines)})");
+                () => $"a live message on node {(node == a ? "A" : "B")} (state {again.State} {(int?)again.CloseStatus} {again.CloseReason}; node A printed: {string.Join(" | ", a.Lines)}; node B, the publisher's: {string.Join(" | ", b.Lines)})");
             Assert.Equal("P:0", late.Frames[1].Text);
             await again.CloseAsync(CloseCode.NormalClosure, "", ct);
             await readingAgain;
