@@ -24,6 +24,12 @@ internal abstract class DuplexTransport : IAsyncDisposable
     /// </summary>
     public abstract ValueTask<int> WaitReadableAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Reads what has arrived already, without waiting: the count (0 when the peer closed), or -1 when nothing has, or
+    /// when this transport cannot tell without waiting (the caller then waits with <see cref="WaitReadableAsync"/>).
+    /// </summary>
+    public virtual int TryReceiveNow(Span<byte> buffer) => -1;
+
     /// <summary>Writes all of <paramref name="data"/>.</summary>
     public abstract ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 

@@ -16,7 +16,7 @@ internal sealed unsafe class EventLoop : IDisposable
     private readonly int _epoll;
     private readonly int _wake;
     private readonly Thread _thread;
-    private readonly ConcurrentDictionary<ulong, EpollSocketTransport> _sockets = new();
+    private readonly ConcurrentDictionary<ulong, IEpollWatcher> _sockets = new();
     private volatile bool _stopping;
     private static long s_nextId;
 
@@ -60,12 +60,18 @@ internal sealed unsafe class EventLoop : IDisposable
 
     public int Count => _sockets.Count;
 
-    /// <summary>Registers a non-blocking socket for edge-triggered read and write readiness.</summary>
-    public ulong Register(EpollSocketTransport socket, int fd)
+    /// <summary>Registers a connected socket for edge-triggered read and write readiness.</summary>
+    public ulong Register(IEpollWatcher socket, int fd) =>
+        Register(socket, fd, Libc.EPOLLIN | Libc.EPOLLOUT | Libc.EPOLLRDHUP | Libc.EPOLLET);
+
+    /// <summary>Registers a listening socket: edge-triggered "a connection is waiting to be accepted".</summary>
+    public ulong RegisterListener(IEpollWatcher listener, int fd) => Register(listener, fd, Libc.EPOLLIN | Libc.EPOLLET);
+
+    private ulong Register(IEpollWatcher watcher, int fd, uint events)
     {
         ulong id = (ulong)Interlocked.Increment(ref s_nextId);
-        _sockets[id] = socket;
-        var ev = new Libc.EpollEvent { Events = Libc.EPOLLIN | Libc.EPOLLOUT | Libc.EPOLLRDHUP | Libc.EPOLLET, Data = id };
+        _sockets[id] = watcher;
+        var ev = new Libc.EpollEvent { Events = events, Data = id };
         if (Libc.epoll_ctl(_epoll, Libc.EPOLL_CTL_ADD, fd, &ev) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
