@@ -82,9 +82,27 @@ public sealed partial class WebSocketConnectionCore
     /// The sending half: writes a message, or the next part of a streamed one, deflated when the first part chose so
     /// (RFC 7692 §6: "An endpoint MAY choose not to compress a message"), plain otherwise.
     /// </summary>
-    private void WriteData(IBufferWriter<byte> output, MessageType type, ReadOnlySpan<byte> payload, bool endOfMessage,
-        ReservedBits reservedBits, MessageCompression compression)
+    /// <summary>
+    /// Writes a data frame as <see cref="WriteMessage(IBufferWriter{byte}, MessageType, ReadOnlySpan{byte}, MessageCompression)"/>
+    /// (or, with <paramref name="streamed"/>, <see cref="WriteFragment(IBufferWriter{byte}, MessageType, ReadOnlySpan{byte}, bool, MessageCompression)"/>)
+    /// does, except that when the payload goes on the wire exactly as given (a server's frame, not compressed) only the
+    /// header is written and true is returned: the caller sends the payload itself right behind it, so a large payload is
+    /// handed to the kernel from where it is instead of being copied behind the header first. False: the whole frame was written.
+    /// </summary>
+    internal bool WriteDataHeader(IBufferWriter<byte> output, MessageType type, ReadOnlySpan<byte> payload, bool endOfMessage,
+        MessageCompression compression, bool streamed)
     {
+        if (!streamed)
+        {
+            EnsureNotStreaming();
+        }
+        return WriteData(output, type, payload, endOfMessage, ReservedBits.None, compression, headerOnly: !_isClient);
+    }
+
+    private bool WriteData(IBufferWriter<byte> output, MessageType type, ReadOnlySpan<byte> payload, bool endOfMessage,
+        ReservedBits reservedBits, MessageCompression compression, bool headerOnly = false)
+    {
+        bool wroteHeaderOnly = false;
         ArgumentNullException.ThrowIfNull(output);
         EnsureOpen("data frame");
         if (type is not (MessageType.Text or MessageType.Binary))
@@ -117,12 +135,21 @@ public sealed partial class WebSocketConnectionCore
                 compressor.Trim();
             }
         }
+        else if (headerOnly)
+        {
+            // RFC 6455 §5.3: a server never masks, so the payload follows the header byte for byte.
+            var header = new FrameHeader(endOfMessage, opcode, payload.Length, false, 0, reservedBits);
+            header.TryWrite(output.GetSpan(header.Length), out int written);
+            output.Advance(written);
+            wroteHeaderOnly = true;
+        }
         else
         {
             WriteFrame(output, endOfMessage, opcode, reservedBits, payload);
         }
         _sendingMessage = !endOfMessage;
         _sendingType = type;
+        return wroteHeaderOnly;
     }
 
     /// <summary>Writes a whole text message compressed; false, writing nothing, when it is to go uncompressed.</summary>

@@ -30,6 +30,16 @@ internal abstract class DuplexTransport : IAsyncDisposable
     /// </summary>
     public virtual int TryReceiveNow(Span<byte> buffer) => -1;
 
+    /// <summary>True when <see cref="TrySendNow"/> hands two buffers to the kernel in one call (a vectored send).</summary>
+    public virtual bool SendsVectored => false;
+
+    /// <summary>
+    /// Sends <paramref name="first"/> and then <paramref name="second"/> as far as the kernel takes them now, without waiting,
+    /// and returns how many bytes of the two it took (0 where <see cref="SendsVectored"/> is false); the caller sends the
+    /// rest with <see cref="SendAsync"/>.
+    /// </summary>
+    public virtual int TrySendNow(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second) => 0;
+
     /// <summary>Writes all of <paramref name="data"/>.</summary>
     public abstract ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 

@@ -245,6 +245,54 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
         }
     }
 
+    public override bool SendsVectored => true;
+
+    public override unsafe int TrySendNow(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
+    {
+        if (Volatile.Read(ref _closed) == 1)
+        {
+            throw Error(-1);
+        }
+        int total = 0;
+        fixed (byte* a = first)
+        fixed (byte* b = second)
+        {
+            var pieces = stackalloc Libc.IoVec[2];
+            while (total < first.Length + second.Length)
+            {
+                // The pieces still unsent: the rest of the first (if any) and the rest of the second.
+                int count = 0;
+                if (total < first.Length)
+                {
+                    pieces[count++] = new Libc.IoVec { Base = a + total, Length = first.Length - total };
+                    pieces[count++] = new Libc.IoVec { Base = b, Length = second.Length };
+                }
+                else
+                {
+                    pieces[count++] = new Libc.IoVec { Base = b + (total - first.Length), Length = second.Length - (total - first.Length) };
+                }
+                var message = new Libc.MsgHdr { Iov = pieces, IovLength = count };
+                nint n = Libc.sendmsg(_fd, &message, Libc.MSG_NOSIGNAL | Libc.MSG_DONTWAIT);
+                if (n < 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == Libc.EINTR)
+                    {
+                        continue;
+                    }
+                    if (errno == Libc.EAGAIN || total > 0)
+                    {
+                        // Would block, or failed after a part went out: SendAsync takes the rest and reports any failure.
+                        break;
+                    }
+                    throw Error(errno);
+                }
+                total += (int)n;
+            }
+        }
+        return total;
+    }
+
     /// <summary>Sends as much as the kernel takes; leaves the rest in <paramref name="data"/>. Returns errno (EAGAIN when it would block).</summary>
     private unsafe int TrySend(ref ReadOnlyMemory<byte> data)
     {
