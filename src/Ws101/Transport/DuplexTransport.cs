@@ -46,6 +46,16 @@ internal abstract class DuplexTransport : IAsyncDisposable
     /// <summary>Ends this side's sending (TCP FIN), leaving receiving open.</summary>
     public abstract void ShutdownSend();
 
+    /// <summary>
+    /// Closes after what was sent: the peer gets everything queued, then the end of the stream (FIN), as
+    /// <see cref="ShutdownSend"/> followed by <see cref="DisposeAsync"/> gives.
+    /// </summary>
+    public virtual void CloseAfterSending()
+    {
+        ShutdownSend();
+        DisposeAsync().AsTask().Wait();
+    }
+
     /// <summary>Drops the connection at once; pending reads and writes fail.</summary>
     public abstract void Abort();
 
