@@ -16,7 +16,7 @@ namespace Ws101.Transport.Linux;
 /// records the epoch it started in, and a wait returns at once when the loop has reported an edge since, so no edge is lost
 /// between the last accept and the registration of the wait.
 /// </remarks>
-internal sealed class EpollListener : IEpollWatcher, IValueTaskSource, IDisposable
+internal sealed class EpollListener : IValueTaskSource, IDisposable
 {
     private readonly int _fd;
     private readonly EventLoop _loop;

@@ -16,7 +16,7 @@ namespace Ws101.Transport.Linux;
 /// an epoch per direction: the loop bumps it on every event, and a caller that sees it move after its failed
 /// attempt takes its registration back and tries again, so a readiness edge is never lost.
 /// </remarks>
-internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<int>, IValueTaskSource, IEpollWatcher
+internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<int>, IValueTaskSource
 {
     private readonly int _fd;
     private readonly EndPoint? _remote;

@@ -16,7 +16,11 @@ internal sealed unsafe class EventLoop : IDisposable
     private readonly int _epoll;
     private readonly int _wake;
     private readonly Thread _thread;
-    private readonly ConcurrentDictionary<ulong, IEpollWatcher> _sockets = new();
+    private readonly ConcurrentDictionary<ulong, EpollSocketTransport> _sockets = new();
+    // Listening sockets apart, their ids tagged with the top bit: the event of a connected socket, the one that comes once
+    // per message, is then a direct call to a sealed class rather than an interface dispatch.
+    private readonly ConcurrentDictionary<ulong, EpollListener> _listeners = new();
+    private const ulong ListenerTag = 1UL << 63;
     private volatile bool _stopping;
     private static long s_nextId;
 
@@ -61,30 +65,39 @@ internal sealed unsafe class EventLoop : IDisposable
     public int Count => _sockets.Count;
 
     /// <summary>Registers a connected socket for edge-triggered read and write readiness.</summary>
-    public ulong Register(IEpollWatcher socket, int fd) =>
-        Register(socket, fd, Libc.EPOLLIN | Libc.EPOLLOUT | Libc.EPOLLRDHUP | Libc.EPOLLET);
-
-    /// <summary>Registers a listening socket: edge-triggered "a connection is waiting to be accepted".</summary>
-    public ulong RegisterListener(IEpollWatcher listener, int fd) => Register(listener, fd, Libc.EPOLLIN | Libc.EPOLLET);
-
-    private ulong Register(IEpollWatcher watcher, int fd, uint events)
+    public ulong Register(EpollSocketTransport socket, int fd)
     {
         ulong id = (ulong)Interlocked.Increment(ref s_nextId);
-        _sockets[id] = watcher;
+        _sockets[id] = socket;
+        return Watch(id, fd, Libc.EPOLLIN | Libc.EPOLLOUT | Libc.EPOLLRDHUP | Libc.EPOLLET);
+    }
+
+    /// <summary>Registers a listening socket: edge-triggered "a connection is waiting to be accepted".</summary>
+    public ulong RegisterListener(EpollListener listener, int fd)
+    {
+        ulong id = (ulong)Interlocked.Increment(ref s_nextId) | ListenerTag;
+        _listeners[id] = listener;
+        return Watch(id, fd, Libc.EPOLLIN | Libc.EPOLLET);
+    }
+
+    private ulong Watch(ulong id, int fd, uint events)
+    {
         var ev = new Libc.EpollEvent { Events = events, Data = id };
         if (Libc.epoll_ctl(_epoll, Libc.EPOLL_CTL_ADD, fd, &ev) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            _sockets.TryRemove(id, out _);
+            Forget(id);
             throw new System.Net.Sockets.SocketException(errno);
         }
         return id;
     }
 
+    private bool Forget(ulong id) => (id & ListenerTag) != 0 ? _listeners.TryRemove(id, out _) : _sockets.TryRemove(id, out _);
+
     /// <summary>Stops watching the socket; events already fetched for it are ignored.</summary>
     public void Unregister(ulong id, int fd)
     {
-        if (_sockets.TryRemove(id, out _))
+        if (Forget(id))
         {
             Libc.epoll_ctl(_epoll, Libc.EPOLL_CTL_DEL, fd, null);
         }
@@ -113,17 +126,21 @@ internal sealed unsafe class EventLoop : IDisposable
                     Libc.read(_wake, (byte*)&drained, sizeof(long));
                     continue;
                 }
-                if (_sockets.TryGetValue(id, out var socket))
+                try
                 {
-                    try
+                    if (_sockets.TryGetValue(id, out var socket))
                     {
                         socket.OnEvents(events[i].Events);
                     }
-                    catch (Exception ex)
+                    else if ((id & ListenerTag) != 0 && _listeners.TryGetValue(id, out var listener))
                     {
-                        // A continuation that throws must not take the loop (and every other socket) down.
-                        System.Diagnostics.Debug.Fail("An event-loop continuation threw", ex.ToString());
+                        listener.OnEvents(events[i].Events);
                     }
+                }
+                catch (Exception ex)
+                {
+                    // A continuation that throws must not take the loop (and every other socket) down.
+                    System.Diagnostics.Debug.Fail("An event-loop continuation threw", ex.ToString());
                 }
             }
         }
