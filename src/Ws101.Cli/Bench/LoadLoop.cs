@@ -247,7 +247,6 @@ internal sealed unsafe class LoadLoop : IDisposable
         Stats.MessagesAtStart = Stats.Messages;
         Stats.BytesAtStart = Stats.Bytes;
         Stats.HandshakesAtStart = Stats.Handshakes;
-        Stats.Latency.Reset();
     }
 
     private void EndMeasuring(long now)
@@ -268,12 +267,18 @@ internal sealed unsafe class LoadLoop : IDisposable
         }
     }
 
-    /// <summary>Records a latency; after the window only a fanout delivery of a message published in it still counts.</summary>
+    /// <summary>
+    /// Records a latency: an echo's or a handshake's while this loop measures; a fanout delivery's whenever it arrives,
+    /// since the caller passes only deliveries of messages published in the window.
+    /// </summary>
     private void RecordLatency(long ticks, bool published = false)
     {
-        if (_measured && !published)
+        // The run's latency is the window's alone, as its message count is. Nothing recorded is ever reset: a subscriber's
+        // loop can receive a message published at the window's start before its own clock has reached the window, and
+        // that delivery is counted, so its latency must stay (resetting the histogram as the loop began measuring once
+        // merged 997 latencies for 1,000 deliveries).
+        if (!published && !_measuring)
         {
-            // The run's latency is the window's alone, as its message count is.
             return;
         }
         long ns = RunSchedule.ToNanoseconds(ticks);
@@ -840,8 +845,7 @@ internal sealed unsafe class LoadLoop : IDisposable
         if (sentAt >= _schedule.MeasureStartsAt && sentAt < _schedule.MeasureEndsAt && _schedule.WarmupStartsAt != 0)
         {
             // Latency first, then the count, published with a release write: the runner stops draining once the counts add
-            // up (read with acquire), and every delivery counted must by then be in the histogram it merges (it once merged
-            // 997 latencies for 1,000 deliveries).
+            // up (read with acquire), and every delivery counted must by then be in the histogram it merges.
             RecordLatency(now - sentAt, published: true);
             Volatile.Write(ref Stats.DeliveredMeasured, Stats.DeliveredMeasured + 1);
         }

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Ws101.Cli;
+using Ws101.Tests.Cli;
 
 namespace Ws101.Interop.Harness;
 
@@ -52,27 +52,6 @@ public static class CliProgram
             int code = await Task.Run(() => Ws101Command.Run(arguments, output, error, new StringReader(stdin)), cancellationToken).WaitAsync(limit, cancellationToken);
             return (code, output.ToString(), error.ToString());
         }
-        var info = new ProcessStartInfo(executable) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"{executable} did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.StandardInput.WriteAsync(stdin);
-        process.StandardInput.Close();
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken).WaitAsync(limit, cancellationToken);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-        return (process.ExitCode, await stdout, await stderr);
+        return await CliProcess.RunAsync(executable, arguments, stdin, limit, cancellationToken);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Ws101.Cli;
 
 namespace Ws101.Tests.Cli;
@@ -30,35 +29,7 @@ internal static class CliRunner
 
     private static Result RunProcess(string executable, string? stdin, string[] args)
     {
-        var info = new ProcessStartInfo(executable)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"{executable} did not start");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        try
-        {
-            process.StandardInput.Write(stdin ?? "");
-            process.StandardInput.Close();
-        }
-        catch (IOException)
-        {
-            // The tool stopped reading (it refuses input past its bound, and exits): what it wrote says why.
-        }
-        if (!process.WaitForExit(ProcessLimit))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{executable} {string.Join(' ', args)} did not exit within {ProcessLimit.TotalSeconds} s");
-        }
-        process.WaitForExit();
-        return new Result(process.ExitCode, output.GetAwaiter().GetResult(), error.GetAwaiter().GetResult());
+        var (code, output, error) = CliProcess.RunAsync(executable, args, stdin ?? "", ProcessLimit, CancellationToken.None).GetAwaiter().GetResult();
+        return new Result(code, output, error);
     }
 }

@@ -6,6 +6,8 @@ using Ws101.Compression;
 using Ws101.Protocol;
 using Ws101.Server;
 
+using Ws101.Tests.Client;
+
 namespace Ws101.Tests.Compression;
 
 public class ConnectionTests
@@ -174,37 +176,12 @@ public class ConnectionTests
         {
             using var tcp = await listener.AcceptTcpClientAsync(Timeout);
             var stream = tcp.GetStream();
-            var head = new StringBuilder();
-            var one = new byte[1];
-            while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal) && await stream.ReadAsync(one, Timeout) == 1)
-            {
-                head.Append((char)one[0]);
-            }
-            string key = head.ToString().Split("\r\n").First(l => l.StartsWith("Sec-WebSocket-Key:", StringComparison.OrdinalIgnoreCase))[18..].Trim();
-            Assert.Contains("Sec-WebSocket-Extensions: permessage-deflate\r\n", head.ToString(), StringComparison.Ordinal);
-            await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-                $"Sec-WebSocket-Accept: {Ws101.Handshake.WebSocketAccept.Compute(key)}\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n"), Timeout);
+            string head = await RawServer.AnswerUpgradeAsync(stream, "Sec-WebSocket-Extensions: permessage-deflate\r\n", Timeout);
+            Assert.Contains("Sec-WebSocket-Extensions: permessage-deflate\r\n", head, StringComparison.Ordinal);
             var seen = new List<(byte First, byte[] Payload)>();
-            var h = new byte[2];
             for (int i = 0; i < 4; i++)
             {
-                await stream.ReadExactlyAsync(h, Timeout);
-                int length = h[1] & 0x7f;
-                if (length == 126)
-                {
-                    var b = new byte[2];
-                    await stream.ReadExactlyAsync(b, Timeout);
-                    length = (b[0] << 8) | b[1];
-                }
-                var mask = new byte[4];
-                await stream.ReadExactlyAsync(mask, Timeout);
-                var payload = new byte[length];
-                await stream.ReadExactlyAsync(payload, Timeout);
-                for (int j = 0; j < length; j++)
-                {
-                    payload[j] ^= mask[j & 3];
-                }
-                seen.Add((h[0], payload));
+                seen.Add(await RawServer.ReadClientFrameAsync(stream, Timeout));
             }
             return seen;
         });
@@ -256,36 +233,11 @@ public class ConnectionTests
             using var tcp = await listener.AcceptTcpClientAsync(Timeout);
             listener.Stop();
             var stream = tcp.GetStream();
-            var head = new StringBuilder();
-            var one = new byte[1];
-            while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal) && await stream.ReadAsync(one, Timeout) == 1)
-            {
-                head.Append((char)one[0]);
-            }
-            string key = head.ToString().Split("\r\n").First(l => l.StartsWith("Sec-WebSocket-Key:", StringComparison.OrdinalIgnoreCase))[18..].Trim();
-            await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-                $"Sec-WebSocket-Accept: {Ws101.Handshake.WebSocketAccept.Compute(key)}\r\nSec-WebSocket-Extensions: {extensions}\r\n\r\n"), Timeout);
+            await RawServer.AnswerUpgradeAsync(stream, $"Sec-WebSocket-Extensions: {extensions}\r\n", Timeout);
             var seen = new List<(byte First, byte[] Payload)>();
-            var h = new byte[2];
             for (int i = 0; i < frameCount; i++)
             {
-                await stream.ReadExactlyAsync(h, Timeout);
-                int length = h[1] & 0x7f;
-                if (length == 126)
-                {
-                    var b = new byte[2];
-                    await stream.ReadExactlyAsync(b, Timeout);
-                    length = (b[0] << 8) | b[1];
-                }
-                var mask = new byte[4];
-                await stream.ReadExactlyAsync(mask, Timeout);
-                var payload = new byte[length];
-                await stream.ReadExactlyAsync(payload, Timeout);
-                for (int j = 0; j < length; j++)
-                {
-                    payload[j] ^= mask[j & 3];
-                }
-                seen.Add((h[0], payload));
+                seen.Add(await RawServer.ReadClientFrameAsync(stream, Timeout));
             }
             return seen;
         });

@@ -6,6 +6,7 @@ using Ws101.Client;
 using Ws101.Handshake;
 using Ws101.Protocol;
 using Ws101.Server;
+using Ws101.Tests.Client;
 
 namespace Ws101.Tests.Connection;
 
@@ -42,7 +43,7 @@ public class FailTheConnectionTests
             await using var stream = new NetworkStream(socket, ownsSocket: false);
             await stream.WriteAsync(Encoding.ASCII.GetBytes("GET /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"), Timeout);
-            Assert.StartsWith("HTTP/1.1 101 ", await ReadHeadAsync(stream), StringComparison.Ordinal);
+            Assert.StartsWith("HTTP/1.1 101 ", await RawServer.ReadHeadAsync(stream, Timeout), StringComparison.Ordinal);
 
             // One masked binary frame of 4 MiB, sent whole before anything is read, as a client streaming an upload does.
             await SendBigFrameAsync(stream, masked: true);
@@ -65,10 +66,7 @@ public class FailTheConnectionTests
             {
                 using var tcp = await listener.AcceptTcpClientAsync(Timeout);
                 var stream = tcp.GetStream();
-                string head = await ReadHeadAsync(stream);
-                string key = head.Split("\r\n").First(l => l.StartsWith("Sec-WebSocket-Key:", StringComparison.OrdinalIgnoreCase))[18..].Trim();
-                await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-                    $"Sec-WebSocket-Accept: {WebSocketAccept.Compute(key)}\r\n\r\n"), Timeout);
+                await RawServer.AnswerUpgradeAsync(stream, "", Timeout);
                 await SendBigFrameAsync(stream, masked: false);
                 return await ReadCloseAsync(stream);
             }, Timeout);
@@ -98,17 +96,6 @@ public class FailTheConnectionTests
         {
             await stream.WriteAsync(chunk, Timeout);
         }
-    }
-
-    private static async Task<string> ReadHeadAsync(Stream stream)
-    {
-        var head = new StringBuilder();
-        var one = new byte[1];
-        while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal) && await stream.ReadAsync(one, Timeout) == 1)
-        {
-            head.Append((char)one[0]);
-        }
-        return head.ToString();
     }
 
     /// <summary>Reads the next frame, which must be a close with a code, and returns the code and whether it was masked.</summary>

@@ -87,7 +87,11 @@ public class NodeFaultTests
                 Assert.Equal(s.Seen.Distinct().Order(), s.Seen);
                 var missing = s.Missing(first, last);
                 Assert.True(missing.Count == 0 || missing[^1] - missing[0] + 1 == missing.Count, $"missing not one run: {string.Join(",", missing)}");
-                Assert.True(missing.Count == 0 || missing[0] > killedAt - 100, $"missed {missing[0]}..{missing[^1]}, from well before the kill at {killedAt}");
+                if (missing.Count > 0)
+                {
+                    // (The message is built only here: a client that missed nothing has no first or last missed message.)
+                    Assert.True(missing[0] > killedAt - 100, $"missed {missing[0]}..{missing[^1]}, from well before the kill at {killedAt}");
+                }
             }
             Assert.All(stayed, s => Assert.Empty(s.Missing(first, last)));
             Assert.All(stayed, s => Assert.Equal(s.Seen.Distinct().Order(), s.Seen));
@@ -198,7 +202,10 @@ public class NodeFaultTests
                 Assert.Equal(s.Seen.Distinct().Order(), s.Seen);
                 var missing = s.Missing(first, last);
                 Assert.True(missing.Count == 0 || missing[^1] - missing[0] + 1 == missing.Count, $"missing not one run: {string.Join(",", missing)}");
-                Assert.True(missing.Count == 0 || missing[0] > frozenAt - 100, $"missed {missing[0]}..{missing[^1]}, from well before the freeze at {frozenAt}");
+                if (missing.Count > 0)
+                {
+                    Assert.True(missing[0] > frozenAt - 100, $"missed {missing[0]}..{missing[^1]}, from well before the freeze at {frozenAt}");
+                }
             }
             Assert.All(stayed, s => Assert.Empty(s.Missing(first, last)));
             Assert.All(stayed, s => Assert.Equal(s.Seen.Distinct().Order(), s.Seen));

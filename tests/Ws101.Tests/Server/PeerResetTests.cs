@@ -29,50 +29,43 @@ public class PeerResetTests
 
     [Theory]
     [MemberData(nameof(Transports))]
-    public async Task a_reset_in_the_middle_of_a_frame_ends_the_handler_with_1006_and_frees_the_connection(ServerTransport transport)
-    {
-        await using var watched = await WatchedServer.StartAsync(transport);
-        for (int i = 0; i < Rounds; i++)
+    public Task a_reset_in_the_middle_of_a_frame_ends_the_handler_with_1006_and_frees_the_connection(ServerTransport transport) =>
+        ResetEachRoundAsync(transport, "/receive", async (socket, watched) =>
         {
-            using var socket = await watched.UpgradeAsync("/receive");
             // A masked binary frame that announces 1,000 bytes, and only 10 of them.
             byte[] frame = [0x82, 0x80 | 126, 0x03, 0xE8, 1, 2, 3, 4, .. new byte[10]];
             await socket.SendAsync(frame, SocketFlags.None, Timeout);
             await watched.WaitUntilReceivingStartedAsync();
-            Reset(socket);
-            Assert.Equal(CloseCode.AbnormalClosure, await watched.NextEndAsync());
-        }
-        await watched.AssertNothingLeakedAsync();
-    }
+        });
 
     [Theory]
     [MemberData(nameof(Transports))]
-    public async Task a_reset_instead_of_the_answer_to_the_servers_close_ends_its_closing_handshake_with_1006(ServerTransport transport)
-    {
-        await using var watched = await WatchedServer.StartAsync(transport);
-        for (int i = 0; i < Rounds; i++)
-        {
-            using var socket = await watched.UpgradeAsync("/close-first");
-            // The server's close frame arrives (2-byte header, 2-byte code, "bye"); the peer resets instead of answering.
-            await ReadExactlyAsync(socket, 2 + 2 + 3);
-            Reset(socket);
-            Assert.Equal(CloseCode.AbnormalClosure, await watched.NextEndAsync());
-        }
-        await watched.AssertNothingLeakedAsync();
-    }
+    public Task a_reset_instead_of_the_answer_to_the_servers_close_ends_its_closing_handshake_with_1006(ServerTransport transport) =>
+        // The server's close frame arrives (2-byte header, 2-byte code, "bye"); the peer resets instead of answering.
+        ResetEachRoundAsync(transport, "/close-first", (socket, _) => ReadExactlyAsync(socket, 2 + 2 + 3));
 
     [Theory]
     [MemberData(nameof(Transports))]
-    public async Task a_reset_in_the_middle_of_the_peers_close_frame_ends_the_handler_with_1006(ServerTransport transport)
-    {
-        await using var watched = await WatchedServer.StartAsync(transport);
-        for (int i = 0; i < Rounds; i++)
+    public Task a_reset_in_the_middle_of_the_peers_close_frame_ends_the_handler_with_1006(ServerTransport transport) =>
+        ResetEachRoundAsync(transport, "/receive", async (socket, watched) =>
         {
-            using var socket = await watched.UpgradeAsync("/receive");
             // A masked close frame announcing a code and a reason (8 bytes), cut after its mask and the code's first byte.
             byte[] partialClose = [0x88, 0x80 | 8, 9, 8, 7, 6, 0x03 ^ 9];
             await socket.SendAsync(partialClose, SocketFlags.None, Timeout);
             await watched.WaitUntilReceivingStartedAsync();
+        });
+
+    /// <summary>
+    /// <see cref="Rounds"/> times: upgrades a raw socket on <paramref name="path"/>, brings the conversation to the moment
+    /// <paramref name="thenReset"/> describes, resets, and expects the handler to end with 1006. Then nothing has leaked.
+    /// </summary>
+    private static async Task ResetEachRoundAsync(ServerTransport transport, string path, Func<Socket, WatchedServer, Task> thenReset)
+    {
+        await using var watched = await WatchedServer.StartAsync(transport);
+        for (int i = 0; i < Rounds; i++)
+        {
+            using var socket = await watched.UpgradeAsync(path);
+            await thenReset(socket, watched);
             Reset(socket);
             Assert.Equal(CloseCode.AbnormalClosure, await watched.NextEndAsync());
         }
