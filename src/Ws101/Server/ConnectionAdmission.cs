@@ -143,6 +143,29 @@ internal sealed class ConnectionAdmission : IDisposable
     /// </summary>
     public async Task<int> AcceptFailedAsync(SocketError error, int backoffMs, CancellationToken cancellationToken)
     {
+        backoffMs = AcceptFailed(error, backoffMs);
+        if (backoffMs == 0)
+        {
+            return 0;
+        }
+        try
+        {
+            await Task.Delay(backoffMs, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        return backoffMs;
+    }
+
+    /// <summary>
+    /// <see cref="AcceptFailedAsync"/> without the wait: counts the failure, lowers the limit and releases the spare
+    /// descriptors as it does, and returns how long to wait before the next accept (0: at once, the spares were just
+    /// released). For the event-loop transport, which waits on its own loop (no thread-pool timer, see
+    /// <see cref="Transport.Linux.EpollListener.BackOffAsync"/>).
+    /// </summary>
+    public int AcceptFailed(SocketError error, int backoffMs)
+    {
         Note(ref _acceptFailures);
         Volatile.Write(ref _lastAcceptError, (int)error);
         Ws101Metrics.AcceptErrors.Add(1, new KeyValuePair<string, object?>("error.type", error.ToString()));
@@ -159,15 +182,7 @@ internal sealed class ConnectionAdmission : IDisposable
                 return 0;
             }
         }
-        backoffMs = Math.Clamp(backoffMs * 2, 10, 1000);
-        try
-        {
-            await Task.Delay(backoffMs, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        return backoffMs;
+        return Math.Clamp(backoffMs * 2, 10, 1000);
     }
 
     /// <summary>

@@ -302,7 +302,20 @@ public sealed class WebSocketServer : IAsyncDisposable
                         // The client gave up while it waited in the backlog: nothing to answer, nothing wrong here.
                         continue;
                     }
-                    backoffMs = await _admission.AcceptFailedAsync(AcceptError(errno), backoffMs, _accepting.Token).ConfigureAwait(false);
+                    // Backed off on the loop's own clock: a Task.Delay would resume on the thread pool, which may start
+                    // a thread then, and with no descriptor left the runtime cannot and aborts (EpollListener.BackOffAsync).
+                    backoffMs = _admission.AcceptFailed(AcceptError(errno), backoffMs);
+                    if (backoffMs > 0)
+                    {
+                        try
+                        {
+                            await listener.BackOffAsync(backoffMs).ConfigureAwait(false);
+                        }
+                        catch (ObjectDisposedException)
+                        {
+                            return;
+                        }
+                    }
                     continue;
                 }
                 backoffMs = 0;

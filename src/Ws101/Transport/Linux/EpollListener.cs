@@ -26,6 +26,8 @@ internal sealed class EpollListener : IValueTaskSource, IDisposable
     private int _epoch;
     private int _drainedAtEpoch = -1;
     private int _closed;
+    // While backing off: when the retry is due (Environment.TickCount64), 0 otherwise. Edges do not end a back-off.
+    private long _retryAt;
 
     /// <summary>Watches <paramref name="listener"/> (made non-blocking here) from <paramref name="loop"/>; the socket stays the caller's to close.</summary>
     public EpollListener(Socket listener, EventLoop loop)
@@ -48,6 +50,8 @@ internal sealed class EpollListener : IValueTaskSource, IDisposable
     /// </summary>
     public ValueTask WaitAsync()
     {
+        // A back-off that an edge ended early (the accept loop off the loop's thread) has nothing left to time.
+        Volatile.Write(ref _retryAt, 0);
         while (true)
         {
             if (Volatile.Read(ref _closed) == 1)
@@ -66,6 +70,46 @@ internal sealed class EpollListener : IValueTaskSource, IDisposable
                 continue;
             }
             return new ValueTask(this, _ready.Version);
+        }
+    }
+
+    /// <summary>
+    /// Completes after <paramref name="delayMs"/>, on the loop's thread, whatever edges come meanwhile: the pause after a
+    /// failed accept (no descriptor left). Timed by the loop's own epoll_wait, not by a <see cref="Task.Delay(int)"/>: the
+    /// continuation of a delay runs on the thread pool, which may then start a thread, and on Linux starting one takes a
+    /// pipe; with no descriptor left the runtime cannot, and aborts the process ("Out of memory."). Fails with
+    /// <see cref="ObjectDisposedException"/> once disposed.
+    /// </summary>
+    public ValueTask BackOffAsync(int delayMs)
+    {
+        if (Volatile.Read(ref _closed) == 1)
+        {
+            return ValueTask.FromException(new ObjectDisposedException(nameof(EpollListener)));
+        }
+        long due = Environment.TickCount64 + Math.Max(1, delayMs);
+        _ready.Reset();
+        Volatile.Write(ref _retryAt, due);
+        Volatile.Write(ref _waiting, 1);
+        _loop.ScheduleRetry(due);
+        return new ValueTask(this, _ready.Version);
+    }
+
+    /// <summary>From the loop's thread when a retry may be due: ends the back-off if its time has come, or asks again for its own time.</summary>
+    public void OnRetryDue(long now)
+    {
+        long due = Volatile.Read(ref _retryAt);
+        if (due == 0)
+        {
+            return;
+        }
+        if (due > now)
+        {
+            _loop.ScheduleRetry(due);
+            return;
+        }
+        if (Interlocked.CompareExchange(ref _retryAt, 0, due) == due && Interlocked.CompareExchange(ref _waiting, 0, 1) == 1)
+        {
+            _ready.SetResult(true);
         }
     }
 
@@ -109,7 +153,7 @@ internal sealed class EpollListener : IValueTaskSource, IDisposable
     public void OnEvents(uint events)
     {
         Interlocked.Increment(ref _epoch);
-        if (Interlocked.CompareExchange(ref _waiting, 0, 1) == 1)
+        if (Volatile.Read(ref _retryAt) == 0 && Interlocked.CompareExchange(ref _waiting, 0, 1) == 1)
         {
             _ready.SetResult(true);
         }

@@ -23,6 +23,10 @@ internal sealed unsafe class EventLoop : IDisposable
     private const ulong ListenerTag = 1UL << 63;
     private volatile bool _stopping;
     private static long s_nextId;
+    // The earliest retry a listener asked for (Environment.TickCount64), long.MaxValue when none: the epoll_wait timeout.
+    // A listener out of descriptors backs off on this loop's own clock, so that nothing on that path needs the thread
+    // pool, a timer or a descriptor, none of which the runtime may be able to create then (see EpollListener.BackOffAsync).
+    private long _retryDue = long.MaxValue;
 
     public EventLoop(string name)
     {
@@ -103,12 +107,59 @@ internal sealed unsafe class EventLoop : IDisposable
         }
     }
 
+    /// <summary>
+    /// Calls <see cref="EpollListener.OnRetryDue"/> on this loop's thread once <paramref name="due"/>
+    /// (<see cref="Environment.TickCount64"/>) has passed; from any thread.
+    /// </summary>
+    public void ScheduleRetry(long due)
+    {
+        long current;
+        while (due < (current = Volatile.Read(ref _retryDue)) && Interlocked.CompareExchange(ref _retryDue, due, current) != current)
+        {
+        }
+        if (!IsOnLoopThread)
+        {
+            // The loop may be in epoll_wait with the old timeout: wake it to take the new one (on its own thread it reads
+            // the deadline before it waits again).
+            long one = 1;
+            Libc.write(_wake, (byte*)&one, sizeof(long));
+        }
+    }
+
+    private int WaitTimeout()
+    {
+        long due = Volatile.Read(ref _retryDue);
+        return due == long.MaxValue ? -1 : (int)Math.Clamp(due - Environment.TickCount64, 0, int.MaxValue);
+    }
+
+    /// <summary>Completes the back-off of every listener whose retry is due; rare (only after accept failed), so a walk of the few listeners.</summary>
+    private void RunDueRetries()
+    {
+        long now = Environment.TickCount64;
+        if (Volatile.Read(ref _retryDue) > now)
+        {
+            return;
+        }
+        Volatile.Write(ref _retryDue, long.MaxValue);
+        foreach (var (_, listener) in _listeners)
+        {
+            try
+            {
+                listener.OnRetryDue(now);
+            }
+            catch (Exception ex)
+            {
+                System.Diagnostics.Debug.Fail("An event-loop continuation threw", ex.ToString());
+            }
+        }
+    }
+
     private void Run()
     {
         var events = stackalloc Libc.EpollEvent[MaxEvents];
         while (!_stopping)
         {
-            int n = Libc.epoll_wait(_epoll, events, MaxEvents, -1);
+            int n = Libc.epoll_wait(_epoll, events, MaxEvents, WaitTimeout());
             if (n < 0)
             {
                 if (Marshal.GetLastPInvokeError() == Libc.EINTR)
@@ -117,6 +168,7 @@ internal sealed unsafe class EventLoop : IDisposable
                 }
                 break;
             }
+            RunDueRetries();
             for (int i = 0; i < n; i++)
             {
                 ulong id = events[i].Data;
