@@ -135,8 +135,10 @@ internal sealed unsafe class EventLoop : IDisposable
     /// <summary>Completes the back-off of every listener whose retry is due; rare (only after accept failed), so a walk of the few listeners.</summary>
     private void RunDueRetries()
     {
-        long now = Environment.TickCount64;
-        if (Volatile.Read(ref _retryDue) > now)
+        // One read per wakeup when no listener backs off (the usual case): the clock is read only when one does.
+        long due = Volatile.Read(ref _retryDue);
+        long now;
+        if (due == long.MaxValue || due > (now = Environment.TickCount64))
         {
             return;
         }
