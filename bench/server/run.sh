@@ -2,23 +2,26 @@
 # bench/server/run.sh - ws101 serve beside Kestrel (default, and with inline socket completions) in the same run,
 # server pinned to CPU 0 and load to CPU 1, rounds interleaved; prints the table and ws101's ratios to each anchor.
 #
-#   bench/server/run.sh [ROUNDS] [--quick] [--parts echo,big,hs,idle]
+#   bench/server/run.sh [ROUNDS] [--quick] [--parts echo,big,hs,idle,tls]
 #
-# BASELINE_BIN=/path/to/Ws101.Cli adds that build as "ws101_before" (port 19012) to the same run, for a
+# The tls part (bench/server/tls.sh) measures wss:// (TLS 1.3): echo 20 B and 16 KiB and handshakes/s, ws101 beside Kestrel
+# over TLS (bench/server/kestrel-tls), default and inline, and ws101 over plain ws:// in the same rounds; its load generator
+# is `ws101 bench` (the C one has no TLS) and it makes its own self-signed certificate. Its table comes after the others.
+# BASELINE_BIN=/path/to/Ws101.Cli adds that build as "ws101_before" (port 19012, tls 19112) to the same run, for a
 # before/after comparison; the ratios are then printed for ws101 and for ws101_before against the same anchors.
 # Uses the shared load generator and anchors (../shared/wsbench beside the project, or WSBENCH_DIR).
 # Everything runs on 127.0.0.1 and every step is bounded in time. About 5 minutes per round for the
-# full matrix (3 servers), about 1.5 minutes per round with --quick.
+# full matrix (3 servers) plus 4 for tls, about 1.5 + 2 minutes per round with --quick.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 WSB="${WSBENCH_DIR:-$ROOT/../shared/wsbench}"
-ROUNDS=3 QUICK="" PARTS="echo,big,hs,idle"
+ROUNDS=3 QUICK="" PARTS="echo,big,hs,idle,tls"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK="-q" ;;
     --parts) PARTS="$2"; shift ;;
     [0-9]*) ROUNDS="$1" ;;
-    *) sed -n '2,10p' "$0"; exit 2 ;;
+    *) sed -n '2,15p' "$0"; exit 2 ;;
   esac
   shift
 done
@@ -27,31 +30,56 @@ BUILD="${BENCH_BUILD:-/tmp/ws101-bench-build}"
 OUT="${BENCH_OUT:-/tmp/ws101-bench-results/$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$BUILD" "$OUT"
 
-echo "== building the load generator and the Kestrel anchor into $BUILD"
-if [ ! -x "$BUILD/anchors/kestrel/KestrelEcho" ] || [ ! -x "$BUILD/anchors/wsbench" ]; then
-  "$WSB/build-anchors.sh" "$BUILD/anchors" > "$BUILD/anchors.log" 2>&1 || { cat "$BUILD/anchors.log"; exit 1; }
-fi
+# The parts the shared matrix runs (everything but tls), and whether tls runs.
+WS_PARTS=$(echo ",$PARTS," | sed 's/,tls,/,/g; s/^,//; s/,$//')
+case ",$PARTS," in *,tls,*) TLS=1 ;; *) TLS=0 ;; esac
+
 echo "== publishing ws101 (Release)"
 dotnet publish "$ROOT/src/Ws101.Cli" -c Release -o "$BUILD/ws101" --nologo -v q > "$BUILD/publish.log" 2>&1 || { cat "$BUILD/publish.log"; exit 1; }
 
-cat > "$BUILD/servers.txt" <<SERVERS
+if [ -n "$WS_PARTS" ]; then
+  echo "== building the load generator and the Kestrel anchor into $BUILD"
+  if [ ! -x "$BUILD/anchors/kestrel/KestrelEcho" ] || [ ! -x "$BUILD/anchors/wsbench" ]; then
+    "$WSB/build-anchors.sh" "$BUILD/anchors" > "$BUILD/anchors.log" 2>&1 || { cat "$BUILD/anchors.log"; exit 1; }
+  fi
+  cat > "$BUILD/servers.txt" <<SERVERS
 kestrel|19002|$BUILD/anchors/kestrel/KestrelEcho 19002
 kestrel_inline|19006|env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 $BUILD/anchors/kestrel/KestrelEcho 19006
 ws101|19010|$BUILD/ws101/Ws101.Cli serve --port 19010 --quiet
 SERVERS
-if [ -n "${BASELINE_BIN:-}" ]; then
-  [ -x "$BASELINE_BIN" ] || { echo "BASELINE_BIN=$BASELINE_BIN is not an executable" >&2; exit 2; }
-  echo "ws101_before|19012|$BASELINE_BIN serve --port 19012 --quiet" >> "$BUILD/servers.txt"
+  if [ -n "${BASELINE_BIN:-}" ]; then
+    [ -x "$BASELINE_BIN" ] || { echo "BASELINE_BIN=$BASELINE_BIN is not an executable" >&2; exit 2; }
+    echo "ws101_before|19012|$BASELINE_BIN serve --port 19012 --quiet" >> "$BUILD/servers.txt"
+  fi
+
+  # Kestrel's anchor echoes on any path; ws101 serves its echo on /echo.
+  export WSBENCH="$BUILD/anchors/wsbench" WS_PATH=/echo
+  echo "== $ROUNDS interleaved round(s), parts $WS_PARTS ${QUICK:+(quick)}; results in $OUT"
+  "$WSB/run-all.sh" "$BUILD/servers.txt" "$ROUNDS" "$OUT" -- $QUICK -s "$WS_PARTS" > "$OUT/run.log" 2>&1 || true
+  cat "$OUT/table.txt"
+  echo
+  python3 "$ROOT/bench/server/ratios.py" "$OUT"
+  if [ -n "${BASELINE_BIN:-}" ]; then
+    echo
+    python3 "$ROOT/bench/server/ratios.py" "$OUT" ws101 ws101_before
+  fi
 fi
 
-# Kestrel's anchor echoes on any path; ws101 serves its echo on /echo.
-export WSBENCH="$BUILD/anchors/wsbench" WS_PATH=/echo
-echo "== $ROUNDS interleaved round(s), parts $PARTS ${QUICK:+(quick)}; results in $OUT"
-"$WSB/run-all.sh" "$BUILD/servers.txt" "$ROUNDS" "$OUT" -- $QUICK -s "$PARTS" > "$OUT/run.log" 2>&1 || true
-cat "$OUT/table.txt"
-echo
-python3 "$ROOT/bench/server/ratios.py" "$OUT"
-if [ -n "${BASELINE_BIN:-}" ]; then
+if [ "$TLS" = 1 ]; then
   echo
-  python3 "$ROOT/bench/server/ratios.py" "$OUT" ws101 ws101_before
+  echo "== tls: $ROUNDS interleaved round(s) ${QUICK:+(quick)}; results in $OUT/tls"
+  "$ROOT/bench/server/tls.sh" "$BUILD" "$OUT/tls" "$ROUNDS" ${QUICK:+--quick} 2>&1 | tee "$OUT/tls-run.log" | grep -E '^(==|  [a-z_0-9]+: )' || true
+  echo
+  echo "== wss:// (TLS 1.3; load: ws101 bench; ws101_ws is ws101 over plain ws:// with the same load generator)"
+  python3 "$WSB/summarize.py" "$OUT/tls" | tee "$OUT/tls/table.txt"
+  python3 "$WSB/summarize.py" --md "$OUT/tls" > "$OUT/tls/table.md"
+  echo
+  python3 "$ROOT/bench/server/ratios.py" --tls "$OUT/tls" ws101 kestrel kestrel_inline
+  echo
+  echo "wss:// against ws:// (ws101_ws / ws101: above 1.0 means TLS costs ws101 that much more)"
+  python3 "$ROOT/bench/server/ratios.py" --tls "$OUT/tls" ws101_ws ws101
+  if [ -n "${BASELINE_BIN:-}" ]; then
+    echo
+    python3 "$ROOT/bench/server/ratios.py" --tls "$OUT/tls" ws101 ws101_before
+  fi
 fi

@@ -1,9 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Ws101;
 using Ws101.AspNetCore;
-using Ws101.Client;
-using Ws101.Compression;
-using Ws101.Server;
 
 namespace Ws101.DocSamples;
 
@@ -11,21 +8,21 @@ internal static class CompressionSample
 {
     public static async Task Use(Uri uri, string json, byte[] jpeg, byte[] part)
     {
-// Server: every route (or one route through WebSocketRouteOptions.Connection)
+// Server: every route (or one route through WebSocketRouteOptions.Compression)
 var server = new WebSocketServer(new WebSocketServerOptions
 {
-    Connection = new WebSocketConnectionOptions { Compression = new PerMessageDeflateOptions() },
+    Compression = new PerMessageDeflateOptions(),
 });
 // Client: offers "permessage-deflate"
 var ws = await WebSocketClient.ConnectAsync(uri, new WebSocketClientOptions
 {
-    Connection = new WebSocketConnectionOptions { Compression = new PerMessageDeflateOptions() },
+    Compression = new PerMessageDeflateOptions(),
 });
-var agreement = ws.PerMessageDeflate;                        // the agreement, or null when not in use
+bool compressed = ws.IsCompressed;                          // whether the server agreed to it
 await ws.SendTextAsync(json);                                // compressed when ≥ MinimumMessageSize
 await ws.SendBinaryAsync(jpeg, MessageCompression.Never);    // per message: Auto, Always, Never
 await ws.SendAsync(part, WebSocketMessageKind.Text, endOfMessage: false, MessageCompression.Auto); // streamed: the first part decides
-        Console.WriteLine(agreement);
+        Console.WriteLine(compressed);
         await server.DisposeAsync();
         await ws.DisposeAsync();
     }
@@ -34,7 +31,7 @@ await ws.SendAsync(part, WebSocketMessageKind.Text, endOfMessage: false, Message
     {
 app.MapWs101("/echo", EchoAsync, new WebSocketRouteOptions
 {
-    Connection = new WebSocketConnectionOptions { Compression = new PerMessageDeflateOptions() },
+    Compression = new PerMessageDeflateOptions(),
 });
     }
 

@@ -4,10 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Ws101;
 using Ws101.AspNetCore;
-using Ws101.Client;
-using Ws101.Handshake;
-using Ws101.Protocol;
-using Ws101.Server;
 
 namespace Ws101.DocSamples;
 
@@ -18,11 +14,8 @@ internal static class GettingStarted
         var options = new WebSocketServerOptions
         {
             EndPoints = [new IPEndPoint(IPAddress.Loopback, 8080)],
-            Connection = new WebSocketConnectionOptions
-            {
-                Protocol = new ProtocolOptions { MaxMessageSize = 4 * 1024 * 1024 },
-                KeepAliveInterval = TimeSpan.FromSeconds(20),
-            },
+            MaxMessageSize = 4 * 1024 * 1024,
+            KeepAliveInterval = TimeSpan.FromSeconds(20),
         };
         await using var server = new WebSocketServer(options);
 
@@ -49,11 +42,8 @@ internal static class GettingStarted
     {
         var options = new WebSocketClientOptions
         {
-            Handshake = new ClientHandshakeOptions
-            {
-                Subprotocols = ["chat.v2"],
-                Headers = [new("Authorization", "Bearer token")],
-            },
+            Subprotocols = ["chat.v2"],
+            Headers = [new("Authorization", "Bearer token")],
             HandshakeTimeout = TimeSpan.FromSeconds(5),
         };
         try

@@ -1,7 +1,6 @@
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
-using Ws101.Diagnostics;
 
 namespace Ws101.DocSamples;
 
@@ -10,7 +9,7 @@ internal static class ObservabilitySample
     public static void Metrics()
     {
 using var meters = Sdk.CreateMeterProviderBuilder()
-    .AddMeter(Ws101Metrics.MeterName)
+    .AddMeter(Ws101Telemetry.MeterName)
     .AddPrometheusHttpListener()           // or AddOtlpExporter(), AddConsoleExporter() ...
     .Build();
     }
@@ -18,7 +17,7 @@ using var meters = Sdk.CreateMeterProviderBuilder()
     public static void Traces()
     {
 using var traces = Sdk.CreateTracerProviderBuilder()
-    .AddSource(Ws101ActivitySource.Name)   // then your exporter: AddOtlpExporter(), AddConsoleExporter() ...
+    .AddSource(Ws101Telemetry.ActivitySourceName)   // then your exporter: AddOtlpExporter(), AddConsoleExporter() ...
     .Build();
     }
 }

@@ -6,7 +6,7 @@ namespace Ws101.DocSamples;
 
 internal static class ProtocolCore
 {
-    private static void Handle(MessageType type, ReadOnlySequence<byte> payload) => Console.WriteLine($"{type} {payload.Length}");
+    private static void Handle(WebSocketMessageKind type, ReadOnlySequence<byte> payload) => Console.WriteLine($"{type} {payload.Length}");
 
     private static void Closed(CloseCode status, string? reason) => Console.WriteLine($"{(int)status} {reason}");
 
@@ -19,7 +19,7 @@ while (true)
     ReadOnlySequence<byte> buffer = read.Buffer;
     while (core.TryReceive(ref buffer, out ProtocolEvent ev))        // payload unmasked in place, no copy
     {
-        if (ev.Kind == ProtocolEventKind.Message) Handle(ev.MessageType, ev.Payload); // valid until the next call
+        if (ev.Kind == ProtocolEventKind.Message) Handle(ev.MessageKind, ev.Payload); // valid until the next call
         else if (ev.Kind is ProtocolEventKind.Close or ProtocolEventKind.Error) Closed(ev.CloseStatus, ev.CloseReason);
     }
     input.AdvanceTo(buffer.Start, buffer.End);
@@ -28,9 +28,9 @@ while (true)
     if (read.IsCompleted) { core.OnTransportEnded(); break; }          // 1006 if no close frame came (§7.1.5)
 }
 // Sending, serialized with the loop above (the core is not thread-safe):
-core.WriteText(output, "hello");                                        // or WriteMessage(output, MessageType.Binary, bytes)
-core.WriteFragment(output, MessageType.Binary, part1, endOfMessage: false);   // streamed sending
-core.WriteFragment(output, MessageType.Binary, part2, endOfMessage: true);
+core.WriteText(output, "hello");                                        // or WriteMessage(output, WebSocketMessageKind.Binary, bytes)
+core.WriteFragment(output, WebSocketMessageKind.Binary, part1, endOfMessage: false);   // streamed sending
+core.WriteFragment(output, WebSocketMessageKind.Binary, part2, endOfMessage: true);
 core.WriteClose(output, CloseCode.NormalClosure, "bye");               // afterwards data writes throw
     }
 }

@@ -1,6 +1,4 @@
 using Ws101;
-using Ws101.Client;
-using Ws101.Server;
 
 namespace Ws101.DocSamples;
 

@@ -1,7 +1,5 @@
-using Ws101.Client;
-using Ws101.PubSub;
+using Ws101;
 using Ws101.Redis;
-using Ws101.Server;
 
 namespace Ws101.DocSamples;
 
@@ -32,7 +30,7 @@ server.Map("/feed", async (ws, ct) =>
 {
     string? since = ws.Handshake.Query.StartsWith("since=", StringComparison.Ordinal) ? Uri.UnescapeDataString(ws.Handshake.Query[6..]) : null;
     var result = await topics.SubscribeAsync(ws, "feed", new TopicSubscribeOptions { Since = since, Positions = true, PresenceId = "user-42" }, ct);
-    // result.Recovery: None, Recovered (result.Missed were sent), NotRecovered (the client was told to resync)
+    // result.Recovered: null (no since), true (result.Missed were sent), false (the client was told to resync)
     await foreach (var m in ws.ReadAllAsync(ct)) { }
 });
 var presence = await topics.GetPresenceAsync("feed");   // Connections, Members, Nodes
@@ -45,8 +43,8 @@ await using var feed = await ReconnectingWebSocket.ConnectAsync(new Uri("ws://12
 while (await feed.ReceiveAsync() is { IsClose: false } m)
 {
     if (!PositionedMessage.TryRead(m, out var p)) continue;
-    if (p.Kind == PositionedMessageKind.NotRecovered) Console.WriteLine("the history is gone: resync");
-    else if (p.Kind == PositionedMessageKind.Message) Console.WriteLine($"{p.Position}: {p.Text}");
+    if (p.Recovered is false) Console.WriteLine("the history is gone: resync");
+    else if (p.Position is not null) Console.WriteLine($"{p.Position}: {p.Text}");
 }
     }
 }

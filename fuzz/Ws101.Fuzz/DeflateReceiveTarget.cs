@@ -61,7 +61,7 @@ internal static class DeflateReceiveTarget
                 {
                     Invariant.Holds(ev.Kind != ProtocolEventKind.Error || ev.CloseStatus is CloseCode.ProtocolError or CloseCode.InvalidPayloadData or CloseCode.MessageTooBig,
                         $"failed with {(int)ev.CloseStatus}");
-                    seen.Add(new(ev.Kind, ev.MessageType, ev.ReservedBits, ev.CloseStatus, ev.CloseReason, ev.Payload.ToArray()));
+                    seen.Add(new(ev.Kind, ev.MessageKind, ev.ReservedBits, ev.CloseStatus, ev.CloseReason, ev.Payload.ToArray()));
                     continue;
                 }
                 // The stage consumed RSV1; what reaches the application is plain data within the limit.
@@ -74,8 +74,8 @@ internal static class DeflateReceiveTarget
                     $"a message inflated to {message.WrittenCount} bytes, limit {options.MaxMessageSize}");
                 if (ev.EndOfMessage)
                 {
-                    Invariant.Holds(ev.MessageType != MessageType.Text || Utf8.IsValid(message.WrittenSpan), "a text message that is not UTF-8");
-                    seen.Add(new(ProtocolEventKind.Message, ev.MessageType, ev.ReservedBits, default, null, message.WrittenSpan.ToArray()));
+                    Invariant.Holds(ev.MessageKind != WebSocketMessageKind.Text || Utf8.IsValid(message.WrittenSpan), "a text message that is not UTF-8");
+                    seen.Add(new(ProtocolEventKind.Message, ev.MessageKind, ev.ReservedBits, default, null, message.WrittenSpan.ToArray()));
                     message.ResetWrittenCount();
                 }
             }

@@ -92,7 +92,7 @@ internal static class HttpHeadTarget
                 var fields = headers(r.Head!);
                 Invariant.Holds(fields.Count <= limits.MaxHeaderCount, $"{fields.Count} headers, limit {limits.MaxHeaderCount}");
                 Invariant.Holds(startLineLength(r.Head!) <= limits.MaxLineLength, "a start line longer than the limit");
-                foreach (var f in fields)
+                foreach (var f in fields.Fields)
                 {
                     Invariant.Holds(f.Name.Length + f.Value.Length < limits.MaxLineLength, $"header '{f.Name}' longer than a line may be");
                     Invariant.Holds(f.Line >= 2, $"header '{f.Name}' on line {f.Line}");
@@ -137,8 +137,8 @@ internal static class HttpHeadTarget
     };
 
     private static string ShowRequest(HttpRequestHead h) =>
-        $"{h.Method} {h.Target} {h.Version} " + string.Join("|", h.Headers.Select(f => $"{f.Name}={f.Value}@{f.Line}"));
+        $"{h.Method} {h.Target} {h.Version} " + string.Join("|", h.Headers.Fields.ToArray().Select(f => $"{f.Name}={f.Value}@{f.Line}"));
 
     private static string ShowResponse(HttpResponseHead h) =>
-        $"{h.StatusCode} {h.ReasonPhrase} {h.Version} " + string.Join("|", h.Headers.Select(f => $"{f.Name}={f.Value}@{f.Line}"));
+        $"{h.StatusCode} {h.ReasonPhrase} {h.Version} " + string.Join("|", h.Headers.Fields.ToArray().Select(f => $"{f.Name}={f.Value}@{f.Line}"));
 }

@@ -66,7 +66,7 @@ internal static class ProtocolReceiveTarget
     }
 
     /// <summary>What the application saw, with streamed fragments joined into their message.</summary>
-    internal sealed record Seen(ProtocolEventKind Kind, MessageType Type, ReservedBits Bits, CloseCode Code, string? Reason, byte[] Payload)
+    internal sealed record Seen(ProtocolEventKind Kind, WebSocketMessageKind Type, ReservedBits Bits, CloseCode Code, string? Reason, byte[] Payload)
     {
         public override string ToString() => $"{Kind} {Type} {Bits} {(int)Code} '{Reason}' {Payload.Length} B";
     }
@@ -76,7 +76,7 @@ internal static class ProtocolReceiveTarget
         using var core = new WebSocketConnectionCore(role, options);
         var seen = new List<Seen>();
         var message = new ArrayBufferWriter<byte>();
-        (MessageType Type, ReservedBits Bits)? streaming = null;
+        (WebSocketMessageKind Type, ReservedBits Bits)? streaming = null;
         bool ended = false;
         byte[] leftover = [];
         foreach (var chunk in chunks)
@@ -91,13 +91,13 @@ internal static class ProtocolReceiveTarget
                 {
                     case ProtocolEventKind.Message:
                         Invariant.Holds(options.ReceiveMode == ReceiveMode.WholeMessages && ev.EndOfMessage, $"a {ev} in streaming mode or not whole");
-                        CheckMessage(options, ev.MessageType, ev.ReservedBits, ev.Payload.ToArray(), seen);
+                        CheckMessage(options, ev.MessageKind, ev.ReservedBits, ev.Payload.ToArray(), seen);
                         break;
                     case ProtocolEventKind.Fragment:
                         Invariant.Holds(options.ReceiveMode == ReceiveMode.Streaming, "a fragment in whole-message mode");
                         Invariant.Holds(ev.Payload.Length <= options.MaxFrameSize, $"a fragment of {ev.Payload.Length} bytes, frame limit {options.MaxFrameSize}");
-                        Invariant.Holds(streaming is null || streaming == (ev.MessageType, ev.ReservedBits), "a message's fragments changed type or bits");
-                        streaming = (ev.MessageType, ev.ReservedBits);
+                        Invariant.Holds(streaming is null || streaming == (ev.MessageKind, ev.ReservedBits), "a message's fragments changed type or bits");
+                        streaming = (ev.MessageKind, ev.ReservedBits);
                         Invariant.Holds(message.WrittenCount + ev.Payload.Length <= options.MaxMessageSize, $"a streamed message past {options.MaxMessageSize} bytes");
                         foreach (var segment in ev.Payload)
                         {
@@ -105,7 +105,7 @@ internal static class ProtocolReceiveTarget
                         }
                         if (ev.EndOfMessage)
                         {
-                            CheckMessage(options, ev.MessageType, ev.ReservedBits, message.WrittenSpan.ToArray(), seen);
+                            CheckMessage(options, ev.MessageKind, ev.ReservedBits, message.WrittenSpan.ToArray(), seen);
                             message.ResetWrittenCount();
                             streaming = null;
                         }
@@ -148,12 +148,12 @@ internal static class ProtocolReceiveTarget
         return seen;
     }
 
-    private static void CheckMessage(ProtocolOptions options, MessageType type, ReservedBits bits, byte[] payload, List<Seen> seen)
+    private static void CheckMessage(ProtocolOptions options, WebSocketMessageKind type, ReservedBits bits, byte[] payload, List<Seen> seen)
     {
         Invariant.Holds(payload.Length <= options.MaxMessageSize, $"a message of {payload.Length} bytes, limit {options.MaxMessageSize}");
         Invariant.Holds((bits & ~options.AllowedReservedBits) == 0, $"reserved bits {bits} not allowed");
         // RFC 6455 §8.1: text is valid UTF-8 (a message with an extension's bit is validated by the extension after decoding).
-        Invariant.Holds(type != MessageType.Text || bits != ReservedBits.None || Utf8.IsValid(payload), "a text message that is not UTF-8");
+        Invariant.Holds(type != WebSocketMessageKind.Text || bits != ReservedBits.None || Utf8.IsValid(payload), "a text message that is not UTF-8");
         seen.Add(new Seen(ProtocolEventKind.Message, type, bits, default, null, payload));
     }
 

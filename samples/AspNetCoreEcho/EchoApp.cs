@@ -1,7 +1,5 @@
 using Ws101;
 using Ws101.AspNetCore;
-using Ws101.Compression;
-using Ws101.Server;
 
 namespace AspNetCoreEcho;
 
@@ -19,7 +17,7 @@ public static class EchoApp
         app.MapGet("/", () => "An ASP.NET Core app with a Ws101 echo endpoint at /echo.\n");
         app.MapWs101("/echo", EchoAsync, new WebSocketRouteOptions
         {
-            Connection = new WebSocketConnectionOptions { Compression = new PerMessageDeflateOptions() },
+            Compression = new PerMessageDeflateOptions(),
         });
         return app;
     }

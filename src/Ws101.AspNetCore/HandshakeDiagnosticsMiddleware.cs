@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
-using Ws101.Diagnostics;
 using Ws101.Handshake;
 
 namespace Ws101.AspNetCore;

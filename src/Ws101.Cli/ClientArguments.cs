@@ -61,12 +61,9 @@ internal sealed class ClientArguments
         }
         var options = new WebSocketClientOptions
         {
-            Handshake = new ClientHandshakeOptions
-            {
-                Subprotocols = result.GetValue(Subprotocols) ?? [],
-                Headers = headers,
-                Origin = result.GetValue(Origin),
-            },
+            Subprotocols = result.GetValue(Subprotocols) ?? [],
+            Headers = headers,
+            Origin = result.GetValue(Origin),
             HttpVersion = result.GetValue(Http2) ? WebSocketHttpVersion.Http2 : WebSocketHttpVersion.Http11,
             ConnectTimeout = TimeSpan.FromSeconds(seconds),
             HandshakeTimeout = TimeSpan.FromSeconds(seconds),

@@ -13,13 +13,13 @@ namespace Ws101.Redis;
 /// subscription only while this node has subscribers for the topic.
 /// </summary>
 /// <remarks>
-/// Redis pub/sub delivers at most once. While the link is down, <see cref="TryPublish"/> refuses at once (the hub counts
+/// Redis pub/sub delivers at most once. While the link is down, a publish is refused at once (the hub counts
 /// the message as lost), nothing is queued for later, and messages other nodes publish meanwhile never arrive here.
 /// While Redis hangs with the link up, publishes wait for its answer up to <see cref="RedisBackplaneOptions.MaxPendingBytes"/>
 /// and are refused beyond it.
 /// The link reconnects by itself with exponential backoff and restores every subscription. See docs/topics.md.
 /// </remarks>
-public sealed class RedisBackplane : IBackplane, IPresenceStore, ITopicHistoryStore
+public sealed class RedisBackplane : TopicBackplane, IPresenceStore, ITopicHistoryStore
 {
     private readonly RedisBackplaneOptions _options;
     private readonly ILogger _logger;
@@ -35,7 +35,7 @@ public sealed class RedisBackplane : IBackplane, IPresenceStore, ITopicHistorySt
     private readonly ConcurrentDictionary<(string EndPoint, ConnectionType Type), byte> _failedLinks = new();
     private volatile bool _disposed;
 
-    /// <summary>Creates the backplane; <see cref="StartAsync"/> connects it.</summary>
+    /// <summary>Creates the backplane; the hub it is given to connects it (<see cref="WebSocketTopics.StartAsync"/>).</summary>
     public RedisBackplane(RedisBackplaneOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -45,10 +45,10 @@ public sealed class RedisBackplane : IBackplane, IPresenceStore, ITopicHistorySt
     }
 
     /// <inheritdoc />
-    public bool IsConnected => _redis is { IsConnected: true } && _failedLinks.IsEmpty;
+    public override bool IsConnected => _redis is { IsConnected: true } && _failedLinks.IsEmpty;
 
     /// <inheritdoc />
-    public async Task StartAsync(IBackplaneListener listener, CancellationToken cancellationToken = default)
+    internal override async Task StartAsync(IBackplaneListener listener, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(listener);
         if (Interlocked.CompareExchange(ref _listener, listener, null) is not null)
@@ -180,7 +180,7 @@ public sealed class RedisBackplane : IBackplane, IPresenceStore, ITopicHistorySt
     };
 
     /// <inheritdoc />
-    public bool TryPublish(string topic, byte[] envelope)
+    internal override bool TryPublish(string topic, byte[] envelope)
     {
         // Not the whole IsConnected: in a cluster, a topic whose master is up can be published to while another master is
         // down. A publish to a master that is down fails at once (BacklogPolicy.FailFast) and is counted.
@@ -193,7 +193,7 @@ public sealed class RedisBackplane : IBackplane, IPresenceStore, ITopicHistorySt
     }
 
     /// <inheritdoc />
-    public bool TryAppend(string topic, byte[] envelope, TopicHistory history)
+    bool ITopicHistoryStore.TryAppend(string topic, byte[] envelope, TopicHistory history)
     {
         ArgumentNullException.ThrowIfNull(history);
         if (_redis is not { IsConnected: true } redis)
@@ -249,7 +249,7 @@ public sealed class RedisBackplane : IBackplane, IPresenceStore, ITopicHistorySt
     }
 
     /// <inheritdoc />
-    public Task<HistoryRead> ReadAfterAsync(string topic, string after, int max, TopicHistory history, CancellationToken cancellationToken = default)
+    Task<HistoryRead> ITopicHistoryStore.ReadAfterAsync(string topic, string after, int max, TopicHistory history, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
@@ -257,15 +257,15 @@ public sealed class RedisBackplane : IBackplane, IPresenceStore, ITopicHistorySt
     }
 
     /// <inheritdoc />
-    public Task<string> GetLastPositionAsync(string topic, CancellationToken cancellationToken = default) =>
+    Task<string> ITopicHistoryStore.GetLastPositionAsync(string topic, CancellationToken cancellationToken) =>
         RedisHistory.LastPositionAsync(Database(), _options.ChannelPrefix + topic).WaitAsync(cancellationToken);
 
     /// <inheritdoc />
-    public Task WhenSubscribedAsync(string topic, CancellationToken cancellationToken = default) =>
+    Task ITopicHistoryStore.WhenSubscribedAsync(string topic, CancellationToken cancellationToken) =>
         _subscribed.GetOrAdd(topic, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task.WaitAsync(cancellationToken);
 
     /// <inheritdoc />
-    public void Subscribe(string subscription)
+    internal override void Subscribe(string subscription)
     {
         ArgumentException.ThrowIfNullOrEmpty(subscription);
         if (_subscriptions.TryAdd(subscription, null) && _subscriber is not null)
@@ -275,7 +275,7 @@ public sealed class RedisBackplane : IBackplane, IPresenceStore, ITopicHistorySt
     }
 
     /// <inheritdoc />
-    public void Unsubscribe(string subscription)
+    internal override void Unsubscribe(string subscription)
     {
         ArgumentException.ThrowIfNullOrEmpty(subscription);
         // Only a subscription that was made: a waiter for one still being made (a feed that just started, as the topic
@@ -340,7 +340,7 @@ public sealed class RedisBackplane : IBackplane, IPresenceStore, ITopicHistorySt
     }
 
     /// <inheritdoc />
-    public Task WritePresenceAsync(string topic, NodePresence presence, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    Task IPresenceStore.WritePresenceAsync(string topic, NodePresence presence, TimeSpan timeToLive, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ArgumentNullException.ThrowIfNull(presence);
@@ -348,7 +348,7 @@ public sealed class RedisBackplane : IBackplane, IPresenceStore, ITopicHistorySt
     }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<NodePresence>> ReadPresenceAsync(string topic, CancellationToken cancellationToken = default)
+    Task<IReadOnlyList<NodePresence>> IPresenceStore.ReadPresenceAsync(string topic, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         return RedisPresence.ReadAsync(Database(), _options.PresencePrefix + topic).WaitAsync(cancellationToken);
@@ -380,7 +380,7 @@ public sealed class RedisBackplane : IBackplane, IPresenceStore, ITopicHistorySt
     }
 
     /// <summary>Closes the Redis connection.</summary>
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         _disposed = true;
         if (_retry is { } retry)

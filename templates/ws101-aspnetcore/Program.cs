@@ -1,6 +1,5 @@
 using Ws101;
 using Ws101.AspNetCore;
-using Ws101.PubSub;
 
 // Ws101 WebSocket endpoints inside an ASP.NET Core app:
 //   /                 an ordinary page

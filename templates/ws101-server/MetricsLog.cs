@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
-using Ws101.Diagnostics;
+using Ws101;
 
 namespace Ws101Server;
 
 /// <summary>
-/// Listens to the instruments on the Ws101 Meter (<see cref="Ws101Metrics.MeterName"/>) and logs their totals at an
+/// Listens to the instruments on the Ws101 Meter (<see cref="Ws101Telemetry.MeterName"/>) and logs their totals at an
 /// interval. Replace it with OpenTelemetry (AddMeter("Ws101")) to export the same figures.
 /// </summary>
 internal sealed class MetricsLog : IDisposable
@@ -21,7 +21,7 @@ internal sealed class MetricsLog : IDisposable
         _log = log;
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == Ws101Metrics.MeterName)
+            if (instrument.Meter.Name == Ws101Telemetry.MeterName)
             {
                 listener.EnableMeasurementEvents(instrument);
             }

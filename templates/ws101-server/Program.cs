@@ -2,8 +2,6 @@ using System.Net;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Ws101;
-using Ws101.PubSub;
-using Ws101.Server;
 using Ws101Server;
 
 // A standalone WebSocket server (no ASP.NET Core needed):

@@ -33,7 +33,7 @@ public class FrameParsingBenchmarks
         new Random(1).NextBytes(payload);
         for (int i = 0; i < Frames; i++)
         {
-            sender.WriteMessage(output, MessageType.Binary, payload);
+            sender.WriteMessage(output, WebSocketMessageKind.Binary, payload);
         }
         _wire = output.WrittenSpan.ToArray();
         _receiver = new WebSocketConnectionCore(Receiver);

@@ -1,6 +1,5 @@
 using System.Buffers.Text;
 using Ws101;
-using Ws101.Client;
 
 namespace ScaleBench;
 
@@ -83,7 +82,7 @@ internal static class Ws101Side
                 {
                     return;
                 }
-                if (Ws101.PubSub.PositionedMessage.TryRead(m, out var p) && p.Kind == Ws101.PubSub.PositionedMessageKind.Message
+                if (PositionedMessage.TryRead(m, out var p) && p.Position is not null
                     && Parse(System.Text.Encoding.UTF8.GetBytes(p.Text!), out long seq, out long ts))
                 {
                     tally.Record(who, seq, ts);

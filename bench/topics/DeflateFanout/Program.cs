@@ -8,19 +8,13 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Ws101;
-using Ws101.Compression;
-using Ws101.PubSub;
-using Ws101.Server;
 
 int port = int.Parse(args[0]);
 string mode = args[1];
 var server = new WebSocketServer(new WebSocketServerOptions
 {
     EndPoints = [new IPEndPoint(IPAddress.Loopback, port)],
-    Connection = new WebSocketConnectionOptions
-    {
-        Compression = mode == "plain" ? null : new PerMessageDeflateOptions { ServerNoContextTakeover = true },
-    },
+    Compression = mode == "plain" ? null : new PerMessageDeflateOptions { ServerNoContextTakeover = true },
 });
 var topics = new WebSocketTopics();
 var connections = new ConcurrentDictionary<WebSocketConnection, bool>();

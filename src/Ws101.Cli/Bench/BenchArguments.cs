@@ -42,7 +42,7 @@ internal sealed class BenchArguments
         Size = new("--size", "-s") { Description = mode == BenchMode.Fanout ? "Message size in bytes (at least the 16-byte stamp; 32 with --text)." : "Message size in bytes.", DefaultValueFactory = _ => size };
     }
 
-    public Argument<string> Url { get; } = new("url") { Description = "The server's ws:// URL." };
+    public Argument<string> Url { get; } = new("url") { Description = "The server's ws:// URL (echo and handshakes: wss:// too)." };
     public Option<int> Connections { get; }
     public Option<double> Duration { get; } = new("--duration", "-d") { Description = "Seconds measured (idle: seconds the connections are held).", DefaultValueFactory = _ => 10 };
     public Option<double> Warmup { get; }
@@ -59,6 +59,7 @@ internal sealed class BenchArguments
     public Option<string?> Compare { get; } = new("--compare") { Description = "A second server's URL: the two are run in interleaved rounds (A, B, A, B, ...) and B/A is printed." };
     public Option<int?> CompareServerPid { get; } = new("--compare-server-pid") { Description = "The --compare server's process id." };
     public Option<int?> Rounds { get; } = new("--rounds") { Description = "Rounds per server (default 3 with --compare, else 1); the report shows medians." };
+    public Option<bool> Insecure { get; } = new("--insecure", "-k") { Description = "For wss://, accept any certificate: a self-signed test certificate (testing only)." };
     public Option<bool> Json { get; } = new("--json") { Description = "Print the results as JSON (progress goes to standard error)." };
     public Option<string?> Plot { get; } = new("--plot") { Description = "Write a PNG: throughput over time and the latency distribution." };
 
@@ -88,6 +89,10 @@ internal sealed class BenchArguments
         command.Add(Compare);
         command.Add(CompareServerPid);
         command.Add(Rounds);
+        if (_mode is BenchMode.Echo or BenchMode.Handshakes)
+        {
+            command.Add(Insecure);
+        }
         command.Add(Json);
         if (_mode != BenchMode.Idle)
         {
@@ -107,8 +112,8 @@ internal sealed class BenchArguments
         {
             throw new ArgumentException("ws101 bench drives its sockets with Linux epoll and runs on Linux x86-64 only.");
         }
-        Uri url = ReadUrl(result.GetValue(Url)!, "url");
-        Uri? compare = result.GetValue(Compare) is { } c ? ReadUrl(c, "--compare") : null;
+        Uri url = ReadUrl(result.GetValue(Url)!, "url", _mode);
+        Uri? compare = result.GetValue(Compare) is { } c ? ReadUrl(c, "--compare", _mode) : null;
         int connections = result.GetValue(Connections);
         int needed = connections + (_mode == BenchMode.Fanout ? 1 : 0);
         if (connections < 1)
@@ -199,19 +204,20 @@ internal sealed class BenchArguments
             SourceAddresses = sources,
             Handshake = ReadHandshake(result),
             Rounds = rounds,
+            AcceptAnyCertificate = _mode is BenchMode.Echo or BenchMode.Handshakes && result.GetValue(Insecure),
         };
         return new Request(settings, url, serverPid, compare, comparePid, result.GetValue(Json), plot);
     }
 
-    private static Uri ReadUrl(string text, string what)
+    private static Uri ReadUrl(string text, string what, BenchMode mode)
     {
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != "ws" && uri.Scheme != "wss"))
         {
-            throw new ArgumentException($"{what}: '{text}' is not a ws:// URL.");
+            throw new ArgumentException($"{what}: '{text}' is not a ws:// or wss:// URL.");
         }
-        if (uri.Scheme == "wss")
+        if (uri.Scheme == "wss" && mode is not (BenchMode.Echo or BenchMode.Handshakes))
         {
-            throw new ArgumentException($"{what}: ws101 bench drives plain ws:// only (its load loop does no TLS); measure the server without TLS, or put it behind a local TLS-terminating proxy.");
+            throw new ArgumentException($"{what}: over wss:// ws101 bench measures echo and handshakes only; run {mode.ToString().ToLowerInvariant()} against the server's ws:// port.");
         }
         if (uri.Fragment.Length > 0)
         {

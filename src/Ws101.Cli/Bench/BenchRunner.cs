@@ -16,7 +16,7 @@ internal sealed class BenchRunner : IDisposable
 
     private readonly LoadPlan _plan;
     private readonly RunSchedule _schedule = new();
-    private readonly List<LoadLoop> _loops = [];
+    private readonly List<ILoadLoop> _loops = [];
     private readonly ServerProcess? _server;
     private readonly long _createdAt = Stopwatch.GetTimestamp();
     private string _phase = "opening";
@@ -36,7 +36,9 @@ internal sealed class BenchRunner : IDisposable
         for (int i = 0; i < threads; i++)
         {
             int share = total / threads + (i < total % threads ? 1 : 0);
-            _loops.Add(new LoadLoop(plan, _schedule, share, withPublisher: s.Mode == BenchMode.Fanout && i == 0, i));
+            _loops.Add(plan.Url.Scheme == "wss"
+                ? new TlsLoadLoop(plan, _schedule, share, i) { AcceptAnyCertificate = s.AcceptAnyCertificate }
+                : new LoadLoop(plan, _schedule, share, withPublisher: s.Mode == BenchMode.Fanout && i == 0, i));
         }
     }
 
@@ -91,7 +93,7 @@ internal sealed class BenchRunner : IDisposable
             loop.Start();
         }
         string? stopped = null;
-        double? cpu0 = null, cpu1 = null;
+        (double User, double System)? cpu0 = null, cpu1 = null;
         long? rssAfter = null;
         TimeSpan client0 = TimeSpan.Zero, client1 = TimeSpan.Zero;
         try
@@ -111,11 +113,11 @@ internal sealed class BenchRunner : IDisposable
                 stopped = SleepUntil(_schedule.MeasureStartsAt);
                 rssAfter = _server?.ResidentBytes();
                 _openAtSettle = OpenNow();
-                cpu0 = _server?.CpuSeconds();
+                cpu0 = _server?.CpuTimes();
                 client0 = Process.GetCurrentProcess().TotalProcessorTime;
                 _phase = s.Mode == BenchMode.Idle ? "holding" : "measuring";
                 stopped ??= SleepUntil(_schedule.MeasureEndsAt);
-                cpu1 = _server?.CpuSeconds();
+                cpu1 = _server?.CpuTimes();
                 client1 = Process.GetCurrentProcess().TotalProcessorTime;
                 _openAtWindowEnd = OpenNow();
                 if (s.Mode != BenchMode.Idle)
@@ -231,7 +233,7 @@ internal sealed class BenchRunner : IDisposable
     /// <summary>Subscribers open now: every open connection but the publisher.</summary>
     private int Subscribers() => Math.Max(0, OpenNow() - 1);
 
-    private BenchResult Merge(string? stopped, long? rssBefore, long? rssAfter, double? cpu0, double? cpu1, TimeSpan clientCpu)
+    private BenchResult Merge(string? stopped, long? rssBefore, long? rssAfter, (double User, double System)? cpu0, (double User, double System)? cpu1, TimeSpan clientCpu)
     {
         var s = _plan.Settings;
         var errors = new ErrorTally();
@@ -282,7 +284,8 @@ internal sealed class BenchRunner : IDisposable
         ServerFigures? server = null;
         if (_server is not null)
         {
-            double? cpu = cpu0 is { } a && cpu1 is { } b ? b - a : null;
+            double? cpu = cpu0 is { } a && cpu1 is { } b ? b.User + b.System - a.User - a.System : null;
+            double? system = cpu0 is { } a0 && cpu1 is { } b1 ? b1.System - a0.System : null;
             server = new ServerFigures
             {
                 Pid = _server.Pid,
@@ -292,6 +295,7 @@ internal sealed class BenchRunner : IDisposable
                     ? (after - before) / (double)_openAtSettle
                     : null,
                 CpuCores = cpu is { } c && window > 0 ? c / window : null,
+                SystemCpuCores = system is { } k && window > 0 ? k / window : null,
                 CpuUsPerOperation = cpu is { } used && operations > 0 ? used * 1e6 / operations : null,
             };
         }

@@ -52,6 +52,9 @@ internal sealed record BenchSettings
     /// <summary>Origin, subprotocols and extra headers of every upgrade request.</summary>
     public ClientHandshakeOptions Handshake { get; init; } = new();
 
+    /// <summary>For wss://, accept any certificate (--insecure: a self-signed test certificate).</summary>
+    public bool AcceptAnyCertificate { get; init; }
+
     /// <summary>Rounds per target (with a comparison, A and B alternate within each round).</summary>
     public int Rounds { get; init; } = 1;
 

@@ -17,7 +17,7 @@ namespace Ws101.Cli.Bench;
 /// The hot methods are compiled fully optimized at once (AggressiveOptimization): no slow first tier while the warm-up
 /// runs and no recompilation on a background thread inside the measured window.
 /// </summary>
-internal sealed unsafe class LoadLoop : IDisposable
+internal sealed unsafe class LoadLoop : ILoadLoop
 {
     private const int MaxEvents = 512;
     private const int ReadBufferSize = 256 * 1024;

@@ -17,6 +17,9 @@ internal sealed record ServerFigures
     /// <summary>CPU the server used over the window, in cores.</summary>
     public double? CpuCores { get; init; }
 
+    /// <summary>Of <see cref="CpuCores"/>, the part spent in the kernel (stime): system calls, TCP, interrupts.</summary>
+    public double? SystemCpuCores { get; init; }
+
     /// <summary>Server CPU per message (echo, fanout delivery) or per handshake, in microseconds.</summary>
     public double? CpuUsPerOperation { get; init; }
 }

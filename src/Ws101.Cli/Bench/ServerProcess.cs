@@ -37,7 +37,10 @@ internal sealed class ServerProcess(int pid)
     }
 
     /// <summary>User plus system CPU time in seconds, or null when the process is gone.</summary>
-    public double? CpuSeconds()
+    public double? CpuSeconds() => CpuTimes() is { } t ? t.User + t.System : null;
+
+    /// <summary>User and system CPU time in seconds (utime and stime), or null when the process is gone.</summary>
+    public (double User, double System)? CpuTimes()
     {
         try
         {
@@ -45,7 +48,7 @@ internal sealed class ServerProcess(int pid)
             // The command name (field 2) may hold spaces and parentheses: fields are counted after the last ')'.
             string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             // Fields 14 and 15 (utime, stime) are the 12th and 13th after the name.
-            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / UserHz;
+            return (long.Parse(fields[11], CultureInfo.InvariantCulture) / UserHz, long.Parse(fields[12], CultureInfo.InvariantCulture) / UserHz);
         }
         catch (Exception ex) when (ex is IOException or FormatException or IndexOutOfRangeException)
         {

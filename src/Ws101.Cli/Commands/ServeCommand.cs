@@ -161,7 +161,8 @@ internal static class ServeCommand
         {
             EndPoints = [new IPEndPoint(address, settings.Port)],
             Certificate = settings.Cert is null ? null : CertificateFiles.Load(settings.Cert, settings.Key, settings.Password),
-            Connection = ConnectionOptions(settings),
+            MaxMessageSize = settings.MaxMessage,
+            Compression = Compression(settings),
             LoggerFactory = new ConsoleLog(console.Out, LogLevelOf(settings)),
             // GET /presence/NAME first (once the topics exist), then the playground.
             HttpFallback = (request, ct) => presence is not null && PresenceEndpoint.Matches(request.Head.Path) ? presence.HandleAsync(request, ct) : Playground.PlaygroundSite.Handle(request, ct),
@@ -219,11 +220,7 @@ internal static class ServeCommand
 
     internal static LogLevel LogLevelOf(Settings settings) => settings.Quiet ? LogLevel.Warning : settings.Verbose ? LogLevel.Debug : LogLevel.Information;
 
-    internal static WebSocketConnectionOptions ConnectionOptions(Settings settings) => new()
-    {
-        Protocol = new ProtocolOptions { MaxMessageSize = settings.MaxMessage, MaxFrameSize = settings.MaxMessage },
-        Compression = settings.Compress ? new Ws101.Compression.PerMessageDeflateOptions() : null,
-    };
+    internal static PerMessageDeflateOptions? Compression(Settings settings) => settings.Compress ? new PerMessageDeflateOptions() : null;
 
     /// <summary>
     /// Maps <c>/echo</c>, <c>/chat</c> and <c>/topic/NAME</c> (as <paramref name="topicPattern"/>, in the host's own route
@@ -232,7 +229,12 @@ internal static class ServeCommand
     internal static WebSocketTopics MapRoutes(Settings settings, ILoggerFactory log, string topicPattern,
         Action<string, Func<WebSocketConnection, CancellationToken, Task>, WebSocketRouteOptions> map)
     {
-        var routeOptions = new WebSocketRouteOptions { OnUpgrade = OriginPolicy(settings.Origins), Connection = ConnectionOptions(settings) };
+        var routeOptions = new WebSocketRouteOptions
+        {
+            OnUpgrade = OriginPolicy(settings.Origins),
+            MaxMessageSize = settings.MaxMessage,
+            Compression = Compression(settings),
+        };
         var ttl = TimeSpan.FromSeconds(settings.PresenceTtl);
         var topics = new WebSocketTopics(new WebSocketTopicsOptions
         {

@@ -1,7 +1,6 @@
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
-using Ws101.Diagnostics;
 
 namespace Ws101.Cli.Serve;
 
@@ -21,7 +20,7 @@ internal static class MetricsEndpoint
         string listenerHost = host is "0.0.0.0" or "::" or "[::]" ? "+" : host;
         return Sdk.CreateMeterProviderBuilder()
             .ConfigureResource(resource => resource.AddService("ws101"))
-            .AddMeter(Ws101Metrics.MeterName)
+            .AddMeter(Ws101Telemetry.MeterName)
             .AddPrometheusHttpListener(options =>
             {
                 options.Host = listenerHost;

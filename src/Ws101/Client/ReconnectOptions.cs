@@ -1,4 +1,6 @@
-namespace Ws101.Client;
+using Ws101.Client;
+
+namespace Ws101;
 
 /// <summary>When and how fast <see cref="ReconnectingWebSocket"/> reconnects.</summary>
 public sealed record ReconnectOptions
@@ -17,7 +19,7 @@ public sealed record ReconnectOptions
 
     /// <summary>
     /// Resume a positioned topic subscription (<c>ws101 serve</c>'s <c>/topic/NAME?positions=1</c>, or any endpoint that
-    /// sends <see cref="PubSub.PositionedMessage"/> frames): the socket remembers the position of the last message
+    /// sends <see cref="PositionedMessage"/> frames): the socket remembers the position of the last message
     /// received (<see cref="ReconnectingWebSocket.LastPosition"/>) and reconnects with <c>since=</c> that position in the
     /// query, so that the server first sends <c>{"recovered": ...}</c> and the missed messages. Default false.
     /// </summary>
@@ -27,6 +29,6 @@ public sealed record ReconnectOptions
     /// Whether a connection that ended with this status is reopened. Default: on 1001 (going away: a restart) and
     /// 1006 (dropped: network loss), never on 1000 (the peer meant to close) or on refusals like 1008.
     /// </summary>
-    public Func<Protocol.CloseCode?, bool> ShouldReconnect { get; init; } =
-        status => status is Protocol.CloseCode.GoingAway or Protocol.CloseCode.AbnormalClosure or null;
+    public Func<CloseCode?, bool> ShouldReconnect { get; init; } =
+        status => status is CloseCode.GoingAway or CloseCode.AbnormalClosure or null;
 }

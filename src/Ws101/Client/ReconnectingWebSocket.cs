@@ -1,6 +1,7 @@
 using Ws101.Protocol;
+using Ws101.Client;
 
-namespace Ws101.Client;
+namespace Ws101;
 
 /// <summary>
 /// A client connection that reopens itself: when the connection ends with a status <see cref="ReconnectOptions.ShouldReconnect"/>
@@ -54,7 +55,7 @@ public sealed class ReconnectingWebSocket : IAsyncDisposable
         while (true)
         {
             var message = await _current.ReceiveAsync(cancellationToken).ConfigureAwait(false);
-            if (_reconnect.ResumeTopic && PubSub.PositionedMessage.TryRead(message, out var positioned) && positioned.Position is { } position)
+            if (_reconnect.ResumeTopic && PositionedMessage.TryRead(message, out var positioned) && positioned.Position is { } position)
             {
                 LastPosition = position;
             }

@@ -7,8 +7,9 @@ using System.Text;
 using Ws101.Handshake;
 using Ws101.Protocol;
 using Ws101.Transport;
+using Ws101.Client;
 
-namespace Ws101.Client;
+namespace Ws101;
 
 /// <summary>Opens WebSocket connections to ws:// and wss:// URLs.</summary>
 /// <example>

@@ -1,7 +1,8 @@
 using System.Text;
 using Ws101.Handshake;
+using Ws101.Client;
 
-namespace Ws101.Client;
+namespace Ws101;
 
 /// <summary>
 /// The opening handshake failed. Carries every <see cref="HandshakeProblem"/> found, and the full request and

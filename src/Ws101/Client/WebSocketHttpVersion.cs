@@ -1,4 +1,4 @@
-namespace Ws101.Client;
+namespace Ws101;
 
 /// <summary>Which HTTP version <see cref="WebSocketClient"/> opens a WebSocket with.</summary>
 public enum WebSocketHttpVersion

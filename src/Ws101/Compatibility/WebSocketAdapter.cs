@@ -1,7 +1,7 @@
 using System.Net.WebSockets;
 using Ws101.Protocol;
 
-namespace Ws101.Compatibility;
+namespace Ws101;
 
 /// <summary>
 /// A Ws101 connection seen as a <see cref="WebSocket"/>, so that code written against <c>System.Net.WebSockets</c>

@@ -1,4 +1,4 @@
-namespace Ws101.Compression;
+namespace Ws101;
 
 /// <summary>Whether one sent message is compressed, when permessage-deflate was negotiated (RFC 7692 §6: per message).</summary>
 public enum MessageCompression

@@ -8,7 +8,7 @@ namespace Ws101.Compression;
 /// <c>00 00 ff ff</c> tail from the end of the message. Keeps or resets the compression context as negotiated.
 /// Not thread-safe: one message at a time.
 /// </summary>
-public sealed class PerMessageDeflateCompressor : IDisposable
+internal sealed class PerMessageDeflateCompressor : IDisposable
 {
     private readonly DeflateOutput _output = new();
     private readonly CompressionLevel _level;

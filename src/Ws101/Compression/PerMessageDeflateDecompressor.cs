@@ -8,7 +8,7 @@ namespace Ws101.Compression;
 /// the <c>00 00 ff ff</c> tail at its end, and counts every inflated byte against a limit as it is produced, so that a
 /// small compressed message cannot expand into unbounded memory (a "decompression bomb"). Not thread-safe.
 /// </summary>
-public sealed class PerMessageDeflateDecompressor : IDisposable
+internal sealed class PerMessageDeflateDecompressor : IDisposable
 {
     private const int InitialBuffer = 4096;
 

@@ -3,7 +3,7 @@ using System.IO.Compression;
 using Ws101.Compression;
 using Ws101.Protocol;
 
-namespace Ws101.PubSub;
+namespace Ws101;
 
 // Compress once: the same message deflated once (RFC 7692), for every connection whose agreement lets the server
 // compress each message on its own (server_no_context_takeover), so that a fan-out to many permessage-deflate
@@ -58,7 +58,7 @@ public sealed partial class PreparedMessage
             return Volatile.Read(ref _deflatedLength) is >= 0 and int done ? done : SpinForLength();
         }
         Volatile.Write(ref _deflatedLength, length);
-        Diagnostics.Ws101Metrics.TopicDeflations.Add(1);
+        Ws101Metrics.TopicDeflations.Add(1);
         return length;
     }
 

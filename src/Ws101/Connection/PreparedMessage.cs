@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Unicode;
 using Ws101.Protocol;
 
-namespace Ws101.PubSub;
+namespace Ws101;
 
 // With the connection: a connection sends it (SendPreparedAsync), and topics, above the connection, queue it. The
 // namespace stays until the public API is reshaped.

@@ -5,7 +5,7 @@ using Ws101.Protocol;
 namespace Ws101;
 
 /// <summary>One thing a connection is asked to send, as the core frames it.</summary>
-internal readonly record struct SendCommand(SendCommand.Kind What, string? Text, ReadOnlyMemory<byte> Data, MessageType Type = default,
+internal readonly record struct SendCommand(SendCommand.Kind What, string? Text, ReadOnlyMemory<byte> Data, WebSocketMessageKind Type = default,
     bool EndOfMessage = true, MessageCompression Compression = MessageCompression.Auto, CloseCode CloseCode = CloseCode.NormalClosure)
 {
     public enum Kind : byte
@@ -24,8 +24,6 @@ internal readonly record struct SendCommand(SendCommand.Kind What, string? Text,
     /// <summary>True for a data message (or part), which the metrics count as sent.</summary>
     public bool IsData => What is Kind.Text or Kind.Message or Kind.Part;
 
-    /// <summary>Frames the command through <paramref name="core"/>, which refuses what may not be sent now.</summary>
-    /// <exception cref="InvalidOperationException">The connection is closing, or a streamed message is unfinished.</exception>
     /// <summary>
     /// Frames the command as <see cref="WriteTo"/> does, but for a data payload of at least <paramref name="minimum"/> bytes
     /// that goes on the wire as it is, writes only the frame header and returns true: the payload is to be sent from
@@ -41,6 +39,8 @@ internal readonly record struct SendCommand(SendCommand.Kind What, string? Text,
         return false;
     }
 
+    /// <summary>Frames the command through <paramref name="core"/>, which refuses what may not be sent now.</summary>
+    /// <exception cref="InvalidOperationException">The connection is closing, or a streamed message is unfinished.</exception>
     public void WriteTo(WebSocketConnectionCore core, IBufferWriter<byte> output)
     {
         switch (What)

@@ -29,7 +29,7 @@ public sealed partial class WebSocketConnection
     public ValueTask SendTextAsync(string text, MessageCompression compression, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return SendCoreAsync(new SendCommand(Kind.Text, text, default, MessageType.Text, true, compression), cancellationToken);
+        return SendCoreAsync(new SendCommand(Kind.Text, text, default, WebSocketMessageKind.Text, true, compression), cancellationToken);
     }
 
     /// <summary>Sends a whole binary message.</summary>
@@ -41,7 +41,7 @@ public sealed partial class WebSocketConnection
     /// <summary>Sends a whole binary message, choosing whether it is compressed (when permessage-deflate was negotiated).</summary>
     /// <inheritdoc cref="SendBinaryAsync(ReadOnlyMemory{byte}, CancellationToken)"/>
     public ValueTask SendBinaryAsync(ReadOnlyMemory<byte> data, MessageCompression compression, CancellationToken cancellationToken = default) =>
-        SendCoreAsync(new SendCommand(Kind.Message, null, data, MessageType.Binary, true, compression), cancellationToken);
+        SendCoreAsync(new SendCommand(Kind.Message, null, data, WebSocketMessageKind.Binary, true, compression), cancellationToken);
 
     /// <summary>
     /// Sends a message or, with <paramref name="endOfMessage"/> false, the next part of a streamed one: the first
@@ -64,8 +64,7 @@ public sealed partial class WebSocketConnection
         {
             throw new ArgumentOutOfRangeException(nameof(kind), kind, "Data messages are text or binary; use PingAsync and CloseAsync for the others.");
         }
-        var type = kind == WebSocketMessageKind.Text ? MessageType.Text : MessageType.Binary;
-        return SendCoreAsync(new SendCommand(Kind.Part, null, data, type, endOfMessage, compression), cancellationToken);
+        return SendCoreAsync(new SendCommand(Kind.Part, null, data, kind, endOfMessage, compression), cancellationToken);
     }
 
     /// <summary>
@@ -147,7 +146,7 @@ public sealed partial class WebSocketConnection
                 await WriteOut(_out.WrittenMemory, cancellationToken).ConfigureAwait(false);
             }
             await WriteOut(frames, cancellationToken).ConfigureAwait(false);
-            Diagnostics.Ws101Metrics.Messages.Add(count, Diagnostics.Ws101Metrics.Transmit);
+            Ws101Metrics.Messages.Add(count, Ws101Metrics.Transmit);
             return true;
         }
         finally
@@ -198,7 +197,6 @@ public sealed partial class WebSocketConnection
 
     private static ValueTask Done(Exception? refused) => refused is null ? ValueTask.CompletedTask : ValueTask.FromException(refused);
 
-    /// <summary>Holding the turn: writes what was framed, ends the turn, then reports a refused command.</summary>
     /// <summary>
     /// Sends what <see cref="FrameOrPass"/> framed: the buffer, and behind it <paramref name="payload"/> when only its
     /// header was framed. That pair goes to the kernel in one vectored send; whatever the kernel does not take at once is
@@ -244,7 +242,7 @@ public sealed partial class WebSocketConnection
         }
         if (sent > 0)
         {
-            Diagnostics.Ws101Metrics.Io.Add(sent, Diagnostics.Ws101Metrics.Transmit);
+            Ws101Metrics.Io.Add(sent, Ws101Metrics.Transmit);
         }
         if (sent == head + payload.Length)
         {
@@ -322,7 +320,7 @@ public sealed partial class WebSocketConnection
                 payloadFollows = command.WriteHeaderTo(_core, _out, _transport.SendsVectored ? VectoredSendMinimum : int.MaxValue);
                 if (command.IsData)
                 {
-                    Diagnostics.Ws101Metrics.Messages.Add(1, Diagnostics.Ws101Metrics.Transmit);
+                    Ws101Metrics.Messages.Add(1, Ws101Metrics.Transmit);
                 }
             }
             catch (InvalidOperationException ex)
@@ -345,7 +343,9 @@ public sealed partial class WebSocketConnection
         return false;
     }
 
-    private WebSocketClosedException ClosedError(Exception? inner) => _ended
+    private WebSocketClosedException ClosedError(Exception? inner) => _core.Error is { } error
+        ? new WebSocketClosedException($"The connection failed: {error}; nothing more can be sent.", error, inner)
+        : _ended
         ? new WebSocketClosedException($"The connection is closed ({(int?)CloseStatus} {CloseReason}); nothing more can be sent.", CloseStatus, inner)
         : new WebSocketClosedException($"The connection is {_core.State}; no data can be sent after a close (RFC 6455 §5.5.1).", CloseStatus, inner);
 
@@ -353,7 +353,7 @@ public sealed partial class WebSocketConnection
     private ValueTask WriteOut(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
         _sendStarted = Environment.TickCount64;
-        Diagnostics.Ws101Metrics.Io.Add(bytes.Length, Diagnostics.Ws101Metrics.Transmit);
+        Ws101Metrics.Io.Add(bytes.Length, Ws101Metrics.Transmit);
         try
         {
             var pending = _transport.SendAsync(bytes, cancellationToken);

@@ -66,7 +66,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     /// <param name="options">The connection's limits and timers; null for the defaults.</param>
     /// <param name="remote">The peer's address, if known.</param>
     /// <param name="local">This side's address, if known.</param>
-    public static WebSocketConnection FromUpgradedStream(Stream upgradedStream, UpgradeRequest request, string? subprotocol = null,
+    internal static WebSocketConnection FromUpgradedStream(Stream upgradedStream, UpgradeRequest request, string? subprotocol = null,
         WebSocketConnectionOptions? options = null, EndPoint? remote = null, EndPoint? local = null)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -96,7 +96,13 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     public string? Subprotocol => Handshake.Subprotocol;
 
     /// <summary>What permessage-deflate agreed for this connection (RFC 7692), or null when it is not in use.</summary>
-    public PerMessageDeflateAgreement? PerMessageDeflate => _core.PerMessageDeflate;
+    internal PerMessageDeflateAgreement? PerMessageDeflate => _core.PerMessageDeflate;
+
+    /// <summary>
+    /// Whether permessage-deflate (RFC 7692) is in use on this connection; the element the server agreed is in
+    /// <see cref="WebSocketHandshakeInfo.ResponseHeaders"/> (<c>Sec-WebSocket-Extensions</c>).
+    /// </summary>
+    public bool IsCompressed => _core.PerMessageDeflate is not null;
 
     /// <summary>The peer's address.</summary>
     public EndPoint? RemoteEndPoint => _transport.RemoteEndPoint;
@@ -119,11 +125,17 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     /// <summary>How the connection ended, once it has: the peer's close code, 1005 without one, 1006 when it just dropped.</summary>
     public CloseCode? CloseStatus => _endStatus ?? _core.CloseStatus;
 
+    /// <summary>
+    /// When this side failed the connection because the peer broke the protocol: the rule (<see cref="ProtocolError.Rule"/>),
+    /// the reason, and the evidence (the offending frame's header bytes and offset); null otherwise.
+    /// </summary>
+    public ProtocolError? ProtocolError => _core.Error;
+
     /// <summary>The reason that goes with <see cref="CloseStatus"/>.</summary>
     public string? CloseReason => _endReason ?? _core.CloseReason;
 
     /// <summary>The options of this connection.</summary>
-    public WebSocketConnectionOptions Options => _options;
+    internal WebSocketConnectionOptions Options => _options;
 
     /// <summary>True once the transport is closed or dropped; nothing more can be sent or received.</summary>
     internal bool HasEnded => Volatile.Read(ref _ended);
@@ -237,7 +249,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                 _in.Advance(n);
                 _lastReceived = Environment.TickCount64;
                 _pingSent = 0;
-                Diagnostics.Ws101Metrics.Io.Add(n, Diagnostics.Ws101Metrics.Receive);
+                Ws101Metrics.Io.Add(n, Ws101Metrics.Receive);
                 ready = TryReceiveBuffered(out message, out flush) ? message : null;
             }
         }
@@ -312,10 +324,10 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                 _ping.Answered();
                 continue;
             }
-            message = WebSocketMessage.From(ev);
+            message = ev.Kind == ProtocolEventKind.Error && _core.Error is { } error ? WebSocketMessage.Failed(error) : WebSocketMessage.From(ev);
             if (ev.Kind is ProtocolEventKind.Message or ProtocolEventKind.Fragment)
             {
-                Diagnostics.Ws101Metrics.Messages.Add(1, Diagnostics.Ws101Metrics.Receive);
+                Ws101Metrics.Messages.Add(1, Ws101Metrics.Receive);
             }
             return true;
         }
@@ -348,5 +360,5 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     }
 
     private WebSocketMessage EndedMessage() =>
-        new(WebSocketMessageKind.Close, default, true, CloseStatus ?? CloseCode.AbnormalClosure, CloseReason ?? "");
+        new(WebSocketMessageKind.Close, default, true, CloseStatus ?? CloseCode.AbnormalClosure, CloseReason ?? "", _core.Error);
 }

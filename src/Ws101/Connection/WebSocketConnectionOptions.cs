@@ -2,8 +2,12 @@ using Ws101.Protocol;
 
 namespace Ws101;
 
-/// <summary>Limits and timers of one connection, the same for the server's and the client's. Every default is safe on the open internet.</summary>
-public sealed record WebSocketConnectionOptions
+/// <summary>
+/// Limits and timers of one connection, the same for the server's and the client's. Every default is safe on the open internet.
+/// Applications set these on <see cref="WebSocketServerOptions"/>, <see cref="WebSocketClientOptions"/> and
+/// <see cref="WebSocketRouteOptions"/>, which hold one of these.
+/// </summary>
+internal sealed record WebSocketConnectionOptions
 {
     /// <summary>The defaults.</summary>
     public static WebSocketConnectionOptions Default { get; } = new();
@@ -41,10 +45,10 @@ public sealed record WebSocketConnectionOptions
 
     /// <summary>
     /// permessage-deflate (RFC 7692): null (the default) turns it off; an instance turns it on, for the server's routes
-    /// (accepting a client's offer) or for the client (making an offer). See <see cref="Ws101.Compression.PerMessageDeflateOptions"/>
+    /// (accepting a client's offer) or for the client (making an offer). See <see cref="PerMessageDeflateOptions"/>
     /// for the memory it costs per connection.
     /// </summary>
-    public Ws101.Compression.PerMessageDeflateOptions? Compression { get; init; }
+    public PerMessageDeflateOptions? Compression { get; init; }
 
     internal void Validate()
     {

@@ -68,7 +68,7 @@ public sealed class WebSocketHandshakeInfo
     public string? Subprotocol { get; }
 
     /// <summary>The agreed extensions.</summary>
-    public IReadOnlyList<WebSocketExtension> Extensions { get; }
+    internal IReadOnlyList<WebSocketExtension> Extensions { get; }
 
     /// <summary>On the server's side: the validated upgrade request.</summary>
     public UpgradeRequest? Request { get; }
@@ -90,9 +90,9 @@ public sealed class WebSocketHandshakeInfo
             // HTTP/2 has no request line: its pseudo-header fields, the first fields here, say the same.
             sb.Append(head.RequestLine).Append("\r\n");
         }
-        foreach (var field in head.Headers)
+        foreach (var (name, value) in head.Headers)
         {
-            sb.Append(field.Name).Append(": ").Append(field.Value).Append("\r\n");
+            sb.Append(name).Append(": ").Append(value).Append("\r\n");
         }
         return sb.Append("\r\n").ToString();
     }

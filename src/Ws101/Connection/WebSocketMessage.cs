@@ -11,8 +11,10 @@ namespace Ws101;
 /// </summary>
 public readonly struct WebSocketMessage
 {
-    internal WebSocketMessage(WebSocketMessageKind kind, ReadOnlyMemory<byte> data, bool endOfMessage, CloseCode? closeStatus = null, string? closeReason = null)
+    internal WebSocketMessage(WebSocketMessageKind kind, ReadOnlyMemory<byte> data, bool endOfMessage, CloseCode? closeStatus = null, string? closeReason = null,
+        ProtocolError? protocolError = null)
     {
+        ProtocolError = protocolError;
         Kind = kind;
         Data = data;
         EndOfMessage = endOfMessage;
@@ -23,11 +25,14 @@ public readonly struct WebSocketMessage
     /// <summary>What the application sees of an event of the core (any but a pong, which the connection handles).</summary>
     internal static WebSocketMessage From(in ProtocolEvent ev) => ev.Kind switch
     {
-        ProtocolEventKind.Message or ProtocolEventKind.Fragment => new WebSocketMessage(
-            ev.MessageType == MessageType.Text ? WebSocketMessageKind.Text : WebSocketMessageKind.Binary, AsMemory(ev.Payload), ev.EndOfMessage),
+        ProtocolEventKind.Message or ProtocolEventKind.Fragment => new WebSocketMessage(ev.MessageKind, AsMemory(ev.Payload), ev.EndOfMessage),
         ProtocolEventKind.Ping => new WebSocketMessage(WebSocketMessageKind.Ping, AsMemory(ev.Payload), true),
         _ => new WebSocketMessage(WebSocketMessageKind.Close, default, true, ev.CloseStatus, ev.CloseReason),
     };
+
+    /// <summary>The close that follows a failure of the connection: the status, reason and the rule the peer broke.</summary>
+    internal static WebSocketMessage Failed(ProtocolError error) =>
+        new(WebSocketMessageKind.Close, default, true, error.Code, error.Reason, error);
 
     // The core's payloads are one segment (its own buffers, or the connection's receive buffer).
     private static ReadOnlyMemory<byte> AsMemory(in ReadOnlySequence<byte> payload) =>
@@ -47,6 +52,12 @@ public readonly struct WebSocketMessage
 
     /// <summary>For a close: the status (1005 when the peer sent none, 1006 when the connection ended without a close).</summary>
     public CloseCode? CloseStatus { get; }
+
+    /// <summary>
+    /// For a close caused by the peer breaking the protocol (RFC 6455 §7.1.7): the rule, reason and evidence (the
+    /// frame's header bytes and offset); null for an ordinary close.
+    /// </summary>
+    public ProtocolError? ProtocolError { get; }
 
     /// <summary>For a close: the reason ("" when none).</summary>
     public string? CloseReason { get; }

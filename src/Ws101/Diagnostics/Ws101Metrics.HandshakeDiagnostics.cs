@@ -1,6 +1,6 @@
-namespace Ws101.Diagnostics;
+namespace Ws101;
 
-public static partial class Ws101Metrics
+internal static partial class Ws101Metrics
 {
     /// <summary>The <c>ws101.handshake.source</c> of a refusal counted by <c>UseWs101HandshakeDiagnostics</c> (Ws101.AspNetCore).</summary>
     internal const string HandshakeDiagnosticsSource = "UseWs101HandshakeDiagnostics";

@@ -1,8 +1,8 @@
 using System.Diagnostics.Metrics;
 
-namespace Ws101.Diagnostics;
+namespace Ws101;
 
-public static partial class Ws101Metrics
+internal static partial class Ws101Metrics
 {
     internal static readonly Counter<long> TopicPublishes =
         Meter.CreateCounter<long>("ws101.topics.publishes", "{message}", "Messages published to topics (locally or arriving from the backplane), each framed once.");

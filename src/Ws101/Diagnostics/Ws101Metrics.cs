@@ -1,20 +1,16 @@
 using System.Diagnostics.Metrics;
 
-namespace Ws101.Diagnostics;
+namespace Ws101;
 
 /// <summary>
-/// The library's instruments, on the <see cref="Meter"/> named <c>Ws101</c> (read them with dotnet-counters,
-/// OpenTelemetry or a <see cref="MeterListener"/>). Adding to an instrument nobody listens to costs a branch.
+/// The library's instruments, on the <see cref="Meter"/> named <see cref="Ws101Telemetry.MeterName"/>.
 /// Names and attributes follow OpenTelemetry's semantic conventions where one applies (Kestrel's and SignalR's
 /// connection metrics for the shapes, <c>error.type</c>, <c>http.response.status_code</c>, <c>network.io.direction</c>
 /// for the attributes); docs/observability.md lists each instrument and says where there is no convention to follow.
 /// </summary>
-public static partial class Ws101Metrics
+internal static partial class Ws101Metrics
 {
-    /// <summary>The meter's name.</summary>
-    public const string MeterName = "Ws101";
-
-    private static readonly Meter Meter = new(MeterName, "1.0");
+    private static readonly Meter Meter = new(Ws101Telemetry.MeterName, "1.0");
 
     /// <summary>The <c>network.io.direction</c> value of what a connection reads.</summary>
     internal static readonly KeyValuePair<string, object?> Receive = new("network.io.direction", "receive");
@@ -63,7 +59,7 @@ public static partial class Ws101Metrics
 
     /// <summary>
     /// Counts a handshake that failed with the problem <paramref name="problemId"/>, the status sent (none: 0) and the
-    /// HTTP version of the request (null: HTTP/1.1, the only one <see cref="Server.WebSocketServer"/> reads).
+    /// HTTP version of the request (null: HTTP/1.1, the only one <see cref="WebSocketServer"/> reads).
     /// </summary>
     internal static void Rejected(string problemId, int statusCode = 0, Version? httpVersion = null)
     {

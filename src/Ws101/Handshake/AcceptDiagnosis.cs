@@ -9,7 +9,7 @@ namespace Ws101.Handshake;
 /// key, a value for another key) and names the one mistake that reproduces the received value, with
 /// the formula as evidence. Only when nothing reproduces it does it say what remains possible.
 /// </summary>
-public static class AcceptDiagnosis
+internal static class AcceptDiagnosis
 {
     /// <summary>The key of the RFC 6455 §1.3 example.</summary>
     public const string RfcSampleKey = "dGhlIHNhbXBsZSBub25jZQ==";

@@ -11,7 +11,7 @@ namespace Ws101.Handshake;
 /// <param name="Concatenated">Step 1: the key followed by the GUID.</param>
 /// <param name="Sha1Hex">Step 2: the SHA-1 digest of step 1's ASCII bytes, in lower-case hex.</param>
 /// <param name="Accept">Step 3: the base64 of the digest, the Sec-WebSocket-Accept value.</param>
-public sealed record AcceptSteps(string Key, string Concatenated, string Sha1Hex, string Accept)
+internal sealed record AcceptSteps(string Key, string Concatenated, string Sha1Hex, string Accept)
 {
     /// <summary>Computes the steps for <paramref name="key"/>.</summary>
     /// <exception cref="ArgumentException">The key is not ASCII or is longer than <see cref="WebSocketAccept.MaxKeyLength"/>.</exception>

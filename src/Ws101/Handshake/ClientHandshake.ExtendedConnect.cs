@@ -1,7 +1,7 @@
 namespace Ws101.Handshake;
 
 /// <summary>The client's side of an RFC 8441 handshake: the HTTP/2 response to an extended CONNECT.</summary>
-public static partial class ClientHandshake
+internal static partial class ClientHandshake
 {
     /// <summary>What an extended CONNECT expects instead of a 101.</summary>
     internal const string ExtendedConnectSuccess = "a 2xx (200) answer to the extended CONNECT (RFC 8441 §5)";

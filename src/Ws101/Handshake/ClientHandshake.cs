@@ -6,7 +6,7 @@ namespace Ws101.Handshake;
 /// The client's side of the opening handshake (RFC 6455 §4.1): check the server's response against
 /// what the request offered, and explain every failure. Pure functions.
 /// </summary>
-public static partial class ClientHandshake
+internal static partial class ClientHandshake
 {
     /// <summary>The most characters of a non-101 body quoted as evidence.</summary>
     public const int BodyPreviewLength = 200;

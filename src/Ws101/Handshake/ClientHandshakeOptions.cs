@@ -1,13 +1,15 @@
-namespace Ws101.Handshake;
+using Ws101.Handshake;
+
+namespace Ws101;
 
 /// <summary>What a client puts in its upgrade request beyond the required headers.</summary>
-public sealed record ClientHandshakeOptions
+internal sealed record ClientHandshakeOptions
 {
     /// <summary>Subprotocols to offer, in order of preference (each a token).</summary>
     public IReadOnlyList<string> Subprotocols { get; init; } = [];
 
     /// <summary>Extensions to offer, in order of preference.</summary>
-    public IReadOnlyList<WebSocketExtension> Extensions { get; init; } = [];
+    internal IReadOnlyList<WebSocketExtension> Extensions { get; init; } = [];
 
     /// <summary>The Origin to send, as browsers do (<c>https://example.com</c>); null to send none.</summary>
     public string? Origin { get; init; }

@@ -6,7 +6,7 @@ namespace Ws101.Handshake;
 /// A client's upgrade request (RFC 6455 §4.1) for a ws:// or wss:// URL, with its fresh key and the
 /// accept value the server must answer with.
 /// </summary>
-public sealed class ClientHandshakeRequest
+internal sealed class ClientHandshakeRequest
 {
     private static readonly string[] ReservedRequestHeaders =
         ["Host", "Upgrade", "Connection", "Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Protocol", "Sec-WebSocket-Extensions", "Origin", "Content-Length", "Transfer-Encoding"];

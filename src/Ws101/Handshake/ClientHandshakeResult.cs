@@ -1,7 +1,7 @@
 namespace Ws101.Handshake;
 
 /// <summary>The client's verdict on a server's response: success with what was negotiated, or the problems found.</summary>
-public sealed class ClientHandshakeResult
+internal sealed class ClientHandshakeResult
 {
     internal ClientHandshakeResult(IReadOnlyList<HandshakeProblem> problems, string? subprotocol, IReadOnlyList<WebSocketExtension> extensions)
     {

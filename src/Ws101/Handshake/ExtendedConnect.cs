@@ -42,7 +42,7 @@ internal static class ExtendedConnect
     /// <summary>True when the head was built from HTTP/2 pseudo-header fields (a <c>:status</c>).</summary>
     public static bool IsHttp2(HttpResponseHead head) => StartsWithPseudoField(head.Headers);
 
-    private static bool StartsWithPseudoField(HttpHeaders headers) => headers.Count > 0 && headers[0].Name.StartsWith(':');
+    private static bool StartsWithPseudoField(HttpHeaders headers) => headers.Count > 0 && headers[0].Key.StartsWith(':');
 
     /// <summary>
     /// The head of an HTTP/2 request as another engine parsed it (Kestrel's request, a transcript's fields): the

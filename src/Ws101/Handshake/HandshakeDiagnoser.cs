@@ -9,7 +9,7 @@ namespace Ws101.Handshake;
 /// <c>truncated-head</c> first, and what the cut may hide (a header that seems missing, a fragment of a
 /// line) is not judged.
 /// </summary>
-public static class HandshakeDiagnoser
+internal static class HandshakeDiagnoser
 {
     /// <summary>The largest transcript diagnosed: twice the largest head the parser accepts, plus room for a body.</summary>
     public const int MaxTranscriptLength = 64 * 1024;

@@ -9,7 +9,7 @@ namespace Ws101.Handshake;
 /// <param name="Subprotocols">The subprotocols offered.</param>
 /// <param name="Extensions">The extensions offered.</param>
 /// <param name="Origin">The Origin sent, if any (it helps explain a 403).</param>
-public sealed record HandshakeOffer(string? Key, IReadOnlyList<string> Subprotocols, IReadOnlyList<WebSocketExtension> Extensions, string? Origin = null)
+internal sealed record HandshakeOffer(string? Key, IReadOnlyList<string> Subprotocols, IReadOnlyList<WebSocketExtension> Extensions, string? Origin = null)
 {
     /// <summary>
     /// The offer of a request that was not seen (a response diagnosed alone): the accept, subprotocol and

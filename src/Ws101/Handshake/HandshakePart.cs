@@ -1,7 +1,7 @@
 namespace Ws101.Handshake;
 
 /// <summary>The two heads of an opening handshake.</summary>
-public enum HandshakePart
+internal enum HandshakePart
 {
     /// <summary>The client's upgrade request.</summary>
     Request,

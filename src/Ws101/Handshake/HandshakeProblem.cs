@@ -1,6 +1,7 @@
 using System.Text;
+using Ws101.Handshake;
 
-namespace Ws101.Handshake;
+namespace Ws101;
 
 /// <summary>
 /// One thing wrong with an opening handshake, with its evidence: the rule, the line or header at

@@ -7,7 +7,7 @@ namespace Ws101.Handshake;
 /// rule it enforces, what it means and how to fix it. The troubleshooting guide, the tool's JSON and
 /// the playground all read from here.
 /// </summary>
-public static class HandshakeProblemCatalog
+internal static class HandshakeProblemCatalog
 {
     /// <summary>One catalog entry.</summary>
     /// <param name="Code">The code.</param>

@@ -1,4 +1,6 @@
-namespace Ws101.Handshake;
+using Ws101.Handshake;
+
+namespace Ws101;
 
 /// <summary>
 /// What went wrong in an opening handshake. Each value has a stable kebab-case id (see

@@ -7,7 +7,7 @@ namespace Ws101.Handshake;
 /// that names the kind of failure (400, 405, 414, 426, 431, or the application's own) and a short
 /// plain-text body that says why.
 /// </summary>
-public sealed class HandshakeRejection
+internal sealed class HandshakeRejection
 {
     private readonly List<KeyValuePair<string, string>> _headers;
 

@@ -7,7 +7,7 @@ namespace Ws101.Handshake;
 /// concerns, and what was negotiated when it is valid. Produced by <see cref="HandshakeDiagnoser"/>;
 /// printed by <c>ws101 diagnose</c> and shown by the playground.
 /// </summary>
-public sealed class HandshakeReport
+internal sealed class HandshakeReport
 {
     internal HandshakeReport(HandshakeTranscript transcript, IReadOnlyList<DiagnosedProblem> problems, IReadOnlyList<string> notes,
         string? expectedAccept, string? subprotocol, IReadOnlyList<WebSocketExtension> extensions)

@@ -8,7 +8,7 @@ namespace Ws101.Handshake;
 /// understood too. Splitting is lenient (a missing final empty line is supplied); judging is not, and a head
 /// the text ends inside is remembered as such, so that what may have been cut off is not judged.
 /// </summary>
-public sealed class HandshakeTranscript
+internal sealed class HandshakeTranscript
 {
     private HandshakeTranscript(string? request, string? response, string? responseBody,
         HttpHeadEnd requestEnd = HttpHeadEnd.Complete, HttpHeadEnd responseEnd = HttpHeadEnd.Complete)

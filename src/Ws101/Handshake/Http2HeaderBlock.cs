@@ -6,7 +6,7 @@ namespace Ws101.Handshake;
 /// The text form of an HTTP/2 header block (RFC 9113 §4.3) in a transcript: one <c>name: value</c> line per field,
 /// the pseudo-header fields first (<c>:method: CONNECT</c>, <c>:protocol: websocket</c>, …, or <c>:status: 200</c>),
 /// ended by an empty line. HTTP/2 has no request or status line; this is how <c>nghttp -v</c>, curl and browsers show
-/// it, how our client's <see cref="Client.WebSocketHandshakeException"/> carries an RFC 8441 handshake, and what
+/// it, how our client's <see cref="WebSocketHandshakeException"/> carries an RFC 8441 handshake, and what
 /// <c>ws101 diagnose</c> reads back. Pure functions with the same limits as the HTTP/1.1 parser.
 /// </summary>
 internal static class Http2HeaderBlock

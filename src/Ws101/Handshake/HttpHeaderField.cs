@@ -4,4 +4,4 @@ namespace Ws101.Handshake;
 /// <param name="Name">The field name, case preserved.</param>
 /// <param name="Value">The field value without leading or trailing spaces and tabs.</param>
 /// <param name="Line">The 1-based line of the head (the start line is line 1).</param>
-public readonly record struct HttpHeaderField(string Name, string Value, int Line);
+internal readonly record struct HttpHeaderField(string Name, string Value, int Line);

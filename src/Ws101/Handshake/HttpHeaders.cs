@@ -1,12 +1,14 @@
 using System.Collections;
+using Ws101.Handshake;
 
-namespace Ws101.Handshake;
+namespace Ws101;
 
 /// <summary>
-/// The header lines of an HTTP head in the order received. Names compare case-insensitively
+/// The header lines of an HTTP head in the order received, each a name (case preserved) and a value (surrounding spaces
+/// and tabs removed): <c>foreach (var (name, value) in request.Headers)</c>. Names compare case-insensitively
 /// (RFC 9110 §5.1); repeated lines are kept, since a repeated Sec-WebSocket-Key is itself an error.
 /// </summary>
-public sealed class HttpHeaders : IReadOnlyList<HttpHeaderField>
+public sealed class HttpHeaders : IReadOnlyList<KeyValuePair<string, string>>
 {
     // Exactly sized: a connection keeps its request's headers for its whole life, so no spare capacity.
     private readonly HttpHeaderField[] _fields;
@@ -14,8 +16,12 @@ public sealed class HttpHeaders : IReadOnlyList<HttpHeaderField>
     /// <summary>Creates an empty collection.</summary>
     public HttpHeaders() => _fields = [];
 
-    /// <summary>Creates a collection from fields in order.</summary>
-    public HttpHeaders(IEnumerable<HttpHeaderField> fields) => _fields = [.. fields];
+    /// <summary>Creates a collection from name/value pairs in order (the first is line 2 of a head, after its start line).</summary>
+    public HttpHeaders(IEnumerable<KeyValuePair<string, string>> fields) =>
+        _fields = [.. fields.Select((f, i) => new HttpHeaderField(f.Key, f.Value, i + 2))];
+
+    // The parsers' fields keep their line numbers, for the diagnosis to point at.
+    internal HttpHeaders(IEnumerable<HttpHeaderField> fields) => _fields = [.. fields];
 
     internal HttpHeaders(ReadOnlySpan<HttpHeaderField> fields) => _fields = fields.ToArray();
 
@@ -23,7 +29,10 @@ public sealed class HttpHeaders : IReadOnlyList<HttpHeaderField>
     public int Count => _fields.Length;
 
     /// <inheritdoc />
-    public HttpHeaderField this[int index] => _fields[index];
+    public KeyValuePair<string, string> this[int index] => new(_fields[index].Name, _fields[index].Value);
+
+    /// <summary>The lines with their line numbers, for the diagnosis.</summary>
+    internal ReadOnlySpan<HttpHeaderField> Fields => _fields;
 
     /// <summary>True when at least one line has this name.</summary>
     public bool Contains(string name) => IndexOf(name, 0) >= 0;
@@ -43,7 +52,7 @@ public sealed class HttpHeaders : IReadOnlyList<HttpHeaderField>
     }
 
     /// <summary>The first line with this name, if any.</summary>
-    public HttpHeaderField? Find(string name)
+    internal HttpHeaderField? Find(string name)
     {
         int i = IndexOf(name, 0);
         return i >= 0 ? _fields[i] : null;
@@ -52,8 +61,11 @@ public sealed class HttpHeaders : IReadOnlyList<HttpHeaderField>
     /// <summary>The value of the first line with this name, or null.</summary>
     public string? GetFirst(string name) => Find(name)?.Value;
 
+    /// <summary>The values of every line with this name, in order.</summary>
+    public IEnumerable<string> GetValues(string name) => FindAll(name).Select(f => f.Value);
+
     /// <summary>Every line with this name, in order.</summary>
-    public IEnumerable<HttpHeaderField> FindAll(string name)
+    internal IEnumerable<HttpHeaderField> FindAll(string name)
     {
         foreach (var f in _fields)
         {
@@ -109,7 +121,13 @@ public sealed class HttpHeaders : IReadOnlyList<HttpHeaderField>
     }
 
     /// <inheritdoc />
-    public IEnumerator<HttpHeaderField> GetEnumerator() => ((IEnumerable<HttpHeaderField>)_fields).GetEnumerator();
+    public IEnumerator<KeyValuePair<string, string>> GetEnumerator()
+    {
+        foreach (var f in _fields)
+        {
+            yield return new(f.Name, f.Value);
+        }
+    }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 

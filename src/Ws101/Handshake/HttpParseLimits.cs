@@ -4,7 +4,7 @@ namespace Ws101.Handshake;
 /// Hard limits on an HTTP/1.1 head, so that a peer can never make a parser buffer without bound.
 /// The defaults fit every real browser and library handshake with room for large cookies.
 /// </summary>
-public sealed record HttpParseLimits
+internal sealed record HttpParseLimits
 {
     /// <summary>The defaults: 8 KiB per line, 100 header lines, 16 KiB in all.</summary>
     public static HttpParseLimits Default { get; } = new();

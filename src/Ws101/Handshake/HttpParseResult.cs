@@ -2,7 +2,7 @@ namespace Ws101.Handshake;
 
 /// <summary>The result of parsing an HTTP head: a value when complete, a problem when invalid.</summary>
 /// <typeparam name="T">The head type.</typeparam>
-public readonly struct HttpParseResult<T> where T : class
+internal readonly struct HttpParseResult<T> where T : class
 {
     private HttpParseResult(HttpParseStatus status, T? head, int consumed, HandshakeProblem? problem)
     {

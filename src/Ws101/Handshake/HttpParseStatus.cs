@@ -1,7 +1,7 @@
 namespace Ws101.Handshake;
 
 /// <summary>The outcome of parsing an HTTP head from the bytes received so far.</summary>
-public enum HttpParseStatus
+internal enum HttpParseStatus
 {
     /// <summary>The head is complete and valid HTTP.</summary>
     Complete,

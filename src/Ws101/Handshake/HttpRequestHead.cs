@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Ws101.Handshake;
 
 /// <summary>An HTTP/1.1 request head (RFC 9112 §3): request line and header fields.</summary>
-public sealed class HttpRequestHead
+internal sealed class HttpRequestHead
 {
     private HttpRequestHead(string method, string target, Version version, HttpHeaders headers)
     {

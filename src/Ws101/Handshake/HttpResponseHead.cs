@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Ws101.Handshake;
 
 /// <summary>An HTTP/1.1 response head (RFC 9112 §4): status line and header fields.</summary>
-public sealed class HttpResponseHead
+internal sealed class HttpResponseHead
 {
     private HttpResponseHead(string statusLine, Version version, int statusCode, string reasonPhrase, HttpHeaders headers)
     {

@@ -4,7 +4,7 @@ namespace Ws101.Handshake;
 /// Token rules of HTTP (RFC 9110 §5.6.2) and comma-separated lists (§5.6.1), the grammar of
 /// <c>Connection</c>, <c>Upgrade</c> and <c>Sec-WebSocket-Protocol</c>.
 /// </summary>
-public static class HttpTokenList
+internal static class HttpTokenList
 {
     /// <summary>True for a tchar: ALPHA, DIGIT, or one of <c>!#$%&amp;'*+-.^_`|~</c>.</summary>
     public static bool IsTokenChar(char c) =>

@@ -7,7 +7,7 @@ namespace Ws101.Compression;
 /// What the opening handshake agreed for permessage-deflate: the accepted response element and its parameters
 /// (RFC 7692 §7.1), read from either side.
 /// </summary>
-public sealed class PerMessageDeflateAgreement
+internal sealed class PerMessageDeflateAgreement
 {
     internal PerMessageDeflateAgreement(PerMessageDeflateParameters parameters)
     {

@@ -10,7 +10,7 @@ namespace Ws101.Compression;
 /// server chooses among the client's offers and builds its response; the client builds its offer and checks the
 /// response.
 /// </summary>
-public static class PerMessageDeflateNegotiation
+internal static class PerMessageDeflateNegotiation
 {
     /// <summary>
     /// Server side: goes through the client's <paramref name="offers"/> in order and accepts the first

@@ -1,6 +1,6 @@
 using System.IO.Compression;
 
-namespace Ws101.Compression;
+namespace Ws101;
 
 /// <summary>
 /// How an endpoint uses permessage-deflate (RFC 7692): set <see cref="WebSocketConnectionOptions.Compression"/> to an

@@ -8,7 +8,7 @@ namespace Ws101.Compression;
 /// <c>server_no_context_takeover</c>, <c>client_no_context_takeover</c>, <c>server_max_window_bits</c> and
 /// <c>client_max_window_bits</c> (the latter with or without a value).
 /// </summary>
-public sealed record PerMessageDeflateParameters
+internal sealed record PerMessageDeflateParameters
 {
     /// <summary>The extension's registered name.</summary>
     public const string ExtensionName = "permessage-deflate";

@@ -1,7 +1,7 @@
 namespace Ws101.Handshake;
 
 /// <summary>The server's side of an RFC 8441 handshake: a WebSocket requested with an HTTP/2 extended CONNECT.</summary>
-public static partial class ServerHandshake
+internal static partial class ServerHandshake
 {
     /// <summary>
     /// Checks an HTTP/2 request (its head built from pseudo-header fields, see <see cref="ExtendedConnect"/>) against

@@ -7,7 +7,7 @@ namespace Ws101.Handshake;
 /// The server's side of the opening handshake (RFC 6455 §4.2): validate the client's upgrade request
 /// and build the 101 response. Pure functions; the transport reads and writes the bytes.
 /// </summary>
-public static partial class ServerHandshake
+internal static partial class ServerHandshake
 {
     /// <summary>The version this implementation speaks (RFC 6455).</summary>
     public const string SupportedVersion = "13";

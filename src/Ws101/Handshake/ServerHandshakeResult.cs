@@ -1,7 +1,7 @@
 namespace Ws101.Handshake;
 
 /// <summary>The server's verdict on an upgrade request: an <see cref="UpgradeRequest"/> to accept, or a <see cref="HandshakeRejection"/>.</summary>
-public sealed class ServerHandshakeResult
+internal sealed class ServerHandshakeResult
 {
     private ServerHandshakeResult(UpgradeRequest? request, HandshakeRejection? rejection)
     {

@@ -1,4 +1,6 @@
-namespace Ws101.Handshake;
+using Ws101.Handshake;
+
+namespace Ws101;
 
 /// <summary>
 /// A valid WebSocket upgrade request (RFC 6455 §4.2.1), as the server read it: everything an
@@ -18,7 +20,7 @@ public sealed class UpgradeRequest
     }
 
     /// <summary>The parsed request head.</summary>
-    public HttpRequestHead Head { get; }
+    internal HttpRequestHead Head { get; }
 
     /// <summary>The request target as sent, such as <c>/chat?room=1</c>.</summary>
     public string Target => Head.Target;
@@ -45,7 +47,7 @@ public sealed class UpgradeRequest
     public IReadOnlyList<string> Subprotocols { get; }
 
     /// <summary>The extensions the client offers, in its order of preference.</summary>
-    public IReadOnlyList<WebSocketExtension> Extensions { get; }
+    internal IReadOnlyList<WebSocketExtension> Extensions { get; }
 
     /// <summary>Every header of the request (over HTTP/2, the pseudo-header fields first: <c>:method</c>, <c>:protocol</c>, …).</summary>
     public HttpHeaders Headers => Head.Headers;

@@ -10,7 +10,7 @@ namespace Ws101.Handshake;
 /// particular upgrade request, so that neither a caching proxy nor a server that blindly answers
 /// 101 can complete a handshake.
 /// </summary>
-public static class WebSocketAccept
+internal static class WebSocketAccept
 {
     /// <summary>The GUID that RFC 6455 §1.3 appends to the key: <c>258EAFA5-E914-47DA-95CA-C5AB0DC85B11</c>.</summary>
     public const string Guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";

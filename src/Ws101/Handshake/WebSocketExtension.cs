@@ -6,7 +6,7 @@ namespace Ws101.Handshake;
 /// One element of a <c>Sec-WebSocket-Extensions</c> header (RFC 6455 §9.1): an extension name and its
 /// parameters, such as <c>permessage-deflate; client_max_window_bits</c>.
 /// </summary>
-public sealed class WebSocketExtension
+internal sealed class WebSocketExtension
 {
     /// <summary>Creates an extension element.</summary>
     /// <exception cref="ArgumentException">The name, a parameter name or a parameter value is not a token.</exception>

@@ -5,7 +5,7 @@ namespace Ws101.Handshake;
 /// The check is strict and explicit, because <see cref="Convert.FromBase64String(string)"/> silently skips
 /// whitespace, and whitespace in a key is one of the mistakes a diagnosis must name.
 /// </summary>
-public static class WebSocketKeyRules
+internal static class WebSocketKeyRules
 {
     /// <summary>Checks a key; returns null when valid, else the reason it is not.</summary>
     public static string? Check(string key)

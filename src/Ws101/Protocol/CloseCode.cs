@@ -1,4 +1,6 @@
-namespace Ws101.Protocol;
+using Ws101.Protocol;
+
+namespace Ws101;
 
 /// <summary>
 /// A close status code (RFC 6455 §7.4). Any 16-bit value can be held (the range 3000-4999 belongs to

@@ -7,7 +7,7 @@ namespace Ws101.Protocol;
 /// "MUST NOT be set as a status code in a Close control frame"), is a protocol error when received
 /// and is refused when sending.
 /// </summary>
-public static class CloseCodeRules
+internal static class CloseCodeRules
 {
     /// <summary>The longest reason a close frame can carry: 125 payload bytes minus the 2-byte code (§5.5).</summary>
     public const int MaxReasonBytes = 123;

@@ -9,7 +9,7 @@ namespace Ws101.Protocol;
 /// allowed (control frames, masking per role, reserved bits and opcodes) are enforced by
 /// <see cref="WebSocketConnectionCore"/>.
 /// </summary>
-public readonly struct FrameHeader
+internal readonly struct FrameHeader
 {
     /// <summary>The longest header: 2 bytes, an 8-byte extended length and a 4-byte masking key.</summary>
     public const int MaxLength = 14;

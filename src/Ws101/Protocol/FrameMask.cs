@@ -17,7 +17,7 @@ namespace Ws101.Protocol;
 /// then 8 and 4 with integers, and a byte loop for the last 0-3; because every step is a multiple of 4 the key
 /// never has to be re-aligned inside the loop, only rotated once for the starting offset.
 /// </remarks>
-public static class FrameMask
+internal static class FrameMask
 {
     /// <summary>Reads a masking key from its 4 wire bytes.</summary>
     public static uint ReadKey(ReadOnlySpan<byte> keyBytes) => MemoryMarshal.Read<uint>(keyBytes);

@@ -4,7 +4,7 @@ namespace Ws101.Protocol;
 /// The 4-bit opcode of a frame (RFC 6455 §5.2, §11.8). Values 0x3-0x7 and 0xB-0xF are reserved;
 /// a frame carrying one fails the connection with <see cref="CloseCode.ProtocolError"/>.
 /// </summary>
-public enum Opcode : byte
+internal enum Opcode : byte
 {
     /// <summary>0x0: a continuation frame, carrying the next fragment of the message in progress (§5.4).</summary>
     Continuation = 0x0,

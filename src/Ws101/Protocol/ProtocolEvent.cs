@@ -12,13 +12,13 @@ namespace Ws101.Protocol;
 /// </remarks>
 public readonly struct ProtocolEvent
 {
-    internal ProtocolEvent(ProtocolEventKind kind, ReadOnlySequence<byte> payload, MessageType messageType = default,
+    internal ProtocolEvent(ProtocolEventKind kind, ReadOnlySequence<byte> payload, WebSocketMessageKind messageType = default,
         bool endOfMessage = true, ReservedBits reservedBits = ReservedBits.None, CloseCode closeStatus = default,
         string? closeReason = null)
     {
         Kind = kind;
         Payload = payload;
-        MessageType = messageType;
+        MessageKind = messageType;
         EndOfMessage = endOfMessage;
         ReservedBits = reservedBits;
         CloseStatus = closeStatus;
@@ -35,13 +35,13 @@ public readonly struct ProtocolEvent
     public ReadOnlySequence<byte> Payload { get; }
 
     /// <summary>Text or binary, for <see cref="ProtocolEventKind.Message"/> and <see cref="ProtocolEventKind.Fragment"/>.</summary>
-    public MessageType MessageType { get; }
+    public WebSocketMessageKind MessageKind { get; }
 
     /// <summary>For a fragment: whether it is the last one of its message. Always true for a whole message.</summary>
     public bool EndOfMessage { get; }
 
     /// <summary>The reserved bits of the message's first frame (non-zero only with a negotiated extension).</summary>
-    public ReservedBits ReservedBits { get; }
+    internal ReservedBits ReservedBits { get; }
 
     /// <summary>For <see cref="ProtocolEventKind.Close"/> and <see cref="ProtocolEventKind.Error"/>: the status the application sees.</summary>
     public CloseCode CloseStatus { get; }
@@ -53,7 +53,7 @@ public readonly struct ProtocolEvent
     public override string ToString() => Kind switch
     {
         ProtocolEventKind.Message or ProtocolEventKind.Fragment =>
-            $"{Kind} {MessageType} {Payload.Length} B{(EndOfMessage ? " end" : "")}",
+            $"{Kind} {MessageKind} {Payload.Length} B{(EndOfMessage ? " end" : "")}",
         ProtocolEventKind.Close or ProtocolEventKind.Error => $"{Kind} {(int)CloseStatus} {CloseReason}",
         _ => $"{Kind} {Payload.Length} B",
     };

@@ -55,7 +55,7 @@ public sealed class ProtocolOptions
     /// Default <see cref="ReservedBits.None"/>. permessage-deflate needs nothing here: a core given its agreement
     /// allows RSV1 and decodes such messages itself.
     /// </summary>
-    public ReservedBits AllowedReservedBits { get; init; } = ReservedBits.None;
+    internal ReservedBits AllowedReservedBits { get; init; } = ReservedBits.None;
 
     /// <summary>
     /// How many bytes of automatic pongs may wait in pending output. Beyond it, older pongs are dropped and
@@ -66,6 +66,30 @@ public sealed class ProtocolOptions
 
     /// <summary>The defaults: 1 MiB frames and messages, whole messages, automatic pongs, no extension bits.</summary>
     public static ProtocolOptions Default { get; } = new();
+
+    /// <summary>These options with <paramref name="size"/> as both <see cref="MaxFrameSize"/> and <see cref="MaxMessageSize"/> (the one limit an application sets).</summary>
+    internal ProtocolOptions WithMaxSize(long size) => new()
+    {
+        MaxFrameSize = size,
+        MaxMessageSize = size,
+        ReceiveMode = ReceiveMode,
+        AutoPong = AutoPong,
+        SurfacePings = SurfacePings,
+        AllowedReservedBits = AllowedReservedBits,
+        MaxPendingPongBytes = MaxPendingPongBytes,
+    };
+
+    /// <summary>These options with another <see cref="ReceiveMode"/>.</summary>
+    internal ProtocolOptions WithReceiveMode(ReceiveMode mode) => new()
+    {
+        MaxFrameSize = MaxFrameSize,
+        MaxMessageSize = MaxMessageSize,
+        ReceiveMode = mode,
+        AutoPong = AutoPong,
+        SurfacePings = SurfacePings,
+        AllowedReservedBits = AllowedReservedBits,
+        MaxPendingPongBytes = MaxPendingPongBytes,
+    };
 
     internal void Validate()
     {

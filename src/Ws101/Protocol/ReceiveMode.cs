@@ -1,4 +1,6 @@
-namespace Ws101.Protocol;
+using Ws101.Protocol;
+
+namespace Ws101;
 
 /// <summary>How received data messages are handed to the application (RFC 6455 §5.4 fragmentation).</summary>
 public enum ReceiveMode

@@ -6,7 +6,7 @@ namespace Ws101.Protocol;
 /// <see cref="ProtocolOptions.AllowedReservedBits"/> is where a negotiated extension says which it uses.
 /// </summary>
 [Flags]
-public enum ReservedBits : byte
+internal enum ReservedBits : byte
 {
     /// <summary>No reserved bit set.</summary>
     None = 0,

@@ -14,7 +14,7 @@ namespace Ws101.Protocol;
 /// by <see cref="Utf8.IsValid(ReadOnlySpan{byte})"/> (vectorized in the BCL); only a code point that straddles
 /// a chunk boundary goes through the byte-at-a-time state machine here.
 /// </remarks>
-public struct Utf8Validator
+internal struct Utf8Validator
 {
     // Continuation bytes still expected by the code point in progress, and the range the next one must be in.
     private int _needed;

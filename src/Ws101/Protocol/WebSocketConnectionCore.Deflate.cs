@@ -15,7 +15,7 @@ public sealed partial class WebSocketConnectionCore
     private bool _sendingCompressed;
 
     /// <summary>What permessage-deflate agreed for this connection, or null when it is not in use.</summary>
-    public PerMessageDeflateAgreement? PerMessageDeflate => _deflate?.Agreement;
+    internal PerMessageDeflateAgreement? PerMessageDeflate => _deflate?.Agreement;
 
     /// <summary>
     /// Gives back what an idle connection need not hold: the buffer inflated payloads were delivered from, the
@@ -62,34 +62,31 @@ public sealed partial class WebSocketConnectionCore
             // RFC 6455 §7.4.1: 1009 "indicates that an endpoint is terminating the connection because it has received a
             // message that is too big for it to process".
             return Fail(ref buffer, CloseCode.MessageTooBig,
-                $"A compressed message inflates to more than the limit of {_options.MaxMessageSize} bytes (RFC 6455 §7.4.1 1009; inflation stopped at the limit).");
+                $"A compressed message inflates to more than the limit of {_options.MaxMessageSize} bytes (RFC 6455 §7.4.1 1009; inflation stopped at the limit).",
+                ProtocolErrorCode.MessageTooBig);
         }
         if (status != OperationStatus.Done)
         {
-            return Fail(ref buffer, CloseCode.InvalidPayloadData, "A compressed message is not valid DEFLATE data (RFC 7692 §6.2).");
+            return Fail(ref buffer, CloseCode.InvalidPayloadData, "A compressed message is not valid DEFLATE data (RFC 7692 §6.2).", ProtocolErrorCode.InvalidCompressedData);
         }
         // RFC 6455 §8.1 applies to the text the application gets, so it is checked once, after inflating, by the same
         // validator that checks uncompressed text (the frame layer skips messages with RSV1 set).
-        if (ev.MessageType == MessageType.Text && (!_utf8.Validate(inflated.Span) || (ev.EndOfMessage && !_utf8.IsComplete)))
+        if (ev.MessageKind == WebSocketMessageKind.Text && (!_utf8.Validate(inflated.Span) || (ev.EndOfMessage && !_utf8.IsComplete)))
         {
-            return Fail(ref buffer, CloseCode.InvalidPayloadData, "A compressed text message is not valid UTF-8 once inflated (RFC 6455 §8.1).");
+            return Fail(ref buffer, CloseCode.InvalidPayloadData, "A compressed text message is not valid UTF-8 once inflated (RFC 6455 §8.1).", ProtocolErrorCode.InvalidUtf8);
         }
         // The stage consumed RSV1: the event carries only bits that some other extension defines.
-        return new ProtocolEvent(ev.Kind, new ReadOnlySequence<byte>(inflated), ev.MessageType, ev.EndOfMessage, ev.ReservedBits & ~ReservedBits.Rsv1);
+        return new ProtocolEvent(ev.Kind, new ReadOnlySequence<byte>(inflated), ev.MessageKind, ev.EndOfMessage, ev.ReservedBits & ~ReservedBits.Rsv1);
     }
 
     /// <summary>
-    /// The sending half: writes a message, or the next part of a streamed one, deflated when the first part chose so
-    /// (RFC 7692 §6: "An endpoint MAY choose not to compress a message"), plain otherwise.
-    /// </summary>
-    /// <summary>
-    /// Writes a data frame as <see cref="WriteMessage(IBufferWriter{byte}, MessageType, ReadOnlySpan{byte}, MessageCompression)"/>
-    /// (or, with <paramref name="streamed"/>, <see cref="WriteFragment(IBufferWriter{byte}, MessageType, ReadOnlySpan{byte}, bool, MessageCompression)"/>)
+    /// Writes a data frame as <see cref="WriteMessage(IBufferWriter{byte}, WebSocketMessageKind, ReadOnlySpan{byte}, MessageCompression)"/>
+    /// (or, with <paramref name="streamed"/>, <see cref="WriteFragment(IBufferWriter{byte}, WebSocketMessageKind, ReadOnlySpan{byte}, bool, MessageCompression)"/>)
     /// does, except that when the payload goes on the wire exactly as given (a server's frame, not compressed) only the
     /// header is written and true is returned: the caller sends the payload itself right behind it, so a large payload is
     /// handed to the kernel from where it is instead of being copied behind the header first. False: the whole frame was written.
     /// </summary>
-    internal bool WriteDataHeader(IBufferWriter<byte> output, MessageType type, ReadOnlySpan<byte> payload, bool endOfMessage,
+    internal bool WriteDataHeader(IBufferWriter<byte> output, WebSocketMessageKind type, ReadOnlySpan<byte> payload, bool endOfMessage,
         MessageCompression compression, bool streamed)
     {
         if (!streamed)
@@ -99,13 +96,18 @@ public sealed partial class WebSocketConnectionCore
         return WriteData(output, type, payload, endOfMessage, ReservedBits.None, compression, headerOnly: !_isClient);
     }
 
-    private bool WriteData(IBufferWriter<byte> output, MessageType type, ReadOnlySpan<byte> payload, bool endOfMessage,
+    /// <summary>
+    /// The sending half: writes a message, or the next part of a streamed one, deflated when the first part chose so
+    /// (RFC 7692 §6: "An endpoint MAY choose not to compress a message"), plain otherwise; with <paramref name="headerOnly"/>,
+    /// a plain frame's header only (see <see cref="WriteDataHeader"/>), returning whether that is what it wrote.
+    /// </summary>
+    private bool WriteData(IBufferWriter<byte> output, WebSocketMessageKind type, ReadOnlySpan<byte> payload, bool endOfMessage,
         ReservedBits reservedBits, MessageCompression compression, bool headerOnly = false)
     {
         bool wroteHeaderOnly = false;
         ArgumentNullException.ThrowIfNull(output);
         EnsureOpen("data frame");
-        if (type is not (MessageType.Text or MessageType.Binary))
+        if (type is not (WebSocketMessageKind.Text or WebSocketMessageKind.Binary))
         {
             throw new ArgumentOutOfRangeException(nameof(type), type, "A message is text or binary.");
         }
@@ -163,7 +165,7 @@ public sealed partial class WebSocketConnectionCore
         try
         {
             int n = Encoding.UTF8.GetBytes(text, utf8);
-            WriteData(output, MessageType.Text, utf8.AsSpan(0, n), endOfMessage: true, ReservedBits.None, compression);
+            WriteData(output, WebSocketMessageKind.Text, utf8.AsSpan(0, n), endOfMessage: true, ReservedBits.None, compression);
             return true;
         }
         finally

@@ -17,7 +17,7 @@ public sealed partial class WebSocketConnectionCore
 
     // The data message in progress (§5.4).
     private bool _inMessage;
-    private MessageType _messageType;
+    private WebSocketMessageKind _messageType;
     private ReservedBits _messageBits;
     private long _messageLength;
     private bool _validateUtf8;
@@ -55,6 +55,17 @@ public sealed partial class WebSocketConnectionCore
     /// <param name="ev">The event; its payload is valid until the next call and until the buffer is released.</param>
     public bool TryReceive(ref ReadOnlySequence<byte> buffer, out ProtocolEvent ev)
     {
+        // The offset of each frame in the stream is evidence when the connection fails: bytes consumed before this call,
+        // plus those consumed in it before the frame's header.
+        long start = buffer.Length;
+        _callStart = start;
+        bool produced = TryReceiveEvent(ref buffer, out ev);
+        _received += start - buffer.Length;
+        return produced;
+    }
+
+    private bool TryReceiveEvent(ref ReadOnlySequence<byte> buffer, out ProtocolEvent ev)
+    {
         if (!TryReceiveFrame(ref buffer, out ev))
         {
             return false;
@@ -90,15 +101,17 @@ public sealed partial class WebSocketConnectionCore
                     ev = default;
                     return false;
                 }
+                _frameOffset = _received + (_callStart - buffer.Length);
                 if (status != OperationStatus.Done)
                 {
-                    ev = Fail(ref buffer, CloseCode.ProtocolError,
-                        "A 64-bit payload length has its most significant bit set (RFC 6455 §5.2).");
+                    ev = Fail(ref buffer, new ProtocolError(CloseCode.ProtocolError,
+                        "A 64-bit payload length has its most significant bit set (RFC 6455 §5.2).") { Rule = ProtocolErrorCode.InvalidPayloadLength },
+                        buffer.Slice(0, Math.Min(buffer.Length, 14)));
                     return true;
                 }
                 if (CheckHeader(header) is { } error)
                 {
-                    ev = Fail(ref buffer, error.Code, error.Reason);
+                    ev = Fail(ref buffer, error, buffer.Slice(0, headerLength));
                     return true;
                 }
                 if (header.IsControl)
@@ -144,7 +157,7 @@ public sealed partial class WebSocketConnectionCore
                         bool valid = ValidateUtf8(payload);
                         if (!valid || !_utf8.IsComplete)
                         {
-                            ev = Fail(ref buffer, CloseCode.InvalidPayloadData, valid ? UnfinishedUtf8Reason : InvalidUtf8Reason);
+                            ev = Fail(ref buffer, CloseCode.InvalidPayloadData, valid ? UnfinishedUtf8Reason : InvalidUtf8Reason, ProtocolErrorCode.InvalidUtf8);
                             return true;
                         }
                     }
@@ -169,7 +182,7 @@ public sealed partial class WebSocketConnectionCore
             // chunk, so the failure comes at the first invalid sequence rather than at the end of the message.
             if (_validateUtf8 && !ValidateUtf8(chunk))
             {
-                ev = Fail(ref buffer, CloseCode.InvalidPayloadData, InvalidUtf8Reason);
+                ev = Fail(ref buffer, CloseCode.InvalidPayloadData, InvalidUtf8Reason, ProtocolErrorCode.InvalidUtf8);
                 return true;
             }
             buffer = buffer.Slice(chunk.End);
@@ -182,7 +195,7 @@ public sealed partial class WebSocketConnectionCore
                 {
                     if (_validateUtf8 && !_utf8.IsComplete)
                     {
-                        ev = Fail(ref buffer, CloseCode.InvalidPayloadData, UnfinishedUtf8Reason);
+                        ev = Fail(ref buffer, CloseCode.InvalidPayloadData, UnfinishedUtf8Reason, ProtocolErrorCode.InvalidUtf8);
                         return true;
                     }
                     _inMessage = false;
@@ -231,12 +244,12 @@ public sealed partial class WebSocketConnectionCore
         // a nonzero value, the receiving endpoint MUST _Fail the WebSocket Connection_."
         if ((bits & ~_allowedReservedBits) != 0 || (bits != ReservedBits.None && !firstOfMessage))
         {
-            return new(CloseCode.ProtocolError, $"Reserved bits {bits} are set on a {DescribeOpcode(opcode)} frame and no negotiated extension allows them there (RFC 6455 §5.2).");
+            return new(CloseCode.ProtocolError, $"Reserved bits {bits} are set on a {DescribeOpcode(opcode)} frame and no negotiated extension allows them there (RFC 6455 §5.2).") { Rule = ProtocolErrorCode.ReservedBits };
         }
         // RFC 6455 §5.2: "If an unknown opcode is received, the receiving endpoint MUST _Fail the WebSocket Connection_."
         if (opcode is not (Opcode.Continuation or Opcode.Text or Opcode.Binary or Opcode.Close or Opcode.Ping or Opcode.Pong))
         {
-            return new(CloseCode.ProtocolError, $"Opcode 0x{(byte)opcode:X} is reserved (RFC 6455 §5.2).");
+            return new(CloseCode.ProtocolError, $"Opcode 0x{(byte)opcode:X} is reserved (RFC 6455 §5.2).") { Rule = ProtocolErrorCode.ReservedOpcode };
         }
         // RFC 6455 §5.1: "a server MUST close the connection upon receiving a frame that is not masked" and "A client
         // MUST close a connection if it detects a masked frame."
@@ -244,18 +257,21 @@ public sealed partial class WebSocketConnectionCore
         {
             return new(CloseCode.ProtocolError, _isClient
                 ? "The server sent a masked frame; servers never mask (RFC 6455 §5.1)."
-                : "The client sent an unmasked frame; clients mask every frame (RFC 6455 §5.1).");
+                : "The client sent an unmasked frame; clients mask every frame (RFC 6455 §5.1).")
+            {
+                Rule = _isClient ? ProtocolErrorCode.MaskedFrameFromServer : ProtocolErrorCode.UnmaskedFrameFromClient,
+            };
         }
         if (header.IsControl)
         {
             // RFC 6455 §5.5: "All control frames MUST have a payload length of 125 bytes or less and MUST NOT be fragmented."
             if (!header.Fin)
             {
-                return new(CloseCode.ProtocolError, $"A {DescribeOpcode(opcode)} frame is fragmented; control frames MUST NOT be (RFC 6455 §5.5).");
+                return new(CloseCode.ProtocolError, $"A {DescribeOpcode(opcode)} frame is fragmented; control frames MUST NOT be (RFC 6455 §5.5).") { Rule = ProtocolErrorCode.FragmentedControlFrame };
             }
             if (header.PayloadLength > FrameHeader.MaxControlPayload)
             {
-                return new(CloseCode.ProtocolError, $"A {DescribeOpcode(opcode)} frame carries {header.PayloadLength} bytes; control frames carry at most 125 (RFC 6455 §5.5).");
+                return new(CloseCode.ProtocolError, $"A {DescribeOpcode(opcode)} frame carries {header.PayloadLength} bytes; control frames carry at most 125 (RFC 6455 §5.5).") { Rule = ProtocolErrorCode.ControlFrameTooLong };
             }
             return null;
         }
@@ -264,22 +280,22 @@ public sealed partial class WebSocketConnectionCore
         // frame with the FIN bit set and an opcode of 0". Anything else is out of order.
         if (opcode == Opcode.Continuation && !_inMessage)
         {
-            return new(CloseCode.ProtocolError, "A continuation frame arrived with no message in progress (RFC 6455 §5.4).");
+            return new(CloseCode.ProtocolError, "A continuation frame arrived with no message in progress (RFC 6455 §5.4).") { Rule = ProtocolErrorCode.UnexpectedContinuation };
         }
         if (opcode != Opcode.Continuation && _inMessage)
         {
-            return new(CloseCode.ProtocolError, $"A new {DescribeOpcode(opcode)} message began before the previous message was finished (RFC 6455 §5.4).");
+            return new(CloseCode.ProtocolError, $"A new {DescribeOpcode(opcode)} message began before the previous message was finished (RFC 6455 §5.4).") { Rule = ProtocolErrorCode.UnfinishedMessage };
         }
         // RFC 6455 §10.4: "implementations will likely want to impose implementation-specific limits on frame size
         // and total message size", failing with 1009 (§7.4.1) when a frame or message is too big to process.
         if (header.PayloadLength > _options.MaxFrameSize)
         {
-            return new(CloseCode.MessageTooBig, $"A frame of {header.PayloadLength} bytes exceeds MaxFrameSize ({_options.MaxFrameSize}) (RFC 6455 §10.4).");
+            return new(CloseCode.MessageTooBig, $"A frame of {header.PayloadLength} bytes exceeds MaxFrameSize ({_options.MaxFrameSize}) (RFC 6455 §10.4).") { Rule = ProtocolErrorCode.FrameTooBig };
         }
         long soFar = opcode == Opcode.Continuation ? _messageLength : 0;
         if (header.PayloadLength > _options.MaxMessageSize - soFar)
         {
-            return new(CloseCode.MessageTooBig, $"A message of at least {soFar + header.PayloadLength} bytes exceeds MaxMessageSize ({_options.MaxMessageSize}) (RFC 6455 §10.4).");
+            return new(CloseCode.MessageTooBig, $"A message of at least {soFar + header.PayloadLength} bytes exceeds MaxMessageSize ({_options.MaxMessageSize}) (RFC 6455 §10.4).") { Rule = ProtocolErrorCode.MessageTooBig };
         }
         return null;
     }
@@ -300,13 +316,13 @@ public sealed partial class WebSocketConnectionCore
         if (header.Opcode != Opcode.Continuation)
         {
             _inMessage = true;
-            _messageType = (MessageType)header.Opcode;
+            _messageType = (WebSocketMessageKind)header.Opcode;
             _messageBits = header.ReservedBits;
             _messageLength = 0;
             _messageCount = 0;
             // A message transformed by an extension (RSV bit set) is validated after decoding: permessage-deflate's stage
             // validates the inflated text with this same validator; another extension's message is left to it.
-            _validateUtf8 = _messageType == MessageType.Text && _messageBits == ReservedBits.None;
+            _validateUtf8 = _messageType == WebSocketMessageKind.Text && _messageBits == ReservedBits.None;
             _utf8.Reset();
         }
         _messageLength += header.PayloadLength;
@@ -412,7 +428,8 @@ public sealed partial class WebSocketConnectionCore
             // ... representing a status code".
             if (length == 1)
             {
-                ev = Fail(ref buffer, CloseCode.ProtocolError, "A close frame carries 1 byte; its body is empty or starts with a 2-byte status code (RFC 6455 §5.5.1).");
+                ev = Fail(ref buffer, CloseCode.ProtocolError, "A close frame carries 1 byte; its body is empty or starts with a 2-byte status code (RFC 6455 §5.5.1).",
+                    ProtocolErrorCode.InvalidCloseFrame);
                 return true;
             }
             int value = BinaryPrimitives.ReadUInt16BigEndian(ControlPayload);
@@ -420,7 +437,7 @@ public sealed partial class WebSocketConnectionCore
             // code in a Close control frame") and the registered/private ranges 3000-4999 may be sent.
             if (!CloseCodeRules.IsValidOnTheWire(value))
             {
-                ev = Fail(ref buffer, CloseCode.ProtocolError, $"Close code {value} may not be sent in a close frame (RFC 6455 §7.4).");
+                ev = Fail(ref buffer, CloseCode.ProtocolError, $"Close code {value} may not be sent in a close frame (RFC 6455 §7.4).", ProtocolErrorCode.BadCloseCode);
                 return true;
             }
             ReadOnlySpan<byte> text = ControlPayload.AsSpan(2, length - 2);
@@ -428,7 +445,7 @@ public sealed partial class WebSocketConnectionCore
             // UTF-8 there a failure like in a text message.
             if (!Utf8Validator.IsValid(text))
             {
-                ev = Fail(ref buffer, CloseCode.InvalidPayloadData, "The reason in a close frame is not valid UTF-8 (RFC 6455 §5.5.1, §8.1).");
+                ev = Fail(ref buffer, CloseCode.InvalidPayloadData, "The reason in a close frame is not valid UTF-8 (RFC 6455 §5.5.1, §8.1).", ProtocolErrorCode.InvalidUtf8);
                 return true;
             }
             code = (CloseCode)value;
@@ -448,8 +465,14 @@ public sealed partial class WebSocketConnectionCore
         return true;
     }
 
-    private ProtocolEvent Fail(ref ReadOnlySequence<byte> buffer, CloseCode code, string reason)
+    private ProtocolEvent Fail(ref ReadOnlySequence<byte> buffer, CloseCode code, string reason, ProtocolErrorCode rule) =>
+        Fail(ref buffer, new ProtocolError(code, reason) { Rule = rule }, default);
+
+    /// <summary>Fails the connection with <paramref name="error"/>, adding the evidence: the frame's offset and, when given, its header bytes.</summary>
+    private ProtocolEvent Fail(ref ReadOnlySequence<byte> buffer, ProtocolError error, ReadOnlySequence<byte> header)
     {
+        _error = error with { FrameOffset = _frameOffset, FrameHeader = header.IsEmpty ? default : header.ToArray() };
+        (CloseCode code, string reason) = (error.Code, error.Reason);
         // RFC 6455 §7.1.7: "If _The WebSocket Connection is Established_ prior to the point where the endpoint is
         // required to _Fail the WebSocket Connection_, the endpoint SHOULD send a Close frame with an appropriate
         // status code before proceeding to _Close the WebSocket Connection_."

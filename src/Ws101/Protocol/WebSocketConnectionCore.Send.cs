@@ -10,7 +10,7 @@ public sealed partial class WebSocketConnectionCore
 {
     // The outgoing message being streamed with WriteFragment.
     private bool _sendingMessage;
-    private MessageType _sendingType;
+    private WebSocketMessageKind _sendingType;
 
     /// <summary>True when automatic replies (pongs, the close reply, a failure's close frame) wait to be written.</summary>
     public bool HasPendingOutput => PendingCount > 0;
@@ -39,7 +39,11 @@ public sealed partial class WebSocketConnectionCore
 
     /// <summary>Writes a whole message as one frame (compressed as the options say, when permessage-deflate is in use).</summary>
     /// <exception cref="InvalidOperationException">The connection is not <see cref="ConnectionState.Open"/>, or a streamed message is unfinished.</exception>
-    public void WriteMessage(IBufferWriter<byte> output, MessageType type, ReadOnlySpan<byte> payload, ReservedBits reservedBits = ReservedBits.None)
+    public void WriteMessage(IBufferWriter<byte> output, WebSocketMessageKind type, ReadOnlySpan<byte> payload) =>
+        WriteMessage(output, type, payload, ReservedBits.None);
+
+    /// <summary>Writes a whole message as one frame with the reserved bits an extension of the library sets.</summary>
+    internal void WriteMessage(IBufferWriter<byte> output, WebSocketMessageKind type, ReadOnlySpan<byte> payload, ReservedBits reservedBits)
     {
         EnsureNotStreaming();
         WriteData(output, type, payload, endOfMessage: true, reservedBits, MessageCompression.Auto);
@@ -47,7 +51,7 @@ public sealed partial class WebSocketConnectionCore
 
     /// <summary>Writes a whole message as one frame, choosing whether it is compressed (when permessage-deflate is in use).</summary>
     /// <exception cref="InvalidOperationException">The connection is not <see cref="ConnectionState.Open"/>, or a streamed message is unfinished.</exception>
-    public void WriteMessage(IBufferWriter<byte> output, MessageType type, ReadOnlySpan<byte> payload, MessageCompression compression)
+    public void WriteMessage(IBufferWriter<byte> output, WebSocketMessageKind type, ReadOnlySpan<byte> payload, MessageCompression compression)
     {
         EnsureNotStreaming();
         WriteData(output, type, payload, endOfMessage: true, ReservedBits.None, compression);
@@ -60,21 +64,25 @@ public sealed partial class WebSocketConnectionCore
     /// decides whether the whole message is compressed (as the options say for a message of unknown length).
     /// </summary>
     /// <exception cref="InvalidOperationException">The connection is not open, or <paramref name="type"/> differs from the message in progress.</exception>
+    public void WriteFragment(IBufferWriter<byte> output, WebSocketMessageKind type, ReadOnlySpan<byte> payload, bool endOfMessage) =>
+        WriteFragment(output, type, payload, endOfMessage, ReservedBits.None);
+
+    /// <summary>Writes one frame of a streamed message with the reserved bits an extension of the library sets.</summary>
     /// <exception cref="ArgumentException"><paramref name="reservedBits"/> are not allowed by the options, or set on a continuation.</exception>
-    public void WriteFragment(IBufferWriter<byte> output, MessageType type, ReadOnlySpan<byte> payload, bool endOfMessage,
-        ReservedBits reservedBits = ReservedBits.None) =>
+    internal void WriteFragment(IBufferWriter<byte> output, WebSocketMessageKind type, ReadOnlySpan<byte> payload, bool endOfMessage,
+        ReservedBits reservedBits) =>
         WriteData(output, type, payload, endOfMessage, reservedBits, MessageCompression.Auto);
 
     /// <summary>
-    /// Writes one frame of a streamed message (see <see cref="WriteFragment(IBufferWriter{byte}, MessageType, ReadOnlySpan{byte}, bool, ReservedBits)"/>),
+    /// Writes one frame of a streamed message (see <see cref="WriteFragment(IBufferWriter{byte}, WebSocketMessageKind, ReadOnlySpan{byte}, bool)"/>),
     /// choosing whether the message is compressed; only the first part's choice counts.
     /// </summary>
-    public void WriteFragment(IBufferWriter<byte> output, MessageType type, ReadOnlySpan<byte> payload, bool endOfMessage, MessageCompression compression) =>
+    public void WriteFragment(IBufferWriter<byte> output, WebSocketMessageKind type, ReadOnlySpan<byte> payload, bool endOfMessage, MessageCompression compression) =>
         WriteData(output, type, payload, endOfMessage, ReservedBits.None, compression);
 
     /// <summary>
     /// Writes <paramref name="text"/> as a whole text message, encoding it to UTF-8 straight into the output (which must
-    /// offer one contiguous span of the encoded size; for very large texts encode yourself and use <see cref="WriteFragment(IBufferWriter{byte}, MessageType, ReadOnlySpan{byte}, bool, ReservedBits)"/>).
+    /// offer one contiguous span of the encoded size; for very large texts encode yourself and use <see cref="WriteFragment(IBufferWriter{byte}, WebSocketMessageKind, ReadOnlySpan{byte}, bool)"/>).
     /// Unpaired surrogates become U+FFFD, so the payload is always valid UTF-8.
     /// </summary>
     /// <exception cref="InvalidOperationException">The connection is not open, or a streamed message is unfinished.</exception>

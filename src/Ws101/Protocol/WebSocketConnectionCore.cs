@@ -49,12 +49,26 @@ public sealed partial class WebSocketConnectionCore : IDisposable
     private CloseCode? _closeStatus;
     private string? _closeReason;
 
+    // Evidence for a failure: what failed it, bytes received before the current call and in it, where the last frame began.
+    private ProtocolError? _error;
+    private long _received;
+    private long _callStart;
+    private long _frameOffset;
+
     /// <summary>Creates the protocol core for one connection whose opening handshake has completed.</summary>
+    /// <param name="role">Server or client; decides masking in both directions and who closes TCP first.</param>
+    /// <param name="options">Limits and behaviour; <see cref="ProtocolOptions.Default"/> when null.</param>
+    public WebSocketConnectionCore(WebSocketRole role, ProtocolOptions? options = null)
+        : this(role, options, null)
+    {
+    }
+
+    /// <summary>Creates the core with permessage-deflate as the handshake agreed it (the agreement comes from the library's own negotiation).</summary>
     /// <param name="role">Server or client; decides masking in both directions and who closes TCP first.</param>
     /// <param name="options">Limits and behaviour; <see cref="ProtocolOptions.Default"/> when null.</param>
     /// <param name="deflate">What the handshake agreed for permessage-deflate, or null when it is not in use.</param>
     /// <param name="deflateOptions">How to compress (level, smallest message compressed); the defaults when null.</param>
-    public WebSocketConnectionCore(WebSocketRole role, ProtocolOptions? options = null, PerMessageDeflateAgreement? deflate = null,
+    internal WebSocketConnectionCore(WebSocketRole role, ProtocolOptions? options, PerMessageDeflateAgreement? deflate,
         PerMessageDeflateOptions? deflateOptions = null)
     {
         if (role is not (WebSocketRole.Server or WebSocketRole.Client))
@@ -101,7 +115,7 @@ public sealed partial class WebSocketConnectionCore : IDisposable
     public string? CloseReason => _closeReason;
 
     /// <summary>The protocol error this endpoint failed the connection with, if it did.</summary>
-    public ProtocolError? Error => _failed && _closeStatus is { } code ? new ProtocolError(code, _closeReason ?? "") : null;
+    public ProtocolError? Error => !_failed ? null : _error ?? (_closeStatus is { } code ? new ProtocolError(code, _closeReason ?? "") : null);
 
     /// <summary>True when both close frames were exchanged (§7.1.4 "closed cleanly", from this side's view).</summary>
     public bool ClosedCleanly => _closeSent && _closeReceived;

@@ -1,4 +1,6 @@
-namespace Ws101.Protocol;
+using Ws101.Protocol;
+
+namespace Ws101;
 
 /// <summary>
 /// A failed connection as an exception, for layers that report failures by throwing (a <c>ReceiveAsync</c> that met a

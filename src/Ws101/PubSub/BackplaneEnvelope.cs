@@ -20,7 +20,7 @@ namespace Ws101.PubSub;
 /// </code>
 /// Everything is checked on receipt; a failing envelope is dropped and counted, never delivered.
 /// </summary>
-public static class BackplaneEnvelope
+internal static class BackplaneEnvelope
 {
     /// <summary>The first byte of every envelope.</summary>
     public const byte Magic = 0xB5;

@@ -7,4 +7,4 @@ namespace Ws101.PubSub;
 /// <param name="Kind">Text or binary.</param>
 /// <param name="PayloadOffset">Where the payload starts in the envelope.</param>
 /// <param name="Position">The message's place in the topic's history, when it was appended to one; else null.</param>
-public readonly record struct BackplaneMessage(Guid Node, ulong Sequence, string Topic, WebSocketMessageKind Kind, int PayloadOffset, string? Position = null);
+internal readonly record struct BackplaneMessage(Guid Node, ulong Sequence, string Topic, WebSocketMessageKind Kind, int PayloadOffset, string? Position = null);

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
-using Ws101.Diagnostics;
 using Ws101.Protocol;
 
 namespace Ws101.PubSub;

@@ -4,4 +4,4 @@ namespace Ws101.PubSub;
 /// <param name="Position">Its place in the history.</param>
 /// <param name="Kind">Text or binary.</param>
 /// <param name="Payload">Its payload (UTF-8 when text).</param>
-public sealed record HistoryEntry(string Position, WebSocketMessageKind Kind, ReadOnlyMemory<byte> Payload);
+internal sealed record HistoryEntry(string Position, WebSocketMessageKind Kind, ReadOnlyMemory<byte> Payload);

@@ -5,7 +5,7 @@ namespace Ws101.PubSub;
 /// of a topic's presence with a time to live, and refreshes it; a node that stops refreshing (it died) drops out by
 /// itself when its part expires. <c>Ws101.Redis.RedisBackplane</c> implements it.
 /// </summary>
-public interface IPresenceStore
+internal interface IPresenceStore
 {
     /// <summary>
     /// Replaces <paramref name="presence"/>'s node's part of <paramref name="topic"/>, to expire after

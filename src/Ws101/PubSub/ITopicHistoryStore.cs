@@ -6,11 +6,11 @@ namespace Ws101.PubSub;
 /// order in which every node receives, and the envelope each node receives carries the message's position.
 /// <c>Ws101.Redis.RedisBackplane</c> implements it on Redis Streams.
 /// </summary>
-public interface ITopicHistoryStore
+internal interface ITopicHistoryStore
 {
     /// <summary>
     /// Appends <paramref name="envelope"/>'s message to <paramref name="topic"/>'s history (trimmed to
-    /// <paramref name="history"/>) and publishes the envelope with its position (<see cref="BackplaneEnvelope.WithPosition"/>)
+    /// <paramref name="history"/>) and publishes the envelope with its position written into it
     /// to every node subscribed to the topic, this one included. Returns false without waiting when that cannot be done
     /// now; a later failure goes to <see cref="IBackplaneListener.OnPublishFailed"/>.
     /// </summary>
@@ -26,6 +26,6 @@ public interface ITopicHistoryStore
     /// <summary>The position of the newest message in <paramref name="topic"/>'s history, or <c>"0-0"</c> when it has none.</summary>
     Task<string> GetLastPositionAsync(string topic, CancellationToken cancellationToken = default);
 
-    /// <summary>Completes once the node's subscription to <paramref name="topic"/> (asked for with <see cref="IBackplane.Subscribe"/>) is in place.</summary>
+    /// <summary>Completes once the node's subscription to <paramref name="topic"/> (asked for with <see cref="TopicBackplane.Subscribe"/>) is in place.</summary>
     Task WhenSubscribedAsync(string topic, CancellationToken cancellationToken = default);
 }

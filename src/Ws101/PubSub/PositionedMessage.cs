@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 
-namespace Ws101.PubSub;
+namespace Ws101;
 
 /// <summary>
 /// A frame of a positioned subscription (<see cref="TopicSubscribeOptions.Positions"/>), as a client reads it. Each is a
@@ -15,12 +15,15 @@ namespace Ws101.PubSub;
 /// A position is opaque: keep the last one seen and give it back as <see cref="TopicSubscribeOptions.Since"/> (in
 /// <c>ws101 serve</c>, <c>?positions=1&amp;since=POSITION</c>) to resume after a disconnection.
 /// </summary>
-/// <param name="Kind">Which of the four it is.</param>
-/// <param name="Position">The message's position (messages only).</param>
+/// <param name="Position">The message's position; null on the first frame of a resume (<paramref name="Recovered"/> is set instead).</param>
 /// <param name="Text">A text message's text.</param>
 /// <param name="Binary">A binary message's bytes.</param>
-/// <param name="Missed">How many missed messages follow (<see cref="PositionedMessageKind.Recovered"/> only).</param>
-public sealed record PositionedMessage(PositionedMessageKind Kind, string? Position, string? Text, byte[]? Binary, int Missed)
+/// <param name="Recovered">
+/// Null on a message. On the first frame of a resume: true when the messages missed since the position follow (then the
+/// live ones), false when the history no longer reaches back that far: live messages follow, and the application should resync.
+/// </param>
+/// <param name="Missed">How many missed messages follow (when <paramref name="Recovered"/> is true).</param>
+public sealed record PositionedMessage(string? Position, string? Text, byte[]? Binary, bool? Recovered, int Missed)
 {
     /// <summary>Reads a received message; false when it is not one of the four (not text, not JSON, other fields).</summary>
     public static bool TryRead(WebSocketMessage message, [NotNullWhen(true)] out PositionedMessage? result)
@@ -79,15 +82,15 @@ public sealed record PositionedMessage(PositionedMessageKind Kind, string? Posit
         }
         if (position is not null && recovered is null && (text is null) != (binary is null))
         {
-            result = new PositionedMessage(PositionedMessageKind.Message, position, text, binary, 0);
+            result = new PositionedMessage(position, text, binary, null, 0);
         }
         else if (recovered is true && position is null && text is null && binary is null)
         {
-            result = new PositionedMessage(PositionedMessageKind.Recovered, null, null, null, missed);
+            result = new PositionedMessage(null, null, null, true, missed);
         }
         else if (recovered is false && position is null && text is null && binary is null && missed == 0)
         {
-            result = new PositionedMessage(PositionedMessageKind.NotRecovered, null, null, null, 0);
+            result = new PositionedMessage(null, null, null, false, 0);
         }
         return result is not null;
     }

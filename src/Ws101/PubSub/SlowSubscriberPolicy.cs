@@ -1,4 +1,4 @@
-namespace Ws101.PubSub;
+namespace Ws101;
 
 /// <summary>What a topic does with a subscriber whose queue is at its bound.</summary>
 public enum SlowSubscriberPolicy

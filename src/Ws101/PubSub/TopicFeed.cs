@@ -92,7 +92,7 @@ internal sealed class TopicFeed
         var member = new Member(subscriber, since);
         if (!_inbox.Writer.TryWrite(member))
         {
-            member.Joined.TrySetResult(new TopicSubscribeResult(false, TopicRecovery.None, 0));
+            member.Joined.TrySetResult(new TopicSubscribeResult(false, null, 0));
         }
         return member.Joined.Task.WaitAsync(cancellationToken);
     }
@@ -189,7 +189,7 @@ internal sealed class TopicFeed
                     // From now on: everything after what this node delivers next.
                     member.Last = _started ? _last : TopicPosition.Start;
                     member.IsLive = true;
-                    member.Joined.TrySetResult(new TopicSubscribeResult(true, TopicRecovery.None, 0));
+                    member.Joined.TrySetResult(new TopicSubscribeResult(true, null, 0));
                 }
                 else if (_started)
                 {
@@ -207,7 +207,7 @@ internal sealed class TopicFeed
                 if (index >= 0)
                 {
                     _members[index].Release();
-                    _members[index].Joined.TrySetResult(new TopicSubscribeResult(false, TopicRecovery.None, 0));
+                    _members[index].Joined.TrySetResult(new TopicSubscribeResult(false, null, 0));
                     _members.RemoveAt(index);
                 }
                 break;
@@ -303,7 +303,7 @@ internal sealed class TopicFeed
         var member = _members[index];
         _members.RemoveAt(index);
         member.Release();
-        member.Joined.TrySetResult(new TopicSubscribeResult(true, TopicRecovery.None, 0));
+        member.Joined.TrySetResult(new TopicSubscribeResult(true, null, 0));
         member.Subscriber.CloseToResume(reason);
     }
 
@@ -400,7 +400,7 @@ internal sealed class TopicFeed
             {
                 _count(0, read.Entries.Count);
             }
-            member.Joined.TrySetResult(new TopicSubscribeResult(true, read.Covered ? TopicRecovery.Recovered : TopicRecovery.NotRecovered, read.Covered ? read.Entries.Count : 0));
+            member.Joined.TrySetResult(new TopicSubscribeResult(true, read.Covered, read.Covered ? read.Entries.Count : 0));
         }
         finally
         {

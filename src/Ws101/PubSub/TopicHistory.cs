@@ -1,4 +1,4 @@
-namespace Ws101.PubSub;
+namespace Ws101;
 
 /// <summary>
 /// How much of a topic's past its history store keeps (<see cref="TopicOptions.History"/>): the last

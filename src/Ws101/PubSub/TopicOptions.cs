@@ -1,4 +1,4 @@
-namespace Ws101.PubSub;
+namespace Ws101;
 
 /// <summary>How one topic (or pattern) treats its subscribers.</summary>
 public sealed record TopicOptions
@@ -18,7 +18,7 @@ public sealed record TopicOptions
     public SlowSubscriberPolicy SlowSubscriber { get; init; } = SlowSubscriberPolicy.Skip;
 
     /// <summary>
-    /// Keep the topic's recent messages in the backplane's history store (<see cref="ITopicHistoryStore"/>), with a
+    /// Keep the topic's recent messages in the backplane (Redis Streams with <c>Ws101.Redis.RedisBackplane</c>), with a
     /// position each, so that subscribers can resume (<see cref="TopicSubscribeOptions.Since"/>). Null (default): no history.
     /// Give every node the same history options for a topic.
     /// </summary>

@@ -1,4 +1,4 @@
-namespace Ws101.PubSub;
+namespace Ws101;
 
 /// <summary>A topic's presence across every node: how many connections are subscribed to it, and who.</summary>
 /// <param name="Topic">The topic.</param>

@@ -1,7 +1,7 @@
-namespace Ws101.PubSub;
+namespace Ws101;
 
 /// <summary>
-/// How a hub shares presence through an <see cref="IPresenceStore"/> (its backplane, when that is one): each change is
+/// How a hub shares presence through its <see cref="WebSocketTopicsOptions.Backplane"/> (<c>Ws101.Redis.RedisBackplane</c> stores it): each change is
 /// written at once (changes within <see cref="Coalesce"/> go together), and every part is written again each
 /// <see cref="Refresh"/>, to live <see cref="TimeToLive"/>. A node that dies stops refreshing and drops out of every
 /// topic's presence at most <see cref="TimeToLive"/> after its last refresh.

@@ -1,4 +1,4 @@
-namespace Ws101.PubSub;
+namespace Ws101;
 
 /// <summary>What a <see cref="WebSocketTopics"/> hub has done since it was created.</summary>
 /// <param name="Published">Messages published (locally, or arriving from other nodes).</param>

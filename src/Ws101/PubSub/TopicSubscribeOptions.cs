@@ -1,4 +1,4 @@
-namespace Ws101.PubSub;
+namespace Ws101;
 
 /// <summary>How one connection subscribes to one topic (<see cref="WebSocketTopics.SubscribeAsync(WebSocketConnection, string, TopicSubscribeOptions, CancellationToken)"/>).</summary>
 public sealed record TopicSubscribeOptions
@@ -6,7 +6,7 @@ public sealed record TopicSubscribeOptions
     /// <summary>
     /// Send each message with its position in the topic's history, as JSON (<see cref="PositionedMessage"/> reads it),
     /// so that the client can resume after a disconnection with <see cref="Since"/>. Needs a topic with
-    /// <see cref="TopicOptions.History"/> and a backplane that keeps it (<see cref="ITopicHistoryStore"/>), and an exact
+    /// <see cref="TopicOptions.History"/> and a backplane that keeps it (<c>Ws101.Redis.RedisBackplane</c> does), and an exact
     /// topic name. Such a subscriber is never skipped: one that reads too slowly is closed with 1001 and a reason that
     /// starts with "resume:", and comes back with its position.
     /// </summary>

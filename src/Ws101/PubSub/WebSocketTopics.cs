@@ -1,15 +1,15 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Ws101.Diagnostics;
+using Ws101.PubSub;
 
-namespace Ws101.PubSub;
+namespace Ws101;
 
 /// <summary>
 /// Topics: connections subscribe to names, and a message published to a name is framed once and the same bytes
 /// are queued to every subscriber. A subscriber's queue is bounded in bytes (<see cref="TopicOptions.MaxQueuedBytes"/>);
 /// one that falls behind is skipped or closed with 1008 as the topic says, and never delays the others: publishing
-/// only appends to queues, and each connection writes its own queue. With a <see cref="IBackplane"/>, messages also
+/// only appends to queues, and each connection writes its own queue. With a <see cref="TopicBackplane"/>, messages also
 /// reach the subscribers of other nodes (see docs/topics.md for what that guarantees).
 /// </summary>
 /// <example>
@@ -26,7 +26,7 @@ namespace Ws101.PubSub;
 public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
 {
     private readonly WebSocketTopicsOptions _options;
-    private readonly IBackplane? _backplane;
+    private readonly TopicBackplane? _backplane;
     private readonly ILogger _logger;
     private readonly object _gate = new();
     private readonly ConcurrentDictionary<string, Topic> _topics = new(StringComparer.Ordinal);
@@ -134,7 +134,7 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         }
         if (!options.Positions && options.Since is null)
         {
-            return new TopicSubscribeResult(Subscribe(subscriber, topic, options.PresenceId), TopicRecovery.None, 0);
+            return new TopicSubscribeResult(Subscribe(subscriber, topic, options.PresenceId), null, 0);
         }
         ValidateName(topic, allowPattern: false);
         TopicPosition? since = null;
@@ -149,10 +149,10 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         }
         if (_backplane is not ITopicHistoryStore)
         {
-            throw new InvalidOperationException("Positions need a backplane that keeps history (an ITopicHistoryStore, such as Ws101.Redis.RedisBackplane).");
+            throw new InvalidOperationException("Positions need a backplane that keeps history (such as Ws101.Redis.RedisBackplane).");
         }
         var joining = SubscribeCore(subscriber, topic, options.PresenceId, since, cancellationToken, out bool added);
-        return added ? await joining!.ConfigureAwait(false) : new TopicSubscribeResult(false, TopicRecovery.None, 0);
+        return added ? await joining!.ConfigureAwait(false) : new TopicSubscribeResult(false, null, 0);
     }
 
     // The options of one topic: its own, or the hub's default.
@@ -307,7 +307,7 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
     // a topic emptied and joined again at once would end unsubscribed, its new subscribers (and a positioned feed
     // waiting for the subscription) hearing nothing. So each call brings the backplane to the topic's state as it is
     // now, and checks again afterwards: whichever call acts last sees the final state.
-    private void SyncBackplane(IBackplane backplane, string topic)
+    private void SyncBackplane(TopicBackplane backplane, string topic)
     {
         for (int attempt = 0; attempt < 8; attempt++)
         {
@@ -574,7 +574,7 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         }
     }
 
-    private void SendToBackplane(IBackplane backplane, string topic, PreparedMessage message)
+    private void SendToBackplane(TopicBackplane backplane, string topic, PreparedMessage message)
     {
         var envelope = BackplaneEnvelope.Encode(_options.NodeId, _sequences.Next(topic), topic, message.Kind, message.Payload.Span);
         bool sent;
@@ -587,7 +587,7 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            OnPublishFailed(topic, ex);
+            CountLost(topic, ex);
             return;
         }
         if (sent)
@@ -597,11 +597,10 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         }
         else
         {
-            OnPublishFailed(topic, null);
+            CountLost(topic, null);
         }
     }
 
-    /// <inheritdoc />
     void IBackplaneListener.OnMessage(string subscription, ReadOnlySpan<byte> envelope)
     {
         if (!BackplaneEnvelope.TryDecode(envelope, out var decoded, out string? problem))
@@ -634,8 +633,9 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         PublishCore(decoded.Topic, message, null, fromBackplane: true, viaSubscription: subscription);
     }
 
-    /// <inheritdoc />
-    public void OnPublishFailed(string topic, Exception? error)
+    void IBackplaneListener.OnPublishFailed(string topic, Exception? error) => CountLost(topic, error);
+
+    private void CountLost(string topic, Exception? error)
     {
         long n = Interlocked.Increment(ref _backplaneLost);
         Ws101Metrics.BackplaneLost.Add(1);
@@ -659,7 +659,6 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         }
     }
 
-    /// <inheritdoc />
     void IBackplaneListener.OnConnectionChanged(bool connected, string? detail)
     {
         foreach (var entry in _topics.Values)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
+using Ws101.PubSub;
 
-namespace Ws101.PubSub;
+namespace Ws101;
 
 /// <summary>Options of a <see cref="WebSocketTopics"/> hub.</summary>
 public sealed record WebSocketTopicsOptions
@@ -9,14 +10,14 @@ public sealed record WebSocketTopicsOptions
     public TopicOptions DefaultTopic { get; init; } = TopicOptions.Default;
 
     /// <summary>Carries messages to and from other nodes; null keeps topics local to this process.</summary>
-    public IBackplane? Backplane { get; init; }
+    public TopicBackplane? Backplane { get; init; }
 
     /// <summary>This node's id in backplane envelopes (its own messages coming back are dropped by it). Default: a new one.</summary>
     public Guid NodeId { get; init; } = Guid.NewGuid();
 
     /// <summary>
     /// Share presence (<see cref="WebSocketTopics.GetPresenceAsync"/>) with the other nodes through the backplane, when it
-    /// stores presence (<see cref="IPresenceStore"/>, as the Redis backplane does). Default null: presence counts this node only.
+    /// stores presence (the Redis backplane does). Default null: presence counts this node only.
     /// </summary>
     public TopicPresenceOptions? Presence { get; init; }
 

@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
-using Ws101.Diagnostics;
 using Ws101.Handshake;
 
 namespace Ws101.Server;
@@ -143,26 +142,26 @@ internal sealed class ConnectionAdmission : IDisposable
     /// </summary>
     public async Task<int> AcceptFailedAsync(SocketError error, int backoffMs, CancellationToken cancellationToken)
     {
-        backoffMs = AcceptFailed(error, backoffMs);
-        if (backoffMs == 0)
+        int delay = AcceptFailed(error, backoffMs);
+        if (delay == 0)
         {
             return 0;
         }
         try
         {
-            await Task.Delay(backoffMs, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
         }
-        return backoffMs;
+        return delay;
     }
 
     /// <summary>
     /// <see cref="AcceptFailedAsync"/> without the wait: counts the failure, lowers the limit and releases the spare
-    /// descriptors as it does, and returns how long to wait before the next accept (0: at once, the spares were just
-    /// released). For the event-loop transport, which waits on its own loop (no thread-pool timer, see
-    /// <see cref="Transport.Linux.EpollListener.BackOffAsync"/>).
+    /// descriptors as it does, and returns how long to pause before the next attempt (0: at once, the spares were just
+    /// given back). For the accept loops that wait without the thread pool: a thread of its own (Sockets transport on
+    /// Linux) or an event loop's epoll timeout (see <see cref="Transport.Linux.EpollListener.BackOffAsync"/>).
     /// </summary>
     public int AcceptFailed(SocketError error, int backoffMs)
     {

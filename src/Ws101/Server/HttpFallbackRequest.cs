@@ -6,4 +6,4 @@ namespace Ws101.Server;
 /// <param name="Head">The request head.</param>
 /// <param name="Body">The body (at most <see cref="WebSocketServerOptions.MaxHttpBodyBytes"/>).</param>
 /// <param name="RemoteEndPoint">The client's address.</param>
-public sealed record HttpFallbackRequest(HttpRequestHead Head, ReadOnlyMemory<byte> Body, System.Net.EndPoint? RemoteEndPoint);
+internal sealed record HttpFallbackRequest(HttpRequestHead Head, ReadOnlyMemory<byte> Body, System.Net.EndPoint? RemoteEndPoint);

@@ -4,7 +4,7 @@ namespace Ws101.Server;
 /// <param name="StatusCode">The status.</param>
 /// <param name="ContentType">The body's media type.</param>
 /// <param name="Body">The body.</param>
-public sealed record HttpFallbackResponse(int StatusCode, string ContentType, ReadOnlyMemory<byte> Body)
+internal sealed record HttpFallbackResponse(int StatusCode, string ContentType, ReadOnlyMemory<byte> Body)
 {
     /// <summary>More headers (Cache-Control, Allow).</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];

@@ -58,7 +58,7 @@ internal static class ServerUpgrade
         }
         // RFC 6455 §4.2.2 item 5.2: the application's choice, else the first of the route's subprotocols the client offered.
         string? subprotocol = decision.Subprotocol ?? route.ChooseSubprotocol(request.Subprotocols);
-        var options = route.Connection ?? defaults;
+        var options = route.ConnectionOptions(defaults);
         // RFC 7692 §5: accept the first permessage-deflate offer we can honour, or none; a declined offer never fails the handshake.
         List<string>? declined = reportDeclined && options.Compression is not null ? [] : null;
         var deflate = PerMessageDeflateNegotiation.Accept(request.Extensions, options.Compression, declined);

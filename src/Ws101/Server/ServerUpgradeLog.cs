@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
-using Ws101.Diagnostics;
 using Ws101.Handshake;
 
 namespace Ws101.Server;
@@ -19,7 +18,7 @@ internal static class ServerUpgradeLog
     /// </summary>
     public static Activity? Start(string method, string path, Version httpVersion, System.Net.IPEndPoint? remote, ActivityKind kind)
     {
-        var activity = Ws101ActivitySource.Source.StartActivity(Ws101ActivitySource.UpgradeSpanName, kind);
+        var activity = Ws101ActivitySource.Source.StartActivity(Ws101Telemetry.UpgradeSpanName, kind);
         if (activity is { IsAllDataRequested: true })
         {
             // OpenTelemetry's HTTP server attributes (semantic conventions: http.request.method, url.path, network.protocol.*, client.*).

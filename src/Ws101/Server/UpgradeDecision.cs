@@ -1,6 +1,7 @@
 using Ws101.Handshake;
+using Ws101.Server;
 
-namespace Ws101.Server;
+namespace Ws101;
 
 /// <summary>
 /// What the application decides about a valid upgrade request: accept it (choosing a subprotocol and adding
@@ -19,7 +20,7 @@ public sealed class UpgradeDecision
     public bool IsAccepted => Rejection is null;
 
     /// <summary>The refusal, when refused.</summary>
-    public HandshakeRejection? Rejection { get; }
+    internal HandshakeRejection? Rejection { get; }
 
     /// <summary>The subprotocol to agree to; null lets the route's preference list choose.</summary>
     public string? Subprotocol { get; }

@@ -1,6 +1,7 @@
 using Ws101.Handshake;
+using Ws101.Server;
 
-namespace Ws101.Server;
+namespace Ws101;
 
 /// <summary>How one path of the server handles upgrades.</summary>
 public sealed record WebSocketRouteOptions
@@ -17,8 +18,29 @@ public sealed record WebSocketRouteOptions
     /// </summary>
     public Func<UpgradeRequest, UpgradeDecision>? OnUpgrade { get; init; }
 
-    /// <summary>The connection options for this path; null uses the server's.</summary>
-    public WebSocketConnectionOptions? Connection { get; init; }
+    /// <summary>The connection options for this path; null uses the server's (with <see cref="MaxMessageSize"/> and <see cref="Compression"/> applied).</summary>
+    internal WebSocketConnectionOptions? Connection { get; init; }
+
+    /// <summary>The largest message (and frame) on this path; null (the default) uses the server's <see cref="WebSocketServerOptions.MaxMessageSize"/>.</summary>
+    public long? MaxMessageSize { get; init; }
+
+    /// <summary>permessage-deflate on this path (see <see cref="WebSocketServerOptions.Compression"/>); null (the default) uses the server's.</summary>
+    public PerMessageDeflateOptions? Compression { get; init; }
+
+    /// <summary>The connection options in force on this path, given the server's.</summary>
+    internal WebSocketConnectionOptions ConnectionOptions(WebSocketConnectionOptions defaults)
+    {
+        var options = Connection ?? defaults;
+        if (MaxMessageSize is { } size)
+        {
+            options = options with { Protocol = options.Protocol.WithMaxSize(size) };
+        }
+        if (Compression is not null)
+        {
+            options = options with { Compression = Compression };
+        }
+        return options;
+    }
 
     /// <summary>The first of <see cref="Subprotocols"/> (the endpoint's order of preference) that the client offered, or null.</summary>
     internal string? ChooseSubprotocol(IReadOnlyList<string> offered)

@@ -3,14 +3,15 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Ws101.Diagnostics;
 using Ws101.Handshake;
 using Ws101.Protocol;
 using Ws101.Transport;
+using Ws101.Server;
 
-namespace Ws101.Server;
+namespace Ws101;
 
 /// <summary>
 /// An RFC 6455 WebSocket server on its own sockets (no ASP.NET needed): listens, validates each upgrade
@@ -48,6 +49,7 @@ public sealed class WebSocketServer : IAsyncDisposable
     private int _ticking;
     private readonly bool _useLoops;
     private Transport.Linux.EventLoopGroup? _loops;
+    private SslServerAuthenticationOptions? _tls;
     private readonly ConnectionAdmission _admission;
     private readonly SurgeMemoryRelease? _surge;
     private int _started;
@@ -66,13 +68,9 @@ public sealed class WebSocketServer : IAsyncDisposable
             ServerTransport.EventLoop when !Transport.Linux.EventLoopGroup.IsSupported =>
                 throw new PlatformNotSupportedException("ServerTransport.EventLoop needs Linux on x86-64; use Auto or Sockets."),
             ServerTransport.EventLoop => true,
-            ServerTransport.Auto => Transport.Linux.EventLoopGroup.IsSupported && _options.Certificate is null,
+            ServerTransport.Auto => Transport.Linux.EventLoopGroup.IsSupported,
             _ => false,
         };
-        if (loops && _options.Certificate is not null)
-        {
-            throw new NotSupportedException("The event-loop transport serves ws:// only; wss:// runs on ServerTransport.Sockets (or Auto).");
-        }
         _useLoops = loops;
         _admission = new ConnectionAdmission(_options.MaxConnections, _logger);
         _surge = _options.ReleaseMemoryAfterSurge ? new SurgeMemoryRelease(_logger) : null;
@@ -127,6 +125,9 @@ public sealed class WebSocketServer : IAsyncDisposable
     /// <summary>Connections open now (upgraded, not yet closed).</summary>
     public int ConnectionCount => _sessions.Count;
 
+    /// <summary>Connections admitted and not yet ended: upgraded ones and those still in their TLS or HTTP handshake.</summary>
+    internal int AdmittedCount => _admission.Count;
+
     /// <summary>The open connections, for broadcasting or inspection.</summary>
     public IEnumerable<WebSocketConnection> Connections => _sessions.Keys;
 
@@ -167,6 +168,16 @@ public sealed class WebSocketServer : IAsyncDisposable
         // descriptors, the event loops with an epoll descriptor, an eventfd and a thread each, the listeners, what the
         // upgrade path loads); then the connection limit is fitted to the descriptors left (DescriptorBudget).
         _admission.OpenReserve();
+        if (_options.Certificate is { } certificate)
+        {
+            // Built once: given only ServerCertificate, SslStream builds the certificate's chain again (reading the
+            // certificate stores from disk) on every TLS handshake.
+            _tls = new SslServerAuthenticationOptions
+            {
+                ServerCertificateContext = SslStreamCertificateContext.Create(certificate, additionalCertificates: null),
+                ClientCertificateRequired = false,
+            };
+        }
         if (_useLoops)
         {
             _loops = new Transport.Linux.EventLoopGroup(Environment.ProcessorCount);
@@ -191,7 +202,7 @@ public sealed class WebSocketServer : IAsyncDisposable
             }
             else
             {
-                _acceptLoops.Add(Task.Run(() => AcceptLoopAsync(listener), CancellationToken.None));
+                _acceptLoops.Add(OperatingSystem.IsLinux() ? StartAcceptThread(listener) : Task.Run(() => AcceptLoopAsync(listener), CancellationToken.None));
             }
         }
         return Task.CompletedTask;
@@ -216,7 +227,7 @@ public sealed class WebSocketServer : IAsyncDisposable
         }
         _ = typeof(SslStream).Assembly;
         System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(Ws101Metrics).TypeHandle);
-        if (_options.Connection.Compression is not null || _routes.Values.Any(r => r.Options.Connection?.Compression is not null))
+        if (_options.Connection.Compression is not null || _routes.Values.Any(r => r.Options.ConnectionOptions(_options.Connection).Compression is not null))
         {
             using var deflate = new System.IO.Compression.DeflateStream(Stream.Null, System.IO.Compression.CompressionLevel.Fastest);
             deflate.WriteByte(0);
@@ -255,15 +266,122 @@ public sealed class WebSocketServer : IAsyncDisposable
                 continue;
             }
             backoffMs = 0;
-            if (!_admission.TryAdmit(socket))
-            {
-                continue;
-            }
-            socket.NoDelay = true;
-            ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Server.HandleSocketAsync(new SocketTransport(state.Socket), state.Socket.RemoteEndPoint),
-                (Server: this, Socket: socket), preferLocal: false);
+            Admit(socket);
         }
     }
+
+    /// <summary>
+    /// The Sockets transport on Linux accepts from each listening socket on a thread of its own, made at start, with poll and accept4:
+    /// nothing on the accept path needs the thread pool, a timer or a new descriptor. Out of descriptors (a limit
+    /// lowered from outside, say), an accept completed through .NET's socket engine ran on a pool thread, and when the
+    /// pool had to start one for it, which takes a descriptor on Linux, the process aborted ("Out of memory.") before
+    /// the accept could fail and give the spare descriptors back. Here the failure is seen, the spares are released, and
+    /// the back-off is a sleep of this thread. Accepted sockets go to the pool as before, with descriptors free again.
+    /// </summary>
+    private Task StartAcceptThread(Socket listener)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                AcceptOnThisThread(listener);
+            }
+            finally
+            {
+                done.TrySetResult();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "ws101 accept",
+        };
+        thread.UnsafeStart();
+        return done.Task;
+    }
+
+    private unsafe void AcceptOnThisThread(Socket listener)
+    {
+        bool added = false;
+        SafeSocketHandle handle = listener.SafeHandle;
+        try
+        {
+            // Held for the loop: a listener closed by DisposeAsync keeps its descriptor number until this thread lets go,
+            // so that the number is never polled after another socket took it.
+            handle.DangerousAddRef(ref added);
+            int fd = (int)handle.DangerousGetHandle();
+            // Non-blocking, so that a client gone from the backlog between poll and accept4 costs an EAGAIN, not a wait.
+            listener.Blocking = false;
+            int backoffMs = 0;
+            while (!_accepting.IsCancellationRequested)
+            {
+                var pollFd = new Transport.Linux.Libc.PollFd { Fd = fd, Events = Transport.Linux.Libc.POLLIN };
+                // A tenth of a second at most, so that a stopping server is noticed.
+                int ready = Transport.Linux.Libc.poll(&pollFd, 1, 100);
+                if (ready <= 0 || _accepting.IsCancellationRequested)
+                {
+                    continue;
+                }
+                if ((pollFd.Revents & Transport.Linux.Libc.POLLIN) == 0)
+                {
+                    // POLLERR, POLLHUP or POLLNVAL without data: the listener was shut down.
+                    return;
+                }
+                int accepted = Transport.Linux.Libc.accept4(fd, null, null, Transport.Linux.Libc.SOCK_CLOEXEC);
+                if (accepted < 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    SocketError error = errno switch
+                    {
+                        Transport.Linux.Libc.EAGAIN or Transport.Linux.Libc.EINTR => SocketError.Success,
+                        Transport.Linux.Libc.ECONNABORTED => SocketError.ConnectionAborted,
+                        Transport.Linux.Libc.EMFILE or Transport.Linux.Libc.ENFILE => SocketError.TooManyOpenSockets,
+                        Transport.Linux.Libc.ENOBUFS or Transport.Linux.Libc.ENOMEM => SocketError.NoBufferSpaceAvailable,
+                        _ => SocketError.SocketError,
+                    };
+                    if (error is SocketError.Success or SocketError.ConnectionAborted)
+                    {
+                        // Another accept took it, or the client gave up while it waited in the backlog: nothing to answer.
+                        continue;
+                    }
+                    // EMFILE and friends: counted, reported once per interval, and backed off (ConnectionAdmission).
+                    backoffMs = _admission.AcceptFailed(error, backoffMs);
+                    if (backoffMs > 0)
+                    {
+                        _accepting.Token.WaitHandle.WaitOne(backoffMs);
+                    }
+                    continue;
+                }
+                backoffMs = 0;
+                var socket = new Socket(new SafeSocketHandle(accepted, ownsHandle: true));
+                Admit(socket);
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // The server stopped before this thread began.
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>Counts an accepted socket in (or answers it 503 at once) and starts its handshake on the thread pool.</summary>
+    private void Admit(Socket socket)
+    {
+        if (!_admission.TryAdmit(socket))
+        {
+            return;
+        }
+        socket.NoDelay = true;
+        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Server.HandleSocketAsync(new SocketTransport(state.Socket), state.Socket.RemoteEndPoint),
+            (Server: this, Socket: socket), preferLocal: false);
+    }
+
 
     /// <summary>
     /// The accept loop of the event-loop transport: on each edge of the listening socket, takes every waiting connection
@@ -355,19 +473,19 @@ public sealed class WebSocketServer : IAsyncDisposable
         {
             WebSocketConnection? connection = null;
             Route? route = null;
+            DuplexTransport? underTls = null;
             _handshakes[transport] = Environment.TickCount64 + (long)_options.HandshakeTimeout.TotalMilliseconds;
             try
             {
-                if (_options.Certificate is { } certificate)
+                if (_tls is not null)
                 {
-                    var ssl = new SslStream(new NetworkStream(socketTransport!.Socket, ownsSocket: false), leaveInnerStreamOpen: false);
-                    transport = new StreamTransport(ssl, socketTransport!);
-                    _handshakes[transport] = _handshakes[socketTransport!];
-                    await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
-                    {
-                        ServerCertificate = certificate,
-                        ClientCertificateRequired = false,
-                    }, _accepting.Token).ConfigureAwait(false);
+                    // On an event loop, TLS rides the loop's non-blocking socket: records are decrypted and encrypted on
+                    // the loop thread where their I/O completed, as plain frames are.
+                    underTls = transport;
+                    var ssl = new SslStream(socketTransport is not null ? new NetworkStream(socketTransport.Socket, ownsSocket: false) : new TransportStream(underTls), leaveInnerStreamOpen: false);
+                    transport = new StreamTransport(ssl, underTls);
+                    _handshakes[transport] = _handshakes[underTls];
+                    await ssl.AuthenticateAsServerAsync(_tls, _accepting.Token).ConfigureAwait(false);
                 }
                 (connection, route) = await HandshakeAsync(transport, remote, _accepting.Token).ConfigureAwait(false);
             }
@@ -386,9 +504,9 @@ public sealed class WebSocketServer : IAsyncDisposable
             finally
             {
                 _handshakes.TryRemove(transport, out _);
-                if (socketTransport is not null)
+                if (underTls is not null)
                 {
-                    _handshakes.TryRemove(socketTransport, out _);
+                    _handshakes.TryRemove(underTls, out _);
                 }
             }
             if (connection is null || route is null)

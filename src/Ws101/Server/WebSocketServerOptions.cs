@@ -2,8 +2,9 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Ws101.Handshake;
+using Ws101.Server;
 
-namespace Ws101.Server;
+namespace Ws101;
 
 /// <summary>Everything a <see cref="WebSocketServer"/> is configured with. Every default is safe on the open internet.</summary>
 public sealed record WebSocketServerOptions
@@ -21,10 +22,72 @@ public sealed record WebSocketServerOptions
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Limits on the upgrade request's head (line length, header count, total bytes).</summary>
-    public HttpParseLimits RequestLimits { get; init; } = HttpParseLimits.Default;
+    internal HttpParseLimits RequestLimits { get; init; } = HttpParseLimits.Default;
 
-    /// <summary>Limits and timers of each connection, unless a route sets its own.</summary>
-    public WebSocketConnectionOptions Connection { get; init; } = WebSocketConnectionOptions.Default;
+    /// <summary>Limits and timers of each connection, unless a route sets its own (the properties below set it).</summary>
+    internal WebSocketConnectionOptions Connection { get; init; } = WebSocketConnectionOptions.Default;
+
+    /// <summary>
+    /// The largest message accepted, and so the largest frame: beyond it the connection fails with 1009
+    /// (<see cref="CloseCode.MessageTooBig"/>), a frame as soon as its header announces more. Default 1 MiB: under
+    /// <see cref="ReceiveMode.WholeMessages"/> a message is reassembled in memory, so this is the worst-case buffer per
+    /// connection (it grows only to the largest message actually received). Raise it for bulk transfers; under
+    /// <see cref="ReceiveMode.Streaming"/> nothing is buffered and it may go up to <see cref="long.MaxValue"/>.
+    /// </summary>
+    public long MaxMessageSize
+    {
+        get => Connection.Protocol.MaxMessageSize;
+        init => Connection = Connection with { Protocol = Connection.Protocol.WithMaxSize(value) };
+    }
+
+    /// <summary>Whether messages are delivered whole (the default) or streamed in parts as they arrive.</summary>
+    public ReceiveMode ReceiveMode
+    {
+        get => Connection.Protocol.ReceiveMode;
+        init => Connection = Connection with { Protocol = Connection.Protocol.WithReceiveMode(value) };
+    }
+
+    /// <summary>
+    /// permessage-deflate (RFC 7692): null (the default) turns it off; an instance turns it on (a server accepts a
+    /// client's offer, a client makes one). See <see cref="PerMessageDeflateOptions"/> for the memory it costs per connection.
+    /// </summary>
+    public PerMessageDeflateOptions? Compression
+    {
+        get => Connection.Compression;
+        init => Connection = Connection with { Compression = value };
+    }
+
+    /// <summary>
+    /// After this long without receiving anything, a ping is sent to see whether the peer is alive. Default 30 s
+    /// (under the idle timeouts of common proxies and NATs); <see cref="TimeSpan.Zero"/> turns keepalive off. Pongs are
+    /// read by the receive loop, so keep one running (<see cref="WebSocketConnection.ReceiveAsync"/>).
+    /// </summary>
+    public TimeSpan KeepAliveInterval
+    {
+        get => Connection.KeepAliveInterval;
+        init => Connection = Connection with { KeepAliveInterval = value };
+    }
+
+    /// <summary>How long to wait for anything after a keepalive ping before the peer is taken for dead (the application sees 1006). Default 30 s.</summary>
+    public TimeSpan KeepAliveTimeout
+    {
+        get => Connection.KeepAliveTimeout;
+        init => Connection = Connection with { KeepAliveTimeout = value };
+    }
+
+    /// <summary>The longest a single send may wait for the peer to read; a peer that reads nothing for this long is dropped. Default 30 s.</summary>
+    public TimeSpan SendTimeout
+    {
+        get => Connection.SendTimeout;
+        init => Connection = Connection with { SendTimeout = value };
+    }
+
+    /// <summary>How long the closing handshake may take before the connection is dropped. Default 5 s.</summary>
+    public TimeSpan CloseTimeout
+    {
+        get => Connection.CloseTimeout;
+        init => Connection = Connection with { CloseTimeout = value };
+    }
 
     /// <summary>
     /// The most connections open at once, handshakes included; beyond it new ones are answered 503 (with
@@ -50,10 +113,10 @@ public sealed record WebSocketServerOptions
     /// Answers plain HTTP requests on paths with no WebSocket endpoint (a status page, a playground). Null
     /// answers them with 404.
     /// </summary>
-    public Func<HttpFallbackRequest, CancellationToken, ValueTask<HttpFallbackResponse>>? HttpFallback { get; init; }
+    internal Func<HttpFallbackRequest, CancellationToken, ValueTask<HttpFallbackResponse>>? HttpFallback { get; init; }
 
     /// <summary>The largest body a fallback HTTP request may have; beyond it, 413. Default 64 KiB.</summary>
-    public int MaxHttpBodyBytes { get; init; } = 64 * 1024;
+    internal int MaxHttpBodyBytes { get; init; } = 64 * 1024;
 
     /// <summary>Where the server logs connections and refused handshakes. Default: nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }

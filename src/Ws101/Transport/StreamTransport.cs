@@ -9,7 +9,7 @@ namespace Ws101.Transport;
 /// <paramref name="flushEachSend"/>, every send is flushed: for a stream that buffers writes until then (the HTTP/2
 /// request stream of <c>SocketsHttpHandler</c>).
 /// </summary>
-internal sealed class StreamTransport(Stream stream, SocketTransport? inner, EndPoint? remote = null, EndPoint? local = null,
+internal sealed class StreamTransport(Stream stream, DuplexTransport? inner, EndPoint? remote = null, EndPoint? local = null,
     IDisposable? owner = null, bool flushEachSend = false) : DuplexTransport
 {
     private int _disposed;
@@ -41,7 +41,19 @@ internal sealed class StreamTransport(Stream stream, SocketTransport? inner, End
             try
             {
                 // Send TLS close_notify before the FIN so the peer sees a clean TLS end.
-                ssl.ShutdownAsync().Wait(TimeSpan.FromSeconds(1));
+                var closeNotify = ssl.ShutdownAsync();
+                if (!closeNotify.IsCompleted && inner is Linux.EpollSocketTransport loopDriven)
+                {
+                    // On an event loop the write completes on the loop's own thread, which this may be: waiting here
+                    // could stall every connection of the loop. The FIN follows the close_notify once it is written.
+                    closeNotify.ContinueWith(static (written, state) =>
+                    {
+                        _ = written.Exception;
+                        ((DuplexTransport)state!).ShutdownSend();
+                    }, loopDriven, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    return;
+                }
+                closeNotify.Wait(TimeSpan.FromSeconds(1));
             }
             catch (Exception ex) when (ex is IOException or ObjectDisposedException or AggregateException or InvalidOperationException)
             {

@@ -5,7 +5,6 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Ws101.AspNetCore;
-using Ws101.Diagnostics;
 using Ws101.Interop.Harness;
 
 namespace Ws101.Interop.AspNetCore;
@@ -23,7 +22,7 @@ public sealed class HandshakeDiagnosticsTests : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == Ws101Metrics.MeterName && instrument.Name == "ws101.server.handshakes")
+            if (instrument.Meter.Name == Ws101Telemetry.MeterName && instrument.Name == "ws101.server.handshakes")
             {
                 listener.EnableMeasurementEvents(instrument);
             }
@@ -109,7 +108,7 @@ public sealed class HandshakeDiagnosticsTests : IDisposable
         var script = new PeerScript().SendText(200).Receive().SendBinary(70_000).Receive().Close(1000, "done");
 
         (await PythonWebsocketsPeer.Instance.RunClientAsync(app.Url, script, Cancel)).EnsureSucceeded().EnsureEverySentMessageWasEchoed();
-        await using (var ws = await Ws101.Client.WebSocketClient.ConnectAsync(app.Url, cancellationToken: Cancel))
+        await using (var ws = await Ws101.WebSocketClient.ConnectAsync(app.Url, cancellationToken: Cancel))
         {
             await ws.SendTextAsync("through the diagnostics", Cancel);
             Assert.Equal("through the diagnostics", (await ws.ReceiveAsync(Cancel)).GetText());

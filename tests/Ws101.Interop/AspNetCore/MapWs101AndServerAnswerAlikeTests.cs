@@ -101,7 +101,7 @@ public sealed class MapWs101AndServerAnswerAlikeTests : IAsyncLifetime
         string[] ignored = ours.Head.StatusCode == 101 ? HostOnly : [.. HostOnly, "Connection"];
         Assert.Equal(Fields(ours.Head, ignored), Fields(kestrel.Head, ignored));
         Assert.Equal(ours.Body, kestrel.Body);
-        Assert.DoesNotContain(kestrel.Head.Headers, f => string.Equals(f.Name, "Transfer-Encoding", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(kestrel.Head.Headers, f => string.Equals(f.Key, "Transfer-Encoding", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]
@@ -144,8 +144,8 @@ public sealed class MapWs101AndServerAnswerAlikeTests : IAsyncLifetime
     }
 
     private static List<string> Fields(HttpResponseHead head, string[] ignored) =>
-        [.. head.Headers.Where(f => !ignored.Contains(f.Name, StringComparer.OrdinalIgnoreCase))
-            .Select(f => $"{f.Name.ToLowerInvariant()}: {f.Value}").Order(StringComparer.Ordinal)];
+        [.. head.Headers.Where(f => !ignored.Contains(f.Key, StringComparer.OrdinalIgnoreCase))
+            .Select(f => $"{f.Key.ToLowerInvariant()}: {f.Value}").Order(StringComparer.Ordinal)];
 
     /// <summary>Sends <paramref name="request"/> and reads the response head, and its body by Content-Length (at most 10 s).</summary>
     private static async Task<(HttpResponseHead Head, string Body)> ExchangeAsync(int port, string request)

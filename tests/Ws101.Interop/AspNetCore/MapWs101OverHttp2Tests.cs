@@ -4,7 +4,6 @@ using System.Net.Http;
 using System.Net.WebSockets;
 using System.Text;
 using Ws101.Client;
-using Ws101.Diagnostics;
 using Ws101.Handshake;
 using Ws101.Interop.Harness;
 using Ws101.Protocol;
@@ -104,7 +103,7 @@ public sealed class MapWs101OverHttp2Tests
         {
             HttpVersion = WebSocketHttpVersion.Http2,
             TrustedCertificate = certificate.Certificate,
-            Connection = WebSocketConnectionOptions.Default with { Compression = new Ws101.Compression.PerMessageDeflateOptions() },
+            Compression = new PerMessageDeflateOptions(),
         };
         await using WebSocketConnection ws = await WebSocketClient.ConnectAsync(server.EchoUrl, options, Step());
 
@@ -151,7 +150,7 @@ public sealed class MapWs101OverHttp2Tests
         {
             _listener.InstrumentPublished = (i, l) =>
             {
-                if (i.Meter.Name == Ws101Metrics.MeterName && i.Name == "ws101.server.handshakes")
+                if (i.Meter.Name == Ws101Telemetry.MeterName && i.Name == "ws101.server.handshakes")
                 {
                     l.EnableMeasurementEvents(i);
                 }

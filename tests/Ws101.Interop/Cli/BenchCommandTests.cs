@@ -108,6 +108,48 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public async Task over_wss_echo_and_handshakes_against_ws101_serve_with_a_self_signed_certificate_count_their_work_with_insecure()
+    {
+        using TestCertificate certificate = TestCertificate.Create();
+        string folder = Directory.CreateTempSubdirectory("ws101-bench-wss-").FullName;
+        try
+        {
+            var (cert, key) = certificate.WritePemFiles(folder);
+            await using var serve = await ServeProcess.StartAsync(Cancel, "--cert", cert, "--key", key!);
+            string url = serve.Url("/echo").ToString();
+            Assert.StartsWith("wss://", url, StringComparison.Ordinal);
+
+            var echo = await BenchAsync(["bench", "echo", url, "--insecure", "-c", "4", "-s", "2000", "-d", "1", "-w", "0.3", "--json", "--server-pid", $"{serve.Pid}"]);
+            var handshakes = await BenchAsync(["bench", "handshakes", url, "-k", "-c", "4", "-d", "1", "-w", "0.3", "--json", "--server-pid", $"{serve.Pid}"]);
+
+            var e = echo.Round();
+            Assert.True(echo.ExitCode == 0, echo.Out + echo.Error + serve.Process.Diagnostics());
+            Assert.True(e.GetProperty("messages").GetInt64() > 0, echo.Out);
+            Assert.Equal(0, e.GetProperty("errors").GetInt64());
+            Assert.Equal(4, e.GetProperty("openAtEnd").GetInt32());
+            Assert.Equal(0, e.GetProperty("unansweredCloses").GetInt32());
+            Assert.Equal(e.GetProperty("messages").GetInt64(), e.GetProperty("latency").GetProperty("count").GetInt64());
+            Assert.True(e.GetProperty("server").GetProperty("cpuUsPerOperation").GetDouble() > 0, echo.Out);
+            var h = handshakes.Round();
+            Assert.True(handshakes.ExitCode == 0, handshakes.Out + handshakes.Error + serve.Process.Diagnostics());
+            Assert.True(h.GetProperty("handshakes").GetInt64() > 0, handshakes.Out);
+            Assert.Equal(0, h.GetProperty("errors").GetInt64());
+
+            // Without --insecure the self-signed certificate is refused, and every attempt is counted as a TLS failure.
+            var refused = await BenchAsync(["bench", "echo", url, "-c", "2", "-d", "0.5", "--json"]);
+            Assert.Equal(1, refused.ExitCode);
+            var error = Assert.Single(refused.Round().GetProperty("errorDetails").EnumerateArray());
+            Assert.Equal("handshake", error.GetProperty("kind").GetString());
+            Assert.Equal("tls-failed", error.GetProperty("detail").GetString());
+            Assert.Equal(2, error.GetProperty("count").GetInt64());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task a_refused_connection_is_counted_with_the_systems_reason()
     {
         int closedPort = LoopbackPort.GetFree();

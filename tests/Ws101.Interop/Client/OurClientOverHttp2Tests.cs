@@ -80,8 +80,9 @@ public sealed class OurClientOverHttp2Tests
             new KestrelEchoOptions { Certificate = certificate, Protocols = ["superchat"], PerMessageDeflate = true }, Cancel);
         var options = Http2(certificate) with
         {
-            Handshake = new ClientHandshakeOptions { Subprotocols = ["chat", "superchat"], Origin = "https://example.test" },
-            Connection = WebSocketConnectionOptions.Default with { Compression = new Ws101.Compression.PerMessageDeflateOptions() },
+            Subprotocols = ["chat", "superchat"],
+            Origin = "https://example.test",
+            Compression = new PerMessageDeflateOptions(),
         };
         await using WebSocketConnection ws = await WebSocketClient.ConnectAsync(kestrel.Url, options, Step());
 
@@ -228,7 +229,7 @@ public sealed class OurClientOverHttp2Tests
     public async Task a_403_over_http2_is_explained_as_over_http11_with_its_body()
     {
         await using NodeHttp2Server node = await NodeHttp2Server.StartAsync("status-403", null, Cancel);
-        var options = Http2(null) with { Handshake = new ClientHandshakeOptions { Origin = "https://evil.test" } };
+        var options = Http2(null) with { Origin = "https://evil.test" };
         var ex = await Assert.ThrowsAsync<WebSocketHandshakeException>(() => WebSocketClient.ConnectAsync(node.EchoUrl, options, Step()));
 
         var problem = Assert.Single(ex.Problems);

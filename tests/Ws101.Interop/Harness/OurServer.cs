@@ -51,7 +51,7 @@ public sealed class OurServer : IAsyncDisposable
     /// Starts the server with <paramref name="transport"/>, serving wss when <paramref name="certificate"/> is given,
     /// with <paramref name="connection"/> options (keepalive, limits) or the defaults.
     /// </summary>
-    public static async Task<OurServer> StartAsync(ServerTransport transport = ServerTransport.Auto, TestCertificate? certificate = null,
+    internal static async Task<OurServer> StartAsync(ServerTransport transport = ServerTransport.Auto, TestCertificate? certificate = null,
         WebSocketConnectionOptions? connection = null, CancellationToken cancellationToken = default)
     {
         var server = new WebSocketServer(new WebSocketServerOptions

@@ -64,11 +64,8 @@ public sealed class Ws101KestrelServer : IAsyncDisposable
         var route = new WebSocketRouteOptions
         {
             Subprotocols = ["chat", "superchat"],
-            Connection = new WebSocketConnectionOptions
-            {
-                Compression = compress ? new Ws101.Compression.PerMessageDeflateOptions() : null,
-                Protocol = new ProtocolOptions { MaxMessageSize = 4 * 1024 * 1024, MaxFrameSize = 4 * 1024 * 1024 },
-            },
+            Compression = compress ? new PerMessageDeflateOptions() : null,
+            MaxMessageSize = 4 * 1024 * 1024,
         };
         app.MapWs101("/echo", server.EchoAsync, route);
         // Refuses every upgrade, as an application's Origin or credential check would.

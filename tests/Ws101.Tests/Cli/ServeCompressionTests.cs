@@ -9,7 +9,7 @@ namespace Ws101.Tests.Cli;
 
 public class ServeCompressionTests
 {
-    private static async Task<(Ws101.Server.WebSocketServer Server, Uri Echo)> StartAsync(bool compress)
+    private static async Task<(Ws101.WebSocketServer Server, Uri Echo)> StartAsync(bool compress)
     {
         var console = new CliConsole(TextWriter.Null, TextWriter.Null, TextReader.Null);
         var server = ServeCommand.Build(console, new ServeCommand.Settings("127.0.0.1", 0, null, null, null, 1 << 20, [], Quiet: true, Verbose: false, Compress: compress));

@@ -7,7 +7,7 @@ namespace Ws101.Tests.Cli;
 
 public class ServeTopicsTests
 {
-    private static async Task<(Ws101.Server.WebSocketServer Server, Ws101.PubSub.WebSocketTopics Topics)> StartAsync()
+    private static async Task<(Ws101.WebSocketServer Server, Ws101.WebSocketTopics Topics)> StartAsync()
     {
         var console = new CliConsole(new StringWriter(), new StringWriter(), new StringReader(""));
         var server = ServeCommand.Build(console, new ServeCommand.Settings("127.0.0.1", 0, null, null, null, 1 << 20, [], Quiet: true, Verbose: false), out var topics);
@@ -15,9 +15,9 @@ public class ServeTopicsTests
         return (server, topics);
     }
 
-    private static Uri Url(Ws101.Server.WebSocketServer server, string path) => new($"ws://127.0.0.1:{server.EndPoints[0].Port}{path}");
+    private static Uri Url(Ws101.WebSocketServer server, string path) => new($"ws://127.0.0.1:{server.EndPoints[0].Port}{path}");
 
-    private static async Task WaitSubscribedAsync(Ws101.PubSub.WebSocketTopics topics, string topic, int count)
+    private static async Task WaitSubscribedAsync(Ws101.WebSocketTopics topics, string topic, int count)
     {
         for (int i = 0; i < 200 && topics.GetSubscriberCount(topic) < count; i++)
         {

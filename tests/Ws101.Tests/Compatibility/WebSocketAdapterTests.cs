@@ -1,7 +1,6 @@
 using System.Net.WebSockets;
 using System.Text;
 using Ws101.Client;
-using Ws101.Compatibility;
 using Ws101.Server;
 using Ws101.Tests.Server;
 

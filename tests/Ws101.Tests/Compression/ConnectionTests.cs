@@ -278,7 +278,7 @@ public class ConnectionTests
         var (port, _) = HandWrittenServer(extensions, 0);
         var ex = await Assert.ThrowsAsync<WebSocketHandshakeException>(() => WebSocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/"),
             new WebSocketClientOptions { Connection = new WebSocketConnectionOptions { Compression = new PerMessageDeflateOptions() } }, Timeout));
-        Assert.Contains(ex.Problems, p => p.Code == Ws101.Handshake.HandshakeProblemCode.InvalidExtensionResponse);
+        Assert.Contains(ex.Problems, p => p.Code == Ws101.HandshakeProblemCode.InvalidExtensionResponse);
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public class FailTheConnectionTests
         var server = new WebSocketServer(new WebSocketServerOptions
         {
             EndPoints = [new IPEndPoint(IPAddress.Loopback, 0)],
-            Connection = new WebSocketConnectionOptions { Protocol = new ProtocolOptions { MaxMessageSize = Limit, MaxFrameSize = Limit } },
+            MaxMessageSize = Limit,
         });
         server.Map("/echo", Server.TestServer.Echo);
         await server.StartAsync(TestContext.Current.CancellationToken);
@@ -73,7 +73,7 @@ public class FailTheConnectionTests
 
             await using var ws = await WebSocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/"), new WebSocketClientOptions
             {
-                Connection = new WebSocketConnectionOptions { Protocol = new ProtocolOptions { MaxMessageSize = Limit, MaxFrameSize = Limit } },
+                MaxMessageSize = Limit,
             }, Timeout);
             WebSocketMessage close = await ws.ReceiveAsync(Timeout);
             Assert.Equal(CloseCode.MessageTooBig, close.CloseStatus);

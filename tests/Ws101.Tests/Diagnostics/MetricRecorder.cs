@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using Ws101.Diagnostics;
 
 namespace Ws101.Tests.Diagnostics;
 
@@ -17,7 +16,7 @@ internal sealed class MetricRecorder : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == Ws101Metrics.MeterName)
+            if (instrument.Meter.Name == Ws101Telemetry.MeterName)
             {
                 listener.EnableMeasurementEvents(instrument);
             }

@@ -4,7 +4,6 @@ using System.Net.Sockets;
 using System.Text;
 using Ws101.Client;
 using Ws101.Compression;
-using Ws101.Diagnostics;
 using Ws101.Handshake;
 using Ws101.Protocol;
 using Ws101.Server;
@@ -28,7 +27,7 @@ public class Ws101ActivitySourceTests
         var spans = new ConcurrentQueue<Activity>();
         using var listener = new ActivityListener
         {
-            ShouldListenTo = source => source.Name == Ws101ActivitySource.Name,
+            ShouldListenTo = source => source.Name == Ws101Telemetry.ActivitySourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = activity =>
             {
@@ -60,7 +59,7 @@ public class Ws101ActivitySourceTests
         }
 
         var refused = Assert.Single(spans, s => (string?)s.GetTagItem("url.path") == refusedPath);
-        Assert.Equal(Ws101ActivitySource.UpgradeSpanName, refused.DisplayName);
+        Assert.Equal(Ws101Telemetry.UpgradeSpanName, refused.DisplayName);
         Assert.Equal(ActivityKind.Server, refused.Kind);
         Assert.Equal(ActivityStatusCode.Error, refused.Status);
         Assert.False(string.IsNullOrEmpty(refused.StatusDescription));

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Ws101.Client;
-using Ws101.Diagnostics;
 using Ws101.Protocol;
 using Ws101.Server;
 using Ws101.Tests.Server;

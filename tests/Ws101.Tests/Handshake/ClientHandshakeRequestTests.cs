@@ -129,7 +129,7 @@ public class ClientHandshakeRequestTests
     public void sends_no_optional_header_that_was_not_asked_for()
     {
         var h = Parsed(Create("ws://example.com/")).Headers;
-        Assert.Equal(["Host", "Upgrade", "Connection", "Sec-WebSocket-Key", "Sec-WebSocket-Version"], h.Select(f => f.Name));
+        Assert.Equal(["Host", "Upgrade", "Connection", "Sec-WebSocket-Key", "Sec-WebSocket-Version"], h.Select(f => f.Key));
     }
 
     // RFC 6455 §4.1 item 7: a fresh random key for each request.

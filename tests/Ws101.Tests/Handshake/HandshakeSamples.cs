@@ -104,10 +104,10 @@ internal static class Trickle
     };
 
     public static string ShowRequest(HttpRequestHead h) =>
-        $"{h.Method} {h.Target} {h.Version} " + string.Join("|", h.Headers.Select(f => $"{f.Name}={f.Value}@{f.Line}"));
+        $"{h.Method} {h.Target} {h.Version} " + string.Join("|", h.Headers.Fields.ToArray().Select(f => $"{f.Name}={f.Value}@{f.Line}"));
 
     public static string ShowResponse(HttpResponseHead h) =>
-        $"{h.StatusCode} {h.ReasonPhrase} {h.Version} " + string.Join("|", h.Headers.Select(f => $"{f.Name}={f.Value}@{f.Line}"));
+        $"{h.StatusCode} {h.ReasonPhrase} {h.Version} " + string.Join("|", h.Headers.Fields.ToArray().Select(f => $"{f.Name}={f.Value}@{f.Line}"));
 
     /// <summary>
     /// Feeds <paramref name="input"/> as growing prefixes ending at each of <paramref name="cuts"/> and at the end.

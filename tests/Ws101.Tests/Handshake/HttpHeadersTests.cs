@@ -59,11 +59,19 @@ public class HttpHeadersTests
     {
         var h = Headers("A: 1", "B: 2", "a: 3");
         Assert.Equal(3, h.Count);
-        Assert.Equal(new HttpHeaderField("B", "2", 3), h[1]);
-        Assert.Equal(["1", "3"], h.FindAll("A").Select(f => f.Value));
+        Assert.Equal(KeyValuePair.Create("B", "2"), h[1]);
+        Assert.Equal(3, h.Fields[1].Line);
+        Assert.Equal([KeyValuePair.Create("A", "1"), KeyValuePair.Create("B", "2"), KeyValuePair.Create("a", "3")], h);
+        Assert.Equal(["1", "3"], h.GetValues("A"));
         Assert.Equal("1", h.GetFirst("a"));
-        var built = new HttpHeaders([new HttpHeaderField("X", "y", 2)]);
+    }
+
+    [Fact]
+    public void builds_from_name_value_pairs_numbered_after_the_start_line()
+    {
+        var built = new HttpHeaders([KeyValuePair.Create("X", "y"), KeyValuePair.Create("Z", "w")]);
         Assert.Equal("y", built.GetFirst("x"));
+        Assert.Equal(new HttpHeaderField("Z", "w", 3), built.Find("z"));
         Assert.Empty(new HttpHeaders());
     }
 }

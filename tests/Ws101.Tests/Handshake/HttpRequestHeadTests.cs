@@ -38,8 +38,8 @@ public class HttpRequestHeadTests
         Assert.Equal("permessage-deflate; client_max_window_bits", h.Headers.GetFirst("Sec-WebSocket-Extensions"));
         Assert.Equal("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36", h.Headers.GetFirst("User-Agent"));
         // The start line is line 1; the Host header is line 2.
-        Assert.Equal(2, h.Headers[0].Line);
-        Assert.Equal(13, h.Headers[^1].Line);
+        Assert.Equal(2, h.Headers.Fields[0].Line);
+        Assert.Equal(13, h.Headers.Fields[^1].Line);
     }
 
     // RFC 9110 §5.1: field names are case-insensitive.
@@ -50,7 +50,7 @@ public class HttpRequestHeadTests
         Assert.Equal("a", h.GetFirst("Host"));
         Assert.Equal("a", h.GetFirst("HOST"));
         Assert.Equal("k", h.GetFirst("sec-websocket-key"));
-        Assert.Equal("hOsT", h[0].Name);
+        Assert.Equal("hOsT", h[0].Key);
     }
 
     // RFC 9110 §5.3: a recipient keeps repeated lines; RFC 6455 needs them to see a repeated key.
@@ -157,7 +157,7 @@ public class HttpRequestHeadTests
         var ok = HttpRequestHead.Parse(Latin1("\r\n" + Request("/x", "Host: a")));
         Assert.Equal(HttpParseStatus.Complete, ok.Status);
         Assert.Equal("/x", ok.Head!.Target);
-        Assert.Equal(2, ok.Head.Headers[0].Line);
+        Assert.Equal(2, ok.Head.Headers.Fields[0].Line);
         Assert.Equal(2 + Request("/x", "Host: a").Length, ok.BytesConsumed);
     }
 
@@ -451,7 +451,7 @@ public class HttpRequestHeadTests
         {
             string text = Request("/", fields.Select(f => $"{f.Item1}: {f.Item2}").ToArray());
             var h = ParseRequest(text).Headers;
-            Assert.Equal(fields.Select(f => (f.Item1, f.Item2)), h.Select(f => (f.Name, f.Value)));
+            Assert.Equal(fields.Select(f => (f.Item1, f.Item2)), h.Select(f => (f.Key, f.Value)));
         }, iter: 300);
     }
 

@@ -30,12 +30,12 @@ public class AllocationTests
         void RoundTrip()
         {
             wire.ResetWrittenCount();
-            sender.WriteMessage(wire, MessageType.Binary, binary.AsSpan(0, 16));
-            sender.WriteMessage(wire, MessageType.Binary, binary);
-            sender.WriteMessage(wire, MessageType.Text, text);
-            sender.WriteFragment(wire, MessageType.Text, text.AsSpan(0, 1001), endOfMessage: false);
+            sender.WriteMessage(wire, WebSocketMessageKind.Binary, binary.AsSpan(0, 16));
+            sender.WriteMessage(wire, WebSocketMessageKind.Binary, binary);
+            sender.WriteMessage(wire, WebSocketMessageKind.Text, text);
+            sender.WriteFragment(wire, WebSocketMessageKind.Text, text.AsSpan(0, 1001), endOfMessage: false);
             sender.WritePing(wire, ping);
-            sender.WriteFragment(wire, MessageType.Text, text.AsSpan(1001), endOfMessage: true);
+            sender.WriteFragment(wire, WebSocketMessageKind.Text, text.AsSpan(1001), endOfMessage: true);
             sender.WritePong(wire, ping);
 
             // The transport's buffer: unmasking happens in place, so each round gets a fresh copy.

@@ -125,7 +125,7 @@ public class CloseHandlingTests
         Assert.Equal(ConnectionState.CloseReceived, core.State);
         Assert.True(core.HasPendingOutput);
         Assert.False(core.ShouldCloseTransport);
-        Assert.Throws<InvalidOperationException>(() => core.WriteMessage(new ArrayBufferWriter<byte>(), MessageType.Text, "x"u8));
+        Assert.Throws<InvalidOperationException>(() => core.WriteMessage(new ArrayBufferWriter<byte>(), WebSocketMessageKind.Text, "x"u8));
         core.WritePendingOutput(new ArrayBufferWriter<byte>());
         Assert.Equal(ConnectionState.Closed, core.State);
         // RFC 6455 §7.1.1: "the underlying TCP connection, in most normal cases, SHOULD be closed first by the server".
@@ -146,7 +146,7 @@ public class CloseHandlingTests
         Assert.Equal(role == WebSocketRole.Client, frame.Masked);
         Assert.Equal(1001, BinaryPrimitives.ReadUInt16BigEndian(frame.Payload));
         Assert.Equal("shutting down", System.Text.Encoding.UTF8.GetString(frame.Payload.AsSpan(2)));
-        var ex = Assert.Throws<InvalidOperationException>(() => core.WriteMessage(output, MessageType.Binary, [1]));
+        var ex = Assert.Throws<InvalidOperationException>(() => core.WriteMessage(output, WebSocketMessageKind.Binary, [1]));
         Assert.Contains("§5.5.1", ex.Message, StringComparison.Ordinal);
         Assert.False(core.WriteClose(output));
 

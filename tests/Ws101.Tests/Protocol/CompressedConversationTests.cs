@@ -41,23 +41,23 @@ public class CompressedConversationTests
         byte[] json = Corpus.Json(20_000);
         byte[] random = Corpus.Random(5_000);
 
-        sender.WriteMessage(output, MessageType.Text, json);
-        sender.WriteMessage(output, MessageType.Text, json);
-        expected.AddRange([Seen.Message(MessageType.Text, json), Seen.Message(MessageType.Text, json)]);
+        sender.WriteMessage(output, WebSocketMessageKind.Text, json);
+        sender.WriteMessage(output, WebSocketMessageKind.Text, json);
+        expected.AddRange([Seen.Message(WebSocketMessageKind.Text, json), Seen.Message(WebSocketMessageKind.Text, json)]);
         sender.WriteText(output, "short: below the smallest size worth compressing");
         expected.Add(Seen.Text("short: below the smallest size worth compressing"));
-        sender.WriteMessage(output, MessageType.Binary, random, MessageCompression.Always);
-        sender.WriteMessage(output, MessageType.Binary, random, MessageCompression.Never);
-        sender.WriteMessage(output, MessageType.Binary, [], MessageCompression.Always);
+        sender.WriteMessage(output, WebSocketMessageKind.Binary, random, MessageCompression.Always);
+        sender.WriteMessage(output, WebSocketMessageKind.Binary, random, MessageCompression.Never);
+        sender.WriteMessage(output, WebSocketMessageKind.Binary, [], MessageCompression.Always);
         expected.AddRange([Seen.Binary(random), Seen.Binary(random), Seen.Binary([])]);
 
         // Streamed: each part compressed as it comes (a part may end inside a code point of "✓").
-        sender.WriteFragment(output, MessageType.Text, json.AsSpan(0, 7_001), endOfMessage: false);
+        sender.WriteFragment(output, WebSocketMessageKind.Text, json.AsSpan(0, 7_001), endOfMessage: false);
         sender.WritePing(output, [7]);
         expected.Add(Seen.Ping([7]));
-        sender.WriteFragment(output, MessageType.Text, json.AsSpan(7_001, 7_000), endOfMessage: false);
-        sender.WriteFragment(output, MessageType.Text, json.AsSpan(14_001), endOfMessage: true);
-        expected.Add(Seen.Message(MessageType.Text, json));
+        sender.WriteFragment(output, WebSocketMessageKind.Text, json.AsSpan(7_001, 7_000), endOfMessage: false);
+        sender.WriteFragment(output, WebSocketMessageKind.Text, json.AsSpan(14_001), endOfMessage: true);
+        expected.Add(Seen.Message(WebSocketMessageKind.Text, json));
 
         // Compressed whole, then fragmented: RFC 7692 §6.1, RSV1 on the first frame only (0x41: RSV1 | text, no FIN).
         byte[] compressed = Deflated(json);
@@ -65,7 +65,7 @@ public class CompressedConversationTests
         output.Write(Wire.Frame(WebSocketRole.Server, Wire.Rsv1 | 0x1, compressed.AsSpan(0, third)));
         output.Write(Wire.Frame(WebSocketRole.Server, 0x0, compressed.AsSpan(third, third)));
         output.Write(Wire.Frame(WebSocketRole.Server, Wire.Fin | 0x0, compressed.AsSpan(2 * third)));
-        expected.Add(Seen.Message(MessageType.Text, json));
+        expected.Add(Seen.Message(WebSocketMessageKind.Text, json));
 
         sender.WriteClose(output, CloseCode.NormalClosure, "done");
         expected.Add(Seen.Close(CloseCode.NormalClosure, "done"));

@@ -121,12 +121,12 @@ internal sealed class Driver
                 _streamed.Write(payload);
                 if (ev.EndOfMessage)
                 {
-                    Events.Add(Seen.Message(ev.MessageType, _streamed.ToArray()));
+                    Events.Add(Seen.Message(ev.MessageKind, _streamed.ToArray()));
                     _streamed = null;
                 }
                 break;
             case ProtocolEventKind.Message:
-                Events.Add(Seen.Message(ev.MessageType, payload));
+                Events.Add(Seen.Message(ev.MessageKind, payload));
                 break;
             case ProtocolEventKind.Ping:
                 Events.Add(Seen.Ping(payload));

@@ -10,7 +10,7 @@ namespace Ws101.Tests.Protocol;
 [Collection(ProtocolCollection.Name)]
 public class RoundTripProperties
 {
-    private sealed record Op(int Kind, MessageType Type, byte[] Payload, int[] Cuts, bool PingInside);
+    private sealed record Op(int Kind, WebSocketMessageKind Type, byte[] Payload, int[] Cuts, bool PingInside);
 
     private sealed record Script(Op[] Ops, int? CloseCode, string CloseReason, int Chunking, int Seed, bool Stream);
 
@@ -21,7 +21,7 @@ public class RoundTripProperties
     private static readonly Gen<Op> Message =
         Gen.Select(Gen.Bool, Binary, Text, Gen.Int[0, 100_000].Array[0, 3], Gen.Bool)
             .Select((isText, bin, text, cuts, pingInside) =>
-                new Op(0, isText ? MessageType.Text : MessageType.Binary, isText ? text : bin, cuts, pingInside));
+                new Op(0, isText ? WebSocketMessageKind.Text : WebSocketMessageKind.Binary, isText ? text : bin, cuts, pingInside));
 
     private static readonly Gen<Op> Control =
         Gen.Select(Gen.Int[1, 2], Gen.Byte.Array[0, 125]).Select((kind, payload) => new Op(kind, default, payload, [], false));

@@ -19,7 +19,7 @@ public class SendingTests
         for (int i = 0; i < 200; i++)
         {
             output.ResetWrittenCount();
-            core.WriteMessage(output, MessageType.Binary, new byte[10]);
+            core.WriteMessage(output, WebSocketMessageKind.Binary, new byte[10]);
             ReadOnlySpan<byte> frame = output.WrittenSpan;
             Assert.True((frame[1] & 0x80) != 0);
             Assert.True(keys.Add(BinaryPrimitives.ReadUInt32BigEndian(frame[2..])));
@@ -32,7 +32,7 @@ public class SendingTests
         // RFC 6455 §5.1: "A server MUST NOT mask any frames that it sends to the client."
         var core = new WebSocketConnectionCore(WebSocketRole.Server);
         var output = new ArrayBufferWriter<byte>();
-        core.WriteMessage(output, MessageType.Text, "Hi"u8);
+        core.WriteMessage(output, WebSocketMessageKind.Text, "Hi"u8);
         core.WritePing(output, [1]);
         core.WritePong(output);
         core.WriteClose(output);
@@ -47,7 +47,7 @@ public class SendingTests
         foreach (int length in new[] { 0, 1, 125, 126, 65535, 65536, 100_000 })
         {
             var output = new ArrayBufferWriter<byte>();
-            core.WriteMessage(output, MessageType.Binary, new byte[length]);
+            core.WriteMessage(output, WebSocketMessageKind.Binary, new byte[length]);
             int expectedHeader = (length <= 125 ? 2 : length <= 65535 ? 4 : 10) + (role == WebSocketRole.Client ? 4 : 0);
             Assert.Equal(expectedHeader + length, output.WrittenCount);
             Assert.Equal(length, Wire.Decode(output.WrittenSpan).Single().Payload.Length);
@@ -60,12 +60,12 @@ public class SendingTests
         // RFC 6455 §5.4, with a ping between fragments.
         var core = new WebSocketConnectionCore(role);
         var output = new ArrayBufferWriter<byte>();
-        core.WriteFragment(output, MessageType.Text, "Hel"u8, endOfMessage: false);
+        core.WriteFragment(output, WebSocketMessageKind.Text, "Hel"u8, endOfMessage: false);
         core.WritePing(output, [1]);
-        core.WriteFragment(output, MessageType.Text, "lo, "u8, endOfMessage: false);
-        Assert.Throws<InvalidOperationException>(() => core.WriteFragment(output, MessageType.Binary, [], endOfMessage: true));
-        Assert.Throws<InvalidOperationException>(() => core.WriteMessage(output, MessageType.Text, "x"u8));
-        core.WriteFragment(output, MessageType.Text, "world"u8, endOfMessage: true);
+        core.WriteFragment(output, WebSocketMessageKind.Text, "lo, "u8, endOfMessage: false);
+        Assert.Throws<InvalidOperationException>(() => core.WriteFragment(output, WebSocketMessageKind.Binary, [], endOfMessage: true));
+        Assert.Throws<InvalidOperationException>(() => core.WriteMessage(output, WebSocketMessageKind.Text, "x"u8));
+        core.WriteFragment(output, WebSocketMessageKind.Text, "world"u8, endOfMessage: true);
         var frames = Wire.Decode(output.WrittenSpan);
         Assert.Equal([0x01, 0x89, 0x00, 0x80], frames.Select(f => f.FirstByte));
         Assert.All(frames, f => Assert.Equal(role == WebSocketRole.Client, f.Masked));
@@ -91,7 +91,7 @@ public class SendingTests
         var output = new SmallSpanWriter(37);
         byte[] payload = new byte[10_000];
         new Random(8).NextBytes(payload);
-        core.WriteMessage(output, MessageType.Binary, payload);
+        core.WriteMessage(output, WebSocketMessageKind.Binary, payload);
         Assert.Equal([Seen.Binary(payload)], new Driver(Wire.Other(role)).Feed(output.ToArray()).Events);
     }
 
@@ -102,9 +102,9 @@ public class SendingTests
         var core = new WebSocketConnectionCore(role);
         var output = new ArrayBufferWriter<byte>();
         Assert.Throws<ArgumentException>(() => core.WritePing(output, new byte[126]));
-        Assert.Throws<ArgumentException>(() => core.WriteMessage(output, MessageType.Binary, [], ReservedBits.Rsv1));
+        Assert.Throws<ArgumentException>(() => core.WriteMessage(output, WebSocketMessageKind.Binary, [], ReservedBits.Rsv1));
         var deflate = new WebSocketConnectionCore(role, new ProtocolOptions { AllowedReservedBits = ReservedBits.Rsv1 });
-        deflate.WriteMessage(output, MessageType.Binary, [1], ReservedBits.Rsv1);
+        deflate.WriteMessage(output, WebSocketMessageKind.Binary, [1], ReservedBits.Rsv1);
         Assert.Equal(0xC2, output.WrittenSpan[0]);
     }
 

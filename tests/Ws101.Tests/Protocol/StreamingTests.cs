@@ -28,7 +28,7 @@ public class StreamingTests
         // RFC 6455 §8.1 with streaming: every piece delivered is valid so far, a split code point is fine.
         byte[] text = Wire.Utf8(string.Concat(Enumerable.Repeat("κόσμε 𝄞 ", 500)));
         Driver d = Conformance.Run(role, Wire.Text(role, text), Streaming);
-        Assert.Equal([Seen.Message(MessageType.Text, text)], d.Events);
+        Assert.Equal([Seen.Message(WebSocketMessageKind.Text, text)], d.Events);
         Driver bad = new Driver(role, Streaming).Feed(Wire.Text(role, Wire.Concat(text, [0xC0, 0x80])), [333]);
         Conformance.AssertFailed(bad, CloseCode.InvalidPayloadData);
     }

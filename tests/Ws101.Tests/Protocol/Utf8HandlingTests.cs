@@ -46,13 +46,13 @@ public class Utf8HandlingTests
     {
         // Autobahn 6.1-6.2 and 6.5-6.23 (valid cases); RFC 6455 §8.1 with fragmentation (§5.4): a code point may span fragments.
         byte[] text = Convert.FromHexString(hex);
-        Assert.Equal([Seen.Message(MessageType.Text, text)], Conformance.Run(role, Wire.Text(role, text)).Events);
+        Assert.Equal([Seen.Message(WebSocketMessageKind.Text, text)], Conformance.Run(role, Wire.Text(role, text)).Events);
         for (int cut = 0; cut <= text.Length; cut++)
         {
             byte[] wire = Wire.Concat(Wire.Text(role, text[..cut], fin: false), Wire.Continuation(role, text[cut..], fin: true));
-            Assert.Equal([Seen.Message(MessageType.Text, text)], new Driver(role).Feed(wire).Events);
+            Assert.Equal([Seen.Message(WebSocketMessageKind.Text, text)], new Driver(role).Feed(wire).Events);
         }
-        Assert.Equal([Seen.Message(MessageType.Text, text)], new Driver(role).Feed(OneByteFragments(role, text)).Events);
+        Assert.Equal([Seen.Message(WebSocketMessageKind.Text, text)], new Driver(role).Feed(OneByteFragments(role, text)).Events);
     }
 
     [Theory, MemberData(nameof(InvalidCases))]

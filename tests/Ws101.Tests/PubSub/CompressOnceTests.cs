@@ -25,7 +25,7 @@ public class CompressOnceTests
         var server = new WebSocketServer(new WebSocketServerOptions
         {
             EndPoints = [new IPEndPoint(IPAddress.Loopback, 0)],
-            Connection = new WebSocketConnectionOptions { Compression = compression },
+            Compression = compression,
         });
         server.Map("/sub", async (ws, ct) =>
         {
@@ -105,7 +105,7 @@ public class CompressOnceTests
         await using (server)
         {
             var deflating = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => WebSocketClient.ConnectAsync(server.Url("/sub"),
-                new WebSocketClientOptions { Connection = new WebSocketConnectionOptions { Compression = PerMessageDeflateOptions.Default } }, ct)));
+                new WebSocketClientOptions { Compression = PerMessageDeflateOptions.Default }, ct)));
             var plain = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => WebSocketClient.ConnectAsync(server.Url("/sub"), cancellationToken: ct)));
             using var raw = await RawSubscriber.ConnectAsync(server.EndPoints[0].Port, "permessage-deflate", ct);
             Assert.Contains("server_no_context_takeover", raw.Response, StringComparison.Ordinal);

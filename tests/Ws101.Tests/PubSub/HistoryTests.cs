@@ -44,7 +44,7 @@ public class HistoryTests
     private static void AssertPositionsIncrease(IEnumerable<PositionedMessage> frames)
     {
         TopicPosition? previous = null;
-        foreach (var frame in frames.Where(f => f.Kind == PositionedMessageKind.Message))
+        foreach (var frame in frames.Where(f => f.Position is not null))
         {
             Assert.True(TopicPosition.TryParse(frame.Position, out var at), frame.Position);
             Assert.True(previous is not { } p || at > p, $"{frame.Position} after {previous}");
@@ -64,7 +64,7 @@ public class HistoryTests
         var ws1 = await WebSocketClient.ConnectAsync(Url(b, "/topic/room?since=0-0"), cancellationToken: ct);
         var reading1 = first.RunAsync(ws1, ct);
         await Eventually.TrueAsync(() => first.Frames.Length == 1, TimeSpan.FromSeconds(30), () => "the recovery signal");
-        Assert.Equal(new PositionedMessage(PositionedMessageKind.Recovered, null, null, null, 0), first.Frames[0]);
+        Assert.Equal(new PositionedMessage(null, null, null, true, 0), first.Frames[0]);
 
         // Messages go on at a steady pace on node A while the subscriber leaves node B and comes back on node A.
         const int Total = 600;
@@ -86,7 +86,7 @@ public class HistoryTests
         // First the signal with the count of missed messages, then exactly those, then the live ones: together with what
         // the first connection had, every message once, in order, and positions that only go up.
         var signal = second.Frames[0];
-        Assert.Equal(PositionedMessageKind.Recovered, signal.Kind);
+        Assert.True(signal.Recovered);
         Assert.True(signal.Missed >= 100, $"missed {signal.Missed}");
         Assert.Equal(Enumerable.Range((int)left + 1, signal.Missed).Select(n => (long)n), second.Sequence.Take(signal.Missed));
         Assert.Equal(Enumerable.Range(0, Total).Select(n => (long)n), first.Sequence.Concat(second.Sequence));
@@ -127,7 +127,7 @@ public class HistoryTests
             var readingAgain = late.RunAsync(again, ct);
             await Eventually.TrueAsync(() => late.Frames.Length == 1, TimeSpan.FromSeconds(30),
                 () => $"the signal on node {(node == a ? "A" : "B")} (reader: {(readingAgain.IsFaulted ? readingAgain.Exception!.InnerException!.Message : readingAgain.Status.ToString())}, state {again.State} {(int?)again.CloseStatus} {again.CloseReason})");
-            Assert.Equal(PositionedMessageKind.NotRecovered, late.Frames[0].Kind);
+            Assert.False(late.Frames[0].Recovered);
             // Then the live feed.
             await publisher.RunAsync(1, TimeSpan.Zero, ct);
             await Eventually.TrueAsync(() => late.Messages == 1, TimeSpan.FromSeconds(30), () => "a live message");
@@ -242,9 +242,9 @@ public class HistoryTests
             await Eventually.TrueAsync(() => recorder.Sequence is [.., Total - 1], TimeSpan.FromSeconds(30), () => $"{recorder.Messages} received, last {socket.LastPosition}");
             // Every message once and in order, across the reconnection, which began with the recovery signal.
             Assert.Equal(Enumerable.Range(0, Total).Select(n => (long)n), recorder.Sequence);
-            var signals = recorder.Frames.Where(f => f.Kind != PositionedMessageKind.Message).ToArray();
+            var signals = recorder.Frames.Where(f => f.Position is null).ToArray();
             Assert.Equal(2, signals.Length);
-            Assert.All(signals, s => Assert.Equal(PositionedMessageKind.Recovered, s.Kind));
+            Assert.All(signals, s => Assert.True(s.Recovered));
             Assert.True(signals[1].Missed > 0);
             Assert.True(reconnects >= 1);
             Figures.Note($"ReconnectingWebSocket: node killed and restarted; resumed with {signals[1].Missed} missed after {reconnects} reconnection(s); {Total} messages, none twice");

@@ -41,13 +41,13 @@ public class PositionedMessageTests
     }
 
     [Theory]
-    [InlineData("""{"position":"1-0","data":"hi \u00e9"}""", PositionedMessageKind.Message, "1-0", "hi \u00e9", 0)]
-    [InlineData("""{"recovered": true, "missed": 12}""", PositionedMessageKind.Recovered, null, null, 12)]
-    [InlineData("""{"recovered":false}""", PositionedMessageKind.NotRecovered, null, null, 0)]
-    public void The_four_frames_read_back(string json, PositionedMessageKind kind, string? position, string? text, int missed)
+    [InlineData("""{"position":"1-0","data":"hi \u00e9"}""", "1-0", "hi \u00e9", null, 0)]
+    [InlineData("""{"recovered": true, "missed": 12}""", null, null, true, 12)]
+    [InlineData("""{"recovered":false}""", null, null, false, 0)]
+    public void The_four_frames_read_back(string json, string? position, string? text, bool? recovered, int missed)
     {
         Assert.True(PositionedMessage.TryRead(Encoding.UTF8.GetBytes(json), out var frame));
-        Assert.Equal(new PositionedMessage(kind, position, text, null, missed), frame);
+        Assert.Equal(new PositionedMessage(position, text, null, recovered, missed), frame);
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public class PositionedMessageTests
         Assert.Equal(new byte[] { 0, 1, 255 }, b.Binary);
         Assert.Equal("""{"position":"9-2","base64":"AAH/"}""", Encoding.UTF8.GetString(binary.Payload.Span));
         Assert.True(PositionedMessage.TryRead(recovered.Payload.Span, out var r) && r.Missed == 3);
-        Assert.True(PositionedMessage.TryRead(lost.Payload.Span, out var l) && l.Kind == PositionedMessageKind.NotRecovered);
+        Assert.True(PositionedMessage.TryRead(lost.Payload.Span, out var l) && l.Recovered is false);
     }
 
     [Theory]

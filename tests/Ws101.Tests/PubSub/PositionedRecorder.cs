@@ -22,11 +22,11 @@ internal sealed class PositionedRecorder
     }
 
     /// <summary>The messages' sequence numbers, in arrival order.</summary>
-    public long[] Sequence => Frames.Where(f => f.Kind == PositionedMessageKind.Message).Select(f => long.Parse(f.Text![(f.Text!.IndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+    public long[] Sequence => Frames.Where(f => f.Position is not null).Select(f => long.Parse(f.Text![(f.Text!.IndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
-    public int Messages => Frames.Count(f => f.Kind == PositionedMessageKind.Message);
+    public int Messages => Frames.Count(f => f.Position is not null);
 
-    public string? LastPosition => Frames.LastOrDefault(f => f.Kind == PositionedMessageKind.Message)?.Position;
+    public string? LastPosition => Frames.LastOrDefault(f => f.Position is not null)?.Position;
 
     public Task RunAsync(WebSocketConnection ws, CancellationToken ct) => Task.Run(async () =>
     {

@@ -38,10 +38,10 @@ public class PreparedFrameCoreTests
     {
         var core = new WebSocketConnectionCore(WebSocketRole.Server);
         var output = new ArrayBufferWriter<byte>();
-        core.WriteFragment(output, MessageType.Binary, [1], endOfMessage: false);
+        core.WriteFragment(output, WebSocketMessageKind.Binary, [1], endOfMessage: false);
         Assert.True(core.IsSendingStreamedMessage);
         Assert.Throws<InvalidOperationException>(() => core.WritePrepared(output, Frame));
-        core.WriteFragment(output, MessageType.Binary, [2], endOfMessage: true);
+        core.WriteFragment(output, WebSocketMessageKind.Binary, [2], endOfMessage: true);
         core.WritePrepared(output, Frame);
     }
 

@@ -195,7 +195,7 @@ public class RedisClusterTests
         await Eventually.TrueAsync(() => second.Messages == 50, TimeSpan.FromSeconds(10), () => $"{second.Messages} of the 50 missed");
         a.Topics.Publish(topic, "A:150");
         await Eventually.TrueAsync(() => second.Messages == 51, TimeSpan.FromSeconds(10), () => "the live one");
-        Assert.Equal(new PositionedMessage(PositionedMessageKind.Recovered, null, null, null, 50), second.Frames[0]);
+        Assert.Equal(new PositionedMessage(null, null, null, true, 50), second.Frames[0]);
         Assert.Equal(Enumerable.Range(0, 151).Select(n => (long)n), first.Sequence.Concat(second.Sequence));
         await again.CloseAsync(CloseCode.NormalClosure, "", ct);
         await readingAgain;

@@ -253,22 +253,31 @@ public class TopicsOverConnectionsTests
         }
 
         // Alternate windows without and with the stuck subscriber (unsubscribed, then subscribed again with its queue
-        // still full), so that drifts of the machine's speed fall on both alike; compare the sums.
+        // still full), so that drifts of the machine's speed fall on both alike. Each round gives one ratio, with over
+        // without; the median of the rounds is compared, so that one window in which the machine stalled (other test
+        // processes share its two cores) does not decide the test either way.
         var window = TimeSpan.FromMilliseconds(250);
         await MeasureAsync(window);
         long without = 0, with = 0;
-        const int Rounds = 8;
+        const int Rounds = 9;
+        var ratios = new List<double>();
         for (int round = 0; round < Rounds; round++)
         {
             Assert.True(node.Topics.Unsubscribe(stuckOnServer, "t"));
-            without += await MeasureAsync(window);
+            long withoutNow = await MeasureAsync(window);
             Assert.True(node.Topics.Subscribe(stuckOnServer, "t"));
             long skipped = node.Topics.Statistics.SkippedSlow;
-            with += await MeasureAsync(window);
+            long withNow = await MeasureAsync(window);
             Assert.True(node.Topics.Statistics.SkippedSlow > skipped, "the stuck subscriber was not skipped in a window with it");
+            without += withoutNow;
+            with += withNow;
+            ratios.Add(withNow / (double)Math.Max(1, withoutNow));
         }
-        Figures.Note($"delivered to 4 fast subscribers in {Rounds} windows of {window.TotalMilliseconds} ms: without the stuck one {without:N0}, with it {with:N0} ({100.0 * with / without:0.0} %); skipped {node.Topics.Statistics.SkippedSlow:N0}");
-        Assert.True(with >= 0.9 * without, $"with a stuck subscriber the others got {with:N0} messages against {without:N0} without it");
+        ratios.Sort();
+        double median = ratios[Rounds / 2];
+        Figures.Note($"delivered to 4 fast subscribers in {Rounds} pairs of windows of {window.TotalMilliseconds} ms: without the stuck one {without:N0}, with it {with:N0}; " +
+            $"median ratio {100 * median:0.0} % (rounds {string.Join(", ", ratios.Select(r => (100 * r).ToString("0", System.Globalization.CultureInfo.InvariantCulture)))} %); skipped {node.Topics.Statistics.SkippedSlow:N0}");
+        Assert.True(median >= 0.9, $"with a stuck subscriber the others got a median {100 * median:0.0} % of what they got without it (rounds: {string.Join(", ", ratios.Select(r => r.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)))})");
         await Task.WhenAll(clients.Select(c => c.CloseAsync(CloseCode.NormalClosure, "", ct)));
         await Task.WhenAll(readers);
     }

@@ -26,7 +26,7 @@ public class ConcurrencyTests
         Assert.True(after - baseline < 4 * 1024 * 1024, $"heap grew from {baseline:N0} to {after:N0} bytes after every connection closed");
     }
 
-    private static async Task RoundAsync(Ws101.Server.WebSocketServer server, int connections, int messages, CancellationToken ct)
+    private static async Task RoundAsync(Ws101.WebSocketServer server, int connections, int messages, CancellationToken ct)
     {
         var clients = new WebSocketConnection[connections];
         // Open in waves so the listen backlog is never the bottleneck.

@@ -87,11 +87,12 @@ public class PeerResetTests
         Assert.Equal(0, watched.Ended);
     }
 
-    [Fact]
-    public async Task a_reset_in_the_middle_of_the_tls_handshake_leaves_no_connection_behind_and_wss_goes_on()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task a_reset_in_the_middle_of_the_tls_handshake_leaves_no_connection_behind_and_wss_goes_on(ServerTransport transport)
     {
         using var certificate = TestCertificates.SelfSigned();
-        await using var watched = await WatchedServer.StartAsync(ServerTransport.Sockets, certificate);
+        await using var watched = await WatchedServer.StartAsync(transport, certificate);
         for (int i = 0; i < Rounds; i++)
         {
             // Half a ClientHello: a handshake record header that announces 512 bytes, and 16 of them.
@@ -217,7 +218,9 @@ public class PeerResetTests
         /// </summary>
         public async Task AssertNothingLeakedAsync(X509Certificate2? trusted = null)
         {
-            while (_server.ConnectionCount > 0)
+            // Every reset connection has been let go: none upgraded, and none still counted in its handshake. A place still
+            // taken would be refused with a plain-text 503, which a wss:// client can only read as a broken TLS record.
+            while (_server.ConnectionCount > 0 || _server.AdmittedCount > 0)
             {
                 await Task.Delay(10, Timeout);
             }

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Logging;
-using Ws101.Diagnostics;
 using Ws101.Handshake;
 using Ws101.Server;
 using Ws101.Tests.Diagnostics;
@@ -27,7 +26,7 @@ public class ServerUpgradeLogTests
         Activity? stopped = null;
         using var listener = new ActivityListener
         {
-            ShouldListenTo = source => source.Name == Ws101ActivitySource.Name,
+            ShouldListenTo = source => source.Name == Ws101Telemetry.ActivitySourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = activity => stopped = Equals(activity.GetTagItem("url.path"), path) ? activity : stopped,
         };

@@ -33,7 +33,7 @@ public class ServerUpgradeTests
         var head = ParseResponse(written);
         Assert.Equal(101, head.StatusCode);
         Assert.Equal("Switching Protocols", head.ReasonPhrase);
-        return head.Headers.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)).ToList();
+        return head.Headers.ToList();
     }
 
     private static string? Header(ServerUpgradeResult r, string name) =>

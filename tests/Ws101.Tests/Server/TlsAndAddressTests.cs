@@ -12,17 +12,48 @@ public class TlsAndAddressTests
 
     private static X509Certificate2 SelfSigned() => TestCertificates.SelfSigned();
 
-    [Fact]
-    public async Task echoes_over_wss_when_the_client_trusts_the_servers_certificate()
+    public static TheoryData<ServerTransport> Transports => [ServerTransport.EventLoop, ServerTransport.Sockets];
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task echoes_over_wss_when_the_client_trusts_the_servers_certificate(ServerTransport transport)
     {
         using var cert = SelfSigned();
-        await using var server = await TestServer.StartEchoAsync(new WebSocketServerOptions { Certificate = cert });
+        await using var server = await TestServer.StartEchoAsync(new WebSocketServerOptions { Certificate = cert, Transport = transport });
         var url = new Uri($"wss://127.0.0.1:{server.EndPoints[0].Port}/echo");
         await using var ws = await WebSocketClient.ConnectAsync(url, new WebSocketClientOptions { TrustedCertificate = cert }, Timeout);
         var payload = new byte[70_000];
         Random.Shared.NextBytes(payload);
         await ws.SendBinaryAsync(payload, Timeout);
         Assert.True((await ws.ReceiveAsync(Timeout)).Data.Span.SequenceEqual(payload));
+        await ws.CloseAsync(CloseCode.NormalClosure, "", Timeout);
+        Assert.Equal(CloseCode.NormalClosure, ws.CloseStatus);
+    }
+
+    [Fact]
+    public async Task over_wss_on_each_transport_messages_split_every_way_across_tls_records_echo_whole_and_in_order()
+    {
+        foreach (var transport in new[] { ServerTransport.Auto, ServerTransport.EventLoop, ServerTransport.Sockets })
+        {
+            await EchoesEverySizeAsync(transport);
+        }
+    }
+
+    private static async Task EchoesEverySizeAsync(ServerTransport transport)
+    {
+        using var cert = SelfSigned();
+        await using var server = await TestServer.StartEchoAsync(new WebSocketServerOptions { Certificate = cert, Transport = transport });
+        var url = new Uri($"wss://127.0.0.1:{server.EndPoints[0].Port}/echo");
+        await using var ws = await WebSocketClient.ConnectAsync(url, new WebSocketClientOptions { TrustedCertificate = cert }, Timeout);
+        // Sizes around the TLS record (16 KiB) and the receive buffer, so that frames and records split every way.
+        int[] sizes = [0, 1, 125, 126, 16_375, 16_384, 16_392, 40_000, 200_000];
+        foreach (int size in sizes)
+        {
+            var payload = new byte[size];
+            Random.Shared.NextBytes(payload);
+            await ws.SendBinaryAsync(payload, Timeout);
+            Assert.True((await ws.ReceiveAsync(Timeout)).Data.Span.SequenceEqual(payload), $"{transport}: the echo of {size:N0} bytes differs");
+        }
         await ws.CloseAsync(CloseCode.NormalClosure, "", Timeout);
         Assert.Equal(CloseCode.NormalClosure, ws.CloseStatus);
     }

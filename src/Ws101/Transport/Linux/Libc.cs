@@ -25,6 +25,7 @@ internal static unsafe partial class Libc
     public const int SHUT_WR = 1;
     public const int AF_INET = 2;
     public const int AF_INET6 = 10;
+    public const short POLLIN = 0x001;
     public const uint EPOLLEXCLUSIVE = 1u << 28;
     public const int EPOLL_CLOEXEC = 0x80000;
     public const int EPOLL_CTL_ADD = 1;
@@ -132,4 +133,16 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int getsockname(int fd, byte* address, uint* addressLength);
+
+    /// <summary>struct pollfd.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int poll(PollFd* fds, nuint nfds, int timeout);
 }

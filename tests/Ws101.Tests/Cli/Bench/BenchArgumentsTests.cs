@@ -8,8 +8,10 @@ public class BenchArgumentsTests
 {
     public static TheoryData<string[], string> Refused() => new()
     {
-        { ["bench", "echo", "http://127.0.0.1:1/"], "is not a ws:// URL" },
-        { ["bench", "echo", "wss://127.0.0.1:1/"], "drives plain ws:// only" },
+        { ["bench", "echo", "http://127.0.0.1:1/"], "is not a ws:// or wss:// URL" },
+        { ["bench", "idle", "wss://127.0.0.1:1/"], "over wss:// ws101 bench measures echo and handshakes only" },
+        { ["bench", "fanout", "wss://127.0.0.1:1/"], "over wss:// ws101 bench measures echo and handshakes only" },
+        { ["bench", "idle", "ws://127.0.0.1:1/", "--insecure"], "Unrecognized command or argument '--insecure'" },
         { ["bench", "echo", "ws://127.0.0.1:1/#x"], "has no fragment" },
         { ["bench", "echo", "ws://127.0.0.1:1/", "-c", "0"], "--connections must be at least 1" },
         { ["bench", "echo", "ws://127.0.0.1:1/", "-c", "1000000"], "the file limit of this process allows" },
@@ -30,7 +32,7 @@ public class BenchArgumentsTests
         { ["bench", "echo", "ws://127.0.0.1:1/", "-d", "3600", "-w", "3600", "--rounds", "3"], "the limit is 4 hours" },
         { ["bench", "echo", "ws://127.0.0.1:1/", "--server-pid", "999999999"], "--server-pid: there is no process 999999999" },
         { ["bench", "echo", "ws://127.0.0.1:1/", "--compare-server-pid", "1"], "--compare-server-pid needs --compare" },
-        { ["bench", "echo", "ws://127.0.0.1:1/", "--compare", "ftp://x/"], "--compare: 'ftp://x/' is not a ws:// URL" },
+        { ["bench", "echo", "ws://127.0.0.1:1/", "--compare", "ftp://x/"], "--compare: 'ftp://x/' is not a ws:// or wss:// URL" },
         { ["bench", "echo", "ws://127.0.0.1:1/", "--plot", "out.svg"], "--plot writes a PNG" },
         { ["bench", "echo", "ws://127.0.0.1:1/", "--plot", "/no/such/folder/out.png"], "--plot: the folder '/no/such/folder' does not exist" },
         { ["bench", "echo", "ws://127.0.0.1:1/", "-H", "no colon"], "A header is \"Name: value\"" },
