@@ -43,6 +43,17 @@ internal struct ReceiveBuffer
             _array = ArrayPool<byte>.Shared.Rent(size);
             _start = _end = 0;
         }
+        else if (_end - _start < size && _array.Length < size)
+        {
+            // Room for a frame larger than the buffer (size is then the whole frame's length): moved once into an array that
+            // holds all of it, so the rest is read behind it and the frame is parsed in place.
+            var larger = ArrayPool<byte>.Shared.Rent(size);
+            Buffer.BlockCopy(_array, _start, larger, 0, _end - _start);
+            ArrayPool<byte>.Shared.Return(_array);
+            _array = larger;
+            _end -= _start;
+            _start = 0;
+        }
         else
         {
             if (_start > 0)

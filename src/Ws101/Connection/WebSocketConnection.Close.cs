@@ -231,8 +231,7 @@ public sealed partial class WebSocketConnection
         }
         else
         {
-            _transport.ShutdownSend();
-            _transport.DisposeAsync().AsTask().Wait();
+            _transport.CloseAfterSending();
         }
         _closed?.TrySetResult();
         _ping.Fail(ClosedError(null));

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Ws101.Compression;
 using Ws101.Protocol;
 using Ws101.PubSub;
@@ -12,6 +13,10 @@ namespace Ws101;
 public sealed partial class WebSocketConnection
 {
     private PingRoundTrip _ping;
+
+    // From this payload size on, a frame's header and payload go to the kernel as two pieces of one vectored send, rather
+    // than the payload being copied behind the header: below it, the copy costs less than the kernel's handling of a second piece.
+    private const int VectoredSendMinimum = 2048;
 
     /// <summary>Sends a whole text message.</summary>
     /// <exception cref="WebSocketClosedException">The connection is closing or closed.</exception>
@@ -154,16 +159,19 @@ public sealed partial class WebSocketConnection
     {
         bool turn;
         bool write = false;
+        bool payloadFollows = false;
         Exception? refused = null;
         lock (_core)
         {
             turn = _turn.TryTake();
             if (turn)
             {
-                write = FrameOrPass(command, out refused);
+                write = FrameOrPass(command, out refused, out payloadFollows);
             }
         }
-        return !turn ? SendAfterTurnAsync(command, cancellationToken) : write ? Write(refused, cancellationToken) : Done(refused);
+        return !turn ? SendAfterTurnAsync(command, cancellationToken)
+            : write ? Write(refused, payloadFollows ? command.Data : default, cancellationToken)
+            : Done(refused);
     }
 
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
@@ -171,14 +179,15 @@ public sealed partial class WebSocketConnection
     {
         await TakeTurnAsync(cancellationToken).ConfigureAwait(false);
         bool write;
+        bool payloadFollows;
         Exception? refused;
         lock (_core)
         {
-            write = FrameOrPass(command, out refused);
+            write = FrameOrPass(command, out refused, out payloadFollows);
         }
         if (write)
         {
-            await Write(refused, cancellationToken).ConfigureAwait(false);
+            await Write(refused, payloadFollows ? command.Data : default, cancellationToken).ConfigureAwait(false);
         }
         else if (refused is not null)
         {
@@ -188,16 +197,59 @@ public sealed partial class WebSocketConnection
 
     private static ValueTask Done(Exception? refused) => refused is null ? ValueTask.CompletedTask : ValueTask.FromException(refused);
 
-    /// <summary>Holding the turn: writes what was framed, ends the turn, then reports a refused command.</summary>
-    private ValueTask Write(Exception? refused, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends what <see cref="FrameOrPass"/> framed: the buffer, and behind it <paramref name="payload"/> when only its
+    /// header was framed. That pair goes to the kernel in one vectored send; whatever the kernel does not take at once is
+    /// copied behind the header before this returns, so the caller's payload is never read after its send returned.
+    /// </summary>
+    private ValueTask Write(Exception? refused, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
-        var pending = WriteOut(_out.WrittenMemory, cancellationToken);
+        ReadOnlyMemory<byte> bytes = _out.WrittenMemory;
+        if (!payload.IsEmpty)
+        {
+            if (SendVectored(payload) is not { } rest)
+            {
+                EndTurn();
+                return Done(refused);
+            }
+            bytes = rest;
+        }
+        var pending = WriteOut(bytes, cancellationToken);
         if (!pending.IsCompletedSuccessfully)
         {
             return AwaitWriteAsync(pending, refused);
         }
         EndTurn();
         return Done(refused);
+    }
+
+    /// <summary>
+    /// Tries header and payload in one vectored send. Null when the kernel took all of it; otherwise the bytes still to
+    /// send, the payload's rest copied into the send buffer behind the header.
+    /// </summary>
+    private ReadOnlyMemory<byte>? SendVectored(ReadOnlyMemory<byte> payload)
+    {
+        int head = _out.WrittenCount;
+        int sent;
+        try
+        {
+            sent = _transport.TrySendNow(_out.WrittenMemory.Span, payload.Span);
+        }
+        catch (Exception ex) when (DuplexTransport.IsFailure(ex))
+        {
+            // Sent the ordinary way instead, which reports the failure as every send does.
+            sent = 0;
+        }
+        if (sent > 0)
+        {
+            Ws101Metrics.Io.Add(sent, Ws101Metrics.Transmit);
+        }
+        if (sent == head + payload.Length)
+        {
+            return null;
+        }
+        _out.Write(payload.Span);
+        return _out.WrittenMemory[sent..];
     }
 
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
@@ -251,9 +303,10 @@ public sealed partial class WebSocketConnection
     /// core refuses (closing, or a streamed message unfinished) comes back in <paramref name="refused"/>, to be thrown
     /// once the replies framed before it (a pong, the answer to the peer's close) are written.
     /// </summary>
-    private bool FrameOrPass(in SendCommand command, out Exception? refused)
+    private bool FrameOrPass(in SendCommand command, out Exception? refused, out bool payloadFollows)
     {
         refused = null;
+        payloadFollows = false;
         if (_ended)
         {
             refused = command.What == Kind.Pending ? null : ClosedError(null);
@@ -263,7 +316,8 @@ public sealed partial class WebSocketConnection
             _core.WritePendingOutput(_out);
             try
             {
-                command.WriteTo(_core, _out);
+                // A large payload that goes out as it is gets only its header framed here; Write sends it from where it is.
+                payloadFollows = command.WriteHeaderTo(_core, _out, _transport.SendsVectored ? VectoredSendMinimum : int.MaxValue);
                 if (command.IsData)
                 {
                     Ws101Metrics.Messages.Add(1, Ws101Metrics.Transmit);

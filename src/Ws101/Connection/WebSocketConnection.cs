@@ -38,13 +38,15 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     private long _pingSent;
     private long _sendStarted;
     private long _closeStarted;
+    // The size of the whole frames this connection has received that did not fit its receive buffer (see ReceiveSize).
+    private int _frameSizeHint;
 
     internal WebSocketConnection(DuplexTransport transport, WebSocketRole role, WebSocketConnectionOptions options,
         WebSocketHandshakeInfo handshake, ReadOnlySpan<byte> initialData, PerMessageDeflateAgreement? deflate = null)
     {
         _transport = transport;
         _options = options;
-        _core = new WebSocketConnectionCore(role, options.Protocol, deflate, options.Compression);
+        _core = new WebSocketConnectionCore(role, options.Protocol, deflate, options.Compression) { WaitsForWholeFrames = true };
         Handshake = handshake;
         _lastReceived = Environment.TickCount64;
         if (!initialData.IsEmpty)
@@ -228,7 +230,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                         ReleaseIdleBuffers();
                         await _transport.WaitReadableAsync(cancellationToken).ConfigureAwait(false);
                     }
-                    n = await _transport.ReceiveAsync(_in.GetSpace(_options.ReceiveBufferSize), cancellationToken).ConfigureAwait(false);
+                    n = await _transport.ReceiveAsync(_in.GetSpace(ReceiveSize()), cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
@@ -255,6 +257,23 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         {
             Volatile.Write(ref _receiving, 0);
         }
+    }
+
+    /// <summary>
+    /// How large the receive buffer must be for the next read: the options' size, or the whole frame the core waits for
+    /// when that is larger. A connection whose frames outgrow the buffer starts its next buffers at that size too (up to four
+    /// times the options' size), so that such a frame arrives whole in one read and is delivered in place.
+    /// </summary>
+    private int ReceiveSize()
+    {
+        int size = _options.ReceiveBufferSize;
+        int frame = _core.WholeFrameLength;
+        if (frame > size)
+        {
+            _frameSizeHint = Math.Min(frame, 4 * size);
+            return frame;
+        }
+        return Math.Max(size, _frameSizeHint);
     }
 
     private void ReleaseIdleBuffers()
