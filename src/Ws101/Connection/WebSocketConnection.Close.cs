@@ -10,26 +10,8 @@ public sealed partial class WebSocketConnection
 {
     private const string NoCloseReply = "The peer did not answer the close within the close timeout.";
 
-    /// <summary>After a failure: the drain before the transport closes (<see cref="Ending.Failed"/>), which DisposeAsync awaits.</summary>
+    /// <summary>After a failure: the drain before the transport closes (<see cref="ConnectionEnding.Failed"/>), which DisposeAsync awaits.</summary>
     private Task? _lingering;
-
-    private enum Ending : byte
-    {
-        /// <summary>After the closing handshake: close TCP.</summary>
-        Closed,
-
-        /// <summary>
-        /// After a failure the core reported (§7.1.7): half-close, and close TCP once the peer has closed too or the
-        /// drain reached its bounds (<see cref="LingeringClose"/>), so that the close frame that says why is not reset away.
-        /// </summary>
-        Failed,
-
-        /// <summary>The transport ended under a read or a write: the core learns it (1006 unless a close came first).</summary>
-        TransportEnded,
-
-        /// <summary>This side drops the connection: reset TCP, and report why.</summary>
-        Aborted,
-    }
 
     /// <summary>
     /// Starts the closing handshake with <paramref name="code"/> and <paramref name="reason"/> (at most 123 bytes
@@ -74,7 +56,7 @@ public sealed partial class WebSocketConnection
         _closeStarted = Environment.TickCount64;
         try
         {
-            await SendCoreAsync(new SendCommand(Kind.Close, reason, default, CloseCode: code), cancellationToken).ConfigureAwait(false);
+            await _writer.SendAsync(new SendCommand(Kind.Close, reason, default, CloseCode: code), cancellationToken).ConfigureAwait(false);
         }
         catch (WebSocketClosedException)
         {
@@ -145,7 +127,7 @@ public sealed partial class WebSocketConnection
             _closed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
         _closeStarted = Environment.TickCount64;
-        await SendCoreAsync(new SendCommand(Kind.Close, reason, default, CloseCode: code), cancellationToken).ConfigureAwait(false);
+        await _writer.SendAsync(new SendCommand(Kind.Close, reason, default, CloseCode: code), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -176,10 +158,10 @@ public sealed partial class WebSocketConnection
     /// <summary>Drops the connection at once, without a closing handshake; the peer sees the TCP connection reset.</summary>
     public void Abort() => Abort(CloseCode.AbnormalClosure, "The connection was aborted.");
 
-    internal void Abort(CloseCode status, string reason) => End(Ending.Aborted, status, reason);
+    internal void Abort(CloseCode status, string reason) => End(ConnectionEnding.Aborted, status, reason);
 
     /// <summary>Ends the connection, once: records how under the lock, then closes or resets the transport outside it.</summary>
-    private void End(Ending how, CloseCode? status, string? reason)
+    private void End(ConnectionEnding how, CloseCode? status, string? reason)
     {
         lock (_core)
         {
@@ -187,11 +169,11 @@ public sealed partial class WebSocketConnection
             {
                 return;
             }
-            if (how is Ending.TransportEnded or Ending.Aborted)
+            if (how is ConnectionEnding.TransportEnded or ConnectionEnding.Aborted)
             {
                 _core.OnTransportEnded();
             }
-            if (how == Ending.Aborted)
+            if (how == ConnectionEnding.Aborted)
             {
                 // Why this side dropped the connection is what it reports, not the 1006 the core now holds.
                 _endStatus ??= status;
@@ -216,14 +198,22 @@ public sealed partial class WebSocketConnection
         return true;
     }
 
+    /// <summary>
+    /// Under the lock, as a send turn ends: the server closes TCP first once both close frames are exchanged (§7.1.1), or
+    /// after failing the connection. How the connection ends then (see <see cref="FinishEnd"/>), or null while it goes on.
+    /// </summary>
+    internal ConnectionEnding? EndAfterTurn() => !_ended && _core.ShouldCloseTransport && MarkEnded(null, null)
+        ? (_core.Error is not null ? ConnectionEnding.Failed : ConnectionEnding.Closed)
+        : null;
+
     /// <summary>Outside the lock, once, after <see cref="MarkEnded"/>: closes or resets the transport and tells whoever waits.</summary>
-    private void FinishEnd(Ending how)
+    internal void FinishEnd(ConnectionEnding how)
     {
-        if (how == Ending.Aborted)
+        if (how == ConnectionEnding.Aborted)
         {
             _transport.Abort();
         }
-        else if (how == Ending.Failed)
+        else if (how == ConnectionEnding.Failed)
         {
             // The peer may still be sending (the rest of a message over the limit): closing now, with those bytes unread,
             // would reset the connection and take the close frame with it. Drained in the background, within bounds.
@@ -258,7 +248,7 @@ public sealed partial class WebSocketConnection
         {
             return;
         }
-        var activity = new KeepAlive.Activity(_lastReceived, _pingSent, _sendStarted, _closeStarted, State == ConnectionState.Open);
+        var activity = new KeepAlive.Activity(_lastReceived, _pingSent, _writer.SendStarted, _closeStarted, State == ConnectionState.Open);
         var decision = KeepAlive.For(_options).Decide(now, activity);
         if (decision.Action == KeepAlive.Action.Drop)
         {
@@ -275,7 +265,7 @@ public sealed partial class WebSocketConnection
     {
         try
         {
-            await SendCoreAsync(new SendCommand(Kind.Ping, null, default), CancellationToken.None).ConfigureAwait(false);
+            await _writer.SendAsync(new SendCommand(Kind.Ping, null, default), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is WebSocketClosedException or InvalidOperationException || DuplexTransport.IsFailure(ex))
         {
@@ -322,10 +312,7 @@ public sealed partial class WebSocketConnection
         lock (_core)
         {
             _core.Dispose();
-            if (!_turn.IsTaken)
-            {
-                _out.Reset(release: true);
-            }
+            _writer.ReleaseIfIdle();
         }
         if (Volatile.Read(ref _receiving) == 0)
         {

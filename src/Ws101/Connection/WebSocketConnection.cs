@@ -17,15 +17,15 @@ namespace Ws101;
 /// </remarks>
 public sealed partial class WebSocketConnection : IAsyncDisposable
 {
-    // A thin driver of the sans-I/O core over a transport. One lock, the core object itself (never handed out), guards
-    // the core and the connection's own state: the end (_ended, _endStatus, _endReason, _closed) and the send turn.
-    // The receive buffer belongs to the one receive loop (_receiving); the outgoing buffer to whoever holds the turn.
+    // A thin driver of the sans-I/O core over a transport. One lock, the core object itself (handed to no one but this
+    // connection's FrameWriter), guards the core and the connection's own state: the end (_ended, _endStatus, _endReason,
+    // _closed) and the writer's send turn. The receive buffer belongs to the one receive loop (_receiving); the outgoing
+    // buffer to whichever sender holds the turn.
     private readonly DuplexTransport _transport;
     private readonly WebSocketConnectionCore _core;
     private readonly WebSocketConnectionOptions _options;
-    private readonly PooledBufferWriter _out = new();
+    private readonly FrameWriter _writer;
     private ReceiveBuffer _in;
-    private SendTurn _turn;
     private int _receiving;
     private int _disposed;
     private bool _ended;
@@ -36,10 +36,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     // What the keepalive decides on: Environment.TickCount64 values, 0 meaning "not now".
     private long _lastReceived;
     private long _pingSent;
-    private long _sendStarted;
     private long _closeStarted;
-    // The size of the whole frames this connection has received that did not fit its receive buffer (see ReceiveSize).
-    private int _frameSizeHint;
 
     internal WebSocketConnection(DuplexTransport transport, WebSocketRole role, WebSocketConnectionOptions options,
         WebSocketHandshakeInfo handshake, ReadOnlySpan<byte> initialData, PerMessageDeflateAgreement? deflate = null)
@@ -47,6 +44,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         _transport = transport;
         _options = options;
         _core = new WebSocketConnectionCore(role, options.Protocol, deflate, options.Compression) { WaitsForWholeFrames = true };
+        _writer = new FrameWriter(this, _core, transport);
         Handshake = handshake;
         _lastReceived = Environment.TickCount64;
         if (!initialData.IsEmpty)
@@ -138,7 +136,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         {
             lock (_core)
             {
-                return _out.Capacity + _in.Capacity + _core.HeldBufferBytes;
+                return _writer.HeldBufferBytes + _in.Capacity + _core.HeldBufferBytes;
             }
         }
     }
@@ -203,7 +201,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
             {
                 if (flush)
                 {
-                    await FlushPendingAsync(cancellationToken).ConfigureAwait(false);
+                    await _writer.FlushRepliesAsync(cancellationToken).ConfigureAwait(false);
                 }
                 if (ready is { } message)
                 {
@@ -218,7 +216,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                         ReleaseIdleBuffers();
                         await _transport.WaitReadableAsync(cancellationToken).ConfigureAwait(false);
                     }
-                    n = await _transport.ReceiveAsync(_in.GetSpace(ReceiveSize()), cancellationToken).ConfigureAwait(false);
+                    n = await _transport.ReceiveAsync(_in.GetSpace(_in.ReadSize(_options.ReceiveBufferSize, _core.WholeFrameLength)), cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
@@ -230,7 +228,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                 }
                 if (n == 0)
                 {
-                    End(Ending.TransportEnded, null, null);
+                    End(ConnectionEnding.TransportEnded, null, null);
                     _in.Release();
                     return EndedMessage();
                 }
@@ -245,23 +243,6 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         {
             Volatile.Write(ref _receiving, 0);
         }
-    }
-
-    /// <summary>
-    /// How large the receive buffer must be for the next read: the options' size, or the whole frame the core waits for
-    /// when that is larger. A connection whose frames outgrow the buffer starts its next buffers at that size too (up to four
-    /// times the options' size), so that such a frame arrives whole in one read and is delivered in place.
-    /// </summary>
-    private int ReceiveSize()
-    {
-        int size = _options.ReceiveBufferSize;
-        int frame = _core.WholeFrameLength;
-        if (frame > size)
-        {
-            _frameSizeHint = Math.Min(frame, 4 * size);
-            return frame;
-        }
-        return Math.Max(size, _frameSizeHint);
     }
 
     private void ReleaseIdleBuffers()
@@ -343,7 +324,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
             // RFC 6455 §7.1.1: the client waits for the server to close TCP first, up to the close timeout.
             await _transport.WaitForPeerCloseAsync(_options.CloseTimeout).ConfigureAwait(false);
         }
-        End(failed ? Ending.Failed : Ending.Closed, message.CloseStatus, message.CloseReason);
+        End(failed ? ConnectionEnding.Failed : ConnectionEnding.Closed, message.CloseStatus, message.CloseReason);
         return EndedMessage();
     }
 
