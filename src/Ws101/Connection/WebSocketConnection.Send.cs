@@ -113,7 +113,7 @@ public sealed partial class WebSocketConnection
         _writer.SendPreparedAsync(frames, cancellationToken);
 
     /// <summary>Under the lock: why nothing more can be sent, for a send refused because the connection closed or is closing.</summary>
-    internal WebSocketClosedException ClosedError(Exception? inner) => _ended
+    internal WebSocketClosedException ClosedError(Exception? inner) => _end.HasEnded
         ? new WebSocketClosedException($"The connection is closed ({(int?)CloseStatus} {CloseReason}); nothing more can be sent.", CloseStatus, inner)
         : new WebSocketClosedException($"The connection is {_core.State}; no data can be sent after a close (RFC 6455 §5.5.1).", CloseStatus, inner);
 

@@ -18,9 +18,9 @@ namespace Ws101;
 public sealed partial class WebSocketConnection : IAsyncDisposable
 {
     // A thin driver of the sans-I/O core over a transport. One lock, the core object itself (handed to no one but this
-    // connection's FrameWriter), guards the core and the connection's own state: the end (_ended, _endStatus, _endReason,
-    // _closed) and the writer's send turn. The receive buffer belongs to the one receive loop (_receiving); the outgoing
-    // buffer to whichever sender holds the turn.
+    // connection's FrameWriter), guards the core and the connection's own state: the end and the closing handshake (_end)
+    // and the writer's send turn. The receive buffer belongs to the one receive loop (_receiving); the outgoing buffer to
+    // whichever sender holds the turn.
     private readonly DuplexTransport _transport;
     private readonly WebSocketConnectionCore _core;
     private readonly WebSocketConnectionOptions _options;
@@ -28,10 +28,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     private ReceiveBuffer _in;
     private int _receiving;
     private int _disposed;
-    private bool _ended;
-    private CloseCode? _endStatus;
-    private string? _endReason;
-    private TaskCompletionSource? _closed;
+    private ConnectionEnd _end;
 
     // What the keepalive decides on: Environment.TickCount64 values, 0 meaning "not now".
     private long _lastReceived;
@@ -109,22 +106,22 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         {
             lock (_core)
             {
-                return _ended ? ConnectionState.Closed : _core.State;
+                return _end.HasEnded ? ConnectionState.Closed : _core.State;
             }
         }
     }
 
     /// <summary>How the connection ended, once it has: the peer's close code, 1005 without one, 1006 when it just dropped.</summary>
-    public CloseCode? CloseStatus => _endStatus ?? _core.CloseStatus;
+    public CloseCode? CloseStatus => _end.Status ?? _core.CloseStatus;
 
     /// <summary>The reason that goes with <see cref="CloseStatus"/>.</summary>
-    public string? CloseReason => _endReason ?? _core.CloseReason;
+    public string? CloseReason => _end.Reason ?? _core.CloseReason;
 
     /// <summary>The options of this connection.</summary>
     public WebSocketConnectionOptions Options => _options;
 
     /// <summary>True once the transport is closed or dropped; nothing more can be sent or received.</summary>
-    internal bool HasEnded => Volatile.Read(ref _ended);
+    internal bool HasEnded => _end.HasEnded;
 
     /// <summary>
     /// Bytes of buffers the connection holds now: the send and receive buffers (rented from the pool only while bytes are
@@ -270,7 +267,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
             bool got;
             lock (_core)
             {
-                if (_ended)
+                if (_end.HasEnded)
                 {
                     flush = false;
                     message = EndedMessage();
