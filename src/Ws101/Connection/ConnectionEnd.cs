@@ -18,6 +18,8 @@ internal struct ConnectionEnd
     private string? _reason;
     // While a closing handshake is under way: completed at the end, for whoever waits for the handshake to finish.
     private TaskCompletionSource? _closed;
+    // When this side started the closing handshake (Environment.TickCount64), or 0: the keepalive's close deadline.
+    private long _closeStarted;
     // After a failure: the drain before the transport closes (ConnectionEnding.Failed), which DisposeAsync awaits.
     private Task? _lingering;
 
@@ -29,6 +31,9 @@ internal struct ConnectionEnd
 
     /// <summary>The reason that goes with <see cref="Status"/>.</summary>
     public readonly string? Reason => _reason;
+
+    /// <summary>When this side started the closing handshake (<see cref="Environment.TickCount64"/>), or 0.</summary>
+    public readonly long CloseStarted => _closeStarted;
 
     /// <summary>The drain of a failed connection before its transport closes, or null.</summary>
     public Task? Lingering => Volatile.Read(ref _lingering);
@@ -65,18 +70,26 @@ internal struct ConnectionEnd
 
     /// <summary>
     /// For a caller that would start the closing handshake: null when it is to run it (the connection is
-    /// <paramref name="open"/> and no handshake is under way), which makes any later caller wait for it; otherwise what to
-    /// wait for (already complete when no handshake of this side is under way).
+    /// <paramref name="open"/> and no handshake is under way), which starts it at <paramref name="now"/> and makes any later
+    /// caller wait for it; otherwise what to wait for (already complete when no handshake of this side is under way).
     /// </summary>
-    public Task? JoinClose(bool open)
+    public Task? JoinClose(bool open, long now)
     {
         var inProgress = _closed?.Task;
         if (inProgress is null && open)
         {
             _closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _closeStarted = now;
             return null;
         }
         return inProgress ?? Task.CompletedTask;
+    }
+
+    /// <summary>This side sends its close at <paramref name="now"/> without waiting here for the peer's.</summary>
+    public void StartClose(long now)
+    {
+        Closing();
+        _closeStarted = now;
     }
 
     /// <summary>A closing handshake is under way: what completes when the connection ends.</summary>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Ws101.Protocol;
+using Ws101.PubSub;
 using Ws101.Transport;
 using Kind = Ws101.SendCommand.Kind;
 
@@ -77,6 +78,26 @@ internal sealed class FrameWriter
             : Done(refused);
     }
 
+    /// <summary>Writes <paramref name="message"/>'s frame in one turn, holding a reference to it until written.</summary>
+    /// <exception cref="ObjectDisposedException"><paramref name="message"/> was disposed.</exception>
+    /// <exception cref="InvalidOperationException">A streamed message is unfinished (or this is a client connection).</exception>
+    public async ValueTask SendPreparedAsync(PreparedMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ObjectDisposedException.ThrowIf(!message.TryAddReference(), message);
+        try
+        {
+            if (!await SendPreparedAsync(message.Frame, cancellationToken).ConfigureAwait(false))
+            {
+                throw new InvalidOperationException("A streamed message is unfinished; a whole message cannot be sent between its fragments (RFC 6455 §5.4).");
+            }
+        }
+        finally
+        {
+            message.Release();
+        }
+    }
+
     /// <summary>
     /// Writes whole messages framed elsewhere (one frame, or frames end to end) in one turn, straight from
     /// <paramref name="frames"/>, after the automatic replies. False, writing nothing, while a streamed message is unfinished.
@@ -141,6 +162,18 @@ internal sealed class FrameWriter
                 // defined as the status code contained in the first Close control frame received by the
                 // application", so the receive reports that close rather than throwing.
             }
+        }
+    }
+
+    /// <summary>The keepalive's ping: nobody waits for it, and a connection that ends meanwhile is no error.</summary>
+    public async Task SendKeepAlivePingAsync()
+    {
+        try
+        {
+            await SendAsync(new SendCommand(Kind.Ping, null, default), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketClosedException or InvalidOperationException || DuplexTransport.IsFailure(ex))
+        {
         }
     }
 

@@ -88,6 +88,16 @@ internal struct ReceiveBuffer
         return Math.Max(bufferSize, _frameSizeHint);
     }
 
+    /// <summary>Under the connection's lock: parses the next event out of the unparsed bytes, and keeps what the core left.</summary>
+    public bool TryParse(Protocol.WebSocketConnectionCore core, out Protocol.ProtocolEvent ev)
+    {
+        ev = default;
+        var unparsed = Unparsed;
+        bool got = !unparsed.IsEmpty && core.TryReceive(ref unparsed, out ev);
+        Consumed(unparsed.Length);
+        return got;
+    }
+
     /// <summary>Counts <paramref name="count"/> bytes just read into <see cref="GetSpace"/>.</summary>
     public void Advance(int count) => _end += count;
 

@@ -29,7 +29,7 @@ public sealed partial class WebSocketConnection
                 return;
             }
             // Null: this call runs the closing handshake; any other waits for it.
-            inProgress = _end.JoinClose(_core.State == ConnectionState.Open);
+            inProgress = _end.JoinClose(_core.State == ConnectionState.Open, Environment.TickCount64);
         }
         if (inProgress is not null)
         {
@@ -42,7 +42,6 @@ public sealed partial class WebSocketConnection
             }
             return;
         }
-        _closeStarted = Environment.TickCount64;
         try
         {
             await _writer.SendAsync(new SendCommand(Kind.Close, reason, default, CloseCode: code), cancellationToken).ConfigureAwait(false);
@@ -113,9 +112,8 @@ public sealed partial class WebSocketConnection
             {
                 return;
             }
-            _end.Closing();
+            _end.StartClose(Environment.TickCount64);
         }
-        _closeStarted = Environment.TickCount64;
         await _writer.SendAsync(new SendCommand(Kind.Close, reason, default, CloseCode: code), cancellationToken).ConfigureAwait(false);
     }
 
@@ -191,7 +189,7 @@ public sealed partial class WebSocketConnection
         {
             return;
         }
-        var activity = new KeepAlive.Activity(_lastReceived, _pingSent, _writer.SendStarted, _closeStarted, State == ConnectionState.Open);
+        var activity = new KeepAlive.Activity(_lastReceived, _pingSent, _writer.SendStarted, _end.CloseStarted, State == ConnectionState.Open);
         var decision = KeepAlive.For(_options).Decide(now, activity);
         if (decision.Action == KeepAlive.Action.Drop)
         {
@@ -200,18 +198,7 @@ public sealed partial class WebSocketConnection
         else if (decision.Action == KeepAlive.Action.Ping)
         {
             _pingSent = now;
-            _ = SendKeepAlivePingAsync();
-        }
-    }
-
-    private async Task SendKeepAlivePingAsync()
-    {
-        try
-        {
-            await _writer.SendAsync(new SendCommand(Kind.Ping, null, default), CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is WebSocketClosedException or InvalidOperationException || DuplexTransport.IsFailure(ex))
-        {
+            _ = _writer.SendKeepAlivePingAsync();
         }
     }
 

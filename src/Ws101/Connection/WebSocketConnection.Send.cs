@@ -84,22 +84,8 @@ public sealed partial class WebSocketConnection
     /// </summary>
     /// <exception cref="WebSocketClosedException">The connection is closing or closed.</exception>
     /// <exception cref="InvalidOperationException">This is a client connection (clients mask every frame), or a streamed message is unfinished.</exception>
-    public async ValueTask SendPreparedAsync(PreparedMessage message, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(message);
-        ObjectDisposedException.ThrowIf(!message.TryAddReference(), message);
-        try
-        {
-            if (!await _writer.SendPreparedAsync(message.Frame, cancellationToken).ConfigureAwait(false))
-            {
-                throw new InvalidOperationException("A streamed message is unfinished; a whole message cannot be sent between its fragments (RFC 6455 §5.4).");
-            }
-        }
-        finally
-        {
-            message.Release();
-        }
-    }
+    public ValueTask SendPreparedAsync(PreparedMessage message, CancellationToken cancellationToken = default) =>
+        _writer.SendPreparedAsync(message, cancellationToken);
 
     /// <summary>
     /// Writes whole messages framed elsewhere (one frame, or frames end to end) in one turn, straight from

@@ -33,7 +33,6 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     // What the keepalive decides on: Environment.TickCount64 values, 0 meaning "not now".
     private long _lastReceived;
     private long _pingSent;
-    private long _closeStarted;
 
     internal WebSocketConnection(DuplexTransport transport, WebSocketRole role, WebSocketConnectionOptions options,
         WebSocketHandshakeInfo handshake, ReadOnlySpan<byte> initialData, PerMessageDeflateAgreement? deflate = null)
@@ -263,7 +262,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         message = default;
         while (true)
         {
-            ProtocolEvent ev = default;
+            ProtocolEvent ev;
             bool got;
             lock (_core)
             {
@@ -274,10 +273,8 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                     return true;
                 }
                 // With nothing buffered, a failure's close may still wait to be sent (after a failure there is no more input).
-                var unparsed = _in.Unparsed;
-                got = !unparsed.IsEmpty && _core.TryReceive(ref unparsed, out ev);
+                got = _in.TryParse(_core, out ev);
                 flush = _core.HasPendingOutput;
-                _in.Consumed(unparsed.Length);
             }
             if (!got)
             {
