@@ -14,11 +14,12 @@ namespace Ws101;
 /// the close is framed).
 /// </summary>
 /// <remarks>
-/// Not a lock of its own: it takes the connection's one lock (the core object), and never while holding it. Whether and
+/// It is the outgoing buffer itself (a <see cref="PooledBufferWriter"/>, holding no array between turns), so that an idle
+/// connection pays one object for the buffer, the turn and the writing. Not a lock of its own: it takes the connection's one lock (the core object), and never while holding it. Whether and
 /// how the connection ended stays with the connection, which this asks under that lock; a failed write and the end of the
 /// closing handshake end the connection through it.
 /// </remarks>
-internal sealed class FrameWriter
+internal sealed class FrameWriter : PooledBufferWriter
 {
     // From this payload size on, a frame's header and payload go to the kernel as two pieces of one vectored send, rather
     // than the payload being copied behind the header: below it, the copy costs less than the kernel's handling of a second piece.
@@ -27,7 +28,6 @@ internal sealed class FrameWriter
     private readonly WebSocketConnection _connection;
     private readonly WebSocketConnectionCore _core;
     private readonly DuplexTransport _transport;
-    private readonly PooledBufferWriter _out = new();
     private SendTurn _turn;
     private long _sendStarted;
 
@@ -41,15 +41,12 @@ internal sealed class FrameWriter
     /// <summary>When the write now in progress started (<see cref="Environment.TickCount64"/>), or 0: the keepalive's send deadline.</summary>
     public long SendStarted => _sendStarted;
 
-    /// <summary>Under the lock: the size of the outgoing buffer held now (rented only while a turn writes).</summary>
-    public int HeldBufferBytes => _out.Capacity;
-
     /// <summary>Under the lock, at dispose: gives the outgoing buffer back unless a sender holds the turn (it does so as it ends).</summary>
     public void ReleaseIfIdle()
     {
         if (!_turn.IsTaken)
         {
-            _out.Reset(release: true);
+            Reset(release: true);
         }
     }
 
@@ -127,11 +124,11 @@ internal sealed class FrameWriter
                 {
                     throw _connection.ClosedError(ex);
                 }
-                _core.WritePendingOutput(_out);
+                _core.WritePendingOutput(this);
             }
-            if (_out.WrittenCount > 0)
+            if (WrittenCount > 0)
             {
-                await WriteOut(_out.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                await WriteOut(WrittenMemory, cancellationToken).ConfigureAwait(false);
             }
             await WriteOut(frames, cancellationToken).ConfigureAwait(false);
             Diagnostics.Ws101Metrics.Messages.Add(count, Diagnostics.Ws101Metrics.Transmit);
@@ -208,7 +205,7 @@ internal sealed class FrameWriter
     /// </summary>
     private ValueTask Write(Exception? refused, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
-        ReadOnlyMemory<byte> bytes = _out.WrittenMemory;
+        ReadOnlyMemory<byte> bytes = WrittenMemory;
         if (!payload.IsEmpty)
         {
             if (SendVectored(payload) is not { } rest)
@@ -233,11 +230,11 @@ internal sealed class FrameWriter
     /// </summary>
     private ReadOnlyMemory<byte>? SendVectored(ReadOnlyMemory<byte> payload)
     {
-        int head = _out.WrittenCount;
+        int head = WrittenCount;
         int sent;
         try
         {
-            sent = _transport.TrySendNow(_out.WrittenMemory.Span, payload.Span);
+            sent = _transport.TrySendNow(WrittenMemory.Span, payload.Span);
         }
         catch (Exception ex) when (DuplexTransport.IsFailure(ex))
         {
@@ -252,8 +249,8 @@ internal sealed class FrameWriter
         {
             return null;
         }
-        _out.Write(payload.Span);
-        return _out.WrittenMemory[sent..];
+        this.Write(payload.Span);
+        return WrittenMemory[sent..];
     }
 
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
@@ -317,11 +314,11 @@ internal sealed class FrameWriter
         }
         else
         {
-            _core.WritePendingOutput(_out);
+            _core.WritePendingOutput(this);
             try
             {
                 // A large payload that goes out as it is gets only its header framed here; Write sends it from where it is.
-                payloadFollows = command.WriteHeaderTo(_core, _out, _transport.SendsVectored ? VectoredSendMinimum : int.MaxValue);
+                payloadFollows = command.WriteHeaderTo(_core, this, _transport.SendsVectored ? VectoredSendMinimum : int.MaxValue);
                 if (command.IsData)
                 {
                     Diagnostics.Ws101Metrics.Messages.Add(1, Diagnostics.Ws101Metrics.Transmit);
@@ -334,12 +331,12 @@ internal sealed class FrameWriter
             }
             catch
             {
-                _out.Reset(release: false);
+                Reset(release: false);
                 _turn.Pass();
                 throw;
             }
         }
-        if (_out.WrittenCount > 0)
+        if (WrittenCount > 0)
         {
             return true;
         }
@@ -381,7 +378,7 @@ internal sealed class FrameWriter
         _sendStarted = 0;
         // Back to the pool once written: kept, the 4 KiB array stayed with every connection that had ever sent a frame (a
         // keepalive ping is enough), 4 KiB per idle connection. Renting it again for the next send costs no allocation.
-        _out.Reset(release: true);
+        Reset(release: true);
         ConnectionEnding? end;
         lock (_core)
         {

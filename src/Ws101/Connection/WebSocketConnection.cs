@@ -132,7 +132,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         {
             lock (_core)
             {
-                return _writer.HeldBufferBytes + _in.Capacity + _core.HeldBufferBytes;
+                return _writer.Capacity + _in.Capacity + _core.HeldBufferBytes;
             }
         }
     }
