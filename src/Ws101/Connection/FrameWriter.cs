@@ -15,9 +15,10 @@ namespace Ws101;
 /// </summary>
 /// <remarks>
 /// It is the outgoing buffer itself (a <see cref="PooledBufferWriter"/>, holding no array between turns), so that an idle
-/// connection pays one object for the buffer, the turn and the writing. Not a lock of its own: it takes the connection's one lock (the core object), and never while holding it. Whether and
-/// how the connection ended stays with the connection, which this asks under that lock; a failed write and the end of the
-/// closing handshake end the connection through it.
+/// connection pays one object for the buffer, the turn and the writing. Not a lock of its own: it takes the connection's
+/// one lock (the core object), and never while holding it. Whether and how the connection ended stays with the
+/// connection, which this asks under that lock; a failed write and the end of the closing handshake end the connection
+/// through it.
 /// </remarks>
 internal sealed class FrameWriter : PooledBufferWriter
 {
