@@ -17,29 +17,22 @@ namespace Ws101;
 /// </remarks>
 public sealed partial class WebSocketConnection : IAsyncDisposable
 {
-    // A thin driver of the sans-I/O core over a transport. One lock, the core object itself (never handed out), guards
-    // the core and the connection's own state: the end (_ended, _endStatus, _endReason, _closed) and the send turn.
-    // The receive buffer belongs to the one receive loop (_receiving); the outgoing buffer to whoever holds the turn.
+    // A thin driver of the sans-I/O core over a transport. One lock, the core object itself (handed to no one but this
+    // connection's FrameWriter), guards the core and the connection's own state: the end and the closing handshake (_end)
+    // and the writer's send turn. The receive buffer belongs to the one receive loop (_receiving); the outgoing buffer to
+    // whichever sender holds the turn.
     private readonly DuplexTransport _transport;
     private readonly WebSocketConnectionCore _core;
     private readonly WebSocketConnectionOptions _options;
-    private readonly PooledBufferWriter _out = new();
+    private readonly FrameWriter _writer;
     private ReceiveBuffer _in;
-    private SendTurn _turn;
     private int _receiving;
     private int _disposed;
-    private bool _ended;
-    private CloseCode? _endStatus;
-    private string? _endReason;
-    private TaskCompletionSource? _closed;
+    private ConnectionEnd _end;
 
     // What the keepalive decides on: Environment.TickCount64 values, 0 meaning "not now".
     private long _lastReceived;
     private long _pingSent;
-    private long _sendStarted;
-    private long _closeStarted;
-    // The size of the whole frames this connection has received that did not fit its receive buffer (see ReceiveSize).
-    private int _frameSizeHint;
 
     internal WebSocketConnection(DuplexTransport transport, WebSocketRole role, WebSocketConnectionOptions options,
         WebSocketHandshakeInfo handshake, ReadOnlySpan<byte> initialData, PerMessageDeflateAgreement? deflate = null)
@@ -47,6 +40,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         _transport = transport;
         _options = options;
         _core = new WebSocketConnectionCore(role, options.Protocol, deflate, options.Compression) { WaitsForWholeFrames = true };
+        _writer = new FrameWriter(this, _core, transport);
         Handshake = handshake;
         _lastReceived = Environment.TickCount64;
         if (!initialData.IsEmpty)
@@ -117,13 +111,13 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         {
             lock (_core)
             {
-                return _ended ? ConnectionState.Closed : _core.State;
+                return _end.HasEnded ? ConnectionState.Closed : _core.State;
             }
         }
     }
 
     /// <summary>How the connection ended, once it has: the peer's close code, 1005 without one, 1006 when it just dropped.</summary>
-    public CloseCode? CloseStatus => _endStatus ?? _core.CloseStatus;
+    public CloseCode? CloseStatus => _end.Status ?? _core.CloseStatus;
 
     /// <summary>
     /// When this side failed the connection because the peer broke the protocol: the rule (<see cref="ProtocolError.Rule"/>),
@@ -132,13 +126,13 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     public ProtocolError? ProtocolError => _core.Error;
 
     /// <summary>The reason that goes with <see cref="CloseStatus"/>.</summary>
-    public string? CloseReason => _endReason ?? _core.CloseReason;
+    public string? CloseReason => _end.Reason ?? _core.CloseReason;
 
     /// <summary>The options of this connection.</summary>
     internal WebSocketConnectionOptions Options => _options;
 
     /// <summary>True once the transport is closed or dropped; nothing more can be sent or received.</summary>
-    internal bool HasEnded => Volatile.Read(ref _ended);
+    internal bool HasEnded => _end.HasEnded;
 
     /// <summary>
     /// Bytes of buffers the connection holds now: the send and receive buffers (rented from the pool only while bytes are
@@ -150,7 +144,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         {
             lock (_core)
             {
-                return _out.Capacity + _in.Capacity + _core.HeldBufferBytes;
+                return _writer.Capacity + _in.Capacity + _core.HeldBufferBytes;
             }
         }
     }
@@ -215,7 +209,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
             {
                 if (flush)
                 {
-                    await FlushPendingAsync(cancellationToken).ConfigureAwait(false);
+                    await _writer.FlushRepliesAsync(cancellationToken).ConfigureAwait(false);
                 }
                 if (ready is { } message)
                 {
@@ -230,7 +224,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                         ReleaseIdleBuffers();
                         await _transport.WaitReadableAsync(cancellationToken).ConfigureAwait(false);
                     }
-                    n = await _transport.ReceiveAsync(_in.GetSpace(ReceiveSize()), cancellationToken).ConfigureAwait(false);
+                    n = await _transport.ReceiveAsync(_in.GetSpace(_in.ReadSize(_options.ReceiveBufferSize, _core.WholeFrameLength)), cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
@@ -242,7 +236,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                 }
                 if (n == 0)
                 {
-                    End(Ending.TransportEnded, null, null);
+                    End(ConnectionEnding.TransportEnded, null, null);
                     _in.Release();
                     return EndedMessage();
                 }
@@ -257,23 +251,6 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         {
             Volatile.Write(ref _receiving, 0);
         }
-    }
-
-    /// <summary>
-    /// How large the receive buffer must be for the next read: the options' size, or the whole frame the core waits for
-    /// when that is larger. A connection whose frames outgrow the buffer starts its next buffers at that size too (up to four
-    /// times the options' size), so that such a frame arrives whole in one read and is delivered in place.
-    /// </summary>
-    private int ReceiveSize()
-    {
-        int size = _options.ReceiveBufferSize;
-        int frame = _core.WholeFrameLength;
-        if (frame > size)
-        {
-            _frameSizeHint = Math.Min(frame, 4 * size);
-            return frame;
-        }
-        return Math.Max(size, _frameSizeHint);
     }
 
     private void ReleaseIdleBuffers()
@@ -297,21 +274,19 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         message = default;
         while (true)
         {
-            ProtocolEvent ev = default;
+            ProtocolEvent ev;
             bool got;
             lock (_core)
             {
-                if (_ended)
+                if (_end.HasEnded)
                 {
                     flush = false;
                     message = EndedMessage();
                     return true;
                 }
                 // With nothing buffered, a failure's close may still wait to be sent (after a failure there is no more input).
-                var unparsed = _in.Unparsed;
-                got = !unparsed.IsEmpty && _core.TryReceive(ref unparsed, out ev);
+                got = _in.TryParse(_core, out ev);
                 flush = _core.HasPendingOutput;
-                _in.Consumed(unparsed.Length);
             }
             if (!got)
             {
@@ -355,7 +330,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
             // RFC 6455 §7.1.1: the client waits for the server to close TCP first, up to the close timeout.
             await _transport.WaitForPeerCloseAsync(_options.CloseTimeout).ConfigureAwait(false);
         }
-        End(failed ? Ending.Failed : Ending.Closed, message.CloseStatus, message.CloseReason);
+        End(failed ? ConnectionEnding.Failed : ConnectionEnding.Closed, message.CloseStatus, message.CloseReason);
         return EndedMessage();
     }
 
