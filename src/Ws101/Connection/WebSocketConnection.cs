@@ -50,24 +50,11 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// The server's side of a connection whose upgrade another HTTP server performed (an ASP.NET Core request upgraded
-    /// through <c>IHttpUpgradeFeature</c>, for one): after the 101 has been sent, Ws101 speaks the protocol over
-    /// <paramref name="upgradedStream"/> with the same limits, keepalive and message API as its own server.
+    /// The server's side of a connection whose upgrade another HTTP server performed (Ws101.AspNetCore's <c>MapWs101</c>,
+    /// through <c>IHttpUpgradeFeature</c>): after the 101 that the server's upgrade sequence wrote, Ws101 speaks the protocol
+    /// over <paramref name="upgradedStream"/> with the same limits, keepalive and message API as its own server, and the
+    /// permessage-deflate agreement (<paramref name="deflate"/>) that sequence reached.
     /// </summary>
-    /// <param name="upgradedStream">The duplex stream after the 101.</param>
-    /// <param name="request">The validated request (from <see cref="ServerHandshake.Validate"/>).</param>
-    /// <param name="subprotocol">The subprotocol the 101 agreed to, or null.</param>
-    /// <param name="options">The connection's limits and timers; null for the defaults.</param>
-    /// <param name="remote">The peer's address, if known.</param>
-    /// <param name="local">This side's address, if known.</param>
-    internal static WebSocketConnection FromUpgradedStream(Stream upgradedStream, UpgradeRequest request, string? subprotocol = null,
-        WebSocketConnectionOptions? options = null, EndPoint? remote = null, EndPoint? local = null)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return FromUpgradedStream(upgradedStream, new WebSocketHandshakeInfo(request, subprotocol, []), options, null, remote, local);
-    }
-
-    /// <summary>As the public overload, with what the server's upgrade sequence agreed (the permessage-deflate agreement among it).</summary>
     internal static WebSocketConnection FromUpgradedStream(Stream upgradedStream, WebSocketHandshakeInfo handshake, WebSocketConnectionOptions? options,
         Compression.PerMessageDeflateAgreement? deflate, EndPoint? remote, EndPoint? local)
     {
