@@ -10,6 +10,8 @@
 # BASELINE_BIN=/path/to/Ws101.Cli adds that build as "ws101_before" (port 19012, tls 19112) to the same run, for a
 # before/after comparison; the ratios are then printed for ws101 and for ws101_before against the same anchors.
 # Uses the shared load generator and anchors (../shared/wsbench beside the project, or WSBENCH_DIR).
+# The echo points are also drawn as server CPU per message by size, one line per server ($OUT/cpu-by-size.png, with
+# its table in cpu-by-size.md; bench/server/CpuPlot).
 # Everything runs on 127.0.0.1 and every step is bounded in time. About 5 minutes per round for the
 # full matrix (3 servers) plus 4 for tls, about 1.5 + 2 minutes per round with --quick.
 set -euo pipefail
@@ -21,7 +23,7 @@ while [ $# -gt 0 ]; do
     --quick) QUICK="-q" ;;
     --parts) PARTS="$2"; shift ;;
     [0-9]*) ROUNDS="$1" ;;
-    *) sed -n '2,15p' "$0"; exit 2 ;;
+    *) sed -n '2,16p' "$0"; exit 2 ;;
   esac
   shift
 done
@@ -63,6 +65,14 @@ SERVERS
     echo
     python3 "$ROOT/bench/server/ratios.py" "$OUT" ws101 ws101_before
   fi
+  case ",$WS_PARTS," in
+    *,echo,*|*,big,*)
+      echo
+      echo "== server CPU per echoed message by size (bench/server/CpuPlot): $OUT/cpu-by-size.png"
+      dotnet build "$ROOT/bench/server/CpuPlot" -c Release -o "$BUILD/cpuplot" --nologo -v q > "$BUILD/cpuplot.log" 2>&1 || { cat "$BUILD/cpuplot.log"; exit 1; }
+      "$BUILD/cpuplot/CpuPlot" "$OUT" "$OUT/cpu-by-size.png" "Server CPU per echoed message, $(date -u +%Y-%m-%d), $ROUNDS round(s)${QUICK:+, quick}" | tee "$OUT/cpu-by-size.md"
+      ;;
+  esac
 fi
 
 if [ "$TLS" = 1 ]; then

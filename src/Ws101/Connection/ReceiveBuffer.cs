@@ -13,6 +13,8 @@ internal struct ReceiveBuffer
     private byte[]? _array;
     private int _start;
     private int _end;
+    // The size of the whole frames this connection has received that did not fit its buffer (see ReadSize).
+    private int _frameSizeHint;
 
     /// <summary>True when nothing unparsed is held (a frame cut in half keeps the buffer).</summary>
     public readonly bool IsEmpty => _start == _end;
@@ -43,6 +45,17 @@ internal struct ReceiveBuffer
             _array = ArrayPool<byte>.Shared.Rent(size);
             _start = _end = 0;
         }
+        else if (_end - _start < size && _array.Length < size)
+        {
+            // Room for a frame larger than the buffer (size is then the whole frame's length): moved once into an array that
+            // holds all of it, so the rest is read behind it and the frame is parsed in place.
+            var larger = ArrayPool<byte>.Shared.Rent(size);
+            Buffer.BlockCopy(_array, _start, larger, 0, _end - _start);
+            ArrayPool<byte>.Shared.Return(_array);
+            _array = larger;
+            _end -= _start;
+            _start = 0;
+        }
         else
         {
             if (_start > 0)
@@ -57,6 +70,32 @@ internal struct ReceiveBuffer
             }
         }
         return _array.AsMemory(_end);
+    }
+
+    /// <summary>
+    /// How large the buffer must be for the next read: <paramref name="bufferSize"/> (the options' size), or the whole frame
+    /// the core waits for (<paramref name="wholeFrame"/>) when that is larger. A connection whose frames outgrow the buffer
+    /// starts its next buffers at that size too (up to four times <paramref name="bufferSize"/>), so that such a frame
+    /// arrives whole in one read and is delivered in place.
+    /// </summary>
+    public int ReadSize(int bufferSize, int wholeFrame)
+    {
+        if (wholeFrame > bufferSize)
+        {
+            _frameSizeHint = Math.Min(wholeFrame, 4 * bufferSize);
+            return wholeFrame;
+        }
+        return Math.Max(bufferSize, _frameSizeHint);
+    }
+
+    /// <summary>Under the connection's lock: parses the next event out of the unparsed bytes, and keeps what the core left.</summary>
+    public bool TryParse(Protocol.WebSocketConnectionCore core, out Protocol.ProtocolEvent ev)
+    {
+        ev = default;
+        var unparsed = Unparsed;
+        bool got = !unparsed.IsEmpty && core.TryReceive(ref unparsed, out ev);
+        Consumed(unparsed.Length);
+        return got;
     }
 
     /// <summary>Counts <paramref name="count"/> bytes just read into <see cref="GetSpace"/>.</summary>

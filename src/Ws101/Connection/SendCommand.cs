@@ -24,6 +24,21 @@ internal readonly record struct SendCommand(SendCommand.Kind What, string? Text,
     /// <summary>True for a data message (or part), which the metrics count as sent.</summary>
     public bool IsData => What is Kind.Text or Kind.Message or Kind.Part;
 
+    /// <summary>
+    /// Frames the command as <see cref="WriteTo"/> does, but for a data payload of at least <paramref name="minimum"/> bytes
+    /// that goes on the wire as it is, writes only the frame header and returns true: the payload is to be sent from
+    /// <see cref="Data"/> right behind it.
+    /// </summary>
+    public bool WriteHeaderTo(WebSocketConnectionCore core, IBufferWriter<byte> output, int minimum)
+    {
+        if (What is Kind.Message or Kind.Part && Data.Length >= minimum)
+        {
+            return core.WriteDataHeader(output, Type, Data.Span, EndOfMessage, Compression, streamed: What == Kind.Part);
+        }
+        WriteTo(core, output);
+        return false;
+    }
+
     /// <summary>Frames the command through <paramref name="core"/>, which refuses what may not be sent now.</summary>
     /// <exception cref="InvalidOperationException">The connection is closing, or a streamed message is unfinished.</exception>
     public void WriteTo(WebSocketConnectionCore core, IBufferWriter<byte> output)

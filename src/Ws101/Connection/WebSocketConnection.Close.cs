@@ -4,32 +4,11 @@ using Kind = Ws101.SendCommand.Kind;
 
 namespace Ws101;
 
-// Closing and ending. The end comes once (_ended, under the lock) whichever way it comes: the closing handshake, the peer
-// dropping the connection, a failed write, a deadline, Abort or DisposeAsync; every later call finds it done.
+// Closing and ending: the closing handshake, Abort, DisposeAsync and the keepalive's deadlines all end the connection
+// through End, once (ConnectionEnd records it under the lock and carries it out on the transport).
 public sealed partial class WebSocketConnection
 {
     private const string NoCloseReply = "The peer did not answer the close within the close timeout.";
-
-    /// <summary>After a failure: the drain before the transport closes (<see cref="Ending.Failed"/>), which DisposeAsync awaits.</summary>
-    private Task? _lingering;
-
-    private enum Ending : byte
-    {
-        /// <summary>After the closing handshake: close TCP.</summary>
-        Closed,
-
-        /// <summary>
-        /// After a failure the core reported (§7.1.7): half-close, and close TCP once the peer has closed too or the
-        /// drain reached its bounds (<see cref="LingeringClose"/>), so that the close frame that says why is not reset away.
-        /// </summary>
-        Failed,
-
-        /// <summary>The transport ended under a read or a write: the core learns it (1006 unless a close came first).</summary>
-        TransportEnded,
-
-        /// <summary>This side drops the connection: reset TCP, and report why.</summary>
-        Aborted,
-    }
 
     /// <summary>
     /// Starts the closing handshake with <paramref name="code"/> and <paramref name="reason"/> (at most 123 bytes
@@ -45,20 +24,12 @@ public sealed partial class WebSocketConnection
         Task? inProgress;
         lock (_core)
         {
-            if (_ended)
+            if (_end.HasEnded)
             {
                 return;
             }
-            inProgress = _closed?.Task;
-            if (inProgress is null && _core.State == ConnectionState.Open)
-            {
-                // This call runs the closing handshake; any other waits for it.
-                _closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
-            else
-            {
-                inProgress ??= Task.CompletedTask;
-            }
+            // Null: this call runs the closing handshake; any other waits for it.
+            inProgress = _end.JoinClose(_core.State == ConnectionState.Open, Environment.TickCount64);
         }
         if (inProgress is not null)
         {
@@ -71,10 +42,9 @@ public sealed partial class WebSocketConnection
             }
             return;
         }
-        _closeStarted = Environment.TickCount64;
         try
         {
-            await SendCoreAsync(new SendCommand(Kind.Close, reason, default, CloseCode: code), cancellationToken).ConfigureAwait(false);
+            await _writer.SendAsync(new SendCommand(Kind.Close, reason, default, CloseCode: code), cancellationToken).ConfigureAwait(false);
         }
         catch (WebSocketClosedException)
         {
@@ -92,11 +62,11 @@ public sealed partial class WebSocketConnection
         Task ended;
         lock (_core)
         {
-            if (_ended)
+            if (_end.HasEnded)
             {
                 return;
             }
-            ended = (_closed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            ended = _end.Closing();
         }
         if (Volatile.Read(ref _receiving) == 0)
         {
@@ -138,14 +108,13 @@ public sealed partial class WebSocketConnection
         CloseCodeRules.EnsureSendable(code, reason);
         lock (_core)
         {
-            if (_ended || _core.State is not (ConnectionState.Open or ConnectionState.CloseReceived))
+            if (_end.HasEnded || _core.State is not (ConnectionState.Open or ConnectionState.CloseReceived))
             {
                 return;
             }
-            _closed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _end.StartClose(Environment.TickCount64);
         }
-        _closeStarted = Environment.TickCount64;
-        await SendCoreAsync(new SendCommand(Kind.Close, reason, default, CloseCode: code), cancellationToken).ConfigureAwait(false);
+        await _writer.SendAsync(new SendCommand(Kind.Close, reason, default, CloseCode: code), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -157,11 +126,7 @@ public sealed partial class WebSocketConnection
     {
         lock (_core)
         {
-            if (!_ended)
-            {
-                _endStatus ??= code;
-                _endReason ??= reason;
-            }
+            _end.Decide(code, reason);
         }
         try
         {
@@ -176,80 +141,45 @@ public sealed partial class WebSocketConnection
     /// <summary>Drops the connection at once, without a closing handshake; the peer sees the TCP connection reset.</summary>
     public void Abort() => Abort(CloseCode.AbnormalClosure, "The connection was aborted.");
 
-    internal void Abort(CloseCode status, string reason) => End(Ending.Aborted, status, reason);
+    internal void Abort(CloseCode status, string reason) => End(ConnectionEnding.Aborted, status, reason);
 
     /// <summary>Ends the connection, once: records how under the lock, then closes or resets the transport outside it.</summary>
-    private void End(Ending how, CloseCode? status, string? reason)
+    private void End(ConnectionEnding how, CloseCode? status, string? reason)
     {
         lock (_core)
         {
-            if (_ended)
+            if (_end.HasEnded)
             {
                 return;
             }
-            if (how is Ending.TransportEnded or Ending.Aborted)
+            if (how is ConnectionEnding.TransportEnded or ConnectionEnding.Aborted)
             {
                 _core.OnTransportEnded();
             }
-            if (how == Ending.Aborted)
+            if (how == ConnectionEnding.Aborted)
             {
                 // Why this side dropped the connection is what it reports, not the 1006 the core now holds.
-                _endStatus ??= status;
-                _endReason ??= reason;
+                _end.Decide(status, reason);
             }
-            MarkEnded(status, reason);
+            _end.Mark(_core, status, reason);
         }
         FinishEnd(how);
     }
 
-    /// <summary>Under the lock: records the end once; false when it had already come.</summary>
-    private bool MarkEnded(CloseCode? status, string? reason)
-    {
-        if (_ended)
-        {
-            return false;
-        }
-        Volatile.Write(ref _ended, true);
-        // A status decided before the end (1008 for a subscriber closed as too slow) wins over how it ended.
-        _endStatus ??= _core.CloseStatus ?? status ?? CloseCode.AbnormalClosure;
-        _endReason ??= _core.CloseReason ?? reason ?? "";
-        return true;
-    }
+    /// <summary>
+    /// Under the lock, as a send turn ends: the server closes TCP first once both close frames are exchanged (§7.1.1), or
+    /// after failing the connection. How the connection ends then (see <see cref="FinishEnd"/>), or null while it goes on.
+    /// </summary>
+    internal ConnectionEnding? EndAfterTurn() => !_end.HasEnded && _core.ShouldCloseTransport && _end.Mark(_core, null, null)
+        ? (_core.Error is not null ? ConnectionEnding.Failed : ConnectionEnding.Closed)
+        : null;
 
-    /// <summary>Outside the lock, once, after <see cref="MarkEnded"/>: closes or resets the transport and tells whoever waits.</summary>
-    private void FinishEnd(Ending how)
+    /// <summary>Outside the lock, once, after the end was recorded: closes or resets the transport and tells whoever waits.</summary>
+    internal void FinishEnd(ConnectionEnding how)
     {
-        if (how == Ending.Aborted)
-        {
-            _transport.Abort();
-        }
-        else if (how == Ending.Failed)
-        {
-            // The peer may still be sending (the rest of a message over the limit): closing now, with those bytes unread,
-            // would reset the connection and take the close frame with it. Drained in the background, within bounds.
-            _lingering = LingerThenDisposeAsync();
-        }
-        else
-        {
-            _transport.ShutdownSend();
-            _transport.DisposeAsync().AsTask().Wait();
-        }
-        _closed?.TrySetResult();
+        _end.Finish(how, _transport);
         _ping.Fail(ClosedError(null));
         Ended?.Invoke(this);
-    }
-
-    private async Task LingerThenDisposeAsync()
-    {
-        try
-        {
-            await LingeringClose.ShutdownAndDrainAsync(_transport, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (DuplexTransport.IsFailure(ex) || ex is InvalidOperationException)
-        {
-            // Whatever the transport throws while draining, the end is the same: close it.
-        }
-        await _transport.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>Called about once a second by the owner's heartbeat: asks the keepalive what to do now, and does it.</summary>
@@ -259,7 +189,7 @@ public sealed partial class WebSocketConnection
         {
             return;
         }
-        var activity = new KeepAlive.Activity(_lastReceived, _pingSent, _sendStarted, _closeStarted, State == ConnectionState.Open);
+        var activity = new KeepAlive.Activity(_lastReceived, _pingSent, _writer.SendStarted, _end.CloseStarted, State == ConnectionState.Open);
         var decision = KeepAlive.For(_options).Decide(now, activity);
         if (decision.Action == KeepAlive.Action.Drop)
         {
@@ -268,18 +198,7 @@ public sealed partial class WebSocketConnection
         else if (decision.Action == KeepAlive.Action.Ping)
         {
             _pingSent = now;
-            _ = SendKeepAlivePingAsync();
-        }
-    }
-
-    private async Task SendKeepAlivePingAsync()
-    {
-        try
-        {
-            await SendCoreAsync(new SendCommand(Kind.Ping, null, default), CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is WebSocketClosedException or InvalidOperationException || DuplexTransport.IsFailure(ex))
-        {
+            _ = _writer.SendKeepAlivePingAsync();
         }
     }
 
@@ -312,7 +231,7 @@ public sealed partial class WebSocketConnection
             }
             Abort();
         }
-        if (Volatile.Read(ref _lingering) is { } lingering)
+        if (_end.Lingering is { } lingering)
         {
             // Closing the transport now would reset the connection under the failure's close frame; the drain is bounded.
             await lingering.ConfigureAwait(false);
@@ -323,10 +242,7 @@ public sealed partial class WebSocketConnection
         lock (_core)
         {
             _core.Dispose();
-            if (!_turn.IsTaken)
-            {
-                _out.Reset(release: true);
-            }
+            _writer.ReleaseIfIdle();
         }
         if (Volatile.Read(ref _receiving) == 0)
         {

@@ -17,34 +17,30 @@ namespace Ws101;
 /// </remarks>
 public sealed partial class WebSocketConnection : IAsyncDisposable
 {
-    // A thin driver of the sans-I/O core over a transport. One lock, the core object itself (never handed out), guards
-    // the core and the connection's own state: the end (_ended, _endStatus, _endReason, _closed) and the send turn.
-    // The receive buffer belongs to the one receive loop (_receiving); the outgoing buffer to whoever holds the turn.
+    // A thin driver of the sans-I/O core over a transport. One lock, the core object itself (handed to no one but this
+    // connection's FrameWriter), guards the core and the connection's own state: the end and the closing handshake (_end)
+    // and the writer's send turn. The receive buffer belongs to the one receive loop (_receiving); the outgoing buffer to
+    // whichever sender holds the turn.
     private readonly DuplexTransport _transport;
     private readonly WebSocketConnectionCore _core;
     private readonly WebSocketConnectionOptions _options;
-    private readonly PooledBufferWriter _out = new();
+    private readonly FrameWriter _writer;
     private ReceiveBuffer _in;
-    private SendTurn _turn;
     private int _receiving;
     private int _disposed;
-    private bool _ended;
-    private CloseCode? _endStatus;
-    private string? _endReason;
-    private TaskCompletionSource? _closed;
+    private ConnectionEnd _end;
 
     // What the keepalive decides on: Environment.TickCount64 values, 0 meaning "not now".
     private long _lastReceived;
     private long _pingSent;
-    private long _sendStarted;
-    private long _closeStarted;
 
     internal WebSocketConnection(DuplexTransport transport, WebSocketRole role, WebSocketConnectionOptions options,
         WebSocketHandshakeInfo handshake, ReadOnlySpan<byte> initialData, PerMessageDeflateAgreement? deflate = null)
     {
         _transport = transport;
         _options = options;
-        _core = new WebSocketConnectionCore(role, options.Protocol, deflate, options.Compression);
+        _core = new WebSocketConnectionCore(role, options.Protocol, deflate, options.Compression) { WaitsForWholeFrames = true };
+        _writer = new FrameWriter(this, _core, transport);
         Handshake = handshake;
         _lastReceived = Environment.TickCount64;
         if (!initialData.IsEmpty)
@@ -54,24 +50,11 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// The server's side of a connection whose upgrade another HTTP server performed (an ASP.NET Core request upgraded
-    /// through <c>IHttpUpgradeFeature</c>, for one): after the 101 has been sent, Ws101 speaks the protocol over
-    /// <paramref name="upgradedStream"/> with the same limits, keepalive and message API as its own server.
+    /// The server's side of a connection whose upgrade another HTTP server performed (Ws101.AspNetCore's <c>MapWs101</c>,
+    /// through <c>IHttpUpgradeFeature</c>): after the 101 that the server's upgrade sequence wrote, Ws101 speaks the protocol
+    /// over <paramref name="upgradedStream"/> with the same limits, keepalive and message API as its own server, and the
+    /// permessage-deflate agreement (<paramref name="deflate"/>) that sequence reached.
     /// </summary>
-    /// <param name="upgradedStream">The duplex stream after the 101.</param>
-    /// <param name="request">The validated request (from <see cref="ServerHandshake.Validate"/>).</param>
-    /// <param name="subprotocol">The subprotocol the 101 agreed to, or null.</param>
-    /// <param name="options">The connection's limits and timers; null for the defaults.</param>
-    /// <param name="remote">The peer's address, if known.</param>
-    /// <param name="local">This side's address, if known.</param>
-    internal static WebSocketConnection FromUpgradedStream(Stream upgradedStream, UpgradeRequest request, string? subprotocol = null,
-        WebSocketConnectionOptions? options = null, EndPoint? remote = null, EndPoint? local = null)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return FromUpgradedStream(upgradedStream, new WebSocketHandshakeInfo(request, subprotocol, []), options, null, remote, local);
-    }
-
-    /// <summary>As the public overload, with what the server's upgrade sequence agreed (the permessage-deflate agreement among it).</summary>
     internal static WebSocketConnection FromUpgradedStream(Stream upgradedStream, WebSocketHandshakeInfo handshake, WebSocketConnectionOptions? options,
         Compression.PerMessageDeflateAgreement? deflate, EndPoint? remote, EndPoint? local)
     {
@@ -115,13 +98,13 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         {
             lock (_core)
             {
-                return _ended ? ConnectionState.Closed : _core.State;
+                return _end.HasEnded ? ConnectionState.Closed : _core.State;
             }
         }
     }
 
     /// <summary>How the connection ended, once it has: the peer's close code, 1005 without one, 1006 when it just dropped.</summary>
-    public CloseCode? CloseStatus => _endStatus ?? _core.CloseStatus;
+    public CloseCode? CloseStatus => _end.Status ?? _core.CloseStatus;
 
     /// <summary>
     /// When this side failed the connection because the peer broke the protocol: the rule (<see cref="ProtocolError.Rule"/>),
@@ -130,13 +113,13 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     public ProtocolError? ProtocolError => _core.Error;
 
     /// <summary>The reason that goes with <see cref="CloseStatus"/>.</summary>
-    public string? CloseReason => _endReason ?? _core.CloseReason;
+    public string? CloseReason => _end.Reason ?? _core.CloseReason;
 
     /// <summary>The options of this connection.</summary>
     internal WebSocketConnectionOptions Options => _options;
 
     /// <summary>True once the transport is closed or dropped; nothing more can be sent or received.</summary>
-    internal bool HasEnded => Volatile.Read(ref _ended);
+    internal bool HasEnded => _end.HasEnded;
 
     /// <summary>
     /// Bytes of buffers the connection holds now: the send and receive buffers (rented from the pool only while bytes are
@@ -148,7 +131,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         {
             lock (_core)
             {
-                return _out.Capacity + _in.Capacity + _core.HeldBufferBytes;
+                return _writer.Capacity + _in.Capacity + _core.HeldBufferBytes;
             }
         }
     }
@@ -213,7 +196,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
             {
                 if (flush)
                 {
-                    await FlushPendingAsync(cancellationToken).ConfigureAwait(false);
+                    await _writer.FlushRepliesAsync(cancellationToken).ConfigureAwait(false);
                 }
                 if (ready is { } message)
                 {
@@ -243,7 +226,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                             }
                         }
                     }
-                    n = await _transport.ReceiveAsync(_in.GetSpace(_options.ReceiveBufferSize), cancellationToken).ConfigureAwait(false);
+                    n = await _transport.ReceiveAsync(_in.GetSpace(_in.ReadSize(_options.ReceiveBufferSize, _core.WholeFrameLength)), cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
@@ -255,7 +238,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                 }
                 if (n == 0)
                 {
-                    End(Ending.TransportEnded, null, null);
+                    End(ConnectionEnding.TransportEnded, null, null);
                     _in.Release();
                     return EndedMessage();
                 }
@@ -298,21 +281,19 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         message = default;
         while (true)
         {
-            ProtocolEvent ev = default;
+            ProtocolEvent ev;
             bool got;
             lock (_core)
             {
-                if (_ended)
+                if (_end.HasEnded)
                 {
                     flush = false;
                     message = EndedMessage();
                     return true;
                 }
                 // With nothing buffered, a failure's close may still wait to be sent (after a failure there is no more input).
-                var unparsed = _in.Unparsed;
-                got = !unparsed.IsEmpty && _core.TryReceive(ref unparsed, out ev);
+                got = _in.TryParse(_core, out ev);
                 flush = _core.HasPendingOutput;
-                _in.Consumed(unparsed.Length);
             }
             if (!got)
             {
@@ -356,7 +337,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
             // RFC 6455 §7.1.1: the client waits for the server to close TCP first, up to the close timeout.
             await _transport.WaitForPeerCloseAsync(_options.CloseTimeout).ConfigureAwait(false);
         }
-        End(failed ? Ending.Failed : Ending.Closed, message.CloseStatus, message.CloseReason);
+        End(failed ? ConnectionEnding.Failed : ConnectionEnding.Closed, message.CloseStatus, message.CloseReason);
         return EndedMessage();
     }
 

@@ -80,12 +80,31 @@ public sealed partial class WebSocketConnectionCore
     }
 
     /// <summary>
-    /// The sending half: writes a message, or the next part of a streamed one, deflated when the first part chose so
-    /// (RFC 7692 §6: "An endpoint MAY choose not to compress a message"), plain otherwise.
+    /// Writes a data frame as <see cref="WriteMessage(IBufferWriter{byte}, WebSocketMessageKind, ReadOnlySpan{byte}, MessageCompression)"/>
+    /// (or, with <paramref name="streamed"/>, <see cref="WriteFragment(IBufferWriter{byte}, WebSocketMessageKind, ReadOnlySpan{byte}, bool, MessageCompression)"/>)
+    /// does, except that when the payload goes on the wire exactly as given (a server's frame, not compressed) only the
+    /// header is written and true is returned: the caller sends the payload itself right behind it, so a large payload is
+    /// handed to the kernel from where it is instead of being copied behind the header first. False: the whole frame was written.
     /// </summary>
-    private void WriteData(IBufferWriter<byte> output, WebSocketMessageKind type, ReadOnlySpan<byte> payload, bool endOfMessage,
-        ReservedBits reservedBits, MessageCompression compression)
+    internal bool WriteDataHeader(IBufferWriter<byte> output, WebSocketMessageKind type, ReadOnlySpan<byte> payload, bool endOfMessage,
+        MessageCompression compression, bool streamed)
     {
+        if (!streamed)
+        {
+            EnsureNotStreaming();
+        }
+        return WriteData(output, type, payload, endOfMessage, ReservedBits.None, compression, headerOnly: !_isClient);
+    }
+
+    /// <summary>
+    /// The sending half: writes a message, or the next part of a streamed one, deflated when the first part chose so
+    /// (RFC 7692 §6: "An endpoint MAY choose not to compress a message"), plain otherwise; with <paramref name="headerOnly"/>,
+    /// a plain frame's header only (see <see cref="WriteDataHeader"/>), returning whether that is what it wrote.
+    /// </summary>
+    private bool WriteData(IBufferWriter<byte> output, WebSocketMessageKind type, ReadOnlySpan<byte> payload, bool endOfMessage,
+        ReservedBits reservedBits, MessageCompression compression, bool headerOnly = false)
+    {
+        bool wroteHeaderOnly = false;
         ArgumentNullException.ThrowIfNull(output);
         EnsureOpen("data frame");
         if (type is not (WebSocketMessageKind.Text or WebSocketMessageKind.Binary))
@@ -118,12 +137,21 @@ public sealed partial class WebSocketConnectionCore
                 compressor.Trim();
             }
         }
+        else if (headerOnly)
+        {
+            // RFC 6455 §5.3: a server never masks, so the payload follows the header byte for byte.
+            var header = new FrameHeader(endOfMessage, opcode, payload.Length, false, 0, reservedBits);
+            header.TryWrite(output.GetSpan(header.Length), out int written);
+            output.Advance(written);
+            wroteHeaderOnly = true;
+        }
         else
         {
             WriteFrame(output, endOfMessage, opcode, reservedBits, payload);
         }
         _sendingMessage = !endOfMessage;
         _sendingType = type;
+        return wroteHeaderOnly;
     }
 
     /// <summary>Writes a whole text message compressed; false, writing nothing, when it is to go uncompressed.</summary>

@@ -32,6 +32,17 @@ public sealed partial class WebSocketConnectionCore
     private byte[] ControlPayload => _controlBuffer ??= new byte[FrameHeader.MaxControlPayload];
 
     /// <summary>
+    /// Set by a caller that can grow its receive buffer (the connection does): a whole message in one frame that has not all
+    /// arrived is then left unconsumed, header and all, and <see cref="WholeFrameLength"/> says how many bytes it takes, so
+    /// that the caller reads the rest behind it and the message is delivered in place, unmasked once and never copied,
+    /// instead of being gathered piece by piece into the reassembly buffer. Whole-message mode only.
+    /// </summary>
+    internal bool WaitsForWholeFrames { get; set; }
+
+    /// <summary>With <see cref="WaitsForWholeFrames"/>: the length (header and payload) of the frame waited for, or 0.</summary>
+    internal int WholeFrameLength { get; private set; }
+
+    /// <summary>
     /// Parses the next event from <paramref name="buffer"/> and slices off what it consumed. Returns false when
     /// more bytes are needed (everything usable was consumed; up to one incomplete frame header or control frame,
     /// at most 139 bytes, is left) or when the connection no longer reads (closed or failed; the rest is
@@ -123,6 +134,16 @@ public sealed partial class WebSocketConnectionCore
                     }
                     continue;
                 }
+                long frameLength = headerLength + header.PayloadLength;
+                if (WaitsForWholeFrames && _options.ReceiveMode == ReceiveMode.WholeMessages && header.Fin && header.Opcode != Opcode.Continuation
+                    && buffer.Length < frameLength && frameLength <= int.MaxValue)
+                {
+                    // Nothing consumed: the header is parsed again, with the whole frame behind it, once the rest has come.
+                    WholeFrameLength = (int)frameLength;
+                    ev = default;
+                    return false;
+                }
+                WholeFrameLength = 0;
                 buffer = buffer.Slice(headerLength);
                 StartDataFrame(header);
                 if (_options.ReceiveMode == ReceiveMode.WholeMessages && header.Fin && header.Opcode != Opcode.Continuation

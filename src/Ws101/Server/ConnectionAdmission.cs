@@ -29,6 +29,9 @@ internal sealed class ConnectionAdmission : IDisposable
     private int _max;
     private int _count;
     private bool _limitKnown;
+    // The descriptor limit as last read: at start, then once per tick (it can be lowered while the process runs), not on
+    // every accept, where reading it was a system call per connection.
+    private long _descriptorLimit = long.MaxValue;
     private DescriptorReserve? _reserve;
     private long _nextRestore;
 
@@ -62,6 +65,7 @@ internal sealed class ConnectionAdmission : IDisposable
             return;
         }
         _limitKnown = true;
+        Volatile.Write(ref _descriptorLimit, limit);
         int open = DescriptorBudget.CountOpen();
         _max = DescriptorBudget.MaxConnections(_configured, limit, open);
         if (_max < _configured)
@@ -76,19 +80,54 @@ internal sealed class ConnectionAdmission : IDisposable
     /// </summary>
     public bool TryAdmit(Socket socket)
     {
+        if (TryEnter(socket.Handle) is not { } reason)
+        {
+            return true;
+        }
+        Refuse(socket, reason);
+        return false;
+    }
+
+    /// <summary>
+    /// <see cref="TryAdmit(Socket)"/> for a descriptor accepted by the event loop: true when counted in; otherwise it was
+    /// answered 503 and closed (through a <see cref="Socket"/> made for it then: refusals are rare, admissions are not).
+    /// </summary>
+    public bool TryAdmit(int fd)
+    {
+        if (TryEnter(fd) is not { } reason)
+        {
+            return true;
+        }
+        Refuse(new Socket(new SafeSocketHandle(fd, ownsHandle: true)), reason);
+        return false;
+    }
+
+    /// <summary>Counts a connection in and returns null, or returns why it is refused (counted out again).</summary>
+    private string? TryEnter(nint descriptor)
+    {
         if (Interlocked.Increment(ref _count) > Volatile.Read(ref _max))
         {
             Interlocked.Decrement(ref _count);
-            Refuse(socket, ref _refusedAtLimit, "connection-limit");
-            return false;
+            return "connection-limit";
         }
-        if (NearDescriptorLimit(socket))
+        if (NearDescriptorLimit(descriptor))
         {
             Interlocked.Decrement(ref _count);
-            Refuse(socket, ref _refusedNearDescriptorLimit, "descriptor-limit");
-            return false;
+            return "descriptor-limit";
         }
-        return true;
+        return null;
+    }
+
+    private void Refuse(Socket socket, string reason)
+    {
+        if (reason == "connection-limit")
+        {
+            Refuse(socket, ref _refusedAtLimit, reason);
+        }
+        else
+        {
+            Refuse(socket, ref _refusedNearDescriptorLimit, reason);
+        }
     }
 
     /// <summary>An admitted connection ended.</summary>
@@ -119,8 +158,10 @@ internal sealed class ConnectionAdmission : IDisposable
     }
 
     /// <summary>
-    /// <see cref="AcceptFailedAsync"/> without the wait, for an accept loop on a thread of its own: returns how long to
-    /// pause before the next attempt (0: at once, the spare descriptors were just given back).
+    /// <see cref="AcceptFailedAsync"/> without the wait: counts the failure, lowers the limit and releases the spare
+    /// descriptors as it does, and returns how long to pause before the next attempt (0: at once, the spares were just
+    /// given back). For the accept loops that wait without the thread pool: a thread of its own (Sockets transport on
+    /// Linux) or an event loop's epoll timeout (see <see cref="Transport.Linux.EpollListener.BackOffAsync"/>).
     /// </summary>
     public int AcceptFailed(SocketError error, int backoffMs)
     {
@@ -149,6 +190,10 @@ internal sealed class ConnectionAdmission : IDisposable
     /// </summary>
     public void OnTick(long now)
     {
+        if (_limitKnown && DescriptorBudget.ReadLimit() is { } limit)
+        {
+            Volatile.Write(ref _descriptorLimit, limit);
+        }
         if (_reserve is { IsHeld: false } reserve && now >= Volatile.Read(ref _nextRestore))
         {
             Volatile.Write(ref _nextRestore, now + RestoreIntervalMs);
@@ -186,12 +231,12 @@ internal sealed class ConnectionAdmission : IDisposable
     public void Dispose() => _reserve?.Dispose();
 
     /// <summary>
-    /// True when the socket's descriptor is within <see cref="DescriptorBudget.FixedHeadroom"/> of the process's limit,
-    /// read afresh: it can be lowered while the process runs, and other code in the process opens descriptors too. Linux
+    /// True when the descriptor is within <see cref="DescriptorBudget.FixedHeadroom"/> of the process's limit (as read at
+    /// the last tick: it can be lowered while the process runs). Other code in the process opens descriptors too; Linux
     /// hands out the lowest free descriptor, so a socket numbered N means every descriptor below N is in use.
     /// </summary>
-    private bool NearDescriptorLimit(Socket socket) =>
-        _limitKnown && DescriptorBudget.ReadLimit() is { } limit && (long)socket.Handle >= limit - DescriptorBudget.FixedHeadroom;
+    private bool NearDescriptorLimit(nint descriptor) =>
+        _limitKnown && (long)descriptor >= Volatile.Read(ref _descriptorLimit) - DescriptorBudget.FixedHeadroom;
 
     /// <summary>
     /// Answers 503 and closes, without waiting: the socket is non-blocking and new, so the short answer fits its send

@@ -37,6 +37,7 @@ public sealed class WebSocketServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Route> _routes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<WebSocketConnection, byte> _sessions = new();
     private readonly List<Socket> _listeners = [];
+    private readonly List<Transport.Linux.EpollListener> _loopListeners = [];
     private readonly List<Task> _acceptLoops = [];
     private readonly CancellationTokenSource _stopping = new();
     // Cancelled first on stop: accepting and handshakes in progress end at once, while open connections still
@@ -192,7 +193,17 @@ public sealed class WebSocketServer : IAsyncDisposable
         _admission.FitToDescriptorLimit();
         foreach (var listener in _listeners)
         {
-            _acceptLoops.Add(OperatingSystem.IsLinux() ? StartAcceptThread(listener) : Task.Run(() => AcceptLoopAsync(listener), CancellationToken.None));
+            if (_loops is not null)
+            {
+                // Accepted on an event loop: the accept, the handshake and the handler's first steps run on its thread.
+                var watched = new Transport.Linux.EpollListener(listener, _loops.Next());
+                _loopListeners.Add(watched);
+                _acceptLoops.Add(Task.Run(() => AcceptOnLoopAsync(watched), CancellationToken.None));
+            }
+            else
+            {
+                _acceptLoops.Add(OperatingSystem.IsLinux() ? StartAcceptThread(listener) : Task.Run(() => AcceptLoopAsync(listener), CancellationToken.None));
+            }
         }
         return Task.CompletedTask;
     }
@@ -260,7 +271,7 @@ public sealed class WebSocketServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// On Linux, each listening socket is accepted from by a thread of its own, made at start, with poll and accept4:
+    /// The Sockets transport on Linux accepts from each listening socket on a thread of its own, made at start, with poll and accept4:
     /// nothing on the accept path needs the thread pool, a timer or a new descriptor. Out of descriptors (a limit
     /// lowered from outside, say), an accept completed through .NET's socket engine ran on a pool thread, and when the
     /// pool had to start one for it, which takes a descriptor on Linux, the process aborted ("Out of memory.") before
@@ -367,25 +378,96 @@ public sealed class WebSocketServer : IAsyncDisposable
             return;
         }
         socket.NoDelay = true;
-        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Server.HandleSocketAsync(state.Socket), (Server: this, Socket: socket), preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Server.HandleSocketAsync(new SocketTransport(state.Socket), state.Socket.RemoteEndPoint),
+            (Server: this, Socket: socket), preferLocal: false);
     }
 
-    private async Task HandleSocketAsync(Socket socket)
+
+    /// <summary>
+    /// The accept loop of the event-loop transport: on each edge of the listening socket, takes every waiting connection
+    /// (accept4 until EAGAIN) and runs its handshake right there, on the loop's thread, up to its first wait. Failures
+    /// are counted and backed off exactly as <see cref="AcceptLoopAsync"/> does.
+    /// </summary>
+    private async Task AcceptOnLoopAsync(Transport.Linux.EpollListener listener)
     {
-        EndPoint? remote = socket.RemoteEndPoint;
-        SocketTransport? socketTransport = null;
-        DuplexTransport transport;
-        try
+        int backoffMs = 0;
+        while (!_accepting.IsCancellationRequested)
         {
-            transport = _loops is not null ? new Transport.Linux.EpollSocketTransport(socket, _loops.Next()) : socketTransport = new SocketTransport(socket);
+            try
+            {
+                await listener.WaitAsync().ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            while (!_accepting.IsCancellationRequested)
+            {
+                int fd = listener.TryAccept(out var remote, out int errno);
+                if (fd < 0)
+                {
+                    if (errno == Transport.Linux.Libc.EAGAIN)
+                    {
+                        break;
+                    }
+                    if (errno is Transport.Linux.Libc.EBADF or Transport.Linux.Libc.EINVAL)
+                    {
+                        // The listener was closed: the server is stopping.
+                        return;
+                    }
+                    if (errno == Transport.Linux.Libc.ECONNABORTED)
+                    {
+                        // The client gave up while it waited in the backlog: nothing to answer, nothing wrong here.
+                        continue;
+                    }
+                    // Backed off on the loop's own clock: a Task.Delay would resume on the thread pool, which may start
+                    // a thread then, and with no descriptor left the runtime cannot and aborts (EpollListener.BackOffAsync).
+                    backoffMs = _admission.AcceptFailed(AcceptError(errno), backoffMs);
+                    if (backoffMs > 0)
+                    {
+                        try
+                        {
+                            await listener.BackOffAsync(backoffMs).ConfigureAwait(false);
+                        }
+                        catch (ObjectDisposedException)
+                        {
+                            return;
+                        }
+                    }
+                    continue;
+                }
+                backoffMs = 0;
+                if (!_admission.TryAdmit(fd))
+                {
+                    continue;
+                }
+                Transport.Linux.EpollSocketTransport transport;
+                try
+                {
+                    transport = new Transport.Linux.EpollSocketTransport(fd, remote, _loops!.Next());
+                }
+                catch (SocketException ex)
+                {
+                    _admission.Leave();
+                    ServerLog.EventLoopRegistrationFailed(_logger, remote, ex.SocketErrorCode);
+                    Transport.Linux.Libc.close(fd);
+                    continue;
+                }
+                _ = HandleSocketAsync(transport, remote);
+            }
         }
-        catch (SocketException ex)
+
+        static SocketError AcceptError(int errno) => errno switch
         {
-            _admission.Leave();
-            ServerLog.EventLoopRegistrationFailed(_logger, remote, ex.SocketErrorCode);
-            socket.Dispose();
-            return;
-        }
+            Transport.Linux.Libc.EMFILE or Transport.Linux.Libc.ENFILE => SocketError.TooManyOpenSockets,
+            Transport.Linux.Libc.ENOBUFS or Transport.Linux.Libc.ENOMEM => SocketError.NoBufferSpaceAvailable,
+            _ => SocketError.SocketError,
+        };
+    }
+
+    private async Task HandleSocketAsync(DuplexTransport transport, EndPoint? remote)
+    {
+        SocketTransport? socketTransport = transport as SocketTransport;
         // The accept loop admitted (counted) this connection; the finally below counts it out.
         try
         {
@@ -400,14 +482,11 @@ public sealed class WebSocketServer : IAsyncDisposable
                     // On an event loop, TLS rides the loop's non-blocking socket: records are decrypted and encrypted on
                     // the loop thread where their I/O completed, as plain frames are.
                     underTls = transport;
-                    var ssl = new SslStream(socketTransport is not null ? new NetworkStream(socket, ownsSocket: false) : new TransportStream(underTls), leaveInnerStreamOpen: false);
+                    var ssl = new SslStream(socketTransport is not null ? new NetworkStream(socketTransport.Socket, ownsSocket: false) : new TransportStream(underTls), leaveInnerStreamOpen: false);
                     transport = new StreamTransport(ssl, underTls);
                     _handshakes[transport] = _handshakes[underTls];
                     await ssl.AuthenticateAsServerAsync(_tls, _accepting.Token).ConfigureAwait(false);
                 }
-                // Wait for the request here, in the frame that lives on as the session: the handshake itself then usually
-                // runs start to end without suspending, so it costs no state machine of its own.
-                await transport.WaitReadableAsync(_accepting.Token).ConfigureAwait(false);
                 (connection, route) = await HandshakeAsync(transport, remote, _accepting.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is IOException or SocketException or System.Security.Authentication.AuthenticationException or ObjectDisposedException or OperationCanceledException)
@@ -502,10 +581,21 @@ public sealed class WebSocketServer : IAsyncDisposable
     private async ValueTask<(WebSocketConnection?, Route?)> HandshakeAsync(DuplexTransport transport, EndPoint? remote, CancellationToken cancellationToken)
     {
         var limits = _options.RequestLimits;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Min(4096, limits.MaxHeadBytes + 1));
+        int size = Math.Min(4096, limits.MaxHeadBytes + 1);
+        byte[]? buffer = ArrayPool<byte>.Shared.Rent(size);
         int filled = 0;
         try
         {
+            // What has arrived is taken at once (on the event loop the request has usually come with the connection); only
+            // when nothing has does the wait begin, and it holds no buffer, so a connection that sends nothing holds none.
+            int first = transport.TryReceiveNow(buffer);
+            if (first < 0)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = null;
+                await transport.WaitReadableAsync(cancellationToken).ConfigureAwait(false);
+                buffer = ArrayPool<byte>.Shared.Rent(size);
+            }
             while (true)
             {
                 if (filled == buffer.Length)
@@ -517,7 +607,8 @@ public sealed class WebSocketServer : IAsyncDisposable
                     }
                     buffer = PooledArrays.Grow(buffer, filled, Math.Min(buffer.Length * 2, limits.MaxHeadBytes + 1));
                 }
-                int n = await transport.ReceiveAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+                int n = first >= 0 ? first : await transport.ReceiveAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+                first = -1;
                 if (n == 0)
                 {
                     Metrics(HandshakeProblemCatalog.Get(HandshakeProblemCode.TruncatedHead).Id);
@@ -585,7 +676,10 @@ public sealed class WebSocketServer : IAsyncDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
@@ -626,6 +720,10 @@ public sealed class WebSocketServer : IAsyncDisposable
         // Stop accepting; then close every connection with 1001 while its handler still runs, so that handlers end
         // on the peer's close reply rather than on a cancelled receive or send in the middle of a frame.
         _accepting.Cancel();
+        foreach (var watched in _loopListeners)
+        {
+            watched.Dispose();
+        }
         foreach (var listener in _listeners)
         {
             listener.Dispose();

@@ -31,11 +31,37 @@ internal abstract class DuplexTransport : IAsyncDisposable
     /// </summary>
     public virtual bool CanReadNow => true;
 
+    /// <summary>
+    /// Reads what has arrived already, without waiting: the count (0 when the peer closed), or -1 when nothing has, or
+    /// when this transport cannot tell without waiting (the caller then waits with <see cref="WaitReadableAsync"/>).
+    /// </summary>
+    public virtual int TryReceiveNow(Span<byte> buffer) => -1;
+
+    /// <summary>True when <see cref="TrySendNow"/> hands two buffers to the kernel in one call (a vectored send).</summary>
+    public virtual bool SendsVectored => false;
+
+    /// <summary>
+    /// Sends <paramref name="first"/> and then <paramref name="second"/> as far as the kernel takes them now, without waiting,
+    /// and returns how many bytes of the two it took (0 where <see cref="SendsVectored"/> is false); the caller sends the
+    /// rest with <see cref="SendAsync"/>.
+    /// </summary>
+    public virtual int TrySendNow(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second) => 0;
+
     /// <summary>Writes all of <paramref name="data"/>.</summary>
     public abstract ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 
     /// <summary>Ends this side's sending (TCP FIN), leaving receiving open.</summary>
     public abstract void ShutdownSend();
+
+    /// <summary>
+    /// Closes after what was sent: the peer gets everything queued, then the end of the stream (FIN), as
+    /// <see cref="ShutdownSend"/> followed by <see cref="DisposeAsync"/> gives.
+    /// </summary>
+    public virtual void CloseAfterSending()
+    {
+        ShutdownSend();
+        DisposeAsync().AsTask().Wait();
+    }
 
     /// <summary>Drops the connection at once; pending reads and writes fail.</summary>
     public abstract void Abort();

@@ -65,4 +65,20 @@ internal static class LingeringClose
             ArrayPool<byte>.Shared.Return(sink);
         }
     }
+
+    /// <summary>
+    /// <see cref="ShutdownAndDrainAsync"/>, then disposes <paramref name="transport"/>: the end of a WebSocket connection this
+    /// side failed, run in the background. Whatever the transport throws while draining, the end is the same: closed.
+    /// </summary>
+    public static async Task DrainThenDisposeAsync(DuplexTransport transport)
+    {
+        try
+        {
+            await ShutdownAndDrainAsync(transport, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (DuplexTransport.IsFailure(ex) || ex is InvalidOperationException)
+        {
+        }
+        await transport.DisposeAsync().ConfigureAwait(false);
+    }
 }

@@ -7,7 +7,8 @@ namespace Ws101.Transport;
 /// It holds no array while empty, so an idle connection pays nothing for it; a buffer grown for a large
 /// message goes back to the pool once written out.
 /// </summary>
-internal sealed class PooledBufferWriter : IBufferWriter<byte>
+/// <remarks>Not sealed: a connection's FrameWriter is its outgoing buffer, so that an idle connection holds one object for both.</remarks>
+internal class PooledBufferWriter : IBufferWriter<byte>
 {
     private const int MinimumSize = 4096;
     private byte[]? _buffer;

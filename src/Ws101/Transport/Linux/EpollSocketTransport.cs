@@ -18,8 +18,8 @@ namespace Ws101.Transport.Linux;
 /// </remarks>
 internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<int>, IValueTaskSource
 {
-    private readonly Socket _socket;
     private readonly int _fd;
+    private readonly EndPoint? _remote;
     private readonly EventLoop _loop;
     private readonly ulong _id;
 
@@ -47,13 +47,19 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
 
     private int _closed;
 
-    public EpollSocketTransport(Socket socket, EventLoop loop)
+    /// <summary>Takes over an accepted socket's descriptor (closing it is now this transport's job) and registers it with <paramref name="loop"/>.</summary>
+    /// <param name="fd">The descriptor from accept4. It needs no O_NONBLOCK: every recv and send here passes MSG_DONTWAIT.</param>
+    /// <param name="remote">The peer's address, as accept4 reported it.</param>
+    /// <param name="loop">The loop whose thread completes this socket's waits.</param>
+    /// <exception cref="SocketException">The loop could not watch the descriptor (the caller still owns it then).</exception>
+    /// <remarks>
+    /// No <see cref="Socket"/> object: building one around an accepted descriptor asks the kernel for its family, type,
+    /// protocol, addresses and flags (half a dozen system calls per connection), none of which this path needs.
+    /// </remarks>
+    public EpollSocketTransport(int fd, EndPoint? remote, EventLoop loop)
     {
-        _socket = socket;
-        // Left in blocking mode as far as Socket knows: every recv and send here passes MSG_DONTWAIT, so the descriptor needs
-        // no O_NONBLOCK, and setting Socket.Blocking would make .NET create its own async context for the socket (about 200
-        // bytes per connection, unused on this path).
-        _fd = (int)socket.SafeHandle.DangerousGetHandle();
+        _fd = fd;
+        _remote = remote;
         _loop = loop;
         // Continuations run where the wait completes: on the loop thread, with no hand-off.
         _read.RunContinuationsAsynchronously = false;
@@ -61,9 +67,22 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
         _id = loop.Register(this, _fd);
     }
 
-    public override EndPoint? RemoteEndPoint => _socket.RemoteEndPoint;
+    public override EndPoint? RemoteEndPoint => _remote;
 
-    public override EndPoint? LocalEndPoint => _socket.LocalEndPoint;
+    /// <summary>Asked of the kernel on demand (getsockname): nothing on the hot path needs it. Null once closed.</summary>
+    public override unsafe EndPoint? LocalEndPoint
+    {
+        get
+        {
+            if (Volatile.Read(ref _closed) == 1)
+            {
+                return null;
+            }
+            byte* address = stackalloc byte[NativeSocketAddress.MaxLength];
+            uint length = NativeSocketAddress.MaxLength;
+            return Libc.getsockname(_fd, address, &length) == 0 ? NativeSocketAddress.ToEndPoint(new ReadOnlySpan<byte>(address, (int)length)) : null;
+        }
+    }
 
     // ---------------- receive ----------------
 
@@ -122,6 +141,30 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
             }
             return new ValueTask<int>(this, _read.Version);
         }
+    }
+
+    public override int TryReceiveNow(Span<byte> buffer)
+    {
+        int epoch = Volatile.Read(ref _readEpoch);
+        if (epoch == Volatile.Read(ref _drainedAtEpoch) && Volatile.Read(ref _peerEnded) == 0)
+        {
+            return -1;
+        }
+        int n = TryReceive(buffer, peekOnly: false, out int errno);
+        if (n >= 0)
+        {
+            if (n > 0 && n < buffer.Length)
+            {
+                Volatile.Write(ref _drainedAtEpoch, epoch);
+            }
+            return n;
+        }
+        if (errno != Libc.EAGAIN)
+        {
+            throw Error(errno);
+        }
+        Volatile.Write(ref _drainedAtEpoch, epoch);
+        return -1;
     }
 
     private unsafe int TryReceive(Span<byte> buffer, bool peekOnly, out int errno)
@@ -200,6 +243,54 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
             }
             return new ValueTask(this, _write.Version);
         }
+    }
+
+    public override bool SendsVectored => true;
+
+    public override unsafe int TrySendNow(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
+    {
+        if (Volatile.Read(ref _closed) == 1)
+        {
+            throw Error(-1);
+        }
+        int total = 0;
+        fixed (byte* a = first)
+        fixed (byte* b = second)
+        {
+            var pieces = stackalloc Libc.IoVec[2];
+            while (total < first.Length + second.Length)
+            {
+                // The pieces still unsent: the rest of the first (if any) and the rest of the second.
+                int count = 0;
+                if (total < first.Length)
+                {
+                    pieces[count++] = new Libc.IoVec { Base = a + total, Length = first.Length - total };
+                    pieces[count++] = new Libc.IoVec { Base = b, Length = second.Length };
+                }
+                else
+                {
+                    pieces[count++] = new Libc.IoVec { Base = b + (total - first.Length), Length = second.Length - (total - first.Length) };
+                }
+                var message = new Libc.MsgHdr { Iov = pieces, IovLength = count };
+                nint n = Libc.sendmsg(_fd, &message, Libc.MSG_NOSIGNAL | Libc.MSG_DONTWAIT);
+                if (n < 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == Libc.EINTR)
+                    {
+                        continue;
+                    }
+                    if (errno == Libc.EAGAIN || total > 0)
+                    {
+                        // Would block, or failed after a part went out: SendAsync takes the rest and reports any failure.
+                        break;
+                    }
+                    throw Error(errno);
+                }
+                total += (int)n;
+            }
+        }
+        return total;
     }
 
     /// <summary>Sends as much as the kernel takes; leaves the rest in <paramref name="data"/>. Returns errno (EAGAIN when it would block).</summary>
@@ -339,23 +430,26 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
 
     public override void ShutdownSend()
     {
-        try
+        // A failure (the peer already reset the connection) leaves nothing to do: the next receive reports it.
+        if (Volatile.Read(ref _closed) == 0)
         {
-            _socket.Shutdown(SocketShutdown.Send);
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
+            Libc.shutdown(_fd, Libc.SHUT_WR);
         }
     }
 
-    public override void Abort()
+    /// <summary>
+    /// close() alone: with nothing unread it sends what is queued and then FIN, exactly what a shutdown(SHUT_WR) before it
+    /// would, so that system call is saved (with unread bytes both forms reset the connection alike).
+    /// </summary>
+    public override void CloseAfterSending() => Close();
+
+    public override unsafe void Abort()
     {
-        try
+        if (Volatile.Read(ref _closed) == 0)
         {
-            _socket.LingerState = new LingerOption(true, 0);
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
+            // SO_LINGER on with a zero timeout: close() then resets the connection instead of sending what is queued.
+            var linger = new Libc.Linger { OnOff = 1, Seconds = 0 };
+            Libc.setsockopt(_fd, Libc.SOL_SOCKET, Libc.SO_LINGER, &linger, (uint)sizeof(Libc.Linger));
         }
         Close();
     }
@@ -384,6 +478,6 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
             _writeCancel.Dispose();
             _write.SetException(Error(-1));
         }
-        _socket.Dispose();
+        Libc.close(_fd);
     }
 }

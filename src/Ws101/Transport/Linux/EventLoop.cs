@@ -17,8 +17,16 @@ internal sealed unsafe class EventLoop : IDisposable
     private readonly int _wake;
     private readonly Thread _thread;
     private readonly ConcurrentDictionary<ulong, EpollSocketTransport> _sockets = new();
+    // Listening sockets apart, their ids tagged with the top bit: the event of a connected socket, the one that comes once
+    // per message, is then a direct call to a sealed class rather than an interface dispatch.
+    private readonly ConcurrentDictionary<ulong, EpollListener> _listeners = new();
+    private const ulong ListenerTag = 1UL << 63;
     private volatile bool _stopping;
     private static long s_nextId;
+    // The earliest retry a listener asked for (Environment.TickCount64), long.MaxValue when none: the epoll_wait timeout.
+    // A listener out of descriptors backs off on this loop's own clock, so that nothing on that path needs the thread
+    // pool, a timer or a descriptor, none of which the runtime may be able to create then (see EpollListener.BackOffAsync).
+    private long _retryDue = long.MaxValue;
 
     public EventLoop(string name)
     {
@@ -60,27 +68,91 @@ internal sealed unsafe class EventLoop : IDisposable
 
     public int Count => _sockets.Count;
 
-    /// <summary>Registers a non-blocking socket for edge-triggered read and write readiness.</summary>
+    /// <summary>Registers a connected socket for edge-triggered read and write readiness.</summary>
     public ulong Register(EpollSocketTransport socket, int fd)
     {
         ulong id = (ulong)Interlocked.Increment(ref s_nextId);
         _sockets[id] = socket;
-        var ev = new Libc.EpollEvent { Events = Libc.EPOLLIN | Libc.EPOLLOUT | Libc.EPOLLRDHUP | Libc.EPOLLET, Data = id };
+        return Watch(id, fd, Libc.EPOLLIN | Libc.EPOLLOUT | Libc.EPOLLRDHUP | Libc.EPOLLET);
+    }
+
+    /// <summary>Registers a listening socket: edge-triggered "a connection is waiting to be accepted".</summary>
+    public ulong RegisterListener(EpollListener listener, int fd)
+    {
+        ulong id = (ulong)Interlocked.Increment(ref s_nextId) | ListenerTag;
+        _listeners[id] = listener;
+        return Watch(id, fd, Libc.EPOLLIN | Libc.EPOLLET);
+    }
+
+    private ulong Watch(ulong id, int fd, uint events)
+    {
+        var ev = new Libc.EpollEvent { Events = events, Data = id };
         if (Libc.epoll_ctl(_epoll, Libc.EPOLL_CTL_ADD, fd, &ev) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            _sockets.TryRemove(id, out _);
+            Forget(id);
             throw new System.Net.Sockets.SocketException(errno);
         }
         return id;
     }
 
+    private bool Forget(ulong id) => (id & ListenerTag) != 0 ? _listeners.TryRemove(id, out _) : _sockets.TryRemove(id, out _);
+
     /// <summary>Stops watching the socket; events already fetched for it are ignored.</summary>
     public void Unregister(ulong id, int fd)
     {
-        if (_sockets.TryRemove(id, out _))
+        if (Forget(id))
         {
             Libc.epoll_ctl(_epoll, Libc.EPOLL_CTL_DEL, fd, null);
+        }
+    }
+
+    /// <summary>
+    /// Calls <see cref="EpollListener.OnRetryDue"/> on this loop's thread once <paramref name="due"/>
+    /// (<see cref="Environment.TickCount64"/>) has passed; from any thread.
+    /// </summary>
+    public void ScheduleRetry(long due)
+    {
+        long current;
+        while (due < (current = Volatile.Read(ref _retryDue)) && Interlocked.CompareExchange(ref _retryDue, due, current) != current)
+        {
+        }
+        if (!IsOnLoopThread)
+        {
+            // The loop may be in epoll_wait with the old timeout: wake it to take the new one (on its own thread it reads
+            // the deadline before it waits again).
+            long one = 1;
+            Libc.write(_wake, (byte*)&one, sizeof(long));
+        }
+    }
+
+    private int WaitTimeout()
+    {
+        long due = Volatile.Read(ref _retryDue);
+        return due == long.MaxValue ? -1 : (int)Math.Clamp(due - Environment.TickCount64, 0, int.MaxValue);
+    }
+
+    /// <summary>Completes the back-off of every listener whose retry is due; rare (only after accept failed), so a walk of the few listeners.</summary>
+    private void RunDueRetries()
+    {
+        // One read per wakeup when no listener backs off (the usual case): the clock is read only when one does.
+        long due = Volatile.Read(ref _retryDue);
+        long now;
+        if (due == long.MaxValue || due > (now = Environment.TickCount64))
+        {
+            return;
+        }
+        Volatile.Write(ref _retryDue, long.MaxValue);
+        foreach (var (_, listener) in _listeners)
+        {
+            try
+            {
+                listener.OnRetryDue(now);
+            }
+            catch (Exception ex)
+            {
+                System.Diagnostics.Debug.Fail("An event-loop continuation threw", ex.ToString());
+            }
         }
     }
 
@@ -89,7 +161,7 @@ internal sealed unsafe class EventLoop : IDisposable
         var events = stackalloc Libc.EpollEvent[MaxEvents];
         while (!_stopping)
         {
-            int n = Libc.epoll_wait(_epoll, events, MaxEvents, -1);
+            int n = Libc.epoll_wait(_epoll, events, MaxEvents, WaitTimeout());
             if (n < 0)
             {
                 if (Marshal.GetLastPInvokeError() == Libc.EINTR)
@@ -98,6 +170,7 @@ internal sealed unsafe class EventLoop : IDisposable
                 }
                 break;
             }
+            RunDueRetries();
             for (int i = 0; i < n; i++)
             {
                 ulong id = events[i].Data;
@@ -107,17 +180,21 @@ internal sealed unsafe class EventLoop : IDisposable
                     Libc.read(_wake, (byte*)&drained, sizeof(long));
                     continue;
                 }
-                if (_sockets.TryGetValue(id, out var socket))
+                try
                 {
-                    try
+                    if (_sockets.TryGetValue(id, out var socket))
                     {
                         socket.OnEvents(events[i].Events);
                     }
-                    catch (Exception ex)
+                    else if ((id & ListenerTag) != 0 && _listeners.TryGetValue(id, out var listener))
                     {
-                        // A continuation that throws must not take the loop (and every other socket) down.
-                        System.Diagnostics.Debug.Fail("An event-loop continuation threw", ex.ToString());
+                        listener.OnEvents(events[i].Events);
                     }
+                }
+                catch (Exception ex)
+                {
+                    // A continuation that throws must not take the loop (and every other socket) down.
+                    System.Diagnostics.Debug.Fail("An event-loop continuation threw", ex.ToString());
                 }
             }
         }

@@ -2,18 +2,31 @@ using System.Runtime.InteropServices;
 
 namespace Ws101.Transport.Linux;
 
-/// <summary>The few Linux system calls the event loop needs (epoll, eventfd, and non-blocking recv/send), and the descriptor limit the server sizes itself by.</summary>
+/// <summary>
+/// The few Linux system calls the event loop needs (epoll, eventfd, accept4, non-blocking recv/send/sendmsg, and the socket
+/// calls that close a connection), and the descriptor limit the server sizes itself by.
+/// </summary>
 internal static unsafe partial class Libc
 {
     public const int EAGAIN = 11;
     public const int EINTR = 4;
-    public const int ENOMEM = 12;
-    public const int ENFILE = 23;
-    public const int EMFILE = 24;
-    public const int ENOBUFS = 105;
+    public const int EBADF = 9;
+    public const int EINVAL = 22;
     public const int ECONNABORTED = 103;
+    public const int EMFILE = 24;
+    public const int ENFILE = 23;
+    public const int ENOBUFS = 105;
+    public const int ENOMEM = 12;
     public const int SOCK_CLOEXEC = 0x80000;
+    public const int SOL_SOCKET = 1;
+    public const int SO_LINGER = 13;
+    public const int IPPROTO_TCP = 6;
+    public const int TCP_NODELAY = 1;
+    public const int SHUT_WR = 1;
+    public const int AF_INET = 2;
+    public const int AF_INET6 = 10;
     public const short POLLIN = 0x001;
+    public const uint EPOLLEXCLUSIVE = 1u << 28;
     public const int EPOLL_CLOEXEC = 0x80000;
     public const int EPOLL_CTL_ADD = 1;
     public const int EPOLL_CTL_DEL = 2;
@@ -37,6 +50,35 @@ internal static unsafe partial class Libc
     {
         public uint Events;
         public ulong Data;
+    }
+
+    /// <summary>struct iovec: one piece of a vectored send.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoVec
+    {
+        public byte* Base;
+        public nint Length;
+    }
+
+    /// <summary>struct msghdr on 64-bit Linux, for sendmsg with no address and no control data.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MsgHdr
+    {
+        public void* Name;
+        public uint NameLength;
+        public IoVec* Iov;
+        public nint IovLength;
+        public void* Control;
+        public nint ControlLength;
+        public int Flags;
+    }
+
+    /// <summary>struct linger: SO_LINGER on with a zero timeout makes close() reset the connection.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Linger
+    {
+        public int OnOff;
+        public int Seconds;
     }
 
     /// <summary>struct rlimit on 64-bit Linux: the soft limit (the one enforced) and the hard limit (the most the soft one may be raised to).</summary>
@@ -77,6 +119,21 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", SetLastError = true)]
     public static partial int close(int fd);
 
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int accept4(int fd, byte* address, uint* addressLength, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint sendmsg(int fd, MsgHdr* message, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int setsockopt(int fd, int level, int name, void* value, uint length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int shutdown(int fd, int how);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int getsockname(int fd, byte* address, uint* addressLength);
+
     /// <summary>struct pollfd.</summary>
     [StructLayout(LayoutKind.Sequential)]
     public struct PollFd
@@ -88,7 +145,4 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int poll(PollFd* fds, nuint nfds, int timeout);
-
-    [LibraryImport("libc", SetLastError = true)]
-    public static partial int accept4(int fd, void* addr, void* addrlen, int flags);
 }
