@@ -48,6 +48,9 @@ internal sealed class TopicFeed
     private bool _started;
     private bool _verified;
     private bool _reading;
+    // Link failures seen so far: a read proves the live messages follow on only when no failure came while it ran (its
+    // answer may have been given by the store before the failure, and say nothing of what was missed after it).
+    private int _linkFailures;
 
     /// <summary>Starts the feed: its loop, and the wait for the node's subscription before it takes the history's newest position.</summary>
     /// <param name="topic">The topic.</param>
@@ -180,7 +183,7 @@ internal sealed class TopicFeed
                 // The subscription is in place: one read from the starting point, and the live messages follow on.
                 _verified = false;
                 _reading = true;
-                _ = FillAsync(_last, verifies: true, TimeSpan.Zero, missed: false);
+                _ = FillAsync(_last, verifies: true, TimeSpan.Zero, missed: false, _linkFailures);
                 break;
             case Member member:
                 _members.Add(member);
@@ -213,13 +216,14 @@ internal sealed class TopicFeed
                 break;
             case LinkDown:
                 _verified = false;
+                _linkFailures++;
                 break;
             case LinkUp:
                 // Fill in at once what was missed, rather than at the next live message; the next live message still
                 // checks again (the subscription may come back after this read).
                 if (_started && !_reading)
                 {
-                    _ = FillAsync(_last, verifies: false, TimeSpan.FromMilliseconds(500), missed: true);
+                    _ = FillAsync(_last, verifies: false, TimeSpan.FromMilliseconds(500), missed: true, _linkFailures);
                     _reading = true;
                 }
                 break;
@@ -243,7 +247,7 @@ internal sealed class TopicFeed
             // The link failed since the last delivered message: read what came between before delivering this one.
             _pending.Add(live);
             _reading = true;
-            _ = FillAsync(_last, verifies: true, TimeSpan.Zero, missed: true);
+            _ = FillAsync(_last, verifies: true, TimeSpan.Zero, missed: true, _linkFailures);
             return;
         }
         Deliver(live.At, live.Message);
@@ -419,7 +423,8 @@ internal sealed class TopicFeed
     }
 
     // missed: the read is for messages the node may have missed (after a link failure), counted as filled; not so the first read.
-    private async Task FillAsync(TopicPosition after, bool verifies, TimeSpan delay, bool missed)
+    // linkFailures: the count when the read was asked for (see _linkFailures).
+    private async Task FillAsync(TopicPosition after, bool verifies, TimeSpan delay, bool missed, int linkFailures)
     {
         HistoryRead? read = null;
         Exception? error = null;
@@ -437,7 +442,7 @@ internal sealed class TopicFeed
         {
             error = ex;
         }
-        _inbox.Writer.TryWrite(new Filled(read, error, verifies, missed));
+        _inbox.Writer.TryWrite(new Filled(read, error, verifies, missed, linkFailures));
     }
 
     private void FinishFill(Filled filled)
@@ -454,7 +459,13 @@ internal sealed class TopicFeed
                 CloseAllToResume("resume: this node missed messages it cannot fill from the history");
                 _started = false;
                 _ = Task.Run(StartAsync);
+                return;
             }
+            // The read after the link came back failed (the store is still away). The live messages that waited for it must
+            // not wait for another read that nothing would start (a quiet topic sends no next message): they go on now,
+            // the first one through the usual check (the link failed since the last delivery, so it asks for a read from
+            // the last delivered position that either fills the gap or sends the subscribers to resume).
+            ProcessPending();
             return;
         }
         // Counted as filled: what came from the history before the first live message that waited (the rest was on its way live too).
@@ -477,7 +488,7 @@ internal sealed class TopicFeed
             _count(fromHistory, 0);
             TopicsLog.HistoryFilledIn(_logger, _topic, fromHistory);
         }
-        if (filled.Verifies)
+        if (filled.Verifies && filled.LinkFailures == _linkFailures)
         {
             _verified = true;
         }
@@ -516,7 +527,7 @@ internal sealed class TopicFeed
 
     private sealed record Recovery(Member Member, HistoryRead? Read, Exception? Error);
 
-    private sealed record Filled(HistoryRead? Read, Exception? Error, bool Verifies, bool Missed);
+    private sealed record Filled(HistoryRead? Read, Exception? Error, bool Verifies, bool Missed, int LinkFailures);
 
     private sealed record Leaving(ITopicSubscriber Subscriber);
 

@@ -21,6 +21,27 @@ internal sealed class SocketTransport(Socket socket) : DuplexTransport
         // A zero-byte receive completes when data arrives (or the peer closes) without taking any of it.
         Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
 
+    // .NET's Socket on Linux completes a zero-byte receive that went asynchronous on the readiness event alone, without a
+    // receive (dotnet/corefx#28098, to save the system call). Its epoll registration is edge-triggered, so an edge for
+    // bytes the previous receive already took (it read them at once, before the event was handled) wakes the next wait
+    // with nothing to read. A receive posted with a buffer then holds that buffer for as long as the connection stays
+    // idle. poll(2) says whether data (or the peer's FIN, or an error) is really there.
+    public override bool CanReadNow
+    {
+        get
+        {
+            try
+            {
+                return Socket.Poll(0, SelectMode.SelectRead);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                // Closed or failed: the read that follows reports it.
+                return true;
+            }
+        }
+    }
+
     public override ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         // Socket.SendAsync on a connected stream socket sends everything before it completes.

@@ -130,7 +130,8 @@ public class HistoryTests
             Assert.False(late.Frames[0].Recovered);
             // Then the live feed.
             await publisher.RunAsync(1, TimeSpan.Zero, ct);
-            await Eventually.TrueAsync(() => late.Messages == 1, TimeSpan.FromSeconds(30), () => "a live message");
+            await Eventually.TrueAsync(() => late.Messages == 1, TimeSpan.FromSeconds(30),
+                () => $"a live message on node {(node == a ? "A" : "B")} (state {again.State} {(int?)again.CloseStatus} {again.CloseReason}; node A printed: {string.Join(" | ", a.Lines)}; node B, the publisher's: {string.Join(" | ", b.Lines)})");
             Assert.Equal("P:0", late.Frames[1].Text);
             await again.CloseAsync(CloseCode.NormalClosure, "", ct);
             await readingAgain;
