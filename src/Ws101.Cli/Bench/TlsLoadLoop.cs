@@ -92,25 +92,30 @@ internal sealed class TlsLoadLoop : ILoadLoop
                 long now = Stopwatch.GetTimestamp();
                 if (_schedule.WarmupStartsAt != 0 && !measured)
                 {
+                    // The window opens and closes under the lock an echo is counted under (CountEcho), so that the
+                    // messages counted in it and the latencies recorded in it are the same messages.
                     if (!_measuring && now >= _schedule.MeasureStartsAt)
                     {
-                        Stats.MeasureStartedAt = now;
-                        Stats.MessagesAtStart = Volatile.Read(ref Stats.Messages);
-                        Stats.BytesAtStart = Volatile.Read(ref Stats.Bytes);
-                        Stats.HandshakesAtStart = Volatile.Read(ref Stats.Handshakes);
                         lock (Stats.Latency)
                         {
+                            Stats.MeasureStartedAt = now;
+                            Stats.MessagesAtStart = Volatile.Read(ref Stats.Messages);
+                            Stats.BytesAtStart = Volatile.Read(ref Stats.Bytes);
+                            Stats.HandshakesAtStart = Volatile.Read(ref Stats.Handshakes);
                             Stats.Latency.Reset();
+                            _measuring = true;
                         }
-                        _measuring = true;
                     }
                     if (_measuring && now >= _schedule.MeasureEndsAt)
                     {
-                        _measuring = false;
+                        lock (Stats.Latency)
+                        {
+                            _measuring = false;
+                            Stats.MessagesAtEnd = Volatile.Read(ref Stats.Messages);
+                            Stats.BytesAtEnd = Volatile.Read(ref Stats.Bytes);
+                            Stats.HandshakesAtEnd = Volatile.Read(ref Stats.Handshakes);
+                        }
                         measured = true;
-                        Stats.MessagesAtEnd = Volatile.Read(ref Stats.Messages);
-                        Stats.BytesAtEnd = Volatile.Read(ref Stats.Bytes);
-                        Stats.HandshakesAtEnd = Volatile.Read(ref Stats.Handshakes);
                         Volatile.Write(ref Stats.MeasureEndedAt, now);
                     }
                 }
@@ -161,9 +166,8 @@ internal sealed class TlsLoadLoop : ILoadLoop
                     return;
                 }
                 long now = Stopwatch.GetTimestamp();
-                Interlocked.Increment(ref Stats.Messages);
-                Interlocked.Add(ref Stats.Bytes, _size);
-                Completed(now, now - sentAt);
+                CountEcho(now - sentAt);
+                Completed(now, null);
             }
             await CloseAsync(c).ConfigureAwait(false);
         }
@@ -495,6 +499,25 @@ internal sealed class TlsLoadLoop : ILoadLoop
             if ((ulong)second < (ulong)Stats.PerSecond.Length)
             {
                 Interlocked.Increment(ref Stats.PerSecond[second]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Counts one echoed message and, in the measured window, its latency: both under the lock the window opens and closes
+    /// under, so the window's message count and its latency count never differ (a message counted just before the window
+    /// closed could otherwise have its latency dropped, or the other way round).
+    /// </summary>
+    private void CountEcho(long ticks)
+    {
+        long ns = RunSchedule.ToNanoseconds(ticks);
+        lock (Stats.Latency)
+        {
+            Interlocked.Increment(ref Stats.Messages);
+            Interlocked.Add(ref Stats.Bytes, _size);
+            if (_measuring)
+            {
+                Stats.Latency.RecordValue(ns < 0 ? 0 : Math.Min(ns, LoopStats.HighestLatency));
             }
         }
     }
