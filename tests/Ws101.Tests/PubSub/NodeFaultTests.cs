@@ -29,45 +29,21 @@ public class NodeFaultTests
         var subscribers = new List<Subscriber>();
         try
         {
-            nodes.Add(await CliNode.StartAsync(redis.Address, 0, ct, "--reuse-port", "--stats", "0.2"));
-            int port = nodes[0].Port;
-            nodes.Add(await CliNode.StartAsync(redis.Address, port, ct, "--reuse-port", "--stats", "0.2"));
-            nodes.Add(await CliNode.StartAsync(redis.Address, port, ct, "--reuse-port", "--stats", "0.2"));
-            var url = new Uri($"ws://127.0.0.1:{port}/topic/{Topic}");
+            var url = await StartThreeNodesAsync(redis, nodes, ct);
             for (int i = 0; i < Clients; i++)
             {
                 subscribers.Add(await Subscriber.ConnectAsync(url, ct));
             }
-            // The kernel spread the clients over the nodes; each node's --stats line says how many it holds.
-            await WaitUntilAsync(() => nodes.Sum(Connections) == Clients, TimeSpan.FromSeconds(20), () => "stats: " + string.Join(", ", nodes.Select(Connections)));
-            var held = nodes.Select(Connections).ToList();
-            int victim = held.IndexOf(held.Max());
-
+            var (held, victim) = await SpreadAsync(nodes);
             var publisher = new Publisher(redis);
-            // Until every client has a message: every node is subscribed to the topic's channel by then.
-            await WaitUntilAsync(async () => { await publisher.PublishAsync(); return subscribers.All(s => s.Last >= 0); }, TimeSpan.FromSeconds(20),
-                () => "first messages: " + string.Join(",", subscribers.Select(s => s.Last)));
-            // Counted from here: before, a node may not yet have subscribed its Redis channel.
-            long first = publisher.Next;
-            for (int i = 0; i < 100; i++)
-            {
-                await publisher.PublishAsync();
-            }
+            long first = await PublishTheFirstHundredAsync(publisher, subscribers);
 
             long killedAt = publisher.Next;
             var sinceKill = Stopwatch.StartNew();
             nodes[victim].Kill();
-            // Go on publishing until every client, moved or not, has messages published after the kill, then 100 more.
-            await WaitUntilAsync(async () => { await publisher.PublishAsync(); return subscribers.All(s => s.Last > killedAt + 20); }, TimeSpan.FromSeconds(45),
-                () => "after the kill: " + string.Join(",", subscribers.Select(s => s.Last)));
+            await PublishUntilEveryClientIsPastAsync(publisher, subscribers, killedAt, TimeSpan.FromSeconds(45), "after the kill");
             var allBack = sinceKill.Elapsed;
-            for (int i = 0; i < 100; i++)
-            {
-                await publisher.PublishAsync();
-            }
-            long last = publisher.Next - 1;
-            await WaitUntilAsync(() => Task.FromResult(subscribers.All(s => s.Last == last)), TimeSpan.FromSeconds(20),
-                () => "the last message: " + string.Join(",", subscribers.Select(s => s.Last)));
+            long last = await PublishTheLastHundredAsync(publisher, subscribers);
 
             var moved = subscribers.Where(s => s.Reconnections > 0).ToList();
             var stayed = subscribers.Where(s => s.Reconnections == 0).ToList();
@@ -79,22 +55,8 @@ public class NodeFaultTests
             Assert.Equal(held[victim], moved.Count);
             Assert.All(moved, s => Assert.Equal([CloseCode.AbnormalClosure], s.DropStatuses));
             Assert.All(moved, s => Assert.Equal(1, s.Reconnections));
-            // What the docs say is lost, and only that: for a moved client, the messages published from about the
-            // moment its node died until it had subscribed again on another node, as one run; never a message twice,
-            // never out of order. The clients of the other nodes lost nothing.
-            foreach (var s in moved)
-            {
-                Assert.Equal(s.Seen.Distinct().Order(), s.Seen);
-                var missing = s.Missing(first, last);
-                Assert.True(missing.Count == 0 || missing[^1] - missing[0] + 1 == missing.Count, $"missing not one run: {string.Join(",", missing)}");
-                if (missing.Count > 0)
-                {
-                    // (The message is built only here: a client that missed nothing has no first or last missed message.)
-                    Assert.True(missing[0] > killedAt - 100, $"missed {missing[0]}..{missing[^1]}, from well before the kill at {killedAt}");
-                }
-            }
-            Assert.All(stayed, s => Assert.Empty(s.Missing(first, last)));
-            Assert.All(stayed, s => Assert.Equal(s.Seen.Distinct().Order(), s.Seen));
+            // What the docs say is lost, and only that.
+            AssertOnlyTheFaultLost(moved, stayed, first, last, killedAt, "the kill");
 
             foreach (var s in subscribers)
             {
@@ -137,42 +99,21 @@ public class NodeFaultTests
         int victim = -1;
         try
         {
-            nodes.Add(await CliNode.StartAsync(redis.Address, 0, ct, "--reuse-port", "--stats", "0.2"));
-            int port = nodes[0].Port;
-            nodes.Add(await CliNode.StartAsync(redis.Address, port, ct, "--reuse-port", "--stats", "0.2"));
-            nodes.Add(await CliNode.StartAsync(redis.Address, port, ct, "--reuse-port", "--stats", "0.2"));
-            var url = new Uri($"ws://127.0.0.1:{port}/topic/{Topic}");
+            var url = await StartThreeNodesAsync(redis, nodes, ct);
             for (int i = 0; i < Clients; i++)
             {
                 subscribers.Add(await Subscriber.ConnectAsync(url, ct, options, reconnect));
             }
-            await WaitUntilAsync(() => nodes.Sum(Connections) == Clients, TimeSpan.FromSeconds(20), () => "stats: " + string.Join(", ", nodes.Select(Connections)));
-            var held = nodes.Select(Connections).ToList();
-            victim = held.IndexOf(held.Max());
-
+            (var held, victim) = await SpreadAsync(nodes);
             var publisher = new Publisher(redis);
-            await WaitUntilAsync(async () => { await publisher.PublishAsync(); return subscribers.All(s => s.Last >= 0); }, TimeSpan.FromSeconds(20),
-                () => "first messages: " + string.Join(",", subscribers.Select(s => s.Last)));
-            long first = publisher.Next;
-            for (int i = 0; i < 100; i++)
-            {
-                await publisher.PublishAsync();
-            }
+            long first = await PublishTheFirstHundredAsync(publisher, subscribers);
 
             long frozenAt = publisher.Next;
             long frozenTicks = Stopwatch.GetTimestamp();
             nodes[victim].Pause();
-            // Publish until every client, moved or not, has messages published after the freeze, then 100 more.
-            await WaitUntilAsync(async () => { await publisher.PublishAsync(); return subscribers.All(s => s.Last > frozenAt + 20); }, TimeSpan.FromSeconds(60),
-                () => "after the freeze: " + string.Join(",", subscribers.Select(s => s.Last)));
+            await PublishUntilEveryClientIsPastAsync(publisher, subscribers, frozenAt, TimeSpan.FromSeconds(60), "after the freeze");
             var allBack = Stopwatch.GetElapsedTime(frozenTicks);
-            for (int i = 0; i < 100; i++)
-            {
-                await publisher.PublishAsync();
-            }
-            long last = publisher.Next - 1;
-            await WaitUntilAsync(() => Task.FromResult(subscribers.All(s => s.Last == last)), TimeSpan.FromSeconds(20),
-                () => "the last message: " + string.Join(",", subscribers.Select(s => s.Last)));
+            long last = await PublishTheLastHundredAsync(publisher, subscribers);
 
             // Thawed, the node finds the connections its clients gave up on closed and lets them go.
             int linesAtThaw = nodes[victim].Lines.Count;
@@ -196,20 +137,7 @@ public class NodeFaultTests
             Assert.All(moved, s => Assert.Equal([CloseCode.AbnormalClosure], s.DropStatuses));
             Assert.All(moved, s => Assert.Equal(1, s.Reconnections));
             Assert.All(noticed, n => Assert.True(n >= options.KeepAliveTimeout, $"dropped {n.TotalSeconds:0.00} s after the freeze"));
-            // Lost: for a moved client, one run of messages from about the freeze until it subscribed again; never twice,
-            // never out of order. The clients of the other nodes lost nothing.
-            foreach (var s in moved)
-            {
-                Assert.Equal(s.Seen.Distinct().Order(), s.Seen);
-                var missing = s.Missing(first, last);
-                Assert.True(missing.Count == 0 || missing[^1] - missing[0] + 1 == missing.Count, $"missing not one run: {string.Join(",", missing)}");
-                if (missing.Count > 0)
-                {
-                    Assert.True(missing[0] > frozenAt - 100, $"missed {missing[0]}..{missing[^1]}, from well before the freeze at {frozenAt}");
-                }
-            }
-            Assert.All(stayed, s => Assert.Empty(s.Missing(first, last)));
-            Assert.All(stayed, s => Assert.Equal(s.Seen.Distinct().Order(), s.Seen));
+            AssertOnlyTheFaultLost(moved, stayed, first, last, frozenAt, "the freeze");
 
             foreach (var s in subscribers)
             {
@@ -232,6 +160,83 @@ public class NodeFaultTests
                 node.Dispose();
             }
         }
+    }
+
+    /// <summary>Starts three nodes on one port (<c>--reuse-port</c>) and one Redis, into <paramref name="nodes"/>; returns the topic's URL.</summary>
+    private static async Task<Uri> StartThreeNodesAsync(RedisProcess redis, List<CliNode> nodes, CancellationToken ct)
+    {
+        nodes.Add(await CliNode.StartAsync(redis.Address, 0, ct, "--reuse-port", "--stats", "0.2"));
+        int port = nodes[0].Port;
+        nodes.Add(await CliNode.StartAsync(redis.Address, port, ct, "--reuse-port", "--stats", "0.2"));
+        nodes.Add(await CliNode.StartAsync(redis.Address, port, ct, "--reuse-port", "--stats", "0.2"));
+        return new Uri($"ws://127.0.0.1:{port}/topic/{Topic}");
+    }
+
+    /// <summary>
+    /// Waits until every client is counted by a node (the kernel spread them; each node's <c>--stats</c> line says how
+    /// many it holds); returns how many each node holds and the node that holds the most, the one the fault hits.
+    /// </summary>
+    private static async Task<(List<int> Held, int Victim)> SpreadAsync(List<CliNode> nodes)
+    {
+        await WaitUntilAsync(() => nodes.Sum(Connections) == Clients, TimeSpan.FromSeconds(20), () => "stats: " + string.Join(", ", nodes.Select(Connections)));
+        var held = nodes.Select(Connections).ToList();
+        return (held, held.IndexOf(held.Max()));
+    }
+
+    /// <summary>
+    /// Publishes until every client has a message (every node is subscribed to the topic's channel by then), then 100
+    /// more; returns the first of those 100, where counting starts (before it a node may not yet have subscribed).
+    /// </summary>
+    private static async Task<long> PublishTheFirstHundredAsync(Publisher publisher, List<Subscriber> subscribers)
+    {
+        await WaitUntilAsync(async () => { await publisher.PublishAsync(); return subscribers.All(s => s.Last >= 0); }, TimeSpan.FromSeconds(20),
+            () => "first messages: " + string.Join(",", subscribers.Select(s => s.Last)));
+        long first = publisher.Next;
+        for (int i = 0; i < 100; i++)
+        {
+            await publisher.PublishAsync();
+        }
+        return first;
+    }
+
+    /// <summary>Goes on publishing until every client, moved or not, has messages published well after the fault at <paramref name="faultAt"/>.</summary>
+    private static Task PublishUntilEveryClientIsPastAsync(Publisher publisher, List<Subscriber> subscribers, long faultAt, TimeSpan limit, string what) =>
+        WaitUntilAsync(async () => { await publisher.PublishAsync(); return subscribers.All(s => s.Last > faultAt + 20); }, limit,
+            () => what + ": " + string.Join(",", subscribers.Select(s => s.Last)));
+
+    /// <summary>Publishes 100 more and waits until every client has the last of them; returns its sequence number.</summary>
+    private static async Task<long> PublishTheLastHundredAsync(Publisher publisher, List<Subscriber> subscribers)
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            await publisher.PublishAsync();
+        }
+        long last = publisher.Next - 1;
+        await WaitUntilAsync(() => subscribers.All(s => s.Last == last), TimeSpan.FromSeconds(20),
+            () => "the last message: " + string.Join(",", subscribers.Select(s => s.Last)));
+        return last;
+    }
+
+    /// <summary>
+    /// What the docs say is lost, and only that: for a client that moved, the messages published from about the fault
+    /// (<paramref name="faultAt"/>) until it had subscribed again on another node, as one run; never a message twice,
+    /// never out of order. The clients of the other nodes lost nothing.
+    /// </summary>
+    private static void AssertOnlyTheFaultLost(List<Subscriber> moved, List<Subscriber> stayed, long first, long last, long faultAt, string fault)
+    {
+        foreach (var s in moved)
+        {
+            Assert.Equal(s.Seen.Distinct().Order(), s.Seen);
+            var missing = s.Missing(first, last);
+            Assert.True(missing.Count == 0 || missing[^1] - missing[0] + 1 == missing.Count, $"missing not one run: {string.Join(",", missing)}");
+            if (missing.Count > 0)
+            {
+                // (The message is built only here: a client that missed nothing has no first or last missed message.)
+                Assert.True(missing[0] > faultAt - 100, $"missed {missing[0]}..{missing[^1]}, from well before {fault} at {faultAt}");
+            }
+        }
+        Assert.All(stayed, s => Assert.Empty(s.Missing(first, last)));
+        Assert.All(stayed, s => Assert.Equal(s.Seen.Distinct().Order(), s.Seen));
     }
 
     /// <summary>The open connections of a node, from the last <c>stats</c> line it printed (0 before the first).</summary>
