@@ -209,22 +209,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                     {
                         // Nothing half-parsed: give the buffers back while waiting, so that an idle connection holds none.
                         ReleaseIdleBuffers();
-                        // In this frame, not a method of its own: an idle connection keeps one suspended state machine.
-                        for (int wakes = 0; ; wakes++)
-                        {
-                            var waiting = _transport.WaitReadableAsync(cancellationToken);
-                            if (waiting.IsCompleted)
-                            {
-                                // At once: the transport looked (a zero-byte read that completes at once has peeked).
-                                _ = waiting.Result;
-                                break;
-                            }
-                            await waiting.ConfigureAwait(false);
-                            if (wakes == MaxEmptyWakes || _transport.CanReadNow)
-                            {
-                                break;
-                            }
-                        }
+                        await _transport.WaitReadableAsync(cancellationToken).ConfigureAwait(false);
                     }
                     n = await _transport.ReceiveAsync(_in.GetSpace(_in.ReadSize(_options.ReceiveBufferSize, _core.WholeFrameLength)), cancellationToken).ConfigureAwait(false);
                 }
@@ -254,11 +239,6 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
             Volatile.Write(ref _receiving, 0);
         }
     }
-
-    // A wait that woke with nothing to read (DuplexTransport.CanReadNow) is waited again, so that the receive buffer is
-    // only taken when bytes are there. Bounded: after this many empty wakes in a row the read is posted anyway (it is
-    // correct, it only holds the buffer while it waits).
-    private const int MaxEmptyWakes = 64;
 
     private void ReleaseIdleBuffers()
     {

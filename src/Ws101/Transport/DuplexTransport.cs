@@ -25,13 +25,6 @@ internal abstract class DuplexTransport : IAsyncDisposable
     public abstract ValueTask<int> WaitReadableAsync(CancellationToken cancellationToken);
 
     /// <summary>
-    /// After <see cref="WaitReadableAsync"/> completed: whether a read would now complete at once (bytes wait, the peer
-    /// closed, or the connection failed). False means the wait woke with nothing to read and should be waited again
-    /// rather than a read posted with a buffer. True where the transport's wait already makes sure of it.
-    /// </summary>
-    public virtual bool CanReadNow => true;
-
-    /// <summary>
     /// Reads what has arrived already, without waiting: the count (0 when the peer closed), or -1 when nothing has, or
     /// when this transport cannot tell without waiting (the caller then waits with <see cref="WaitReadableAsync"/>).
     /// </summary>

@@ -17,16 +17,44 @@ internal sealed class SocketTransport(Socket socket) : DuplexTransport
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
         Socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
 
-    public override ValueTask<int> WaitReadableAsync(CancellationToken cancellationToken) =>
-        // A zero-byte receive completes when data arrives (or the peer closes) without taking any of it.
-        Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
+    // A wait that woke with nothing to read (CanReadNow) is waited again, so that the reader takes its buffer only when
+    // bytes are there. Bounded: after this many empty wakes in a row the wait ends anyway (the read that follows is
+    // correct; it only holds its buffer while it waits).
+    private const int MaxEmptyWakes = 64;
 
-    // .NET's Socket on Linux completes a zero-byte receive that went asynchronous on the readiness event alone, without a
-    // receive (dotnet/corefx#28098, to save the system call). Its epoll registration is edge-triggered, so an edge for
-    // bytes the previous receive already took (it read them at once, before the event was handled) wakes the next wait
-    // with nothing to read. A receive posted with a buffer then holds that buffer for as long as the connection stays
-    // idle. poll(2) says whether data (or the peer's FIN, or an error) is really there.
-    public override bool CanReadNow
+    public override ValueTask<int> WaitReadableAsync(CancellationToken cancellationToken)
+    {
+        // A zero-byte receive completes when data arrives (or the peer closes) without taking any of it. One that
+        // completes at once has looked; one that went asynchronous may have woken on a stale edge (CanReadNow).
+        var waiting = Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
+        return waiting.IsCompleted ? waiting : WaitPastEmptyWakesAsync(waiting, cancellationToken);
+    }
+
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> WaitPastEmptyWakesAsync(ValueTask<int> waiting, CancellationToken cancellationToken)
+    {
+        for (int wakes = 0; ; wakes++)
+        {
+            await waiting.ConfigureAwait(false);
+            if (wakes == MaxEmptyWakes || CanReadNow)
+            {
+                return 0;
+            }
+            waiting = Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Whether a read would now complete at once: bytes wait, the peer closed, or the connection failed.
+    /// </summary>
+    /// <remarks>
+    /// .NET's Socket on Linux completes a zero-byte receive that went asynchronous on the readiness event alone, without a
+    /// receive (dotnet/corefx#28098, to save the system call). Its epoll registration is edge-triggered, so an edge for
+    /// bytes the previous receive already took (it read them at once, before the event was handled) wakes the next wait
+    /// with nothing to read. A receive posted with a buffer then holds that buffer for as long as the connection stays
+    /// idle. poll(2) says whether data (or the peer's FIN, or an error) is really there.
+    /// </remarks>
+    public bool CanReadNow
     {
         get
         {
