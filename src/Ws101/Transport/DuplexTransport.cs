@@ -30,6 +30,12 @@ internal abstract class DuplexTransport : IAsyncDisposable
     /// </summary>
     public virtual int TryReceiveNow(Span<byte> buffer) => -1;
 
+    /// <summary>
+    /// True when <see cref="TryReceiveNow"/> is exact: -1 only when nothing can be read now, so that a caller may read what is
+    /// there after <see cref="WaitReadableAsync"/> and, finding nothing, wait again holding no buffer.
+    /// </summary>
+    public virtual bool ReceivesNowExactly => false;
+
     /// <summary>True when <see cref="TrySendNow"/> hands two buffers to the kernel in one call (a vectored send).</summary>
     public virtual bool SendsVectored => false;
 

@@ -143,6 +143,9 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
         }
     }
 
+    /// <summary>Exact: a receive skipped by the drained epoch would only have returned EAGAIN (see <see cref="_drainedAtEpoch"/>).</summary>
+    public override bool ReceivesNowExactly => true;
+
     public override int TryReceiveNow(Span<byte> buffer)
     {
         int epoch = Volatile.Read(ref _readEpoch);
