@@ -5,9 +5,9 @@ namespace Ws101;
 
 /// <summary>
 /// Drives a <see cref="WebSocketMessageHandler"/> on a connection whose transport tells exactly what can be read now (the
-/// event loop's): reads and dispatches while bytes are there, then waits for readiness through the transport's reusable
-/// wait with a continuation of its own. An idle connection is then plain state (this object, the connection, its core and
-/// transport): no suspended method of the handler or the server, no buffer.
+/// event loop's): reads and dispatches while bytes are there, then has the transport call it back when readable, with this
+/// pump as the state of a static continuation. An idle connection is then plain state (this object, the connection, its core
+/// and transport): no suspended method of the handler or the server, no delegate, no buffer.
 /// </summary>
 /// <remarks>
 /// Runs where the transport's wait completes (the loop thread). The receive stays taken while the pump waits, so that a
@@ -20,9 +20,9 @@ internal sealed class MessagePump
     private readonly WebSocketMessageHandler _handler;
     private readonly IMessagePumpOwner _owner;
     private readonly CancellationToken _stopping;
-    private readonly Action _onReadable;
-    private System.Runtime.CompilerServices.ConfiguredValueTaskAwaitable<int>.ConfiguredValueTaskAwaiter _wait;
     private bool _failed;
+
+    private static readonly Action<object?> Readable = static state => _ = ((MessagePump)state!).PumpAsync(resuming: true);
 
     private MessagePump(WebSocketConnection connection, DuplexTransport transport, WebSocketMessageHandler handler, IMessagePumpOwner owner, CancellationToken stopping)
     {
@@ -31,7 +31,6 @@ internal sealed class MessagePump
         _handler = handler;
         _owner = owner;
         _stopping = stopping;
-        _onReadable = OnReadable;
     }
 
     /// <summary>True when <paramref name="transport"/> lets a pump wait holding nothing (see <see cref="DuplexTransport.ReceivesNowExactly"/>).</summary>
@@ -110,40 +109,7 @@ internal sealed class MessagePump
     }
 
     /// <summary>True when the wait went asynchronous (the continuation will pump); false when data is there already.</summary>
-    private bool WaitForData()
-    {
-        // Kept as its awaiter and consumed exactly once, by TakeWaitResult: the continuation is this pump's own delegate, not a
-        // suspended method (which is the point of the pump).
-#pragma warning disable CA2012
-        _wait = _transport.WaitReadableAsync(CancellationToken.None).ConfigureAwait(false).GetAwaiter();
-#pragma warning restore CA2012
-        if (_wait.IsCompleted)
-        {
-            TakeWaitResult();
-            return false;
-        }
-        _wait.UnsafeOnCompleted(_onReadable);
-        return true;
-    }
-
-    private void OnReadable()
-    {
-        TakeWaitResult();
-        _ = PumpAsync(resuming: true);
-    }
-
-    private void TakeWaitResult()
-    {
-        try
-        {
-            // The result carries no meaning, and a failure (the transport closed) shows in the receive that follows.
-            _wait.GetResult();
-        }
-        catch (Exception ex) when (DuplexTransport.IsFailure(ex))
-        {
-        }
-        _wait = default;
-    }
+    private bool WaitForData() => _transport.WatchReadable(Readable, this);
 
     private async ValueTask FailAsync(Exception ex)
     {

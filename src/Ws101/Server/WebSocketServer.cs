@@ -56,8 +56,9 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
     private int _started;
 
     // MessageHandler is set for a route mapped with a WebSocketMessageHandler (Handler is then its RunAsync, for the
-    // transports a message pump cannot drive).
-    private sealed record Route(Func<WebSocketConnection, CancellationToken, Task> Handler, WebSocketRouteOptions Options, WebSocketMessageHandler? MessageHandler);
+    // transports a message pump cannot drive). Connection is the route's options resolved once against the server's.
+    private sealed record Route(Func<WebSocketConnection, CancellationToken, Task> Handler, WebSocketRouteOptions Options, WebSocketMessageHandler? MessageHandler,
+        WebSocketConnectionOptions Connection);
 
     /// <summary>Creates a server; call <c>Map</c> for each path, then <see cref="StartAsync"/>.</summary>
     public WebSocketServer(WebSocketServerOptions? options = null)
@@ -167,7 +168,8 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
         {
             throw new ArgumentException($"A path starts with '/'; '{path}' does not.", nameof(path));
         }
-        if (!_routes.TryAdd(path, new Route(handler, options ?? new WebSocketRouteOptions(), messageHandler)))
+        options ??= new WebSocketRouteOptions();
+        if (!_routes.TryAdd(path, new Route(handler, options, messageHandler, options.ConnectionOptions(_options.Connection))))
         {
             throw new ArgumentException($"Path '{path}' is already mapped.", nameof(path));
         }
@@ -245,7 +247,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
         }
         _ = typeof(SslStream).Assembly;
         System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(Ws101Metrics).TypeHandle);
-        if (_options.Connection.Compression is not null || _routes.Values.Any(r => r.Options.ConnectionOptions(_options.Connection).Compression is not null))
+        if (_options.Connection.Compression is not null || _routes.Values.Any(r => r.Connection.Compression is not null))
         {
             using var deflate = new System.IO.Compression.DeflateStream(Stream.Null, System.IO.Compression.CompressionLevel.Fastest);
             deflate.WriteByte(0);
@@ -693,7 +695,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
                 var span = StartUpgradeSpan(head.Method, head.Path, head.Version, remote);
                 try
                 {
-                    var upgrade = ServerUpgrade.Run(head, route.Options, _options.Connection, response, reportDeclined: _logger.IsEnabled(LogLevel.Debug));
+                    var upgrade = ServerUpgrade.Run(head, route.Options, _options.Connection, response, reportDeclined: _logger.IsEnabled(LogLevel.Debug), routeConnection: route.Connection);
                     ServerUpgradeLog.Decided(_logger, remote, upgrade);
                     if (!upgrade.IsAccepted)
                     {

@@ -36,6 +36,15 @@ internal abstract class DuplexTransport : IAsyncDisposable
     /// </summary>
     public virtual bool ReceivesNowExactly => false;
 
+    /// <summary>
+    /// Where <see cref="ReceivesNowExactly"/>: has <paramref name="continuation"/> called with <paramref name="state"/> once
+    /// something can be read (or the transport ended), as <see cref="WaitReadableAsync"/> would complete, and returns true;
+    /// returns false, registering nothing, when something can be read now. A wait that costs the caller no object at all:
+    /// no suspended method, no delegate of its own (the continuation is static).
+    /// </summary>
+    public virtual bool WatchReadable(Action<object?> continuation, object state) =>
+        throw new NotSupportedException("This transport cannot tell without waiting whether anything can be read.");
+
     /// <summary>True when <see cref="TrySendNow"/> hands two buffers to the kernel in one call (a vectored send).</summary>
     public virtual bool SendsVectored => false;
 
