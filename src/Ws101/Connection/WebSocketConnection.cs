@@ -63,10 +63,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     /// <summary>What permessage-deflate agreed for this connection (RFC 7692), or null when it is not in use.</summary>
     internal PerMessageDeflateAgreement? PerMessageDeflate => _core.PerMessageDeflate;
 
-    /// <summary>
-    /// Whether permessage-deflate (RFC 7692) is in use on this connection; the element the server agreed is in
-    /// <see cref="WebSocketHandshakeInfo.ResponseHeaders"/> (<c>Sec-WebSocket-Extensions</c>).
-    /// </summary>
+    /// <summary>Whether permessage-deflate (RFC 7692) is in use; the agreed element is in <see cref="WebSocketHandshakeInfo.ResponseHeaders"/>.</summary>
     public bool IsCompressed => _core.PerMessageDeflate is not null;
 
     /// <summary>The peer's address.</summary>
@@ -105,10 +102,8 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     /// <summary>True once the transport is closed or dropped; nothing more can be sent or received.</summary>
     internal bool HasEnded => _end.HasEnded;
 
-    /// <summary>
-    /// Bytes of buffers the connection holds now: the send and receive buffers (rented from the pool only while bytes are
-    /// on their way) and the core's. 0 for an idle connection; for tests and diagnostics.
-    /// </summary>
+    /// <summary>Bytes of buffers held now: the send and receive buffers (rented only while bytes are on their way) and the
+    /// core's. 0 for an idle connection; for tests and diagnostics.</summary>
     internal int HeldBufferBytes
     {
         get
@@ -199,8 +194,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                 {
                     if (_in.IsEmpty)
                     {
-                        // Nothing half-parsed: give the buffers back while waiting, so that an idle connection holds none. The pump reads
-                        // only what is there (an edge for bytes an earlier read took finds none), then waits again holding nothing.
+                        // Nothing half-parsed: give the buffers back while waiting, so that an idle connection holds none.
                         ReleaseIdleBuffers();
                         if (!untilIdle)
                         {
@@ -208,12 +202,19 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                         }
                     }
                     var space = _in.GetSpace(_in.ReadSize(_options.ReceiveBufferSize, _core.WholeFrameLength));
-                    n = untilIdle && _in.IsEmpty ? _transport.TryReceiveNow(space.Span) : await _transport.ReceiveAsync(space, cancellationToken).ConfigureAwait(false);
+                    n = (untilIdle || _transport.ReceivesNowExactly) && _in.IsEmpty
+                        ? _transport.TryReceiveNow(space.Span) : await _transport.ReceiveAsync(space, cancellationToken).ConfigureAwait(false);
                     if (n < 0)
                     {
+                        // An edge for bytes an earlier read took finds nothing (an exact transport tells at no cost): the pump
+                        // returns, the loop waits again, neither holding a buffer, rather than a receive waiting with one.
                         _in.Release();
-                        idle = true;
-                        return default;
+                        if (idle = untilIdle)
+                        {
+                            return default;
+                        }
+                        flush = false;
+                        continue;
                     }
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
