@@ -172,7 +172,7 @@ internal static class ServeCommand
             HandshakeTimeout = settings.HandshakeTimeoutSeconds is { } timeout ? TimeSpan.FromSeconds(timeout) : defaults.HandshakeTimeout,
         };
         var server = new WebSocketServer(options);
-        topics = MapRoutes(settings, options.LoggerFactory, TopicEndpoint.Prefix + "*", (path, handler, route, callbacks) => _ = callbacks is null ? server.Map(path, handler, route) : server.Map(path, callbacks, route));
+        topics = MapRoutes(settings, options.LoggerFactory, TopicEndpoint.Prefix + "*", (path, handler, route) => server.Map(path, handler, route));
         presence = new PresenceEndpoint(topics);
         return server;
     }
@@ -225,11 +225,10 @@ internal static class ServeCommand
     /// <summary>
     /// Maps <c>/echo</c>, <c>/chat</c> and <c>/topic/NAME</c> (as <paramref name="topicPattern"/>, in the host's own route
     /// syntax) with <paramref name="map"/>, and returns the topics they share: the same endpoints whichever host serves them.
-    /// An endpoint written as a message handler comes with it as the last argument (its receive loop is the handler), for a
-    /// host that can drive it as callbacks.
+    /// Each endpoint is a message handler: a host that cannot drive callbacks runs its receive loop (<c>RunAsync</c>).
     /// </summary>
     internal static WebSocketTopics MapRoutes(Settings settings, ILoggerFactory log, string topicPattern,
-        Action<string, Func<WebSocketConnection, CancellationToken, Task>, WebSocketRouteOptions, WebSocketMessageHandler?> map)
+        Action<string, WebSocketMessageHandler, WebSocketRouteOptions> map)
     {
         var routeOptions = new WebSocketRouteOptions
         {
@@ -253,12 +252,12 @@ internal static class ServeCommand
         var chat = new ChatRoom(topics);
         var topicEndpoint = new TopicEndpoint(topics, history: settings.History > 0);
         var origin = routeOptions.OnUpgrade;
-        map("/echo", EchoEndpoint.Instance.RunAsync, routeOptions, EchoEndpoint.Instance);
-        map("/chat", chat.HandleAsync, routeOptions, null);
-        map(topicPattern, topicEndpoint.HandleAsync, routeOptions with
+        map("/echo", EchoEndpoint.Instance, routeOptions);
+        map("/chat", chat, routeOptions);
+        map(topicPattern, topicEndpoint, routeOptions with
         {
             OnUpgrade = request => origin?.Invoke(request) is { IsAccepted: false } refused ? refused : topicEndpoint.Check(request),
-        }, null);
+        });
         return topics;
     }
 

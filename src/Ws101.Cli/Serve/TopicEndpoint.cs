@@ -12,7 +12,7 @@ namespace Ws101.Cli.Serve;
 /// with <c>--history</c>, <c>?positions=1</c> sends each message as JSON with its position and <c>?since=POSITION</c>
 /// resumes after one (docs/topics.md, "History and recovery").
 /// </summary>
-internal sealed class TopicEndpoint(WebSocketTopics topics, bool history)
+internal sealed class TopicEndpoint(WebSocketTopics topics, bool history) : WebSocketMessageHandler
 {
     public const string Prefix = "/topic/";
 
@@ -61,30 +61,28 @@ internal sealed class TopicEndpoint(WebSocketTopics topics, bool history)
         return null;
     }
 
-    public async Task HandleAsync(WebSocketConnection ws, CancellationToken stopping)
+    /// <summary>Subscribes (with positions and since, sends <c>{"recovered": ...}</c> and what was missed first); the
+    /// topic's name is kept in <see cref="WebSocketConnection.UserState"/>, since the request is let go after this.</summary>
+    public override async ValueTask OnOpenAsync(WebSocketConnection connection, CancellationToken cancellationToken)
     {
-        string name = NameOf(ws.Handshake.Path)!;
-        bool pattern = name.EndsWith('*');
-        var query = TopicQuery.Parse(ws.Handshake.Query, out _);
-        // With positions and since, this sends {"recovered": ...} and what was missed before it returns.
-        await topics.SubscribeAsync(ws, name, query.ToOptions(), stopping).ConfigureAwait(false);
-        while (true)
+        string name = NameOf(connection.Handshake.Path)!;
+        connection.UserState = name;
+        var query = TopicQuery.Parse(connection.Handshake.Query, out _);
+        await topics.SubscribeAsync(connection, name, query.ToOptions(), cancellationToken).ConfigureAwait(false);
+    }
+
+    public override async ValueTask OnMessageAsync(WebSocketConnection connection, WebSocketMessage message, CancellationToken cancellationToken)
+    {
+        if (message.Kind is not (WebSocketMessageKind.Text or WebSocketMessageKind.Binary) || !message.EndOfMessage)
         {
-            var message = await ws.ReceiveAsync(stopping).ConfigureAwait(false);
-            if (message.IsClose)
-            {
-                return;
-            }
-            if (message.Kind is not (WebSocketMessageKind.Text or WebSocketMessageKind.Binary) || !message.EndOfMessage)
-            {
-                continue;
-            }
-            if (pattern)
-            {
-                await ws.CloseAsync(CloseCode.PolicyViolation, "A pattern subscription only receives; publish on /topic/NAME.", CancellationToken.None).ConfigureAwait(false);
-                return;
-            }
-            topics.Publish(name, message.Data.Span, message.Kind, except: ws);
+            return;
         }
+        string name = (string)connection.UserState!;
+        if (name.EndsWith('*'))
+        {
+            await connection.CloseAsync(CloseCode.PolicyViolation, "A pattern subscription only receives; publish on /topic/NAME.", CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+        topics.Publish(name, message.Data.Span, message.Kind, except: connection);
     }
 }
