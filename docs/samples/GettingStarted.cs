@@ -38,6 +38,24 @@ internal static class GettingStarted
         await Task.Delay(Timeout.Infinite, cancellationToken);
     }
 
+    public static void MapPresence(WebSocketServer server) => server.Map("/presence", new Presence());
+
+    sealed class Presence : WebSocketMessageHandler
+    {
+        public override ValueTask OnOpenAsync(WebSocketConnection connection, CancellationToken cancellationToken)
+        {
+            // The request's headers are read here: once this returns, the connection lets them go.
+            connection.UserState = connection.Handshake.RequestHeaders.GetFirst("X-User") ?? "anonymous";
+            return ValueTask.CompletedTask;
+        }
+
+        public override ValueTask OnMessageAsync(WebSocketConnection connection, WebSocketMessage message, CancellationToken cancellationToken) =>
+            connection.SendTextAsync($"{connection.UserState}: {message.GetText()}", cancellationToken);
+
+        public override void OnClosed(WebSocketConnection connection) =>
+            Console.WriteLine($"{connection.UserState} left with {(int?)connection.CloseStatus}");
+    }
+
     public static async Task ClientWithOptions()
     {
         var options = new WebSocketClientOptions

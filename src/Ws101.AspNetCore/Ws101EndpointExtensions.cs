@@ -13,7 +13,7 @@ public static class Ws101EndpointExtensions
     /// <summary>
     /// Accepts WebSocket upgrades on <paramref name="pattern"/> with Ws101: its handshake validation (refusals answered
     /// with a status, <c>Sec-WebSocket-Version</c> and a reason, and logged with their problem codes), its protocol
-    /// core, limits and keepalive, and the same handler API as <see cref="WebSocketServer.Map"/>.
+    /// core, limits and keepalive, and the same handler API as <see cref="WebSocketServer.Map(string, Func{WebSocketConnection, CancellationToken, Task}, WebSocketRouteOptions?)"/>.
     /// </summary>
     /// <example>
     /// <code>

@@ -82,7 +82,7 @@ internal static class Ws101UpgradeHandler
         // A request timeout (the RequestTimeouts middleware) would cut the WebSocket; the connection's own deadlines apply now.
         context.Features.Get<Microsoft.AspNetCore.Http.Timeouts.IHttpRequestTimeoutFeature>()?.DisableTimeout();
         ServerUpgradeLog.Accepted(logger, remote, result, head.Version, span);
-        var connection = WebSocketConnection.FromUpgradedStream(stream, result.Info, result.Options, result.Deflate, remote, local);
+        var connection = UpgradedStreamConnection.Open(stream, result.Info, result.Options, result.Deflate, remote, local);
         // Counted as WebSocketServer counts its sessions, so that ws101.server.active_connections and the duration histogram
         // read the same behind Kestrel.
         Ws101Metrics.ActiveConnections.Add(1);

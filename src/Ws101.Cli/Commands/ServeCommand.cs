@@ -195,7 +195,7 @@ internal static class ServeCommand
             Transport = settings.Transport,
         };
         var server = new WebSocketServer(options);
-        topics = MapRoutes(settings, options.LoggerFactory, TopicEndpoint.Prefix + "*", (path, handler, route) => server.Map(path, handler, route));
+        topics = MapRoutes(settings, options.LoggerFactory, TopicEndpoint.Prefix + "*", (path, handler, route, callbacks) => _ = callbacks is null ? server.Map(path, handler, route) : server.Map(path, callbacks, route));
         presence = new PresenceEndpoint(topics);
         return server;
     }
@@ -252,9 +252,11 @@ internal static class ServeCommand
     /// <summary>
     /// Maps <c>/echo</c>, <c>/chat</c> and <c>/topic/NAME</c> (as <paramref name="topicPattern"/>, in the host's own route
     /// syntax) with <paramref name="map"/>, and returns the topics they share: the same endpoints whichever host serves them.
+    /// An endpoint written as a message handler comes with it as the last argument (its receive loop is the handler), for a
+    /// host that can drive it as callbacks.
     /// </summary>
     internal static WebSocketTopics MapRoutes(Settings settings, ILoggerFactory log, string topicPattern,
-        Action<string, Func<WebSocketConnection, CancellationToken, Task>, WebSocketRouteOptions> map)
+        Action<string, Func<WebSocketConnection, CancellationToken, Task>, WebSocketRouteOptions, WebSocketMessageHandler?> map)
     {
         var routeOptions = new WebSocketRouteOptions
         {
@@ -278,12 +280,12 @@ internal static class ServeCommand
         var chat = new ChatRoom(topics);
         var topicEndpoint = new TopicEndpoint(topics, history: settings.History > 0);
         var origin = routeOptions.OnUpgrade;
-        map("/echo", EchoEndpoint.HandleAsync, routeOptions);
-        map("/chat", chat.HandleAsync, routeOptions);
+        map("/echo", EchoEndpoint.Instance.RunAsync, routeOptions, EchoEndpoint.Instance);
+        map("/chat", chat.HandleAsync, routeOptions, null);
         map(topicPattern, topicEndpoint.HandleAsync, routeOptions with
         {
             OnUpgrade = request => origin?.Invoke(request) is { IsAccepted: false } refused ? refused : topicEndpoint.Check(request),
-        });
+        }, null);
         return topics;
     }
 

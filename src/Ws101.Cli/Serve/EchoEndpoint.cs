@@ -6,30 +6,27 @@ namespace Ws101.Cli.Serve;
 /// <c>/echo</c>: sends every message back as it came (streamed parts included). With <c>?transcript=1</c> the
 /// first message is the opening handshake as the server read and answered it, for the playground.
 /// </summary>
-internal static class EchoEndpoint
+/// <remarks>
+/// A message handler, so that on the event loop an idle echo connection is plain state: no suspended method, no request
+/// head (the transcript is sent from <see cref="OnOpenAsync"/>, while the request is still there).
+/// </remarks>
+internal sealed class EchoEndpoint : WebSocketMessageHandler
 {
-    public static async Task HandleAsync(WebSocketConnection ws, CancellationToken stopping)
+    public static EchoEndpoint Instance { get; } = new();
+
+    public override async ValueTask OnOpenAsync(WebSocketConnection connection, CancellationToken cancellationToken)
     {
-        if (QueryHas(ws.Handshake.Query, "transcript", "1"))
+        if (QueryHas(connection.Handshake.Query, "transcript", "1"))
         {
-            await ws.SendTextAsync(ws.Handshake.RequestText + ws.Handshake.ResponseText, stopping).ConfigureAwait(false);
-        }
-        while (true)
-        {
-            // No token here: on shutdown the server closes the connection with 1001 and this receive returns the close.
-            // A cancellable receive would also cost a registration on every idle connection.
-            var message = await ws.ReceiveAsync(CancellationToken.None).ConfigureAwait(false);
-            if (message.IsClose)
-            {
-                return;
-            }
-            if (message.Kind == WebSocketMessageKind.Ping)
-            {
-                continue;
-            }
-            await ws.SendAsync(message.Data, message.Kind, message.EndOfMessage, CancellationToken.None).ConfigureAwait(false);
+            await connection.SendTextAsync(connection.Handshake.RequestText + connection.Handshake.ResponseText, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    // No token on the send: on shutdown the server closes the connection with 1001, and a send under way finishes or fails.
+    public override ValueTask OnMessageAsync(WebSocketConnection connection, WebSocketMessage message, CancellationToken cancellationToken) =>
+        message.Kind == WebSocketMessageKind.Ping
+            ? ValueTask.CompletedTask
+            : connection.SendAsync(message.Data, message.Kind, message.EndOfMessage, CancellationToken.None);
 
     internal static bool QueryHas(string query, string name, string value)
     {

@@ -104,7 +104,7 @@ internal static class KestrelServe
         });
         var app = builder.Build();
         topics = ServeCommand.MapRoutes(settings, log, TopicEndpoint.Prefix + "{**name}",
-            (path, handler, route) => app.MapWs101(path, Tracked(handler, open), route));
+            (path, handler, route, _) => app.MapWs101(path, Tracked(handler, open), route));
         // Everything else is the playground's, as WebSocketServer's HTTP fallback serves it.
         app.MapFallback("{**path}", PlaygroundAsync);
         return app;

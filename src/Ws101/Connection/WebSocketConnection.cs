@@ -18,9 +18,8 @@ namespace Ws101;
 public sealed partial class WebSocketConnection : IAsyncDisposable
 {
     // A thin driver of the sans-I/O core over a transport. One lock, the core object itself (handed to no one but this
-    // connection's FrameWriter), guards the core and the connection's own state: the end and the closing handshake (_end)
-    // and the writer's send turn. The receive buffer belongs to the one receive loop (_receiving); the outgoing buffer to
-    // whichever sender holds the turn.
+    // connection's FrameWriter), guards the core and the connection's own state: the end and the closing handshake (_end) and
+    // the writer's send turn. The receive buffer belongs to the one receive loop (_receiving); the outgoing one to the turn.
     private readonly DuplexTransport _transport;
     private readonly WebSocketConnectionCore _core;
     private readonly WebSocketConnectionOptions _options;
@@ -49,29 +48,14 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// The server's side of a connection whose upgrade another HTTP server performed (Ws101.AspNetCore's <c>MapWs101</c>,
-    /// through <c>IHttpUpgradeFeature</c>): after the 101 that the server's upgrade sequence wrote, Ws101 speaks the protocol
-    /// over <paramref name="upgradedStream"/> with the same limits, keepalive and message API as its own server, and the
-    /// permessage-deflate agreement (<paramref name="deflate"/>) that sequence reached.
-    /// </summary>
-    internal static WebSocketConnection FromUpgradedStream(Stream upgradedStream, WebSocketHandshakeInfo handshake, WebSocketConnectionOptions? options,
-        Compression.PerMessageDeflateAgreement? deflate, EndPoint? remote, EndPoint? local)
-    {
-        ArgumentNullException.ThrowIfNull(upgradedStream);
-        options ??= WebSocketConnectionOptions.Default;
-        options.Validate();
-        var transport = new StreamTransport(upgradedStream, null, remote, local);
-        var connection = new WebSocketConnection(transport, WebSocketRole.Server, options, handshake, default, deflate);
-        ConnectionHeartbeat.Shared.Register(connection);
-        return connection;
-    }
-
     /// <summary>Server or client.</summary>
     public WebSocketRole Role => _core.Role;
 
     /// <summary>What the opening handshake established: request, subprotocol, extensions.</summary>
     public WebSocketHandshakeInfo Handshake { get; }
+
+    /// <summary>Whatever the application keeps with this connection: a <see cref="WebSocketMessageHandler"/>'s per-connection state, say.</summary>
+    public object? UserState { get; set; }
 
     /// <summary>The subprotocol agreed in the handshake, or null.</summary>
     public string? Subprotocol => Handshake.Subprotocol;
@@ -79,10 +63,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     /// <summary>What permessage-deflate agreed for this connection (RFC 7692), or null when it is not in use.</summary>
     internal PerMessageDeflateAgreement? PerMessageDeflate => _core.PerMessageDeflate;
 
-    /// <summary>
-    /// Whether permessage-deflate (RFC 7692) is in use on this connection; the element the server agreed is in
-    /// <see cref="WebSocketHandshakeInfo.ResponseHeaders"/> (<c>Sec-WebSocket-Extensions</c>).
-    /// </summary>
+    /// <summary>Whether permessage-deflate (RFC 7692) is in use; the agreed element is in <see cref="WebSocketHandshakeInfo.ResponseHeaders"/>.</summary>
     public bool IsCompressed => _core.PerMessageDeflate is not null;
 
     /// <summary>The peer's address.</summary>
@@ -121,10 +102,8 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     /// <summary>True once the transport is closed or dropped; nothing more can be sent or received.</summary>
     internal bool HasEnded => _end.HasEnded;
 
-    /// <summary>
-    /// Bytes of buffers the connection holds now: the send and receive buffers (rented from the pool only while bytes are
-    /// on their way) and the core's. 0 for an idle connection; for tests and diagnostics.
-    /// </summary>
+    /// <summary>Bytes of buffers held now: the send and receive buffers (rented only while bytes are on their way) and the
+    /// core's. 0 for an idle connection; for tests and diagnostics.</summary>
     internal int HeldBufferBytes
     {
         get
@@ -145,12 +124,19 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     /// returns the same close again.
     /// </summary>
     /// <exception cref="InvalidOperationException">Another receive is in progress.</exception>
-    public ValueTask<WebSocketMessage> ReceiveAsync(CancellationToken cancellationToken = default)
+    public ValueTask<WebSocketMessage> ReceiveAsync(CancellationToken cancellationToken = default) =>
+        Interlocked.Exchange(ref _receiving, 1) == 0 ? Receive(untilIdle: false, cancellationToken) : throw ReceiveInProgress();
+
+    /// <summary>The message pump's receive: what is buffered or readable now. With nothing there, a message of no kind (<c>default</c>),
+    /// and the receive stays taken for the pump's wait for readiness, which it comes back from <paramref name="resuming"/>.</summary>
+    internal ValueTask<WebSocketMessage> ReceiveReadyAsync(bool resuming) =>
+        Interlocked.Exchange(ref _receiving, 1) == 0 || resuming ? Receive(untilIdle: true, CancellationToken.None) : throw ReceiveInProgress();
+
+    private static InvalidOperationException ReceiveInProgress() =>
+        new("Another ReceiveAsync is in progress on this connection; receive from one loop at a time.");
+
+    private ValueTask<WebSocketMessage> Receive(bool untilIdle, CancellationToken cancellationToken)
     {
-        if (Interlocked.Exchange(ref _receiving, 1) == 1)
-        {
-            throw new InvalidOperationException("Another ReceiveAsync is in progress on this connection; receive from one loop at a time.");
-        }
         bool handedOff = false;
         try
         {
@@ -160,7 +146,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                 return new ValueTask<WebSocketMessage>(message);
             }
             handedOff = true;
-            return ReceiveSlowAsync(got ? message : null, flush, cancellationToken);
+            return ReceiveSlowAsync(got ? message : null, flush, untilIdle, cancellationToken);
         }
         finally
         {
@@ -188,8 +174,9 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     // One pooled state machine for the whole wait, so that an idle connection holds a single suspended frame
     // and a busy one allocates nothing per message.
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<WebSocketMessage> ReceiveSlowAsync(WebSocketMessage? ready, bool flush, CancellationToken cancellationToken)
+    private async ValueTask<WebSocketMessage> ReceiveSlowAsync(WebSocketMessage? ready, bool flush, bool untilIdle, CancellationToken cancellationToken)
     {
+        bool idle = false;
         try
         {
             while (true)
@@ -209,9 +196,26 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                     {
                         // Nothing half-parsed: give the buffers back while waiting, so that an idle connection holds none.
                         ReleaseIdleBuffers();
-                        await _transport.WaitReadableAsync(cancellationToken).ConfigureAwait(false);
+                        if (!untilIdle)
+                        {
+                            await _transport.WaitReadableAsync(cancellationToken).ConfigureAwait(false);
+                        }
                     }
-                    n = await _transport.ReceiveAsync(_in.GetSpace(_in.ReadSize(_options.ReceiveBufferSize, _core.WholeFrameLength)), cancellationToken).ConfigureAwait(false);
+                    var space = _in.GetSpace(_in.ReadSize(_options.ReceiveBufferSize, _core.WholeFrameLength));
+                    n = (untilIdle || _transport.ReceivesNowExactly) && _in.IsEmpty
+                        ? _transport.TryReceiveNow(space.Span) : await _transport.ReceiveAsync(space, cancellationToken).ConfigureAwait(false);
+                    if (n < 0)
+                    {
+                        // An edge for bytes an earlier read took finds nothing (an exact transport tells at no cost): the pump
+                        // returns, the loop waits again, neither holding a buffer, rather than a receive waiting with one.
+                        _in.Release();
+                        if (idle = untilIdle)
+                        {
+                            return default;
+                        }
+                        flush = false;
+                        continue;
+                    }
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
@@ -236,7 +240,10 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         }
         finally
         {
-            Volatile.Write(ref _receiving, 0);
+            if (!idle)
+            {
+                Volatile.Write(ref _receiving, 0);
+            }
         }
     }
 

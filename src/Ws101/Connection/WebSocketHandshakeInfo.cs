@@ -13,15 +13,18 @@ public sealed class WebSocketHandshakeInfo
     private readonly string? _requestText;
     private readonly string? _responseText;
     private readonly IReadOnlyList<KeyValuePair<string, string>> _extraResponseHeaders = [];
+    private UpgradeRequest? _request;
+    private HttpHeaders? _requestHeaders;
+    private bool _released;
 
     /// <summary>The server's view: the accepted request, and what the 101 agreed to.</summary>
     internal WebSocketHandshakeInfo(UpgradeRequest request, string? subprotocol, IReadOnlyList<KeyValuePair<string, string>> extraResponseHeaders,
         IReadOnlyList<WebSocketExtension>? extensions = null)
     {
-        Request = request;
+        _request = request;
         HttpVersion = request.Head.Version;
         Target = request.Target;
-        RequestHeaders = request.Headers;
+        _requestHeaders = request.Headers;
         Subprotocol = subprotocol;
         Extensions = extensions ?? [];
         _extraResponseHeaders = extraResponseHeaders;
@@ -33,7 +36,7 @@ public sealed class WebSocketHandshakeInfo
     {
         HttpVersion = httpVersion ?? Http11;
         Target = target;
-        RequestHeaders = requestHeaders;
+        _requestHeaders = requestHeaders;
         ResponseHeaders = responseHeaders;
         Subprotocol = subprotocol;
         Extensions = extensions;
@@ -53,13 +56,17 @@ public sealed class WebSocketHandshakeInfo
     public string Target { get; }
 
     /// <summary>The path of the request target.</summary>
-    public string Path => Request?.Path ?? Target.Split('?', 2)[0];
+    public string Path => _request?.Path ?? (Target.IndexOf('?', StringComparison.Ordinal) is int q and >= 0 ? Target[..q] : Target);
 
     /// <summary>The query of the request target without the <c>?</c>, or empty.</summary>
-    public string Query => Request?.Query ?? (Target.Contains('?', StringComparison.Ordinal) ? Target.Split('?', 2)[1] : "");
+    public string Query => _request?.Query ?? (Target.IndexOf('?', StringComparison.Ordinal) is int q and >= 0 ? Target[(q + 1)..] : "");
 
     /// <summary>The request's headers.</summary>
-    public HttpHeaders RequestHeaders { get; }
+    /// <exception cref="InvalidOperationException">
+    /// On a route served by a <see cref="WebSocketMessageHandler"/>, after its <see cref="WebSocketMessageHandler.OnOpenAsync"/>
+    /// returned: such a connection keeps no request head (read what you need there, or in the route's <c>OnUpgrade</c>).
+    /// </exception>
+    public HttpHeaders RequestHeaders => _requestHeaders ?? throw Released();
 
     /// <summary>The 101 response's headers (on the client's side), or null (on the server's, where the server wrote them).</summary>
     public HttpHeaders? ResponseHeaders { get; }
@@ -71,7 +78,8 @@ public sealed class WebSocketHandshakeInfo
     internal IReadOnlyList<WebSocketExtension> Extensions { get; }
 
     /// <summary>On the server's side: the validated upgrade request.</summary>
-    public UpgradeRequest? Request { get; }
+    /// <exception cref="InvalidOperationException">As <see cref="RequestHeaders"/>: after a message handler's open.</exception>
+    public UpgradeRequest? Request => _released ? throw Released() : _request;
 
     /// <summary>
     /// The request head as text (on the server's side, rebuilt from the parsed request: whitespace around values is
@@ -81,6 +89,25 @@ public sealed class WebSocketHandshakeInfo
 
     /// <summary>The 101 response head as text (over HTTP/2, the 200's <c>:status</c> and fields).</summary>
     public string ResponseText => _responseText ?? ServerHandshake.BuildAcceptResponse(Request!, Subprotocol, Extensions, _extraResponseHeaders);
+
+    /// <summary>
+    /// Lets go of the request head (a message handler's connection, once it is open): what stays is what the connection itself
+    /// needs, the target, the version, the subprotocol and the extensions.
+    /// </summary>
+    internal void ReleaseRequest()
+    {
+        if (_request is null)
+        {
+            return;
+        }
+        _released = true;
+        _request = null;
+        _requestHeaders = null;
+    }
+
+    private static InvalidOperationException Released() => new(
+        "This connection's request head was let go when its WebSocketMessageHandler.OnOpenAsync returned: a message handler's " +
+        "connection keeps none, so that an idle connection costs little. Read the headers in OnOpenAsync (or the route's OnUpgrade) and keep what you need.");
 
     private static string BuildRequestText(HttpRequestHead head)
     {

@@ -26,8 +26,11 @@ internal static class ServerUpgrade
     /// HTTP/2 extended CONNECT (RFC 8441) is upgradable: its head, built from the pseudo-header fields, is validated by
     /// RFC 8441's rules and answered with the fields of a 200 instead of a 101.</param>
     /// <param name="reportDeclined">Collect why each permessage-deflate offer was declined (for a debug log).</param>
+    /// <param name="routeConnection">The route's connection options already resolved against <paramref name="defaults"/>
+    /// (<see cref="WebSocketRouteOptions.ConnectionOptions"/>): a server resolves them once per route, so that its connections
+    /// share one options object instead of each holding (and each handshake building) its own.</param>
     public static ServerUpgradeResult Run(HttpRequestHead head, WebSocketRouteOptions route, WebSocketConnectionOptions defaults,
-        IBufferWriter<byte>? response, bool upgradable = true, bool reportDeclined = false)
+        IBufferWriter<byte>? response, bool upgradable = true, bool reportDeclined = false, WebSocketConnectionOptions? routeConnection = null)
     {
         ArgumentNullException.ThrowIfNull(head);
         ArgumentNullException.ThrowIfNull(route);
@@ -58,7 +61,7 @@ internal static class ServerUpgrade
         }
         // RFC 6455 §4.2.2 item 5.2: the application's choice, else the first of the route's subprotocols the client offered.
         string? subprotocol = decision.Subprotocol ?? route.ChooseSubprotocol(request.Subprotocols);
-        var options = route.ConnectionOptions(defaults);
+        var options = routeConnection ?? route.ConnectionOptions(defaults);
         // RFC 7692 §5: accept the first permessage-deflate offer we can honour, or none; a declined offer never fails the handshake.
         List<string>? declined = reportDeclined && options.Compression is not null ? [] : null;
         var deflate = PerMessageDeflateNegotiation.Accept(request.Extensions, options.Compression, declined);

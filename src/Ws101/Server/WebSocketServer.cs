@@ -29,13 +29,14 @@ namespace Ws101;
 /// await server.StartAsync();
 /// </code>
 /// </example>
-public sealed class WebSocketServer : IAsyncDisposable
+public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
 {
     private readonly WebSocketServerOptions _options;
     private readonly ILogger _logger;
     private readonly HttpFallbackResponder _fallback;
     private readonly ConcurrentDictionary<string, Route> _routes = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<WebSocketConnection, byte> _sessions = new();
+    // Each open connection with the Stopwatch timestamp of its 101 (for the connection-duration metric).
+    private readonly ConcurrentDictionary<WebSocketConnection, long> _sessions = new();
     private readonly List<Socket> _listeners = [];
     private readonly List<Transport.Linux.EpollListener> _loopListeners = [];
     private readonly List<Task> _acceptLoops = [];
@@ -54,9 +55,12 @@ public sealed class WebSocketServer : IAsyncDisposable
     private readonly SurgeMemoryRelease? _surge;
     private int _started;
 
-    private sealed record Route(Func<WebSocketConnection, CancellationToken, Task> Handler, WebSocketRouteOptions Options);
+    // MessageHandler is set for a route mapped with a WebSocketMessageHandler (Handler is then its RunAsync, for the
+    // transports a message pump cannot drive). Connection is the route's options resolved once against the server's.
+    private sealed record Route(Func<WebSocketConnection, CancellationToken, Task> Handler, WebSocketRouteOptions Options, WebSocketMessageHandler? MessageHandler,
+        WebSocketConnectionOptions Connection);
 
-    /// <summary>Creates a server; call <see cref="Map"/> for each path, then <see cref="StartAsync"/>.</summary>
+    /// <summary>Creates a server; call <c>Map</c> for each path, then <see cref="StartAsync"/>.</summary>
     public WebSocketServer(WebSocketServerOptions? options = null)
     {
         _options = options ?? new WebSocketServerOptions();
@@ -141,7 +145,22 @@ public sealed class WebSocketServer : IAsyncDisposable
     /// Serves WebSocket connections on <paramref name="path"/>: an exact match, such as <c>/chat</c>, or a prefix ending
     /// in <c>/*</c>, such as <c>/topic/*</c>, for every longer path under it (exact paths win; the longest prefix next).
     /// </summary>
-    public WebSocketServer Map(string path, Func<WebSocketConnection, CancellationToken, Task> handler, WebSocketRouteOptions? options = null)
+    public WebSocketServer Map(string path, Func<WebSocketConnection, CancellationToken, Task> handler, WebSocketRouteOptions? options = null) =>
+        AddRoute(path, handler, options, null);
+
+    /// <summary>
+    /// Serves WebSocket connections on <paramref name="path"/> (as <see cref="Map(string, Func{WebSocketConnection, CancellationToken, Task}, WebSocketRouteOptions?)"/>)
+    /// with callbacks: on the event-loop transport an idle connection then holds no suspended method and no request head,
+    /// which makes it several times smaller (see <see cref="WebSocketMessageHandler"/>). Over TLS and on the Sockets transport
+    /// the handler runs as a receive loop (<see cref="WebSocketMessageHandler.RunAsync"/>), with the same calls in the same order.
+    /// </summary>
+    public WebSocketServer Map(string path, WebSocketMessageHandler handler, WebSocketRouteOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return AddRoute(path, handler.RunAsync, options, handler);
+    }
+
+    private WebSocketServer AddRoute(string path, Func<WebSocketConnection, CancellationToken, Task> handler, WebSocketRouteOptions? options, WebSocketMessageHandler? messageHandler)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(handler);
@@ -149,7 +168,8 @@ public sealed class WebSocketServer : IAsyncDisposable
         {
             throw new ArgumentException($"A path starts with '/'; '{path}' does not.", nameof(path));
         }
-        if (!_routes.TryAdd(path, new Route(handler, options ?? new WebSocketRouteOptions())))
+        options ??= new WebSocketRouteOptions();
+        if (!_routes.TryAdd(path, new Route(handler, options, messageHandler, options.ConnectionOptions(_options.Connection))))
         {
             throw new ArgumentException($"Path '{path}' is already mapped.", nameof(path));
         }
@@ -227,7 +247,7 @@ public sealed class WebSocketServer : IAsyncDisposable
         }
         _ = typeof(SslStream).Assembly;
         System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(Ws101Metrics).TypeHandle);
-        if (_options.Connection.Compression is not null || _routes.Values.Any(r => r.Options.ConnectionOptions(_options.Connection).Compression is not null))
+        if (_options.Connection.Compression is not null || _routes.Values.Any(r => r.Connection.Compression is not null))
         {
             using var deflate = new System.IO.Compression.DeflateStream(Stream.Null, System.IO.Compression.CompressionLevel.Fastest);
             deflate.WriteByte(0);
@@ -468,7 +488,8 @@ public sealed class WebSocketServer : IAsyncDisposable
     private async Task HandleSocketAsync(DuplexTransport transport, EndPoint? remote)
     {
         SocketTransport? socketTransport = transport as SocketTransport;
-        // The accept loop admitted (counted) this connection; the finally below counts it out.
+        // The accept loop admitted (counted) this connection; the finally below counts it out, or the session's end does.
+        bool sessionStarted = false;
         try
         {
             WebSocketConnection? connection = null;
@@ -514,10 +535,17 @@ public sealed class WebSocketServer : IAsyncDisposable
                 await transport.DisposeAsync().ConfigureAwait(false);
                 return;
             }
-            // The session runs in this same async frame: one suspended state machine per idle connection, not two.
-            _sessions[connection] = 0;
+            // The session runs in this same async frame: one suspended state machine per idle connection, not two. With a
+            // message handler on the event loop, not even that one: the pump holds the connection as plain state, and ends
+            // the session (PumpEnded) when the connection ends.
+            _sessions[connection] = System.Diagnostics.Stopwatch.GetTimestamp();
             Ws101Metrics.ActiveConnections.Add(1);
-            long opened = System.Diagnostics.Stopwatch.GetTimestamp();
+            sessionStarted = true;
+            if (route.MessageHandler is { } messageHandler && MessagePump.CanDrive(transport))
+            {
+                MessagePump.Start(connection, transport, messageHandler, this, _stopping.Token);
+                return;
+            }
             try
             {
                 await route.Handler(connection, _stopping.Token).ConfigureAwait(false);
@@ -542,19 +570,40 @@ public sealed class WebSocketServer : IAsyncDisposable
             }
             finally
             {
-                await connection.DisposeAsync().ConfigureAwait(false);
-                _sessions.TryRemove(connection, out _);
-                Ws101Metrics.ActiveConnections.Add(-1);
-                Ws101Metrics.ConnectionDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(opened).TotalSeconds);
-                // The address read at accept: a disposed socket no longer has one (asking it throws).
-                ServerLog.Closed(_logger, remote, connection.Handshake.Path, (int?)connection.CloseStatus, connection.CloseReason);
+                await EndSessionAsync(connection, remote).ConfigureAwait(false);
             }
         }
         finally
         {
+            if (!sessionStarted)
+            {
+                _admission.Leave();
+            }
+        }
+    }
+
+    /// <summary>After a session's handler (or pump) is done: releases the connection and counts it out.</summary>
+    private async Task EndSessionAsync(WebSocketConnection connection, EndPoint? remote)
+    {
+        try
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _sessions.TryRemove(connection, out long opened);
+            Ws101Metrics.ActiveConnections.Add(-1);
+            Ws101Metrics.ConnectionDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(opened).TotalSeconds);
+            // The address read at accept: a disposed socket no longer has one (asking it throws).
+            ServerLog.Closed(_logger, remote, connection.Handshake.Path, (int?)connection.CloseStatus, connection.CloseReason);
             _admission.Leave();
         }
     }
+
+    void IMessagePumpOwner.HandlerFailed(WebSocketConnection connection, Exception exception) =>
+        ServerLog.HandlerFailed(_logger, exception, connection.Handshake.Path, connection.RemoteEndPoint);
+
+    void IMessagePumpOwner.PumpEnded(WebSocketConnection connection) => _ = EndSessionAsync(connection, connection.RemoteEndPoint);
 
     private bool TryMatchPrefix(string path, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Route? route)
     {
@@ -646,7 +695,7 @@ public sealed class WebSocketServer : IAsyncDisposable
                 var span = StartUpgradeSpan(head.Method, head.Path, head.Version, remote);
                 try
                 {
-                    var upgrade = ServerUpgrade.Run(head, route.Options, _options.Connection, response, reportDeclined: _logger.IsEnabled(LogLevel.Debug));
+                    var upgrade = ServerUpgrade.Run(head, route.Options, _options.Connection, response, reportDeclined: _logger.IsEnabled(LogLevel.Debug), routeConnection: route.Connection);
                     ServerUpgradeLog.Decided(_logger, remote, upgrade);
                     if (!upgrade.IsAccepted)
                     {

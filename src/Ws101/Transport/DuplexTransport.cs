@@ -30,6 +30,21 @@ internal abstract class DuplexTransport : IAsyncDisposable
     /// </summary>
     public virtual int TryReceiveNow(Span<byte> buffer) => -1;
 
+    /// <summary>
+    /// True when <see cref="TryReceiveNow"/> is exact: -1 only when nothing can be read now, so that a caller may read what is
+    /// there after <see cref="WaitReadableAsync"/> and, finding nothing, wait again holding no buffer.
+    /// </summary>
+    public virtual bool ReceivesNowExactly => false;
+
+    /// <summary>
+    /// Where <see cref="ReceivesNowExactly"/>: has <paramref name="continuation"/> called with <paramref name="state"/> once
+    /// something can be read (or the transport ended), as <see cref="WaitReadableAsync"/> would complete, and returns true;
+    /// returns false, registering nothing, when something can be read now. A wait that costs the caller no object at all:
+    /// no suspended method, no delegate of its own (the continuation is static).
+    /// </summary>
+    public virtual bool WatchReadable(Action<object?> continuation, object state) =>
+        throw new NotSupportedException("This transport cannot tell without waiting whether anything can be read.");
+
     /// <summary>True when <see cref="TrySendNow"/> hands two buffers to the kernel in one call (a vectored send).</summary>
     public virtual bool SendsVectored => false;
 

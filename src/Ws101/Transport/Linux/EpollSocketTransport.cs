@@ -143,6 +143,23 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
         }
     }
 
+    /// <summary>Exact: a receive skipped by the drained epoch would only have returned EAGAIN (see <see cref="_drainedAtEpoch"/>).</summary>
+    public override bool ReceivesNowExactly => true;
+
+    public override bool WatchReadable(Action<object?> continuation, object state)
+    {
+        var wait = StartReceive(Memory<byte>.Empty, peekOnly: true, CancellationToken.None);
+        if (wait.IsCompleted)
+        {
+            // Readable now, or failed (the receive that follows reports it).
+            return false;
+        }
+        // The wait StartReceive registered is this transport's reusable read source: the continuation goes straight on it, and
+        // its result is never fetched (it carries no meaning; Reset moves the version on for the next wait).
+        _read.OnCompleted(continuation, state, _read.Version, ValueTaskSourceOnCompletedFlags.None);
+        return true;
+    }
+
     public override int TryReceiveNow(Span<byte> buffer)
     {
         int epoch = Volatile.Read(ref _readEpoch);
