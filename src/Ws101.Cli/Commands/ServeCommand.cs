@@ -48,23 +48,43 @@ internal static class ServeCommand
         var maxConnections = new Option<int>("--max-connections") { Description = "The most connections open at once; beyond it new ones get 503 (also kept below the file-descriptor limit).", DefaultValueFactory = _ => new WebSocketServerOptions().MaxConnections };
         var stats = new Option<double>("--stats") { Description = "Print connections, memory (RSS, GC heap), threads and handles every this many seconds (0: never).", DefaultValueFactory = _ => 0 };
         var handshakeTimeout = new Option<double>("--handshake-timeout") { Description = "Seconds a client may take for TLS and its upgrade request before it is dropped.", DefaultValueFactory = _ => new WebSocketServerOptions().HandshakeTimeout.TotalSeconds };
+        var transport = new Option<string>("--transport")
+        {
+            Description = "How the server drives its sockets: auto (the event loops on Linux x86-64, .NET sockets elsewhere), eventloop (Ws101's epoll loops; Linux x86-64 only) or sockets (.NET sockets, handlers on the thread pool).",
+            DefaultValueFactory = _ => TransportNames[0],
+            HelpName = string.Join('|', TransportNames),
+        };
+        transport.AcceptOnlyFromAmong(TransportNames);
         var command = new Command("serve", "Serve /echo, /chat and the playground (/) on 127.0.0.1:8080, or where --host and --port say.")
         {
             host, port, cert, key, password, maxMessage, origins, quiet, verbose, redis, redisSharded, presenceTtl, history, compress, reusePort, maxConnections, handshakeTimeout, stats, http2,
-            metrics, metricsPort,
+            metrics, metricsPort, transport,
         };
         command.SetAction((result, cancellationToken) => RunAsync(console, new Settings(
             result.GetValue(host)!, result.GetValue(port), result.GetValue(cert), result.GetValue(key), result.GetValue(password),
             result.GetValue(maxMessage), result.GetValue(origins) ?? [], result.GetValue(quiet), result.GetValue(verbose),
             result.GetValue(redis), result.GetValue(redisSharded), result.GetValue(compress), result.GetValue(reusePort),
             result.GetValue(maxConnections), result.GetValue(handshakeTimeout), result.GetValue(stats), result.GetValue(http2),
-            result.GetValue(presenceTtl), result.GetValue(history), result.GetValue(metrics), result.GetValue(metricsPort)), cancellationToken));
+            result.GetValue(presenceTtl), result.GetValue(history), result.GetValue(metrics), result.GetValue(metricsPort),
+            TransportOf(result.GetValue(transport)!)), cancellationToken));
         return command;
     }
 
     internal sealed record Settings(string Host, int Port, string? Cert, string? Key, string? Password, long MaxMessage, string[] Origins, bool Quiet, bool Verbose,
         string? Redis = null, bool RedisSharded = false, bool Compress = false, bool ReusePort = false, int? MaxConnections = null, double? HandshakeTimeoutSeconds = null,
-        double StatsSeconds = 0, bool Http2 = false, double PresenceTtl = 15, int History = 0, bool Metrics = false, int MetricsPort = MetricsEndpoint.DefaultPort);
+        double StatsSeconds = 0, bool Http2 = false, double PresenceTtl = 15, int History = 0, bool Metrics = false, int MetricsPort = MetricsEndpoint.DefaultPort,
+        ServerTransport Transport = ServerTransport.Auto);
+
+    /// <summary>The values of <c>--transport</c>; the first is the default.</summary>
+    internal static readonly string[] TransportNames = ["auto", "eventloop", "sockets"];
+
+    /// <summary>The transport a <c>--transport</c> value names (one of <see cref="TransportNames"/>, which the parser enforced).</summary>
+    internal static ServerTransport TransportOf(string name) => name switch
+    {
+        "eventloop" => ServerTransport.EventLoop,
+        "sockets" => ServerTransport.Sockets,
+        _ => ServerTransport.Auto,
+    };
 
     private static async Task<int> RunAsync(CliConsole console, Settings settings, CancellationToken cancellationToken)
     {
@@ -78,7 +98,9 @@ internal static class ServeCommand
         {
             server = Build(console, settings, out topics);
         }
-        catch (Exception ex) when (ex is ArgumentException or FormatException or IOException or System.Security.Cryptography.CryptographicException)
+        // PlatformNotSupportedException: --transport eventloop where the event loops do not run (the server says where they do).
+        catch (Exception ex) when (ex is ArgumentException or FormatException or IOException or PlatformNotSupportedException
+            or System.Security.Cryptography.CryptographicException)
         {
             console.Error.WriteLine($"error: {ex.Message}");
             return ExitCodes.UsageError;
@@ -170,6 +192,7 @@ internal static class ServeCommand
             ReusePort = settings.ReusePort,
             MaxConnections = settings.MaxConnections ?? defaults.MaxConnections,
             HandshakeTimeout = settings.HandshakeTimeoutSeconds is { } timeout ? TimeSpan.FromSeconds(timeout) : defaults.HandshakeTimeout,
+            Transport = settings.Transport,
         };
         var server = new WebSocketServer(options);
         topics = MapRoutes(settings, options.LoggerFactory, TopicEndpoint.Prefix + "*", (path, handler, route) => server.Map(path, handler, route));
@@ -210,6 +233,10 @@ internal static class ServeCommand
         if (settings.History < 0 || (settings.History > 0 && settings.Redis is null))
         {
             throw new ArgumentException("--history COUNT needs --redis HOST:PORT (the history is a Redis Stream per topic) and a positive COUNT.");
+        }
+        if (settings.Http2 && settings.Transport != ServerTransport.Auto)
+        {
+            throw new ArgumentException("--transport chooses how Ws101's own server drives its sockets; with --http2, Kestrel serves and drives its own (leave --transport out).");
         }
         if (!(settings.PresenceTtl >= 0.3 && settings.PresenceTtl <= 86_400))
         {

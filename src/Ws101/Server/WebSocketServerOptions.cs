@@ -122,8 +122,8 @@ public sealed record WebSocketServerOptions
     public ILoggerFactory? LoggerFactory { get; init; }
 
     /// <summary>
-    /// How sockets are driven. Default <see cref="ServerTransport.Auto"/>: Ws101's event loops for ws:// on Linux
-    /// x86-64 (handlers then must not block their thread), .NET sockets elsewhere.
+    /// How sockets are driven. Default <see cref="ServerTransport.Auto"/>: Ws101's event loops for ws:// and wss:// on
+    /// Linux x86-64 (handlers then must not block their thread), .NET sockets elsewhere.
     /// </summary>
     public ServerTransport Transport { get; init; } = ServerTransport.Auto;
 

@@ -12,18 +12,24 @@ namespace Ws101.Interop.Cli;
 /// The real <c>ws101 serve</c>, in its own process under a low file-descriptor limit (<c>ulimit -n</c>, <c>prlimit</c>),
 /// flooded from this process with more clients than it may hold. It used to log one warning per failed accept and then
 /// abort with "Out of memory." (the thread pool could not start a thread: on Linux that takes a pipe). Now it answers
-/// the excess 503, logs it once per interval, and keeps serving (docs/reliability.md, "Limits").
+/// the excess 503, logs it once per interval, and keeps serving (docs/reliability.md, "Limits"). Each case runs on both
+/// server transports (<c>--transport</c>): the event loops, which accept on a loop thread and back off on its clock, and
+/// .NET sockets, which on Linux accept on a thread of their own and back off by sleeping it — the path that aborted.
 /// </summary>
 public sealed partial class ServeAtTheDescriptorLimitTests
 {
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task under_a_256_descriptor_limit_twice_that_many_clients_get_101_or_503_and_the_server_serves_on()
+    /// <summary>The values of <c>ws101 serve --transport</c> that name one transport.</summary>
+    public static TheoryData<string> Transports => new("eventloop", "sockets");
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task under_a_256_descriptor_limit_twice_that_many_clients_get_101_or_503_and_the_server_serves_on(string transport)
     {
         var running = System.Diagnostics.Stopwatch.StartNew();
-        await using PeerProcess serve = StartServe(descriptorLimit: 256);
-        int port = await ListeningPortAsync(serve);
+        await using PeerProcess serve = StartServe(descriptorLimit: 256, transport);
+        int port = await ListeningPortAsync(serve, transport);
 
         var clients = await Task.WhenAll(Enumerable.Range(0, 512).Select(_ => UpgradeAsync(port)));
         int upgraded = clients.Count(c => c.Status == 101);
@@ -45,11 +51,12 @@ public sealed partial class ServeAtTheDescriptorLimitTests
         Assert.InRange(serve.StdoutLines.Count(l => RefusedLine().IsMatch(l)), 1, Intervals(running));
     }
 
-    [Fact]
-    public async Task when_no_descriptor_is_left_accept_backs_off_logging_once_and_the_waiting_clients_get_503_once_there_is_room()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task when_no_descriptor_is_left_accept_backs_off_logging_once_and_the_waiting_clients_get_503_once_there_is_room(string transport)
     {
-        await using PeerProcess serve = StartServe(descriptorLimit: 512);
-        int port = await ListeningPortAsync(serve);
+        await using PeerProcess serve = StartServe(descriptorLimit: 512, transport);
+        int port = await ListeningPortAsync(serve, transport);
         var held = await Task.WhenAll(Enumerable.Range(0, 150).Select(_ => UpgradeAsync(port)));
         Assert.All(held, c => Assert.Equal(101, c.Status));
         Assert.False(serve.HasExited, serve.Diagnostics());
@@ -81,15 +88,23 @@ public sealed partial class ServeAtTheDescriptorLimitTests
     /// <summary>How many 5-second report intervals began within the time measured (the first at its start).</summary>
     private static int Intervals(System.Diagnostics.Stopwatch measured) => 1 + (int)(measured.Elapsed.TotalSeconds / 5);
 
-    private static PeerProcess StartServe(int descriptorLimit) =>
+    private static PeerProcess StartServe(int descriptorLimit, string transport) =>
         // bash sets the limit (soft and hard) and execs the CLI, so the server is this process and is stopped through it.
-        PeerProcess.Start("ws101 serve", "bash",
-            ["-c", $"ulimit -n {descriptorLimit} && exec {CliProgram.ShellCommand("serve", "--port", "0")}"],
+        PeerProcess.Start($"ws101 serve --transport {transport}", "bash",
+            ["-c", $"ulimit -n {descriptorLimit} && exec {CliProgram.ShellCommand("serve", "--port", "0", "--transport", transport)}"],
             lifetime: TimeSpan.FromSeconds(90));
 
-    private static async Task<int> ListeningPortAsync(PeerProcess serve)
+    /// <summary>
+    /// The port from the banner, once the server listens, after checking that it accepts on the transport asked for:
+    /// its threads are the event loops ("ws101-loop-N") or the sockets transport's accept thread ("ws101 accept").
+    /// </summary>
+    private static async Task<int> ListeningPortAsync(PeerProcess serve, string transport)
     {
         string banner = await serve.WaitForLineAsync(l => l.StartsWith("ws101 serve: ws://127.0.0.1:", StringComparison.Ordinal), "the listening banner", cancellationToken: Cancel);
+        var threads = ThreadNames(serve.Id);
+        string seen = $"--transport {transport}, threads: {string.Join(", ", threads.Distinct())}";
+        Assert.True(threads.Contains("ws101 accept") == (transport == "sockets"), seen);
+        Assert.True(threads.Any(t => t.StartsWith("ws101-loop-", StringComparison.Ordinal)) == (transport == "eventloop"), seen);
         return new Uri(banner.Split(' ')[2]).Port;
     }
 
@@ -122,6 +137,24 @@ public sealed partial class ServeAtTheDescriptorLimitTests
         }
         var status = StatusLine().Match(head.ToString());
         return (status.Success ? int.Parse(status.Groups[1].Value, CultureInfo.InvariantCulture) : 0, socket);
+    }
+
+    /// <summary>The names of the process's threads (a thread that ends while they are read is left out).</summary>
+    private static List<string> ThreadNames(int pid)
+    {
+        var names = new List<string>();
+        foreach (var task in new DirectoryInfo($"/proc/{pid}/task").EnumerateDirectories())
+        {
+            try
+            {
+                names.Add(File.ReadAllText(Path.Combine(task.FullName, "comm")).TrimEnd('\n'));
+            }
+            catch (IOException)
+            {
+                // The thread ended between the listing and the read: it is no transport's.
+            }
+        }
+        return names;
     }
 
     private static int LowestFreeDescriptor(int pid)
