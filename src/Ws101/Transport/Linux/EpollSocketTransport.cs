@@ -8,7 +8,7 @@ namespace Ws101.Transport.Linux;
 /// <summary>
 /// A TCP socket driven by an <see cref="EventLoop"/>: receives and sends are tried at once with non-blocking
 /// system calls, and only when the kernel says "would block" does the caller wait for the loop's readiness
-/// event, on whose thread the wait then completes. Both directions wait through reusable value-task sources,
+/// event, on whose thread the wait then completes. Both directions wait through reusable value-task sources (the send's made on its first wait),
 /// so steady-state I/O allocates nothing.
 /// </summary>
 /// <remarks>
@@ -16,7 +16,7 @@ namespace Ws101.Transport.Linux;
 /// an epoch per direction: the loop bumps it on every event, and a caller that sees it move after its failed
 /// attempt takes its registration back and tries again, so a readiness edge is never lost.
 /// </remarks>
-internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<int>, IValueTaskSource
+internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<int>
 {
     private readonly int _fd;
     private readonly EndPoint? _remote;
@@ -39,11 +39,10 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
     // only reported by the next recv, so skipping it would wait for an edge that never comes.
     private int _peerEnded;
 
-    private ManualResetValueTaskSourceCore<int> _write;
-    private ReadOnlyMemory<byte> _writeData;
+    // Made the first time a send has to wait (see EpollSendWait): an idle connection carries none.
+    private EpollSendWait? _send;
     private int _writeWaiting;
     private int _writeEpoch;
-    private CancellationTokenRegistration _writeCancel;
 
     private int _closed;
 
@@ -63,7 +62,6 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
         _loop = loop;
         // Continuations run where the wait completes: on the loop thread, with no hand-off.
         _read.RunContinuationsAsynchronously = false;
-        _write.RunContinuationsAsynchronously = false;
         _id = loop.Register(this, _fd);
     }
 
@@ -240,8 +238,9 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
             {
                 return ValueTask.FromCanceled(cancellationToken);
             }
-            _write.Reset();
-            _writeData = data;
+            // Set before _writeWaiting is: the loop reads it only after seeing that flag.
+            var wait = _send ??= new EpollSendWait();
+            wait.Reset(data);
             Volatile.Write(ref _writeWaiting, 1);
             if (Volatile.Read(ref _writeEpoch) != epoch && Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 1)
             {
@@ -249,16 +248,16 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
             }
             if (cancellationToken.CanBeCanceled)
             {
-                _writeCancel = cancellationToken.UnsafeRegister(static (state, token) =>
+                wait.Cancellation = cancellationToken.UnsafeRegister(static (state, token) =>
                 {
                     var self = (EpollSocketTransport)state!;
                     if (Interlocked.CompareExchange(ref self._writeWaiting, 0, 1) == 1)
                     {
-                        self._write.SetException(new OperationCanceledException(token));
+                        self._send!.Cancel(new OperationCanceledException(token));
                     }
                 }, this);
             }
-            return new ValueTask(this, _write.Version);
+            return new ValueTask(wait, wait.Version);
         }
     }
 
@@ -402,24 +401,16 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
 
     private void CompleteWrite()
     {
-        var data = _writeData;
+        var wait = _send!;
+        var data = wait.Data;
         int errno = TrySend(ref data);
         if (!data.IsEmpty && errno == Libc.EAGAIN)
         {
-            _writeData = data;
+            wait.Data = data;
             Volatile.Write(ref _writeWaiting, 1);
             return;
         }
-        _writeCancel.Dispose();
-        _writeData = default;
-        if (data.IsEmpty)
-        {
-            _write.SetResult(0);
-        }
-        else
-        {
-            _write.SetException(Error(errno));
-        }
+        wait.Complete(data.IsEmpty ? null : Error(errno));
     }
 
     private Exception Error(int errno) =>
@@ -435,13 +426,6 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
 
     void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _read.OnCompleted(continuation, state, token, flags);
-
-    void IValueTaskSource.GetResult(short token) => _write.GetResult(token);
-
-    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _write.GetStatus(token);
-
-    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _write.OnCompleted(continuation, state, token, flags);
 
     // ---------------- closing ----------------
 
@@ -492,8 +476,7 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
         }
         if (Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 1)
         {
-            _writeCancel.Dispose();
-            _write.SetException(Error(-1));
+            _send!.Complete(Error(-1));
         }
         Libc.close(_fd);
     }

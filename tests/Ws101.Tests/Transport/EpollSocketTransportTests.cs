@@ -1,0 +1,113 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using Ws101.Transport.Linux;
+
+namespace Ws101.Tests.Transport;
+
+/// <summary>
+/// The event-loop transport's sends: tried at once, and only when the kernel will take no more do they wait for the loop's
+/// writable edge, through a wait object made the first time a send has to wait (so an idle connection carries none).
+/// </summary>
+public class EpollSocketTransportTests
+{
+    [Fact]
+    public async Task a_send_waiting_on_a_peer_that_reads_nothing_ends_by_its_token_and_the_next_send_reuses_the_wait()
+    {
+        Assert.SkipUnless(EventLoopGroup.IsSupported, "the event-loop transport needs Linux on x86-64");
+        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+        using var loop = new EventLoop("ws101-test-loop");
+        var (transport, peer) = await ConnectAsync(loop, ct);
+        await using var _ = transport;
+        using var __ = peer;
+        Assert.Null(SendWait(transport));
+
+        using var cancel = new CancellationTokenSource();
+        var waiting = await FillUntilASendWaitsAsync(transport, cancel.Token, ct);
+        var wait = SendWait(transport);
+        Assert.NotNull(wait);
+
+        cancel.Cancel();
+        // Bounded by a timeout, whose TimeoutException is not the cancellation looked for.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.AsTask().WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken));
+
+        // The peer reads again: a send that had to wait completes on the writable edge, through the same wait object.
+        var draining = DrainAsync(peer, ct);
+        var next = await FillUntilASendWaitsAsync(transport, CancellationToken.None, ct);
+        await next.AsTask().WaitAsync(ct);
+        Assert.Same(wait, SendWait(transport));
+        peer.Shutdown(SocketShutdown.Send);
+        transport.ShutdownSend();
+        await draining;
+    }
+
+    [Fact]
+    public async Task closing_the_transport_fails_a_waiting_send_as_closed()
+    {
+        Assert.SkipUnless(EventLoopGroup.IsSupported, "the event-loop transport needs Linux on x86-64");
+        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+        using var loop = new EventLoop("ws101-test-loop");
+        var (transport, peer) = await ConnectAsync(loop, ct);
+        using var _ = peer;
+
+        var waiting = await FillUntilASendWaitsAsync(transport, CancellationToken.None, ct);
+        await transport.DisposeAsync();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => waiting.AsTask().WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken));
+    }
+
+    /// <summary>Sends 64 KiB at a time until one send has to wait (the peer reads nothing); returns that send.</summary>
+    private static async Task<ValueTask> FillUntilASendWaitsAsync(EpollSocketTransport transport, CancellationToken token, CancellationToken ct)
+    {
+        var chunk = new byte[64 * 1024];
+        for (int i = 0; i < 10_000; i++)
+        {
+            var send = transport.SendAsync(chunk, token);
+            if (!send.IsCompleted)
+            {
+                return send;
+            }
+            await send;
+            ct.ThrowIfCancellationRequested();
+        }
+        throw new InvalidOperationException("the kernel took 640 MB without a send having to wait");
+    }
+
+    private static async Task DrainAsync(Socket peer, CancellationToken ct)
+    {
+        var buffer = new byte[256 * 1024];
+        while (await peer.ReceiveAsync(buffer, SocketFlags.None, ct) > 0)
+        {
+        }
+    }
+
+    /// <summary>An accepted loopback socket handed to the transport (which closes it), and the peer that connected.</summary>
+    private static async Task<(EpollSocketTransport, Socket)> ConnectAsync(EventLoop loop, CancellationToken ct)
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await peer.ConnectAsync(listener.LocalEndPoint!, ct);
+        int fd = Accept(listener);
+        return (new EpollSocketTransport(fd, peer.LocalEndPoint, loop), peer);
+    }
+
+    private const int SO_SNDBUF = 7;
+
+    /// <summary>
+    /// Accepted with accept4, as the server's event loop does: a descriptor the transport owns, with no Socket object that
+    /// would close it too. Its send buffer is made small, so that a send has to wait soon.
+    /// </summary>
+    private static unsafe int Accept(Socket listener)
+    {
+        int fd = Libc.accept4((int)listener.SafeHandle.DangerousGetHandle(), null, null, Libc.SOCK_CLOEXEC);
+        Assert.True(fd >= 0, "accept4 failed");
+        int sendBuffer = 4096;
+        Libc.setsockopt(fd, Libc.SOL_SOCKET, SO_SNDBUF, &sendBuffer, sizeof(int));
+        return fd;
+    }
+
+    private static object? SendWait(EpollSocketTransport transport) =>
+        typeof(EpollSocketTransport).GetField("_send", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(transport);
+}
