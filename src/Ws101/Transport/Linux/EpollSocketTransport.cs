@@ -149,7 +149,11 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
         var wait = StartReceive(Memory<byte>.Empty, peekOnly: true, CancellationToken.None);
         if (wait.IsCompleted)
         {
-            // Readable now, or failed (the receive that follows reports it).
+            // Readable now, or failed: the receive that follows reports the failure, so this one is only marked as seen.
+            if (!wait.IsCompletedSuccessfully)
+            {
+                _ = wait.AsTask().Exception;
+            }
             return false;
         }
         // The wait StartReceive registered is this transport's reusable read source: the continuation goes straight on it, and
