@@ -510,14 +510,13 @@ internal sealed class TlsLoadLoop : ILoadLoop
     /// </summary>
     private void CountEcho(long ticks)
     {
-        long ns = RunSchedule.ToNanoseconds(ticks);
         lock (Stats.Latency)
         {
             Interlocked.Increment(ref Stats.Messages);
             Interlocked.Add(ref Stats.Bytes, _size);
             if (_measuring)
             {
-                Stats.Latency.RecordValue(ns < 0 ? 0 : Math.Min(ns, LoopStats.HighestLatency));
+                Stats.Latency.RecordValue(Clamped(ticks));
             }
         }
     }
@@ -528,12 +527,14 @@ internal sealed class TlsLoadLoop : ILoadLoop
         {
             return;
         }
-        long ns = RunSchedule.ToNanoseconds(ticks);
         lock (Stats.Latency)
         {
-            Stats.Latency.RecordValue(ns < 0 ? 0 : Math.Min(ns, LoopStats.HighestLatency));
+            Stats.Latency.RecordValue(Clamped(ticks));
         }
     }
+
+    /// <summary>A latency in nanoseconds within what the histogram records (a clock step can make it negative).</summary>
+    private static long Clamped(long ticks) => Math.Clamp(RunSchedule.ToNanoseconds(ticks), 0, LoopStats.HighestLatency);
 
     private void Error(ErrorKind kind, string detail, string? example = null)
     {
