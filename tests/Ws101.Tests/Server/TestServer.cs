@@ -6,10 +6,11 @@ namespace Ws101.Tests.Server;
 /// <summary>A server on 127.0.0.1 with a free port and an echo handler, for tests.</summary>
 internal static class TestServer
 {
-    public static async Task<WebSocketServer> StartEchoAsync(WebSocketServerOptions? options = null)
+    /// <summary>Starts a server whose <c>/echo</c> is <see cref="Echo"/>, or <paramref name="messageHandler"/> when given.</summary>
+    public static async Task<WebSocketServer> StartEchoAsync(WebSocketServerOptions? options = null, WebSocketMessageHandler? messageHandler = null)
     {
         var server = new WebSocketServer((options ?? new WebSocketServerOptions()) with { EndPoints = [new IPEndPoint(IPAddress.Loopback, 0)] });
-        server.Map("/echo", Echo);
+        _ = messageHandler is null ? server.Map("/echo", Echo) : server.Map("/echo", messageHandler);
         await server.StartAsync(TestContext.Current.CancellationToken);
         return server;
     }
