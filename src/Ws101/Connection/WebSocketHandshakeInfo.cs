@@ -14,8 +14,8 @@ public sealed class WebSocketHandshakeInfo
     private readonly string? _responseText;
     private readonly IReadOnlyList<KeyValuePair<string, string>> _extraResponseHeaders = [];
     private UpgradeRequest? _request;
+    // Null once let go (ReleaseRequest): both sides' infos have request headers until then.
     private HttpHeaders? _requestHeaders;
-    private bool _released;
 
     /// <summary>The server's view: the accepted request, and what the 101 agreed to.</summary>
     internal WebSocketHandshakeInfo(UpgradeRequest request, string? subprotocol, IReadOnlyList<KeyValuePair<string, string>> extraResponseHeaders,
@@ -79,7 +79,7 @@ public sealed class WebSocketHandshakeInfo
 
     /// <summary>On the server's side: the validated upgrade request.</summary>
     /// <exception cref="InvalidOperationException">As <see cref="RequestHeaders"/>: after a message handler's open.</exception>
-    public UpgradeRequest? Request => _released ? throw Released() : _request;
+    public UpgradeRequest? Request => _requestHeaders is null ? throw Released() : _request;
 
     /// <summary>
     /// The request head as text (on the server's side, rebuilt from the parsed request: whitespace around values is
@@ -100,7 +100,6 @@ public sealed class WebSocketHandshakeInfo
         {
             return;
         }
-        _released = true;
         _request = null;
         _requestHeaders = null;
     }

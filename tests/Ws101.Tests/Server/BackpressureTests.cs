@@ -37,11 +37,7 @@ public class BackpressureTests
         });
         await server.StartAsync(ct);
 
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        socket.ReceiveBufferSize = 64 * 1024;
-        await socket.ConnectAsync(server.EndPoints[0], ct);
-        await socket.SendAsync(Encoding.ASCII.GetBytes("GET /flood HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"), ct);
+        using var socket = await UpgradeRawAsync(server, "/flood", receiveBuffer: 64 * 1024, ct);
         // ...and never read again.
         var (sentCount, error) = await outcome.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
         Assert.NotNull(error);
@@ -76,11 +72,7 @@ public class BackpressureTests
         });
         await server.StartAsync(ct);
 
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        socket.ReceiveBufferSize = 16 * 1024;
-        await socket.ConnectAsync(server.EndPoints[0], ct);
-        await socket.SendAsync(Encoding.ASCII.GetBytes("GET /big HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"), ct);
+        using var socket = await UpgradeRawAsync(server, "/big", receiveBuffer: 16 * 1024, ct);
         using var stream = new NetworkStream(socket);
         string head = await ReadHeadAsync(stream, ct);
         Assert.StartsWith("HTTP/1.1 101 ", head, StringComparison.Ordinal);
@@ -138,5 +130,15 @@ public class BackpressureTests
         var payload = new byte[length];
         await stream.ReadExactlyAsync(payload, ct);
         return (header[0] & 0x0F, payload);
+    }
+
+    /// <summary>A raw TCP peer with a small receive buffer that sends the upgrade request for <paramref name="path"/>.</summary>
+    private static async Task<Socket> UpgradeRawAsync(WebSocketServer server, string path, int receiveBuffer, CancellationToken ct)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = receiveBuffer };
+        await socket.ConnectAsync(server.EndPoints[0], ct);
+        await socket.SendAsync(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"), ct);
+        return socket;
     }
 }
