@@ -33,6 +33,10 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     private long _lastReceived;
     private long _pingSent;
 
+    // The server's bookkeeping: this session's slot in its table, and when it opened (Stopwatch ticks).
+    internal int SessionSlot;
+    internal long SessionOpened;
+
     internal WebSocketConnection(DuplexTransport transport, WebSocketRole role, WebSocketConnectionOptions options,
         WebSocketHandshakeInfo handshake, ReadOnlySpan<byte> initialData, PerMessageDeflateAgreement? deflate = null)
     {

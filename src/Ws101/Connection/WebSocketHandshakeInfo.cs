@@ -53,7 +53,19 @@ public sealed class WebSocketHandshakeInfo
     public Version HttpVersion { get; }
 
     /// <summary>The request target: path and query.</summary>
-    public string Target { get; }
+    public string Target { get; private set; }
+
+    /// <summary>
+    /// Takes <paramref name="same"/> (the path of the route that matched) as the target when the two are equal, so that
+    /// the connections to a route share one string rather than each keeping the one parsed from its request.
+    /// </summary>
+    internal void ShareTarget(string same)
+    {
+        if (string.Equals(Target, same, StringComparison.Ordinal))
+        {
+            Target = same;
+        }
+    }
 
     /// <summary>The path of the request target.</summary>
     public string Path => _request?.Path ?? (Target.IndexOf('?', StringComparison.Ordinal) is int q and >= 0 ? Target[..q] : Target);

@@ -90,7 +90,7 @@ public class EpollSocketTransportTests
         var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
         await peer.ConnectAsync(listener.LocalEndPoint!, ct);
         int fd = Accept(listener);
-        return (new EpollSocketTransport(fd, peer.LocalEndPoint, loop), peer);
+        return (new EpollSocketTransport(fd, PeerAddress.Of(peer.LocalEndPoint), loop), peer);
     }
 
     private const int SO_SNDBUF = 7;
