@@ -36,12 +36,14 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
     private readonly HttpFallbackResponder _fallback;
     private readonly ConcurrentDictionary<string, Route> _routes = new(StringComparer.Ordinal);
     // Each open connection with the Stopwatch timestamp of its 101 (for the connection-duration metric).
-    // By slot (WebSocketConnection.SessionSlot): a reference per session, where a dictionary entry is an object of its own.
+    // By slot (WebSocketConnection.Session): a reference per session, where a dictionary entry is an object of its own.
     private readonly SlotTable<WebSocketConnection> _sessions = new();
     private readonly List<Socket> _listeners = [];
     private readonly List<Transport.Linux.EpollListener> _loopListeners = [];
     private readonly List<Task> _acceptLoops = [];
     private readonly CancellationTokenSource _stopping = new();
+    // Taken once: a disposed source's Token throws, and a message handler's late callback may still ask for it.
+    private readonly CancellationToken _stoppingToken;
     // Cancelled first on stop: accepting and handshakes in progress end at once, while open connections still
     // get their closing handshake before their handlers' Stopping token is cancelled.
     private readonly CancellationTokenSource _accepting = new();
@@ -65,6 +67,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
     public WebSocketServer(WebSocketServerOptions? options = null)
     {
         _options = options ?? new WebSocketServerOptions();
+        _stoppingToken = _stopping.Token;
         _options.Connection.Validate();
         _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Ws101.Server");
         _fallback = new HttpFallbackResponder(_options, _logger);
@@ -139,7 +142,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
     /// A token cancelled when the server stops, once every connection has had its closing handshake (or the shutdown
     /// deadline passed): handlers waiting on something other than their connection should end on it.
     /// </summary>
-    public CancellationToken Stopping => _stopping.Token;
+    public CancellationToken Stopping => _stoppingToken;
 
     /// <summary>
     /// Serves WebSocket connections on <paramref name="path"/>: an exact match, such as <c>/chat</c>, or a prefix ending
@@ -538,13 +541,13 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
             // The session runs in this same async frame: one suspended state machine per idle connection, not two. With a
             // message handler on the event loop, not even that one: the pump holds the connection as plain state, and ends
             // the session (PumpEnded) when the connection ends.
-            connection.SessionOpened = System.Diagnostics.Stopwatch.GetTimestamp();
-            connection.SessionSlot = _sessions.Add(connection);
+            connection.Session.Opened = System.Diagnostics.Stopwatch.GetTimestamp();
+            connection.Session.Slot = _sessions.Add(connection);
             Ws101Metrics.ActiveConnections.Add(1);
             sessionStarted = true;
             if (route.MessageHandler is { } messageHandler && MessagePump.CanDrive(transport))
             {
-                MessagePump.Start(connection, transport, messageHandler, this, _stopping.Token);
+                MessagePump.Start(connection, transport, messageHandler, this);
                 return;
             }
             try
@@ -592,9 +595,9 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
         }
         finally
         {
-            _sessions.Remove(connection.SessionSlot, connection);
+            _sessions.Remove(connection.Session.Slot, connection);
             Ws101Metrics.ActiveConnections.Add(-1);
-            Ws101Metrics.ConnectionDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(connection.SessionOpened).TotalSeconds);
+            Ws101Metrics.ConnectionDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(connection.Session.Opened).TotalSeconds);
             // The address read at accept: a disposed socket no longer has one (asking it throws).
             ServerLog.Closed(_logger, remote, connection.Handshake.Path, (int?)connection.CloseStatus, connection.CloseReason);
             _admission.Leave();
