@@ -1,5 +1,8 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging.Abstractions;
+using Ws101.Client;
 using Ws101.Server;
+using Ws101.Tests.Diagnostics;
 
 namespace Ws101.Tests.Server;
 
@@ -7,6 +10,8 @@ namespace Ws101.Tests.Server;
 /// When the server runs its one compacting collection around a surge of connections (docs/reliability.md,
 /// "ReleaseMemoryAfterSurge"); the decision is driven tick by tick with the clock and the count of open connections.
 /// </summary>
+/// <remarks>In the serial collection: the real server's case runs a full collection of the whole test process.</remarks>
+[Collection(nameof(ConcurrencyTests))]
 public class SurgeMemoryReleaseTests
 {
     private static SurgeMemoryRelease NewRelease() => new(NullLogger.Instance);
@@ -89,5 +94,39 @@ public class SurgeMemoryReleaseTests
         surge.Decide(10_000, 500);
         surge.Decide(11_000, 1_500);
         Assert.Equal(SurgeRelease.Arrived, surge.Decide(11_000 + SurgeMemoryRelease.SettleMs, 1_500));
+    }
+
+    [Fact]
+    public async Task a_real_server_whose_connections_grew_by_the_minimum_and_settled_collects_and_logs_the_pause()
+    {
+        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(90)).Token;
+        var lines = new ConcurrentQueue<string>();
+        await using var server = await TestServer.StartEchoAsync(new WebSocketServerOptions { LoggerFactory = new ListLoggerFactory(lines) });
+        var clients = new List<WebSocketConnection>();
+        try
+        {
+            for (int i = 0; i < SurgeMemoryRelease.MinimumSurge; i++)
+            {
+                clients.Add(await WebSocketClient.ConnectAsync(server.Url("/echo"), cancellationToken: ct));
+            }
+            string? released;
+            while ((released = lines.FirstOrDefault(l => l.Contains("settled", StringComparison.Ordinal))) is null)
+            {
+                await Task.Delay(50, ct);
+            }
+            Assert.Matches(@"^Connections rose from 0 to 1000 and settled: released their handshakes' garbage \(RSS \d+ MiB -> \d+ MiB, a \d+\.\d ms pause\)$", released);
+            // The connections are still served after the collection.
+            await clients[^1].SendTextAsync("still here", ct);
+            var echo = await clients[^1].ReceiveAsync(ct);
+            Assert.Equal("still here", echo.GetText());
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                client.Abort();
+                await client.DisposeAsync();
+            }
+        }
     }
 }
