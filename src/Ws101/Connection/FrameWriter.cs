@@ -39,6 +39,12 @@ internal sealed class FrameWriter : PooledBufferWriter
         _transport = transport;
     }
 
+    /// <summary>The connection's protocol core, which is also its one lock; kept here only, so that the connection does not hold it twice.</summary>
+    public WebSocketConnectionCore Core => _core;
+
+    /// <summary>The connection's transport, kept here only, as <see cref="Core"/>.</summary>
+    public DuplexTransport Transport => _transport;
+
     /// <summary>When the write now in progress started (<see cref="Environment.TickCount64"/>), or 0: the keepalive's send deadline.</summary>
     public long SendStarted => _sendStarted;
 

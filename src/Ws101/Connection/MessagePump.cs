@@ -16,17 +16,15 @@ namespace Ws101;
 internal sealed class MessagePump
 {
     private readonly WebSocketConnection _connection;
-    private readonly DuplexTransport _transport;
     private readonly WebSocketMessageHandler _handler;
     private readonly IMessagePumpOwner _owner;
     private bool _failed;
 
     private static readonly Action<object?> Readable = static state => _ = ((MessagePump)state!).PumpAsync(resuming: true);
 
-    private MessagePump(WebSocketConnection connection, DuplexTransport transport, WebSocketMessageHandler handler, IMessagePumpOwner owner)
+    private MessagePump(WebSocketConnection connection, WebSocketMessageHandler handler, IMessagePumpOwner owner)
     {
         _connection = connection;
-        _transport = transport;
         _handler = handler;
         _owner = owner;
     }
@@ -34,9 +32,9 @@ internal sealed class MessagePump
     /// <summary>True when <paramref name="transport"/> lets a pump wait holding nothing (see <see cref="DuplexTransport.ReceivesNowExactly"/>).</summary>
     public static bool CanDrive(DuplexTransport transport) => transport.ReceivesNowExactly;
 
-    /// <summary>Opens the handler on <paramref name="connection"/> (whose transport is <paramref name="transport"/>) and pumps its messages until it ends.</summary>
-    public static void Start(WebSocketConnection connection, DuplexTransport transport, WebSocketMessageHandler handler, IMessagePumpOwner owner) =>
-        _ = new MessagePump(connection, transport, handler, owner).OpenAsync();
+    /// <summary>Opens the handler on <paramref name="connection"/> and pumps its messages until it ends.</summary>
+    public static void Start(WebSocketConnection connection, WebSocketMessageHandler handler, IMessagePumpOwner owner) =>
+        _ = new MessagePump(connection, handler, owner).OpenAsync();
 
     private async Task OpenAsync()
     {
@@ -107,7 +105,7 @@ internal sealed class MessagePump
     }
 
     /// <summary>True when the wait went asynchronous (the continuation will pump); false when data is there already.</summary>
-    private bool WaitForData() => _transport.WatchReadable(Readable, this);
+    private bool WaitForData() => _connection.Transport.WatchReadable(Readable, this);
 
     private async ValueTask FailAsync(Exception ex)
     {

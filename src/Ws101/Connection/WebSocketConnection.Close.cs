@@ -22,14 +22,14 @@ public sealed partial class WebSocketConnection
         ArgumentNullException.ThrowIfNull(reason);
         CloseCodeRules.EnsureSendable(code, reason);
         Task? inProgress;
-        lock (_core)
+        lock (Core)
         {
             if (_end.HasEnded)
             {
                 return;
             }
             // Null: this call runs the closing handshake; any other waits for it.
-            inProgress = _end.JoinClose(_core.State == ConnectionState.Open, Environment.TickCount64);
+            inProgress = _end.JoinClose(Core.State == ConnectionState.Open, Environment.TickCount64);
         }
         if (inProgress is not null)
         {
@@ -60,7 +60,7 @@ public sealed partial class WebSocketConnection
     private async Task AwaitEndAsync(CancellationToken cancellationToken)
     {
         Task ended;
-        lock (_core)
+        lock (Core)
         {
             if (_end.HasEnded)
             {
@@ -106,9 +106,9 @@ public sealed partial class WebSocketConnection
     internal async ValueTask SendCloseAsync(CloseCode code, string reason, CancellationToken cancellationToken)
     {
         CloseCodeRules.EnsureSendable(code, reason);
-        lock (_core)
+        lock (Core)
         {
-            if (_end.HasEnded || _core.State is not (ConnectionState.Open or ConnectionState.CloseReceived))
+            if (_end.HasEnded || Core.State is not (ConnectionState.Open or ConnectionState.CloseReceived))
             {
                 return;
             }
@@ -124,7 +124,7 @@ public sealed partial class WebSocketConnection
     /// </summary>
     internal async Task CloseOrAbortAsync(CloseCode code, string reason)
     {
-        lock (_core)
+        lock (Core)
         {
             _end.Decide(code, reason);
         }
@@ -146,7 +146,7 @@ public sealed partial class WebSocketConnection
     /// <summary>Ends the connection, once: records how under the lock, then closes or resets the transport outside it.</summary>
     private void End(ConnectionEnding how, CloseCode? status, string? reason)
     {
-        lock (_core)
+        lock (Core)
         {
             if (_end.HasEnded)
             {
@@ -154,14 +154,14 @@ public sealed partial class WebSocketConnection
             }
             if (how is ConnectionEnding.TransportEnded or ConnectionEnding.Aborted)
             {
-                _core.OnTransportEnded();
+                Core.OnTransportEnded();
             }
             if (how == ConnectionEnding.Aborted)
             {
                 // Why this side dropped the connection is what it reports, not the 1006 the core now holds.
                 _end.Decide(status, reason);
             }
-            _end.Mark(_core, status, reason);
+            _end.Mark(Core, status, reason);
         }
         FinishEnd(how);
     }
@@ -170,14 +170,14 @@ public sealed partial class WebSocketConnection
     /// Under the lock, as a send turn ends: the server closes TCP first once both close frames are exchanged (§7.1.1), or
     /// after failing the connection. How the connection ends then (see <see cref="FinishEnd"/>), or null while it goes on.
     /// </summary>
-    internal ConnectionEnding? EndAfterTurn() => !_end.HasEnded && _core.ShouldCloseTransport && _end.Mark(_core, null, null)
-        ? (_core.Error is not null ? ConnectionEnding.Failed : ConnectionEnding.Closed)
+    internal ConnectionEnding? EndAfterTurn() => !_end.HasEnded && Core.ShouldCloseTransport && _end.Mark(Core, null, null)
+        ? (Core.Error is not null ? ConnectionEnding.Failed : ConnectionEnding.Closed)
         : null;
 
     /// <summary>Outside the lock, once, after the end was recorded: closes or resets the transport and tells whoever waits.</summary>
     internal void FinishEnd(ConnectionEnding how)
     {
-        _end.Finish(how, _transport);
+        _end.Finish(how, Transport);
         _ping.Fail(ClosedError(null));
         Ended?.Invoke(this);
     }
@@ -236,12 +236,12 @@ public sealed partial class WebSocketConnection
             // Closing the transport now would reset the connection under the failure's close frame; the drain is bounded.
             await lingering.ConfigureAwait(false);
         }
-        await _transport.DisposeAsync().ConfigureAwait(false);
+        await Transport.DisposeAsync().ConfigureAwait(false);
         // The core's buffers and compression contexts go now: after the end nothing calls into the core. The receive
         // buffer goes unless a receive loop still holds it (that loop gives it back as it sees the end).
-        lock (_core)
+        lock (Core)
         {
-            _core.Dispose();
+            Core.Dispose();
             _writer.ReleaseIfIdle();
         }
         if (Volatile.Read(ref _receiving) == 0)

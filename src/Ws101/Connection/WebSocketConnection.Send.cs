@@ -98,11 +98,11 @@ public sealed partial class WebSocketConnection
         _writer.SendPreparedAsync(frames, cancellationToken);
 
     /// <summary>Under the lock: why nothing more can be sent, for a send refused because the connection closed or is closing.</summary>
-    internal WebSocketClosedException ClosedError(Exception? inner) => _core.Error is { } error
+    internal WebSocketClosedException ClosedError(Exception? inner) => Core.Error is { } error
         ? new WebSocketClosedException($"The connection failed: {error}; nothing more can be sent.", error, inner)
         : _end.HasEnded
         ? new WebSocketClosedException($"The connection is closed ({(int?)CloseStatus} {CloseReason}); nothing more can be sent.", CloseStatus, inner)
-        : new WebSocketClosedException($"The connection is {_core.State}; no data can be sent after a close (RFC 6455 §5.5.1).", CloseStatus, inner);
+        : new WebSocketClosedException($"The connection is {Core.State}; no data can be sent after a close (RFC 6455 §5.5.1).", CloseStatus, inner);
 
     /// <summary>A write failed (it may have cut a frame): ends the connection, and says so to the sender.</summary>
     internal WebSocketClosedException WriteFailed(Exception ex)

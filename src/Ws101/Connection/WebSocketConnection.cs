@@ -17,13 +17,14 @@ namespace Ws101;
 /// </remarks>
 public sealed partial class WebSocketConnection : IAsyncDisposable
 {
-    // A thin driver of the sans-I/O core over a transport. One lock, the core object itself (handed to no one but this
-    // connection's FrameWriter), guards the core and the connection's own state: the end and the closing handshake (_end) and
-    // the writer's send turn. The receive buffer belongs to the one receive loop (_receiving); the outgoing one to the turn.
-    private readonly DuplexTransport _transport;
-    private readonly WebSocketConnectionCore _core;
+    // A thin driver of the sans-I/O core over a transport, both held by the FrameWriter (one reference each per connection).
+    // One lock, the core object itself (handed to no one but this connection and its writer), guards the core and the
+    // connection's own state: the end and the closing handshake (_end) and the writer's send turn. The receive buffer
+    // belongs to the one receive loop (_receiving); the outgoing one to the turn.
     private readonly WebSocketConnectionOptions _options;
     private readonly FrameWriter _writer;
+    private WebSocketConnectionCore Core => _writer.Core;
+    internal DuplexTransport Transport => _writer.Transport;
     private ReceiveBuffer _in;
     private int _receiving;
     private int _disposed;
@@ -38,10 +39,9 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     internal WebSocketConnection(DuplexTransport transport, WebSocketRole role, WebSocketConnectionOptions options,
         WebSocketHandshakeInfo handshake, ReadOnlySpan<byte> initialData, PerMessageDeflateAgreement? deflate = null)
     {
-        _transport = transport;
         _options = options;
-        _core = new WebSocketConnectionCore(role, options.Protocol, deflate, options.Compression) { WaitsForWholeFrames = true };
-        _writer = new FrameWriter(this, _core, transport);
+        var core = new WebSocketConnectionCore(role, options.Protocol, deflate, options.Compression) { WaitsForWholeFrames = true };
+        _writer = new FrameWriter(this, core, transport);
         Handshake = handshake;
         _lastReceived = Environment.TickCount64;
         if (!initialData.IsEmpty)
@@ -51,7 +51,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     }
 
     /// <summary>Server or client.</summary>
-    public WebSocketRole Role => _core.Role;
+    public WebSocketRole Role => Core.Role;
 
     /// <summary>What the opening handshake established: request, subprotocol, extensions.</summary>
     public WebSocketHandshakeInfo Handshake { get; }
@@ -63,40 +63,40 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     public string? Subprotocol => Handshake.Subprotocol;
 
     /// <summary>What permessage-deflate agreed for this connection (RFC 7692), or null when it is not in use.</summary>
-    internal PerMessageDeflateAgreement? PerMessageDeflate => _core.PerMessageDeflate;
+    internal PerMessageDeflateAgreement? PerMessageDeflate => Core.PerMessageDeflate;
 
     /// <summary>Whether permessage-deflate (RFC 7692) is in use; the agreed element is in <see cref="WebSocketHandshakeInfo.ResponseHeaders"/>.</summary>
-    public bool IsCompressed => _core.PerMessageDeflate is not null;
+    public bool IsCompressed => Core.PerMessageDeflate is not null;
 
     /// <summary>The peer's address.</summary>
-    public EndPoint? RemoteEndPoint => _transport.RemoteEndPoint;
+    public EndPoint? RemoteEndPoint => Transport.RemoteEndPoint;
 
     /// <summary>This side's address.</summary>
-    public EndPoint? LocalEndPoint => _transport.LocalEndPoint;
+    public EndPoint? LocalEndPoint => Transport.LocalEndPoint;
 
     /// <summary>Where the closing handshake stands.</summary>
     public ConnectionState State
     {
         get
         {
-            lock (_core)
+            lock (Core)
             {
-                return _end.HasEnded ? ConnectionState.Closed : _core.State;
+                return _end.HasEnded ? ConnectionState.Closed : Core.State;
             }
         }
     }
 
     /// <summary>How the connection ended, once it has: the peer's close code, 1005 without one, 1006 when it just dropped.</summary>
-    public CloseCode? CloseStatus => _end.Status ?? _core.CloseStatus;
+    public CloseCode? CloseStatus => _end.Status ?? Core.CloseStatus;
 
     /// <summary>
     /// When this side failed the connection because the peer broke the protocol: the rule (<see cref="ProtocolError.Rule"/>),
     /// the reason, and the evidence (the offending frame's header bytes and offset); null otherwise.
     /// </summary>
-    public ProtocolError? ProtocolError => _core.Error;
+    public ProtocolError? ProtocolError => Core.Error;
 
     /// <summary>The reason that goes with <see cref="CloseStatus"/>.</summary>
-    public string? CloseReason => _end.Reason ?? _core.CloseReason;
+    public string? CloseReason => _end.Reason ?? Core.CloseReason;
 
     /// <summary>The options of this connection.</summary>
     internal WebSocketConnectionOptions Options => _options;
@@ -110,9 +110,9 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     {
         get
         {
-            lock (_core)
+            lock (Core)
             {
-                return _writer.Capacity + _in.Capacity + _core.HeldBufferBytes;
+                return _writer.Capacity + _in.Capacity + Core.HeldBufferBytes;
             }
         }
     }
@@ -200,12 +200,12 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                         ReleaseIdleBuffers();
                         if (!untilIdle)
                         {
-                            await _transport.WaitReadableAsync(cancellationToken).ConfigureAwait(false);
+                            await Transport.WaitReadableAsync(cancellationToken).ConfigureAwait(false);
                         }
                     }
-                    var space = _in.GetSpace(_in.ReadSize(_options.ReceiveBufferSize, _core.WholeFrameLength));
-                    n = (untilIdle || _transport.ReceivesNowExactly) && _in.IsEmpty
-                        ? _transport.TryReceiveNow(space.Span) : await _transport.ReceiveAsync(space, cancellationToken).ConfigureAwait(false);
+                    var space = _in.GetSpace(_in.ReadSize(_options.ReceiveBufferSize, Core.WholeFrameLength));
+                    n = (untilIdle || Transport.ReceivesNowExactly) && _in.IsEmpty
+                        ? Transport.TryReceiveNow(space.Span) : await Transport.ReceiveAsync(space, cancellationToken).ConfigureAwait(false);
                     if (n < 0)
                     {
                         // An edge for bytes an earlier read took finds nothing (an exact transport tells at no cost): the pump
@@ -252,11 +252,11 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     private void ReleaseIdleBuffers()
     {
         _in.Release();
-        if (_core.MayHoldIdleBuffers)
+        if (Core.MayHoldIdleBuffers)
         {
-            lock (_core)
+            lock (Core)
             {
-                _core.ReleaseIdleBuffers();
+                Core.ReleaseIdleBuffers();
             }
         }
     }
@@ -272,7 +272,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         {
             ProtocolEvent ev;
             bool got;
-            lock (_core)
+            lock (Core)
             {
                 if (_end.HasEnded)
                 {
@@ -281,8 +281,8 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                     return true;
                 }
                 // With nothing buffered, a failure's close may still wait to be sent (after a failure there is no more input).
-                got = _in.TryParse(_core, out ev);
-                flush = _core.HasPendingOutput;
+                got = _in.TryParse(Core, out ev);
+                flush = Core.HasPendingOutput;
             }
             if (!got)
             {
@@ -295,7 +295,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                 _ping.Answered();
                 continue;
             }
-            message = ev.Kind == ProtocolEventKind.Error && _core.Error is { } error ? WebSocketMessage.Failed(error) : WebSocketMessage.From(ev);
+            message = ev.Kind == ProtocolEventKind.Error && Core.Error is { } error ? WebSocketMessage.Failed(error) : WebSocketMessage.From(ev);
             if (ev.Kind is ProtocolEventKind.Message or ProtocolEventKind.Fragment)
             {
                 Ws101Metrics.Messages.Add(1, Ws101Metrics.Receive);
@@ -315,21 +315,21 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         bool closeTcp;
         bool waitForFin;
         bool failed;
-        lock (_core)
+        lock (Core)
         {
-            closeTcp = _core.ShouldCloseTransport;
-            waitForFin = !closeTcp && Role == WebSocketRole.Client && _core.State == ConnectionState.Closed;
-            failed = closeTcp && _core.Error is not null;
+            closeTcp = Core.ShouldCloseTransport;
+            waitForFin = !closeTcp && Role == WebSocketRole.Client && Core.State == ConnectionState.Closed;
+            failed = closeTcp && Core.Error is not null;
         }
         if (waitForFin)
         {
             // RFC 6455 §7.1.1: the client waits for the server to close TCP first, up to the close timeout.
-            await _transport.WaitForPeerCloseAsync(_options.CloseTimeout).ConfigureAwait(false);
+            await Transport.WaitForPeerCloseAsync(_options.CloseTimeout).ConfigureAwait(false);
         }
         End(failed ? ConnectionEnding.Failed : ConnectionEnding.Closed, message.CloseStatus, message.CloseReason);
         return EndedMessage();
     }
 
     private WebSocketMessage EndedMessage() =>
-        new(WebSocketMessageKind.Close, default, true, CloseStatus ?? CloseCode.AbnormalClosure, CloseReason ?? "", _core.Error);
+        new(WebSocketMessageKind.Close, default, true, CloseStatus ?? CloseCode.AbnormalClosure, CloseReason ?? "", Core.Error);
 }

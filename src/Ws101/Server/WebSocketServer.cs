@@ -547,7 +547,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
             sessionStarted = true;
             if (route.MessageHandler is { } messageHandler && MessagePump.CanDrive(transport))
             {
-                MessagePump.Start(connection, transport, messageHandler, this);
+                MessagePump.Start(connection, messageHandler, this);
                 return;
             }
             try

@@ -179,7 +179,7 @@ public class WebSocketMessageHandlerTests
         await using var ws = await WebSocketClient.ConnectAsync(server.Url("/h"), cancellationToken: ct);
         await ws.SendTextAsync("first", ct);
         await WaitUntilAsync(() => handler.Events.Contains("message first (room )"), ct);
-        var transport = Field(Assert.Single(server.Connections), "_transport")!;
+        var transport = Assert.Single(server.Connections).Transport;
         int epoch = (int)Field(transport, "_readEpoch")!;
 
         await ws.SendTextAsync("second", ct);
@@ -226,7 +226,7 @@ public class WebSocketMessageHandlerTests
     /// </summary>
     private static async Task<object> IdleWaitContinuationAsync(WebSocketConnection connection, CancellationToken ct)
     {
-        object transport = Field(connection, "_transport")!;
+        object transport = connection.Transport;
         object? state = null;
         await WaitUntilAsync(() =>
         {

@@ -44,9 +44,10 @@ public class IdleConnectionTests
         }
         Assert.Equal(0, connection.HeldBufferBytes);
 
-        // No timer, periodic timer or cancellation source in the connection, its protocol core or its transport; nor a place
-        // on the shared heartbeat (server connections get their time from the server's one timer).
-        foreach (var owner in new object[] { connection, Field(connection, "_core")!, Field(connection, "_transport")! })
+        // No timer, periodic timer or cancellation source in the connection, its writer, its protocol core or its transport;
+        // nor a place on the shared heartbeat (server connections get their time from the server's one timer).
+        var writer = (FrameWriter)Field(connection, "_writer")!;
+        foreach (var owner in new object[] { connection, writer, writer.Core, connection.Transport })
         {
             foreach (var field in owner.GetType().GetFields(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public))
             {
