@@ -15,7 +15,8 @@
  * 10), or the connection is closed and counted as an error: nothing waits forever.
  * The server's certificate is NOT verified (the bench's certificate is self-signed); the target is 127.0.0.1 only.
  * --plain speaks ws:// instead (no TLS), for a plain row with the same generator. WS_PATH (env) or -u sets the request
- * path (default /echo).
+ * path (default /echo). -N NAP_US (default 50): when fewer than min(8, CONNS/4) connections were ready, the client waits
+ * that long before polling again, so that it answers in batches instead of waking (and waking the server) per message.
  *
  * The last line is "RESULT key=value ...", with the keys of /work/shared/wsbench/wsbench.c (msgs_per_s, MiB_per_s,
  * p50_us, p99_us, hs_per_s, srv_usr, srv_sys, cli_cpu, other_cpu, errors), so summarize.py and ratios.py read it.
@@ -70,7 +71,7 @@ typedef struct {
     uint64_t t_sent, deadline; /* ns, CLOCK_MONOTONIC */
 } conn_t;
 
-static int mode = MODE_ECHO, nconns = 100, size = 20, warmup = 3, duration = 10, quiet = 0, plain = 0, timeout_s = 10;
+static int mode = MODE_ECHO, nconns = 100, size = 20, warmup = 3, duration = 10, quiet = 0, plain = 0, timeout_s = 10, nap_us = 50;
 static int port = 0, srv_pid = 0;
 static const char *path = "/echo";
 static struct sockaddr_in target;
@@ -91,11 +92,12 @@ static void usage(const char *why) {
     if (why) fprintf(stderr, "tlsload: %s\n", why);
     fprintf(stderr,
             "usage: tlsload echo -p PORT [-c CONNS(100)] [-s SIZE(20)] [-w WARMUP_S(3)] [-d DURATION_S(10)] [-P SERVER_PID]\n"
-            "                    [-T TIMEOUT_S(10)] [-u PATH] [-H 127.0.0.1] [-q] [--plain]\n"
+            "                    [-T TIMEOUT_S(10)] [-N NAP_US(50)] [-u PATH] [-H 127.0.0.1] [-q] [--plain]\n"
             "       tlsload hs   -p PORT [-c CONNS(100)] [-w WARMUP_S(3)] [-d DURATION_S(10)] [-P SERVER_PID] [-T TIMEOUT_S(10)]\n"
-            "                    [-u PATH] [-H 127.0.0.1] [-q] [--plain]\n"
+            "                    [-N NAP_US(50)] [-u PATH] [-H 127.0.0.1] [-q] [--plain]\n"
             "wss:// load on 127.0.0.1 only (TLS 1.3; the server's certificate is NOT verified: the bench's is self-signed).\n"
             "--plain: ws:// without TLS. WS_PATH (env) or -u: request path (default /echo). SIZE 0..%d, CONNS 1..%d.\n"
+            "-N: when fewer than min(8, CONNS/4) connections were ready, wait NAP_US before the next epoll_wait (0: never).\n"
             "Last line: RESULT key=value ... (wsbench's keys).\n",
             MAX_SIZE, MAX_CONNS);
     exit(2);
@@ -479,7 +481,7 @@ int main(int argc, char **argv) {
     static const struct option longs[] = {{"plain", no_argument, NULL, 'L'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
     optind = 2;
     opterr = 0;
-    for (int o; (o = getopt_long(argc, argv, ":p:c:s:w:d:P:T:u:H:qh", longs, NULL)) != -1;) {
+    for (int o; (o = getopt_long(argc, argv, ":p:c:s:w:d:P:T:N:u:H:qh", longs, NULL)) != -1;) {
         switch (o) {
         case 'p': port = int_arg("-p", optarg, 1, 65535); break;
         case 'c': nconns = int_arg("-c", optarg, 1, MAX_CONNS); break;
@@ -488,6 +490,7 @@ int main(int argc, char **argv) {
         case 'd': duration = int_arg("-d", optarg, 1, 3600); break;
         case 'P': srv_pid = int_arg("-P", optarg, 1, 1 << 30); break;
         case 'T': timeout_s = int_arg("-T", optarg, 1, 600); break;
+        case 'N': nap_us = int_arg("-N", optarg, 0, 10000); break;
         case 'u': path = optarg; break;
         case 'H': if (strcmp(optarg, "127.0.0.1")) usage("only 127.0.0.1 is a target (-H)"); break;
         case 'q': quiet = 1; break;
@@ -554,6 +557,7 @@ int main(int argc, char **argv) {
     long ut0 = 0, st0 = 0;
     double cpu0 = 0, busy0 = 0;
     struct epoll_event evs[256];
+    int last_ready = 0, nap_below = nconns / 4 < 8 ? nconns / 4 : 8;
     while (!stopping && phase != 3) {
         /* Echo opens its connections at most 256 at a time; hs restarts every slot that finished or failed. */
         if (mode == MODE_ECHO)
@@ -561,7 +565,16 @@ int main(int argc, char **argv) {
         else
             for (int i = 0; i < nconns; i++)
                 if (conns[i].state == ST_FREE) start_connect(&conns[i]);
+        /* Fewer ready connections than a batch: wait NAP_US before asking again, so that answers go out in batches.
+         * Without it the client, faster than the server, takes each echo alone: the server's every write wakes it (a
+         * sleep and a wake-up per message on both sides, paid in the server's CPU too), and runs fall into that
+         * ping-pong or out of it at random (perf stat: 1 epoll_wait and 1 context switch per message when in it). */
+        if (nap_us && last_ready < nap_below) {
+            struct timespec nap = {0, (long)nap_us * 1000};
+            nanosleep(&nap, NULL);
+        }
         int n = epoll_wait(ep, evs, 256, 20);
+        last_ready = n;
         for (int i = 0; i < n; i++) {
             conn_t *c = evs[i].data.ptr;
             if (c->state != ST_FREE) on_event(c, evs[i].events);
