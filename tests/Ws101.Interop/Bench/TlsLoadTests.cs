@@ -6,8 +6,8 @@ namespace Ws101.Interop.Bench;
 /// <summary>
 /// bench/server/tlsload.c, the C wss:// load generator of the bench's tls part, compiled with gcc and OpenSSL here and
 /// run for a second against real servers: against <c>ws101 serve --cert --key</c> its echo and handshake loops count
-/// work and no errors (over TLS, and over plain ws:// with --plain), and a server whose 101 carries a wrong
-/// Sec-WebSocket-Accept is counted as errors, never as open connections or handshakes. No figure is asserted beyond
+/// work and no errors (over TLS, and over plain ws:// with --plain), and a wss:// server whose 101 carries a wrong
+/// Sec-WebSocket-Accept (<see cref="BrokenServer.StartTls"/>) is counted as errors, never as open connections or handshakes. No figure is asserted beyond
 /// "more than none": the bench reads speed, the test reads accounting.
 /// </summary>
 public sealed class TlsLoadTests : IAsyncLifetime
@@ -89,12 +89,14 @@ public sealed class TlsLoadTests : IAsyncLifetime
     [Fact]
     public async Task a_101_with_a_wrong_sec_websocket_accept_is_an_error_never_an_open_connection_or_a_handshake()
     {
-        await using var server = new WrongAcceptTlsServer(_certificate);
+        // TLS 1.3, then a 101 whose accept is base64(SHA-256(key + GUID)) instead of SHA-1.
+        await using var server = BrokenServer.StartTls(BrokenAnswer.Sha256Accept, _certificate);
+        Assert.Equal("wss", server.Url.Scheme);
 
-        var echo = await RunAsync("echo", "-p", $"{server.Port}", "-c", "3", "-s", "20", "-w", "0", "-d", "1", "-q");
-        var hs = await RunAsync("hs", "-p", $"{server.Port}", "-c", "2", "-w", "0", "-d", "1", "-q");
+        var echo = await RunAsync("echo", "-p", $"{server.Url.Port}", "-c", "3", "-s", "20", "-w", "0", "-d", "1", "-q");
+        var hs = await RunAsync("hs", "-p", $"{server.Url.Port}", "-c", "2", "-w", "0", "-d", "1", "-q");
 
-        Assert.True(server.Answered >= 3, $"the wrong 101 was sent {server.Answered} times");
+        Assert.True(server.Requests.Count >= 3, $"the server read {server.Requests.Count} upgrade requests");
         Assert.Equal("3", echo["errors"]);
         Assert.Equal("0", echo["open"]);
         Assert.Equal("0", echo["msgs_total"]);
@@ -115,6 +117,7 @@ public sealed class TlsLoadTests : IAsyncLifetime
             ["echo", "-p", "9", "-s", "twenty"],
             ["echo", "-p", "9", "-c"],
             ["echo", "-p", "9", "--bogus"],
+            ["echo", "-p", "9", "-N", "20000"],
             ["hs", "-p", "9", "-H", "10.0.0.1"],
             ["echo", "-p", "9", "example.com"],
         ];
