@@ -19,32 +19,30 @@ internal sealed class MessagePump
     private readonly DuplexTransport _transport;
     private readonly WebSocketMessageHandler _handler;
     private readonly IMessagePumpOwner _owner;
-    private readonly CancellationToken _stopping;
     private bool _failed;
 
     private static readonly Action<object?> Readable = static state => _ = ((MessagePump)state!).PumpAsync(resuming: true);
 
-    private MessagePump(WebSocketConnection connection, DuplexTransport transport, WebSocketMessageHandler handler, IMessagePumpOwner owner, CancellationToken stopping)
+    private MessagePump(WebSocketConnection connection, DuplexTransport transport, WebSocketMessageHandler handler, IMessagePumpOwner owner)
     {
         _connection = connection;
         _transport = transport;
         _handler = handler;
         _owner = owner;
-        _stopping = stopping;
     }
 
     /// <summary>True when <paramref name="transport"/> lets a pump wait holding nothing (see <see cref="DuplexTransport.ReceivesNowExactly"/>).</summary>
     public static bool CanDrive(DuplexTransport transport) => transport.ReceivesNowExactly;
 
     /// <summary>Opens the handler on <paramref name="connection"/> (whose transport is <paramref name="transport"/>) and pumps its messages until it ends.</summary>
-    public static void Start(WebSocketConnection connection, DuplexTransport transport, WebSocketMessageHandler handler, IMessagePumpOwner owner, CancellationToken stopping) =>
-        _ = new MessagePump(connection, transport, handler, owner, stopping).OpenAsync();
+    public static void Start(WebSocketConnection connection, DuplexTransport transport, WebSocketMessageHandler handler, IMessagePumpOwner owner) =>
+        _ = new MessagePump(connection, transport, handler, owner).OpenAsync();
 
     private async Task OpenAsync()
     {
         try
         {
-            await _handler.OnOpenAsync(_connection, _stopping).ConfigureAwait(false);
+            await _handler.OnOpenAsync(_connection, _owner.Stopping).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -95,7 +93,7 @@ internal sealed class MessagePump
             }
             try
             {
-                await _handler.OnMessageAsync(_connection, message, _stopping).ConfigureAwait(false);
+                await _handler.OnMessageAsync(_connection, message, _owner.Stopping).ConfigureAwait(false);
             }
             catch (WebSocketClosedException)
             {

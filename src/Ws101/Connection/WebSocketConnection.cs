@@ -32,6 +32,8 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     // What the keepalive decides on: Environment.TickCount64 values, 0 meaning "not now".
     private long _lastReceived;
     private long _pingSent;
+    // The server's bookkeeping of this session: its slot in the server's table, and when it opened.
+    internal Server.ServerSession Session;
 
     internal WebSocketConnection(DuplexTransport transport, WebSocketRole role, WebSocketConnectionOptions options,
         WebSocketHandshakeInfo handshake, ReadOnlySpan<byte> initialData, PerMessageDeflateAgreement? deflate = null)

@@ -10,12 +10,13 @@ namespace Ws101;
 /// </remarks>
 public sealed class WebSocketHandshakeInfo
 {
-    private readonly string? _requestText;
-    private readonly string? _responseText;
-    private readonly IReadOnlyList<KeyValuePair<string, string>> _extraResponseHeaders = [];
+    // The server's side: the request (null once let go, see ReleaseRequest) and the application's extra response headers.
     private UpgradeRequest? _request;
-    // Null once let go (ReleaseRequest): both sides' infos have request headers until then.
-    private HttpHeaders? _requestHeaders;
+    private IReadOnlyList<KeyValuePair<string, string>> _extraResponseHeaders = [];
+    // The client's side, in one object, so that the server's many connections do not carry its four empty fields.
+    private readonly ClientView? _client;
+
+    private sealed record ClientView(HttpHeaders RequestHeaders, HttpHeaders ResponseHeaders, string RequestText, string ResponseText);
 
     /// <summary>The server's view: the accepted request, and what the 101 agreed to.</summary>
     internal WebSocketHandshakeInfo(UpgradeRequest request, string? subprotocol, IReadOnlyList<KeyValuePair<string, string>> extraResponseHeaders,
@@ -24,7 +25,6 @@ public sealed class WebSocketHandshakeInfo
         _request = request;
         HttpVersion = request.Head.Version;
         Target = request.Target;
-        _requestHeaders = request.Headers;
         Subprotocol = subprotocol;
         Extensions = extensions ?? [];
         _extraResponseHeaders = extraResponseHeaders;
@@ -36,12 +36,9 @@ public sealed class WebSocketHandshakeInfo
     {
         HttpVersion = httpVersion ?? Http11;
         Target = target;
-        _requestHeaders = requestHeaders;
-        ResponseHeaders = responseHeaders;
+        _client = new ClientView(requestHeaders, responseHeaders, requestText, responseText);
         Subprotocol = subprotocol;
         Extensions = extensions;
-        _requestText = requestText;
-        _responseText = responseText;
     }
 
     private static readonly Version Http11 = new(1, 1);
@@ -53,7 +50,19 @@ public sealed class WebSocketHandshakeInfo
     public Version HttpVersion { get; }
 
     /// <summary>The request target: path and query.</summary>
-    public string Target { get; }
+    public string Target { get; private set; }
+
+    /// <summary>
+    /// Takes <paramref name="same"/> (the path of the route that matched) as the target when the two are equal, so that
+    /// the connections to a route share one string rather than each keeping the one parsed from its request.
+    /// </summary>
+    internal void ShareTarget(string same)
+    {
+        if (string.Equals(Target, same, StringComparison.Ordinal))
+        {
+            Target = same;
+        }
+    }
 
     /// <summary>The path of the request target.</summary>
     public string Path => _request?.Path ?? (Target.IndexOf('?', StringComparison.Ordinal) is int q and >= 0 ? Target[..q] : Target);
@@ -66,10 +75,10 @@ public sealed class WebSocketHandshakeInfo
     /// On a route served by a <see cref="WebSocketMessageHandler"/>, after its <see cref="WebSocketMessageHandler.OnOpenAsync"/>
     /// returned: such a connection keeps no request head (read what you need there, or in the route's <c>OnUpgrade</c>).
     /// </exception>
-    public HttpHeaders RequestHeaders => _requestHeaders ?? throw Released();
+    public HttpHeaders RequestHeaders => _request?.Headers ?? _client?.RequestHeaders ?? throw Released();
 
     /// <summary>The 101 response's headers (on the client's side), or null (on the server's, where the server wrote them).</summary>
-    public HttpHeaders? ResponseHeaders { get; }
+    public HttpHeaders? ResponseHeaders => _client?.ResponseHeaders;
 
     /// <summary>The agreed subprotocol, or null.</summary>
     public string? Subprotocol { get; }
@@ -79,16 +88,16 @@ public sealed class WebSocketHandshakeInfo
 
     /// <summary>On the server's side: the validated upgrade request.</summary>
     /// <exception cref="InvalidOperationException">As <see cref="RequestHeaders"/>: after a message handler's open.</exception>
-    public UpgradeRequest? Request => _requestHeaders is null ? throw Released() : _request;
+    public UpgradeRequest? Request => _request ?? (_client is null ? throw Released() : null);
 
     /// <summary>
     /// The request head as text (on the server's side, rebuilt from the parsed request: whitespace around values is
     /// normalised). Over HTTP/2 it is the header block, pseudo-header fields first (<c>:method: CONNECT</c>, …).
     /// </summary>
-    public string RequestText => _requestText ?? BuildRequestText(Request!.Head);
+    public string RequestText => _client?.RequestText ?? BuildRequestText(Request!.Head);
 
     /// <summary>The 101 response head as text (over HTTP/2, the 200's <c>:status</c> and fields).</summary>
-    public string ResponseText => _responseText ?? ServerHandshake.BuildAcceptResponse(Request!, Subprotocol, Extensions, _extraResponseHeaders);
+    public string ResponseText => _client?.ResponseText ?? ServerHandshake.BuildAcceptResponse(Request!, Subprotocol, Extensions, _extraResponseHeaders);
 
     /// <summary>
     /// Lets go of the request head (a message handler's connection, once it is open): what stays is what the connection itself
@@ -101,7 +110,7 @@ public sealed class WebSocketHandshakeInfo
             return;
         }
         _request = null;
-        _requestHeaders = null;
+        _extraResponseHeaders = [];
     }
 
     private static InvalidOperationException Released() => new(

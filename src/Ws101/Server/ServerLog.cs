@@ -65,6 +65,9 @@ internal static partial class ServerLog
         "Refused {Refused} connection(s) with 503 in the last {Seconds:0.0} s: within {Headroom} descriptors of the process's limit of {Limit} ({Open} open)")]
     public static partial void RefusedNearDescriptorLimit(ILogger logger, int refused, double seconds, int headroom, long? limit, int open);
 
-    [LoggerMessage(1054, LogLevel.Information, "Connections fell from {Peak} to {Connections}: released the surge's memory (RSS {Before} MiB -> {After} MiB)")]
-    public static partial void SurgeMemoryReleased(ILogger logger, int peak, int connections, long before, long after);
+    [LoggerMessage(1054, LogLevel.Information, "Connections fell from {Peak} to {Connections}: released the surge's memory (RSS {Before} MiB -> {After} MiB, a {PauseMs:0.0} ms pause)")]
+    public static partial void SurgeMemoryReleased(ILogger logger, int peak, int connections, long before, long after, double pauseMs);
+
+    [LoggerMessage(1055, LogLevel.Information, "Connections rose from {From} to {Connections} and settled: released their handshakes' garbage (RSS {Before} MiB -> {After} MiB, a {PauseMs:0.0} ms pause)")]
+    public static partial void SurgeSettledMemoryReleased(ILogger logger, int from, int connections, long before, long after, double pauseMs);
 }

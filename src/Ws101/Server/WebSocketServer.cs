@@ -36,11 +36,14 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
     private readonly HttpFallbackResponder _fallback;
     private readonly ConcurrentDictionary<string, Route> _routes = new(StringComparer.Ordinal);
     // Each open connection with the Stopwatch timestamp of its 101 (for the connection-duration metric).
-    private readonly ConcurrentDictionary<WebSocketConnection, long> _sessions = new();
+    // By slot (WebSocketConnection.Session): a reference per session, where a dictionary entry is an object of its own.
+    private readonly SlotTable<WebSocketConnection> _sessions = new();
     private readonly List<Socket> _listeners = [];
     private readonly List<Transport.Linux.EpollListener> _loopListeners = [];
     private readonly List<Task> _acceptLoops = [];
     private readonly CancellationTokenSource _stopping = new();
+    // Taken once: a disposed source's Token throws, and a message handler's late callback may still ask for it.
+    private readonly CancellationToken _stoppingToken;
     // Cancelled first on stop: accepting and handshakes in progress end at once, while open connections still
     // get their closing handshake before their handlers' Stopping token is cancelled.
     private readonly CancellationTokenSource _accepting = new();
@@ -57,13 +60,14 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
 
     // MessageHandler is set for a route mapped with a WebSocketMessageHandler (Handler is then its RunAsync, for the
     // transports a message pump cannot drive). Connection is the route's options resolved once against the server's.
-    private sealed record Route(Func<WebSocketConnection, CancellationToken, Task> Handler, WebSocketRouteOptions Options, WebSocketMessageHandler? MessageHandler,
+    private sealed record Route(string Path, Func<WebSocketConnection, CancellationToken, Task> Handler, WebSocketRouteOptions Options, WebSocketMessageHandler? MessageHandler,
         WebSocketConnectionOptions Connection);
 
     /// <summary>Creates a server; call <c>Map</c> for each path, then <see cref="StartAsync"/>.</summary>
     public WebSocketServer(WebSocketServerOptions? options = null)
     {
         _options = options ?? new WebSocketServerOptions();
+        _stoppingToken = _stopping.Token;
         _options.Connection.Validate();
         _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Ws101.Server");
         _fallback = new HttpFallbackResponder(_options, _logger);
@@ -111,10 +115,9 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
                 transport.Abort();
             }
         }
-        // Enumerate the dictionary itself: its Keys property would copy every key into a new array each tick.
         foreach (var session in _sessions)
         {
-            session.Key.OnHeartbeat(now);
+            session.OnHeartbeat(now);
         }
         _admission.OnTick(now);
         _surge?.OnTick(now, _admission.Count);
@@ -133,13 +136,13 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
     internal int AdmittedCount => _admission.Count;
 
     /// <summary>The open connections, for broadcasting or inspection.</summary>
-    public IEnumerable<WebSocketConnection> Connections => _sessions.Keys;
+    public IEnumerable<WebSocketConnection> Connections => _sessions.ToList();
 
     /// <summary>
     /// A token cancelled when the server stops, once every connection has had its closing handshake (or the shutdown
     /// deadline passed): handlers waiting on something other than their connection should end on it.
     /// </summary>
-    public CancellationToken Stopping => _stopping.Token;
+    public CancellationToken Stopping => _stoppingToken;
 
     /// <summary>
     /// Serves WebSocket connections on <paramref name="path"/>: an exact match, such as <c>/chat</c>, or a prefix ending
@@ -169,7 +172,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
             throw new ArgumentException($"A path starts with '/'; '{path}' does not.", nameof(path));
         }
         options ??= new WebSocketRouteOptions();
-        if (!_routes.TryAdd(path, new Route(handler, options, messageHandler, options.ConnectionOptions(_options.Connection))))
+        if (!_routes.TryAdd(path, new Route(path, handler, options, messageHandler, options.ConnectionOptions(_options.Connection))))
         {
             throw new ArgumentException($"Path '{path}' is already mapped.", nameof(path));
         }
@@ -469,11 +472,11 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
                 catch (SocketException ex)
                 {
                     _admission.Leave();
-                    ServerLog.EventLoopRegistrationFailed(_logger, remote, ex.SocketErrorCode);
+                    ServerLog.EventLoopRegistrationFailed(_logger, remote.ToEndPoint(), ex.SocketErrorCode);
                     Transport.Linux.Libc.close(fd);
                     continue;
                 }
-                _ = HandleSocketAsync(transport, remote);
+                _ = HandleSocketAsync(transport, transport.RemoteEndPoint);
             }
         }
 
@@ -538,12 +541,13 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
             // The session runs in this same async frame: one suspended state machine per idle connection, not two. With a
             // message handler on the event loop, not even that one: the pump holds the connection as plain state, and ends
             // the session (PumpEnded) when the connection ends.
-            _sessions[connection] = System.Diagnostics.Stopwatch.GetTimestamp();
+            connection.Session.Opened = System.Diagnostics.Stopwatch.GetTimestamp();
+            connection.Session.Slot = _sessions.Add(connection);
             Ws101Metrics.ActiveConnections.Add(1);
             sessionStarted = true;
             if (route.MessageHandler is { } messageHandler && MessagePump.CanDrive(transport))
             {
-                MessagePump.Start(connection, transport, messageHandler, this, _stopping.Token);
+                MessagePump.Start(connection, transport, messageHandler, this);
                 return;
             }
             try
@@ -591,9 +595,9 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
         }
         finally
         {
-            _sessions.TryRemove(connection, out long opened);
+            _sessions.Remove(connection.Session.Slot, connection);
             Ws101Metrics.ActiveConnections.Add(-1);
-            Ws101Metrics.ConnectionDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(opened).TotalSeconds);
+            Ws101Metrics.ConnectionDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(connection.Session.Opened).TotalSeconds);
             // The address read at accept: a disposed socket no longer has one (asking it throws).
             ServerLog.Closed(_logger, remote, connection.Handshake.Path, (int?)connection.CloseStatus, connection.CloseReason);
             _admission.Leave();
@@ -706,6 +710,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
                     await transport.SendAsync(response.WrittenMemory, cancellationToken).ConfigureAwait(false);
                     ServerUpgradeLog.Accepted(_logger, remote, upgrade, head.Version, span);
                     span = null;
+                    upgrade.Info.ShareTarget(route.Path);
                     var connection = new WebSocketConnection(transport, WebSocketRole.Server, upgrade.Options, upgrade.Info,
                         buffer.AsSpan(parsed.BytesConsumed, filled - parsed.BytesConsumed), upgrade.Deflate);
                     return (connection, route);
@@ -777,7 +782,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
         {
             listener.Dispose();
         }
-        var closing = Task.WhenAll(_sessions.Keys.Select(c => CloseQuietlyAsync(c)).Concat(_acceptLoops));
+        var closing = Task.WhenAll(_sessions.ToList().Select(c => CloseQuietlyAsync(c)).Concat(_acceptLoops));
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_options.ShutdownTimeout);
         try
@@ -794,7 +799,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
         {
             // Past the deadline: tell the handlers still running, and drop what is left.
             _stopping.Cancel();
-            foreach (var connection in _sessions.Keys)
+            foreach (var connection in _sessions)
             {
                 connection.Abort(CloseCode.GoingAway, "The server stopped.");
             }

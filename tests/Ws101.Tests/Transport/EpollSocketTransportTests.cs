@@ -73,6 +73,31 @@ public class EpollSocketTransportTests
         throw new InvalidOperationException("the kernel took 640 MB without a send having to wait");
     }
 
+    [Fact]
+    public async Task a_socket_registered_in_the_slot_a_closed_one_left_gets_a_new_id_so_events_fetched_for_the_old_one_miss_it()
+    {
+        Assert.SkipUnless(EventLoopGroup.IsSupported, "the event-loop transport needs Linux on x86-64");
+        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+        using var loop = new EventLoop("ws101-test-loop");
+        var (first, firstPeer) = await ConnectAsync(loop, ct);
+        using var _ = firstPeer;
+        ulong old = first.LoopId;
+        await first.DisposeAsync();
+        var (second, secondPeer) = await ConnectAsync(loop, ct);
+        await using var __ = second;
+        using var ___ = secondPeer;
+        // The same slot (the low half), another registration (the high half): the loop delivers an event only when the
+        // whole id matches, so an edge fetched for the closed socket in the same batch cannot reach the new one.
+        Assert.Equal((uint)old, (uint)second.LoopId);
+        Assert.NotEqual(old, second.LoopId);
+        Assert.Equal(1, loop.Count);
+        // And the new socket's own edges do reach it: bytes from its peer are read.
+        await secondPeer.SendAsync(new byte[] { 1, 2, 3 }, SocketFlags.None, ct);
+        var buffer = new byte[8];
+        int read = await second.ReceiveAsync(buffer, ct).AsTask().WaitAsync(TimeSpan.FromSeconds(10), ct);
+        Assert.Equal(3, read);
+    }
+
     private static async Task DrainAsync(Socket peer, CancellationToken ct)
     {
         var buffer = new byte[256 * 1024];
@@ -90,7 +115,7 @@ public class EpollSocketTransportTests
         var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
         await peer.ConnectAsync(listener.LocalEndPoint!, ct);
         int fd = Accept(listener);
-        return (new EpollSocketTransport(fd, peer.LocalEndPoint, loop), peer);
+        return (new EpollSocketTransport(fd, PeerAddress.Of(peer.LocalEndPoint), loop), peer);
     }
 
     private const int SO_SNDBUF = 7;

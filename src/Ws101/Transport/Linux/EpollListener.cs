@@ -117,9 +117,9 @@ internal sealed class EpollListener : IValueTaskSource, IDisposable
     /// Accepts one waiting connection: its descriptor (close-on-exec, blocking; the transport passes MSG_DONTWAIT) and the
     /// peer's address; or -1 with errno (EAGAIN when none is waiting, which ends the batch until the next edge).
     /// </summary>
-    public unsafe int TryAccept(out EndPoint? remote, out int errno)
+    public unsafe int TryAccept(out PeerAddress remote, out int errno)
     {
-        remote = null;
+        remote = default;
         byte* address = stackalloc byte[NativeSocketAddress.MaxLength];
         while (true)
         {
@@ -134,7 +134,7 @@ internal sealed class EpollListener : IValueTaskSource, IDisposable
             if (fd >= 0)
             {
                 errno = 0;
-                remote = NativeSocketAddress.ToEndPoint(new ReadOnlySpan<byte>(address, (int)Math.Min(length, (uint)NativeSocketAddress.MaxLength)));
+                remote = PeerAddress.FromNative(new ReadOnlySpan<byte>(address, (int)Math.Min(length, (uint)NativeSocketAddress.MaxLength)));
                 return fd;
             }
             errno = Marshal.GetLastPInvokeError();

@@ -19,9 +19,8 @@ namespace Ws101.Transport.Linux;
 internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<int>
 {
     private readonly int _fd;
-    private readonly EndPoint? _remote;
+    private readonly PeerAddress _remote;
     private readonly EventLoop _loop;
-    private readonly ulong _id;
 
     private ManualResetValueTaskSourceCore<int> _read;
     private Memory<byte> _readBuffer;
@@ -55,17 +54,21 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
     /// No <see cref="Socket"/> object: building one around an accepted descriptor asks the kernel for its family, type,
     /// protocol, addresses and flags (half a dozen system calls per connection), none of which this path needs.
     /// </remarks>
-    public EpollSocketTransport(int fd, EndPoint? remote, EventLoop loop)
+    public EpollSocketTransport(int fd, PeerAddress remote, EventLoop loop)
     {
         _fd = fd;
         _remote = remote;
         _loop = loop;
         // Continuations run where the wait completes: on the loop thread, with no hand-off.
         _read.RunContinuationsAsynchronously = false;
-        _id = loop.Register(this, _fd);
+        loop.Register(this, _fd);
     }
 
-    public override EndPoint? RemoteEndPoint => _remote;
+    /// <summary>This socket's epoll data, set by <see cref="EventLoop.Register"/> before the first event (its slot and registration number there).</summary>
+    internal ulong LoopId;
+
+    /// <summary>Made on each call from the address kept (see <see cref="PeerAddress"/>): read it once and keep it if you need it often.</summary>
+    public override EndPoint? RemoteEndPoint => _remote.ToEndPoint();
 
     /// <summary>Asked of the kernel on demand (getsockname): nothing on the hot path needs it. Null once closed.</summary>
     public override unsafe EndPoint? LocalEndPoint
@@ -471,7 +474,7 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
         {
             return;
         }
-        _loop.Unregister(_id, _fd);
+        _loop.Unregister(this, _fd);
         // Wake any waiter: its attempt now fails with "closed".
         if (Interlocked.CompareExchange(ref _readWaiting, 0, 1) == 1)
         {
