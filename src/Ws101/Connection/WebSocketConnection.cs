@@ -33,7 +33,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     private long _lastReceived;
     private long _pingSent;
     // The server's bookkeeping of this session: its slot in the server's table, and when it opened.
-    internal Server.ServerSession Session;
+    internal ServerSession Session;
 
     internal WebSocketConnection(DuplexTransport transport, WebSocketRole role, WebSocketConnectionOptions options,
         WebSocketHandshakeInfo handshake, ReadOnlySpan<byte> initialData, PerMessageDeflateAgreement? deflate = null)
