@@ -12,7 +12,9 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # prometheus: the metrics test starts its own on a free loopback port and scrapes `ws101 serve --metrics` (docs/observability.md).
 # afl++: the short fuzzing run below (fuzz/run.sh, docs/reliability.md "Fuzzing"); prlimit (util-linux): the
 # descriptor-limit tests lower a running server's limit with it (tests/Ws101.Interop/Cli/ServeAtTheDescriptorLimitTests.cs).
-export WS101_TEST_DEPS="tmux=tmux redis-server=redis-server prometheus=prometheus afl-fuzz=afl++ prlimit=util-linux clang=clang ${WS101_TEST_DEPS:-}"
+# gcc: tests/Ws101.Interop/Bench/TlsLoadTests.cs compiles the bench's wss:// load generator (with libssl-dev, see
+# scripts/install-test-deps.sh).
+export WS101_TEST_DEPS="tmux=tmux redis-server=redis-server prometheus=prometheus afl-fuzz=afl++ prlimit=util-linux clang=clang gcc=gcc ${WS101_TEST_DEPS:-}"
 
 if ! bash scripts/install-test-deps.sh; then
   echo "test.sh: installing the test dependencies failed" >&2

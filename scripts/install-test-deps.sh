@@ -46,6 +46,9 @@ fi
 
 # Native AOT (the AOT sample's test) links with clang against zlib: the compiler comes through WS101_TEST_DEPS, the headers here.
 [ -e /usr/include/zlib.h ] || need_pkgs+=(zlib1g-dev)
+# The bench's wss:// load generator (bench/server/tlsload.c, built by tests/Ws101.Interop/Bench/TlsLoadTests.cs) needs
+# the OpenSSL headers; gcc comes through WS101_TEST_DEPS.
+[ -e /usr/include/openssl/ssl.h ] || need_pkgs+=(libssl-dev)
 
 for spec in ${WS101_TEST_DEPS:-}; do
   case "$spec" in

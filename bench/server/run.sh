@@ -6,7 +6,7 @@
 #
 # The tls part (bench/server/tls.sh) measures wss:// (TLS 1.3): echo 20 B and 16 KiB and handshakes/s, ws101 beside Kestrel
 # over TLS (bench/server/kestrel-tls), default and inline, and ws101 over plain ws:// in the same rounds; its load generator
-# is `ws101 bench` (the C one has no TLS) and it makes its own self-signed certificate. Its table comes after the others.
+# is bench/server/tlsload.c (C, OpenSSL; built there) and it makes its own self-signed certificate. Its table comes last.
 # BASELINE_BIN=/path/to/Ws101.Cli adds that build as "ws101_before" (port 19012, tls 19112) to the same run, for a
 # before/after comparison; the ratios are then printed for ws101 and for ws101_before against the same anchors.
 # Uses the shared load generator and anchors (../shared/wsbench beside the project, or WSBENCH_DIR).
@@ -80,7 +80,7 @@ if [ "$TLS" = 1 ]; then
   echo "== tls: $ROUNDS interleaved round(s) ${QUICK:+(quick)}; results in $OUT/tls"
   "$ROOT/bench/server/tls.sh" "$BUILD" "$OUT/tls" "$ROUNDS" ${QUICK:+--quick} 2>&1 | tee "$OUT/tls-run.log" | grep -E '^(==|  [a-z_0-9]+: )' || true
   echo
-  echo "== wss:// (TLS 1.3; load: ws101 bench; ws101_ws is ws101 over plain ws:// with the same load generator)"
+  echo "== wss:// (TLS 1.3; load: bench/server/tlsload; ws101_ws is ws101 over plain ws:// with the same load generator)"
   python3 "$WSB/summarize.py" "$OUT/tls" | tee "$OUT/tls/table.txt"
   python3 "$WSB/summarize.py" --md "$OUT/tls" > "$OUT/tls/table.md"
   echo

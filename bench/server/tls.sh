@@ -5,12 +5,14 @@
 #
 #   bench/server/tls.sh BUILD_DIR RESULTS_DIR ROUNDS [--quick]
 #
-# Called by run.sh (which publishes ws101 into BUILD_DIR/ws101 first). The load generator is `ws101 bench` with wss:// URLs
-# and --insecure (the C generator has no TLS), the same for every server, run with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
-# so that the client's own TLS costs least. A self-signed ECDSA P-256 certificate for 127.0.0.1 is made with openssl into
-# BUILD_DIR/tls. Results: RESULTS_DIR/roundN/NAME/raw.txt in the format of the shared run-matrix.sh (labels echo_20,
-# echo_16384, hs), so the shared summarize.py and our ratios.py read them. BASELINE_BIN adds ws101_before over wss://.
-# Everything runs on 127.0.0.1 and every step is bounded in time.
+# Called by run.sh (which publishes ws101 into BUILD_DIR/ws101 first). The load generator is bench/server/tlsload.c
+# (C, OpenSSL, one thread, epoll), compiled here into BUILD_DIR/tlsload (gcc and libssl-dev are installed with apt-get
+# when missing and we are root). It drives every row alike: TLS 1.3 with no certificate check and no session resumption
+# for the wss:// servers, and --plain for ws101_ws. It replaced `ws101 bench --insecure`, which used a whole core of its
+# own and so measured itself, not the server. A self-signed ECDSA P-256 certificate for 127.0.0.1 is made with openssl
+# into BUILD_DIR/tls. Results: RESULTS_DIR/roundN/NAME/raw.txt in the format of the shared run-matrix.sh (labels
+# echo_20, echo_16384, hs; tlsload prints wsbench's RESULT keys), so the shared summarize.py and our ratios.py read
+# them. BASELINE_BIN adds ws101_before over wss://. Everything runs on 127.0.0.1 and every step is bounded in time.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD=$1 OUT=$2 ROUNDS=$3 QUICK=${4:-}
@@ -21,6 +23,19 @@ ECHO_CONNS=${ECHO_CONNS:-100} HS_CONNS=${HS_CONNS:-32}
 WS101="$BUILD/ws101/Ws101.Cli"
 [ -x "$WS101" ] || { echo "no ws101 build at $WS101" >&2; exit 2; }
 mkdir -p "$BUILD/tls" "$OUT"
+
+echo "== tls: building the load generator (bench/server/tlsload.c) into $BUILD/tlsload"
+if ! command -v gcc > /dev/null || [ ! -e /usr/include/openssl/ssl.h ]; then
+  if [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq gcc libssl-dev > "$BUILD/tls/apt.log" 2>&1 \
+      || { cat "$BUILD/tls/apt.log"; echo "tls: installing gcc and libssl-dev failed" >&2; exit 1; }
+  else
+    echo "tls: tlsload needs gcc and the OpenSSL headers (Debian: apt-get install gcc libssl-dev, as root)" >&2; exit 1
+  fi
+fi
+TLSLOAD="$BUILD/tlsload"
+export WS_PATH=/echo   # ws101 serves its echo there; Kestrel's TLS anchor echoes on any path
+gcc -O2 -Wall -o "$TLSLOAD" "$ROOT/bench/server/tlsload.c" -lssl -lcrypto || { echo "tls: compiling tlsload failed" >&2; exit 1; }
 
 echo "== tls: a self-signed certificate (ECDSA P-256, CN and SAN 127.0.0.1) into $BUILD/tls"
 CERT="$BUILD/tls/cert.pem" KEY="$BUILD/tls/key.pem"
@@ -57,32 +72,15 @@ stop_server() {
 }
 trap 'stop_server; exit 130' INT TERM
 
-# bench LABEL MODE URL ARGS...: one measured point; appends "LABEL RESULT key=value ..." to $RAW (or "LABEL RESULT failed=1").
+# bench LABEL MODE ARGS...: one measured point with tlsload on $PORT ($PLAIN for ws://); appends "LABEL RESULT key=value ..."
+# (tlsload's last line) to $RAW, or "LABEL RESULT failed=1" when it printed none.
 bench() {
-  local label=$1 mode=$2 url=$3; shift 3
-  local json="$RES/$label.json"
-  timeout $((DUR + WARM + 90)) env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 taskset -c "$CLI_CPU" \
-    "$WS101" bench "$mode" "$url" "$@" -w "$WARM" -d "$DUR" --json --server-pid "$PID" > "$json" 2>> "$RES/bench.err"
+  local label=$1 mode=$2; shift 2
+  timeout $((DUR + WARM + 90)) taskset -c "$CLI_CPU" "$TLSLOAD" "$mode" -p "$PORT" $PLAIN "$@" -w "$WARM" -d "$DUR" -P "$PID" -q \
+    > "$RES/$label.out" 2>> "$RES/bench.err"
   local line
-  line=$(python3 - "$json" "$mode" <<'PY'
-import json, sys
-try:
-    r = json.load(open(sys.argv[1]))["targets"][0]["rounds"][0]
-    s = r.get("server") or {}
-    cores, system = s.get("cpuCores"), s.get("systemCpuCores")
-    if cores is None or system is None or r.get("stopped"):
-        raise ValueError("no server CPU figures")
-    kv = {"srv_usr": cores - system, "srv_sys": system, "cli_cpu": r["clientCpuCores"], "other_cpu": 0, "errors": r["errors"]}
-    if sys.argv[2] == "echo":
-        lat = r.get("latency") or {}
-        kv.update(msgs_per_s=r["messagesPerSecond"], MiB_per_s=r["mibPerSecond"], p50_us=lat.get("p50Us", 0), p99_us=lat.get("p99Us", 0))
-    else:
-        kv.update(hs_per_s=r["handshakesPerSecond"])
-    print("RESULT " + " ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in kv.items()))
-except Exception as e:
-    print("RESULT failed=1 reason=" + type(e).__name__)
-PY
-)
+  line=$(grep '^RESULT ' "$RES/$label.out" | tail -1)
+  [ -n "$line" ] || line="RESULT failed=1"
   echo "$label $line" >> "$RAW"
   echo "  $label: ${line#RESULT }"
 }
@@ -103,14 +101,13 @@ for r in $(seq 1 "$ROUNDS"); do
       sleep 0.1
     done
     if [ -z "$PID" ]; then echo "  $name did not listen on $port within 30 s; see $RES/server.log" >&2; stop_server; continue; fi
-    url="$scheme://127.0.0.1:$port/echo"
-    tlsarg=(); [ "$scheme" = wss ] && tlsarg=(--insecure)
+    PORT=$port PLAIN=""; [ "$scheme" = ws ] && PLAIN=--plain
     # JIT warm-up (1 KiB echo, then handshakes), not recorded.
-    timeout 120 env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 taskset -c "$CLI_CPU" "$WS101" bench echo "$url" "${tlsarg[@]}" -c "$ECHO_CONNS" -s 1024 -w 0 -d "$FIRST_WARMUP" > /dev/null 2>&1
-    timeout 60 env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 taskset -c "$CLI_CPU" "$WS101" bench handshakes "$url" "${tlsarg[@]}" -c "$HS_CONNS" -w 0 -d 2 > /dev/null 2>&1
-    bench echo_20 echo "$url" "${tlsarg[@]}" -c "$ECHO_CONNS" -s 20
-    bench echo_16384 echo "$url" "${tlsarg[@]}" -c "$ECHO_CONNS" -s 16384
-    bench hs handshakes "$url" "${tlsarg[@]}" -c "$HS_CONNS"
+    timeout $((FIRST_WARMUP + 60)) taskset -c "$CLI_CPU" "$TLSLOAD" echo -p "$PORT" $PLAIN -c "$ECHO_CONNS" -s 1024 -w 0 -d "$FIRST_WARMUP" -q > /dev/null 2>&1
+    timeout 60 taskset -c "$CLI_CPU" "$TLSLOAD" hs -p "$PORT" $PLAIN -c "$HS_CONNS" -w 0 -d 2 -q > /dev/null 2>&1
+    bench echo_20 echo -c "$ECHO_CONNS" -s 20
+    bench echo_16384 echo -c "$ECHO_CONNS" -s 16384
+    bench hs hs -c "$HS_CONNS"
     stop_server
   done < "$SERVERS"
 done

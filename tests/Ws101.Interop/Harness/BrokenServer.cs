@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -54,7 +56,8 @@ public enum BrokenAnswer
 
 /// <summary>
 /// A deliberately broken "WebSocket server" on a raw <see cref="TcpListener"/> on 127.0.0.1 and a port the
-/// OS picks: it reads each upgrade request and answers it in one wrong way (<see cref="BrokenAnswer"/>).
+/// OS picks: it reads each upgrade request and answers it in one wrong way (<see cref="BrokenAnswer"/>), over plain TCP
+/// or, given a certificate, after a TLS 1.3 handshake (wss://).
 /// Every read is bounded; disposal closes the listener and every connection it holds.
 /// </summary>
 public sealed class BrokenServer : IAsyncDisposable
@@ -66,9 +69,12 @@ public sealed class BrokenServer : IAsyncDisposable
     private readonly WaitableLog<string> _requests = new();
     private readonly Task _acceptLoop;
 
-    private BrokenServer(BrokenAnswer answer)
+    private readonly TestCertificate? _certificate;
+
+    private BrokenServer(BrokenAnswer answer, TestCertificate? certificate)
     {
         Answer = answer;
+        _certificate = certificate;
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
         _acceptLoop = AcceptLoopAsync();
@@ -78,7 +84,7 @@ public sealed class BrokenServer : IAsyncDisposable
     public BrokenAnswer Answer { get; }
 
     /// <summary>The URL to point a client at (any path).</summary>
-    public Uri Url => new($"ws://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/broken");
+    public Uri Url => new($"{(_certificate is null ? "ws" : "wss")}://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/broken");
 
     /// <summary>The value of the cookie <see cref="BrokenAnswer.Forbidden"/> sets: output that prints it leaks a secret.</summary>
     public const string CookieValue = "ws101-test-cookie-5f1e9a";
@@ -93,7 +99,10 @@ public sealed class BrokenServer : IAsyncDisposable
     public IReadOnlyList<string> Requests => _requests.Snapshot();
 
     /// <summary>Starts listening.</summary>
-    public static BrokenServer Start(BrokenAnswer answer) => new(answer);
+    public static BrokenServer Start(BrokenAnswer answer) => new(answer, null);
+
+    /// <summary>Starts listening for wss://: each connection's TLS 1.3 handshake with <paramref name="certificate"/> comes before the broken answer.</summary>
+    public static BrokenServer StartTls(BrokenAnswer answer, TestCertificate certificate) => new(answer, certificate);
 
     /// <summary>The accept value a correct server would send for <paramref name="key"/>, but hashed with SHA-256.</summary>
     public static string Sha256AcceptFor(string key) => Convert.ToBase64String(SHA256.HashData(Encoding.ASCII.GetBytes(key + Guid)));
@@ -124,7 +133,7 @@ public sealed class BrokenServer : IAsyncDisposable
         {
             try
             {
-                NetworkStream stream = client.GetStream();
+                await using Stream stream = await OpenAsync(client).ConfigureAwait(false);
                 string? head = await ReadHeadAsync(stream).ConfigureAwait(false);
                 if (head is null)
                 {
@@ -194,6 +203,38 @@ public sealed class BrokenServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The connection's stream: the socket's own, or a server-side TLS 1.3 stream over it once its handshake is done.</summary>
+    private async Task<Stream> OpenAsync(TcpClient client)
+    {
+        NetworkStream plain = client.GetStream();
+        if (_certificate is null)
+        {
+            return plain;
+        }
+        var tls = new SslStream(plain);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        timeout.CancelAfter(PeerTimeouts.Step);
+        try
+        {
+            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            {
+                ServerCertificate = _certificate.Certificate,
+                EnabledSslProtocols = SslProtocols.Tls13,
+            }, timeout.Token).ConfigureAwait(false);
+        }
+        catch (AuthenticationException e)
+        {
+            await tls.DisposeAsync().ConfigureAwait(false);
+            throw new IOException("the client's TLS handshake failed", e);
+        }
+        catch
+        {
+            await tls.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return tls;
+    }
+
     /// <summary>Waits, without reading it, until the client has sent something (bounded by the harness's step timeout).</summary>
     private async Task WaitForClientDataAsync(TcpClient client)
     {
@@ -202,7 +243,7 @@ public sealed class BrokenServer : IAsyncDisposable
         await client.Client.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, wait.Token).ConfigureAwait(false);
     }
 
-    private async Task DrainUntilClosedAsync(NetworkStream stream)
+    private async Task DrainUntilClosedAsync(Stream stream)
     {
         var sink = new byte[256];
         while (await stream.ReadAsync(sink, _stopping.Token).ConfigureAwait(false) > 0)
@@ -228,7 +269,7 @@ public sealed class BrokenServer : IAsyncDisposable
         _ => throw new ArgumentOutOfRangeException(nameof(answer), answer, "not a post-handshake violation"),
     };
 
-    private async Task<string?> ReadHeadAsync(NetworkStream stream)
+    private async Task<string?> ReadHeadAsync(Stream stream)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         timeout.CancelAfter(PeerTimeouts.Step);
@@ -252,7 +293,7 @@ public sealed class BrokenServer : IAsyncDisposable
         return null;
     }
 
-    private async Task WriteAsync(NetworkStream stream, string text)
+    private async Task WriteAsync(Stream stream, string text)
     {
         await stream.WriteAsync(Encoding.Latin1.GetBytes(text), _stopping.Token).ConfigureAwait(false);
         await stream.FlushAsync(_stopping.Token).ConfigureAwait(false);
