@@ -68,7 +68,8 @@ internal sealed class SurgeMemoryRelease(ILogger logger)
 
     /// <summary>
     /// Whether this tick releases memory, and why; the state moves on as if it did (a release that cannot start because
-    /// one is running is not retried for the same surge). Pure but for the fields it updates: tested tick by tick.
+    /// one is running is not retried for the same surge). No clock of its own: the time and the count come in, so the
+    /// tests drive it tick by tick.
     /// </summary>
     internal SurgeRelease Decide(long now, int connections)
     {

@@ -9,13 +9,7 @@ public class PeerAddressTests
     [Fact]
     public void an_ipv4_sockaddr_comes_back_as_its_address_and_port()
     {
-        // sockaddr_in: family (host order), port 50123 (network order), 203.0.113.7, zero padding.
-        byte[] sockaddr = new byte[16];
-        BitConverter.TryWriteBytes(sockaddr.AsSpan(0, 2), (ushort)2);
-        sockaddr[2] = 50123 >> 8;
-        sockaddr[3] = 50123 & 0xFF;
-        new byte[] { 203, 0, 113, 7 }.CopyTo(sockaddr, 4);
-        var address = PeerAddress.FromNative(sockaddr);
+        var address = PeerAddress.FromNative(SockaddrIn("203.0.113.7", 50123));
         Assert.Equal(new IPEndPoint(IPAddress.Parse("203.0.113.7"), 50123), address.ToEndPoint());
     }
 
@@ -45,12 +39,18 @@ public class PeerAddressTests
     {
         foreach (var (ip, port) in new[] { ("0.0.0.0", 0), ("255.255.255.255", 65535), ("127.0.0.1", 1) })
         {
-            byte[] sockaddr = new byte[16];
-            BitConverter.TryWriteBytes(sockaddr.AsSpan(0, 2), (ushort)2);
-            sockaddr[2] = (byte)(port >> 8);
-            sockaddr[3] = (byte)port;
-            IPAddress.Parse(ip).GetAddressBytes().CopyTo(sockaddr, 4);
-            Assert.Equal(new IPEndPoint(IPAddress.Parse(ip), port), PeerAddress.FromNative(sockaddr).ToEndPoint());
+            Assert.Equal(new IPEndPoint(IPAddress.Parse(ip), port), PeerAddress.FromNative(SockaddrIn(ip, port)).ToEndPoint());
         }
+    }
+
+    /// <summary>A sockaddr_in as accept4 fills it: family AF_INET (host order), the port (network order), the address, zero padding.</summary>
+    private static byte[] SockaddrIn(string ip, int port)
+    {
+        byte[] sockaddr = new byte[16];
+        BitConverter.TryWriteBytes(sockaddr.AsSpan(0, 2), (ushort)2);
+        sockaddr[2] = (byte)(port >> 8);
+        sockaddr[3] = (byte)port;
+        IPAddress.Parse(ip).GetAddressBytes().CopyTo(sockaddr, 4);
+        return sockaddr;
     }
 }
