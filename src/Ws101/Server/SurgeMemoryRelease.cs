@@ -50,8 +50,8 @@ internal sealed class SurgeMemoryRelease(ILogger logger)
     private int _last;
     private long _grewAt;
     private int _collecting;
-    private int _peakAtRelease;
-    private int _baseAtRelease;
+    // The count the release just decided came from (the base for Arrived, the peak for Gone): the log's "from".
+    private int _releasedFrom;
 
     /// <summary>From the server's timer, with the connections open now (handshakes included).</summary>
     public void OnTick(long now, int connections)
@@ -63,7 +63,7 @@ internal sealed class SurgeMemoryRelease(ILogger logger)
         }
         // Off the timer's thread: the timer also runs handshake deadlines and keepalive.
         ThreadPool.UnsafeQueueUserWorkItem(static state => state.Self.Release(state.Release, state.From, state.Connections),
-            (Self: this, Release: release, From: release == SurgeRelease.Gone ? _peakAtRelease : _baseAtRelease, Connections: connections), preferLocal: false);
+            (Self: this, Release: release, From: _releasedFrom, Connections: connections), preferLocal: false);
     }
 
     /// <summary>
@@ -84,7 +84,7 @@ internal sealed class SurgeMemoryRelease(ILogger logger)
         }
         if (connections >= _base + Math.Max(MinimumSurge, _base / 4) && now - _grewAt >= SettleMs)
         {
-            _baseAtRelease = _base;
+            _releasedFrom = _base;
             _base = connections;
             _peak = connections;
             _lowSince = 0;
@@ -109,7 +109,7 @@ internal sealed class SurgeMemoryRelease(ILogger logger)
         {
             return SurgeRelease.None;
         }
-        _peakAtRelease = _peak;
+        _releasedFrom = _peak;
         _peak = connections;
         _lowSince = 0;
         return SurgeRelease.Gone;
