@@ -81,11 +81,99 @@ public sealed class RedisBackplane : TopicBackplane, IPresenceStore, ITopicHisto
         // Subscriptions asked for before the connection existed, and a check each second for any that could not be made
         // while the link was down (StackExchange.Redis restores those it holds by itself).
         RetryMissingSubscriptions();
-        _retry = new Timer(static state => ((RedisBackplane)state!).RetryMissingSubscriptions(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        _retry = new Timer(static state => ((RedisBackplane)state!).Tick(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
     private Timer? _retry;
     private int _retrying;
+    private int _ticking;
+    private int _reloading;
+    // Subscriptions whose link was found down at the last tick (touched only by Tick, which never overlaps itself).
+    private readonly HashSet<string> _strandedAtLastTick = new(StringComparer.Ordinal);
+
+    // Once a second: reload a cluster's layout while a link is down, move subscriptions stranded on a dead node, and make
+    // those that could not be made.
+    private void Tick()
+    {
+        if (_disposed || Interlocked.Exchange(ref _ticking, 1) == 1)
+        {
+            return;
+        }
+        try
+        {
+            ReloadClusterLayoutWhileALinkIsDown();
+            RehomeStrandedSubscriptions();
+            RetryMissingSubscriptions();
+        }
+        finally
+        {
+            Volatile.Write(ref _ticking, 0);
+        }
+    }
+
+    // A cluster replaces a dead master by its replica seconds later, but the client learns who owns the slots only when it
+    // reloads the layout, which it does by itself on a MOVED answer or every ConfigCheckSeconds (a minute by default). A
+    // publish to the dead master fails at once (FailFast) rather than being MOVED, so without this the nodes could stay
+    // deaf to a topic for most of that minute after the failover.
+    private void ReloadClusterLayoutWhileALinkIsDown()
+    {
+        if (_failedLinks.IsEmpty || _redis is not { } redis || !IsCluster(redis) || Interlocked.Exchange(ref _reloading, 1) == 1)
+        {
+            return;
+        }
+        redis.ConfigureAsync().ContinueWith(static (t, state) =>
+        {
+            _ = t.Exception;
+            var self = (RedisBackplane)state!;
+            Volatile.Write(ref self._reloading, 0);
+            self.ForgetRetiredClusterNodes();
+        }, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private static bool IsCluster(ConnectionMultiplexer redis)
+    {
+        foreach (var server in redis.GetServers())
+        {
+            if (server.ServerType == ServerType.Cluster)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // The client restores a subscription on the node it was made on when that node's link comes back. A cluster master
+    // that died never comes back: its replica now serves the channel's slot, and the subscription must be made again there.
+    // One that is still down at two ticks in a row while Redis as a whole is reachable is dropped and made again (the
+    // layout decides where). Two ticks, so that one being restored by the client right now is left to it.
+    private void RehomeStrandedSubscriptions()
+    {
+        if (_subscriber is not { } subscriber || _redis is not { IsConnected: true })
+        {
+            _strandedAtLastTick.Clear();
+            return;
+        }
+        var stranded = new List<string>();
+        foreach (var (subscription, queue) in _subscriptions)
+        {
+            if (queue is not null && !subscriber.IsConnected(queue.Channel))
+            {
+                stranded.Add(subscription);
+            }
+        }
+        foreach (var subscription in stranded)
+        {
+            if (_strandedAtLastTick.Contains(subscription) && _subscriptions.TryGetValue(subscription, out var queue) && queue is not null
+                && _subscriptions.TryUpdate(subscription, null, queue))
+            {
+                RedisLog.SubscriptionMoved(_logger, subscription);
+                Enqueue(() => queue.UnsubscribeAsync());
+                Enqueue(() => SubscribeCoreAsync(subscription));
+            }
+        }
+        _strandedAtLastTick.Clear();
+        _strandedAtLastTick.UnionWith(stranded);
+    }
 
     private void RetryMissingSubscriptions()
     {
