@@ -12,6 +12,9 @@
 # Uses the shared load generator and anchors (../shared/wsbench beside the project, or WSBENCH_DIR).
 # The echo points are also drawn as server CPU per message by size, one line per server ($OUT/cpu-by-size.png, with
 # its table in cpu-by-size.md; bench/server/CpuPlot).
+# "floor" is bench/server/floor.c (C, one thread, epoll, nothing but parse, unmask and echo): the least a WebSocket
+# echo costs on this machine and kernel, run beside the others so that ws101's distance to it is measured, not guessed
+# (FLOOR=0 leaves it out). Full mode warms each point for BENCH_WARM seconds (8).
 # Everything runs on 127.0.0.1 and every step is bounded in time. About 5 minutes per round for the
 # full matrix (3 servers) plus 4 for tls, about 1.5 + 2 minutes per round with --quick.
 set -euo pipefail
@@ -36,6 +39,18 @@ mkdir -p "$BUILD" "$OUT"
 WS_PARTS=$(echo ",$PARTS," | sed 's/,tls,/,/g; s/^,//; s/,$//')
 case ",$PARTS," in *,tls,*) TLS=1 ;; *) TLS=0 ;; esac
 
+# gcc and the OpenSSL headers, for the floor (and, in tls.sh, the wss:// load generator); installed when run as root.
+need_gcc_and_openssl() {
+  if ! command -v gcc > /dev/null || [ ! -e /usr/include/openssl/sha.h ]; then
+    if [ "$(id -u)" = 0 ]; then
+      DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq gcc libssl-dev > "$BUILD/apt.log" 2>&1 \
+        || { cat "$BUILD/apt.log"; echo "installing gcc and libssl-dev failed" >&2; exit 1; }
+    else
+      echo "the floor needs gcc and the OpenSSL headers (Debian: apt-get install gcc libssl-dev, as root; or FLOOR=0)" >&2; exit 1
+    fi
+  fi
+}
+
 echo "== publishing ws101 (Release)"
 dotnet publish "$ROOT/src/Ws101.Cli" -c Release -o "$BUILD/ws101" --nologo -v q > "$BUILD/publish.log" 2>&1 || { cat "$BUILD/publish.log"; exit 1; }
 
@@ -49,6 +64,12 @@ kestrel|19002|$BUILD/anchors/kestrel/KestrelEcho 19002
 kestrel_inline|19006|env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 $BUILD/anchors/kestrel/KestrelEcho 19006
 ws101|19010|$BUILD/ws101/Ws101.Cli serve --port 19010 --quiet
 SERVERS
+  if [ "${FLOOR:-1}" = 1 ]; then
+    # The machine's floor (bench/server/floor.c): the least a WebSocket echo can cost here, beside the servers.
+    need_gcc_and_openssl
+    gcc -O2 -Wall -Wextra -o "$BUILD/floor" "$ROOT/bench/server/floor.c" -lcrypto || { echo "compiling bench/server/floor.c failed" >&2; exit 1; }
+    echo "floor|19014|$BUILD/floor 19014" >> "$BUILD/servers.txt"
+  fi
   if [ -n "${BASELINE_BIN:-}" ]; then
     [ -x "$BASELINE_BIN" ] || { echo "BASELINE_BIN=$BASELINE_BIN is not an executable" >&2; exit 2; }
     echo "ws101_before|19012|$BASELINE_BIN serve --port 19012 --quiet" >> "$BUILD/servers.txt"
@@ -57,13 +78,23 @@ SERVERS
   # Kestrel's anchor echoes on any path; ws101 serves its echo on /echo.
   export WSBENCH="$BUILD/anchors/wsbench" WS_PATH=/echo
   echo "== $ROUNDS interleaved round(s), parts $WS_PARTS ${QUICK:+(quick)}; results in $OUT"
-  "$WSB/run-all.sh" "$BUILD/servers.txt" "$ROUNDS" "$OUT" -- $QUICK -s "$WS_PARTS" > "$OUT/run.log" 2>&1 || true
+  # Full mode warms each point for BENCH_WARM seconds (8) instead of the matrix's 3: on one pinned core the JIT's tier-up
+  # of the handshake path competes with the handshakes themselves, and 5 s of them was not always enough for it to
+  # settle (docs/performance.md, "Handshakes: two modes"). Quick mode keeps the matrix's 2 s.
+  WARM_ARGS=""
+  [ -z "$QUICK" ] && WARM_ARGS="-w ${BENCH_WARM:-8}"
+  "$WSB/run-all.sh" "$BUILD/servers.txt" "$ROUNDS" "$OUT" -- $QUICK $WARM_ARGS -s "$WS_PARTS" > "$OUT/run.log" 2>&1 || true
   cat "$OUT/table.txt"
   echo
   python3 "$ROOT/bench/server/ratios.py" "$OUT"
   if [ -n "${BASELINE_BIN:-}" ]; then
     echo
     python3 "$ROOT/bench/server/ratios.py" "$OUT" ws101 ws101_before
+  fi
+  if [ "${FLOOR:-1}" = 1 ]; then
+    echo
+    echo "ws101 against the machine's floor (bench/server/floor.c; below 1.0: what ws101 costs above it)"
+    python3 "$ROOT/bench/server/ratios.py" "$OUT" ws101 floor
   fi
   case ",$WS_PARTS," in
     *,echo,*|*,big,*)
