@@ -49,7 +49,9 @@ rows = [
     ("idle RSS per connection", lambda n: median(n, "idle", "bytes_per_conn"), False, None),
 ]
 
-header = f"{'ratio (>1: ' + me + ' ahead)':34}" + "".join(f"{a:>16}" for a in anchors) + f"{'target':>10}"
+# The targets are ratios to Kestrel: shown only when Kestrel is among the anchors (not against the floor or a build before).
+show_targets = any(a.startswith("kestrel") for a in anchors)
+header = f"{'ratio (>1: ' + me + ' ahead)':34}" + "".join(f"{a:>16}" for a in anchors) + (f"{'target':>10}" if show_targets else "")
 print(header)
 for label, get, higher_better, target in rows:
     mine = get(me)
@@ -63,7 +65,7 @@ for label, get, higher_better, target in rows:
         else:
             r = mine / theirs if higher_better else theirs / mine
             cells.append(f"{r:>15.2f}x")
-    print(f"{label:34}" + "".join(cells) + (f"{'>= ' + str(target) + 'x':>10}" if target else ""))
+    print(f"{label:34}" + "".join(cells) + (f"{'>= ' + str(target) + 'x':>10}" if target and show_targets else ""))
 idle = median(me, "idle", "bytes_per_conn")
 if idle is not None:
     print(f"{me} idle RSS per connection: {idle:,.0f} bytes (target <= 4,096)")

@@ -15,8 +15,8 @@
 # "floor" is bench/server/floor.c (C, one thread, epoll, nothing but parse, unmask and echo): the least a WebSocket
 # echo costs on this machine and kernel, run beside the others so that ws101's distance to it is measured, not guessed
 # (FLOOR=0 leaves it out). Full mode warms each point for BENCH_WARM seconds (8).
-# Everything runs on 127.0.0.1 and every step is bounded in time. About 5 minutes per round for the
-# full matrix (3 servers) plus 4 for tls, about 1.5 + 2 minutes per round with --quick.
+# Everything runs on 127.0.0.1 and every step is bounded in time. About 8 minutes per round for the
+# full matrix (3 servers and the floor) plus 4 for tls, about 6 + 2 minutes per round with --quick.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 WSB="${WSBENCH_DIR:-$ROOT/../shared/wsbench}"

@@ -98,12 +98,28 @@ foreach (string server in servers)
 }
 plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
     sizes.Select(z => Math.Log10(z.Bytes)).ToArray(), sizes.Select(z => z.Label).ToArray());
-plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+// Ticks at 1, 1.5, 2, 3, 5 and 7 times each power of ten the costs span, labelled in µs: powers of ten alone leave a run
+// whose costs all fall between 10 and 100 µs (no 1 MiB point) without a single label.
+var costs = servers.SelectMany(server => sizes.Select(z => Median(server, z.Point))).Where(v => v is > 0).Select(v => v!.Value).ToList();
+if (costs.Count > 0)
 {
-    MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-    IntegerTicksOnly = true,
-    LabelFormatter = y => Math.Pow(10, y).ToString("#,0.###", CultureInfo.InvariantCulture),
-};
+    double low = costs.Min() / 1.15, high = costs.Max() * 1.15;
+    var ticks = new List<double>();
+    for (int power = (int)Math.Floor(Math.Log10(low)); power <= (int)Math.Ceiling(Math.Log10(high)); power++)
+    {
+        foreach (double step in new[] { 1.0, 1.5, 2.0, 3.0, 5.0, 7.0 })
+        {
+            double value = step * Math.Pow(10, power);
+            if (value >= low && value <= high)
+            {
+                ticks.Add(value);
+            }
+        }
+    }
+    plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+        ticks.Select(Math.Log10).ToArray(), ticks.Select(t => t.ToString("#,0.###", CultureInfo.InvariantCulture)).ToArray());
+    plot.Axes.SetLimitsY(Math.Log10(low), Math.Log10(high));
+}
 plot.Grid.MajorLineColor = Colors.Black.WithOpacity(0.15);
 plot.Grid.MinorLineColor = Colors.Black.WithOpacity(0.05);
 plot.Title(args.Length > 2 ? args[2] : "Server CPU per echoed message, by message size");
