@@ -68,4 +68,4 @@ for label, get, higher_better, target in rows:
     print(f"{label:34}" + "".join(cells) + (f"{'>= ' + str(target) + 'x':>10}" if target and show_targets else ""))
 idle = median(me, "idle", "bytes_per_conn")
 if idle is not None:
-    print(f"{me} idle RSS per connection: {idle:,.0f} bytes (target <= 4,096)")
+    print(f"{me} idle RSS per connection: {idle:,.0f} bytes (target <= 1,024, issue 16)")
