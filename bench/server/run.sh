@@ -39,18 +39,6 @@ mkdir -p "$BUILD" "$OUT"
 WS_PARTS=$(echo ",$PARTS," | sed 's/,tls,/,/g; s/^,//; s/,$//')
 case ",$PARTS," in *,tls,*) TLS=1 ;; *) TLS=0 ;; esac
 
-# gcc and the OpenSSL headers, for the floor (and, in tls.sh, the wss:// load generator); installed when run as root.
-need_gcc_and_openssl() {
-  if ! command -v gcc > /dev/null || [ ! -e /usr/include/openssl/sha.h ]; then
-    if [ "$(id -u)" = 0 ]; then
-      DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq gcc libssl-dev > "$BUILD/apt.log" 2>&1 \
-        || { cat "$BUILD/apt.log"; echo "installing gcc and libssl-dev failed" >&2; exit 1; }
-    else
-      echo "the floor needs gcc and the OpenSSL headers (Debian: apt-get install gcc libssl-dev, as root; or FLOOR=0)" >&2; exit 1
-    fi
-  fi
-}
-
 echo "== publishing ws101 (Release)"
 dotnet publish "$ROOT/src/Ws101.Cli" -c Release -o "$BUILD/ws101" --nologo -v q > "$BUILD/publish.log" 2>&1 || { cat "$BUILD/publish.log"; exit 1; }
 
@@ -66,7 +54,7 @@ ws101|19010|$BUILD/ws101/Ws101.Cli serve --port 19010 --quiet
 SERVERS
   if [ "${FLOOR:-1}" = 1 ]; then
     # The machine's floor (bench/server/floor.c): the least a WebSocket echo can cost here, beside the servers.
-    need_gcc_and_openssl
+    "$ROOT/bench/server/need-gcc-openssl.sh" "floor (FLOOR=0 leaves it out)" "$BUILD/apt.log" || exit 1
     gcc -O2 -Wall -Wextra -o "$BUILD/floor" "$ROOT/bench/server/floor.c" -lcrypto || { echo "compiling bench/server/floor.c failed" >&2; exit 1; }
     echo "floor|19014|$BUILD/floor 19014" >> "$BUILD/servers.txt"
   fi

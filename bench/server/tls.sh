@@ -25,14 +25,7 @@ WS101="$BUILD/ws101/Ws101.Cli"
 mkdir -p "$BUILD/tls" "$OUT"
 
 echo "== tls: building the load generator (bench/server/tlsload.c) into $BUILD/tlsload"
-if ! command -v gcc > /dev/null || [ ! -e /usr/include/openssl/ssl.h ]; then
-  if [ "$(id -u)" = 0 ]; then
-    DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq gcc libssl-dev > "$BUILD/tls/apt.log" 2>&1 \
-      || { cat "$BUILD/tls/apt.log"; echo "tls: installing gcc and libssl-dev failed" >&2; exit 1; }
-  else
-    echo "tls: tlsload needs gcc and the OpenSSL headers (Debian: apt-get install gcc libssl-dev, as root)" >&2; exit 1
-  fi
-fi
+"$ROOT/bench/server/need-gcc-openssl.sh" "tls: tlsload" "$BUILD/tls/apt.log" || exit 1
 TLSLOAD="$BUILD/tlsload"
 export WS_PATH=/echo   # ws101 serves its echo there; Kestrel's TLS anchor echoes on any path
 gcc -O2 -Wall -o "$TLSLOAD" "$ROOT/bench/server/tlsload.c" -lssl -lcrypto || { echo "tls: compiling tlsload failed" >&2; exit 1; }
