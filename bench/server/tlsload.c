@@ -47,6 +47,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/proc_cpu.h"
+
 enum { MODE_ECHO, MODE_HS };
 /* A connection goes FREE -> CONNECTING -> TLS -> UPGRADING -> OPEN (echo) or CLOSING (hs: close frame sent) -> FREE. */
 enum { ST_FREE, ST_CONNECTING, ST_TLS, ST_UPGRADING, ST_OPEN, ST_CLOSING };
@@ -145,25 +147,14 @@ static double hist_quantile(double q) {
     return 0;
 }
 
-/* utime and stime (clock ticks) of PID: fields 14 and 15 of /proc/PID/stat, counted after the ')' closing the name. */
+/* utime and stime (clock ticks) of the server (-P), 0 without one (bench/common/proc_cpu.h). */
 static void server_ticks(long *user, long *sys) {
-    *user = *sys = 0;
-    if (!srv_pid) return;
-    char name[64], buf[4096];
-    snprintf(name, sizeof name, "/proc/%d/stat", srv_pid);
-    FILE *f = fopen(name, "r");
-    if (!f) return;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    if (!p) return;
-    int field = 2;
-    for (char *save = NULL, *tok = strtok_r(p + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-        field++;
-        if (field == 14) *user = strtol(tok, NULL, 10);
-        if (field == 15) { *sys = strtol(tok, NULL, 10); break; }
-    }
+    unsigned long u = 0, k = 0;
+    char pid[16];
+    snprintf(pid, sizeof pid, "%d", srv_pid);
+    if (srv_pid) proc_cpu_ticks(pid, &u, &k);
+    *user = (long)u;
+    *sys = (long)k;
 }
 /* Busy time of the whole machine (s, all cores): user nice system irq softirq steal of /proc/stat's first line. */
 static double machine_busy_s(void) {

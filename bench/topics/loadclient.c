@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/proc_cpu.h"
+
 typedef struct {
     int fd;
     unsigned char hdr[14];
@@ -99,19 +101,8 @@ static double cpu_of(const char *pids) {
     char list[512];
     snprintf(list, sizeof list, "%s", pids);
     for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
-        char path[64], buf[2048];
-        snprintf(path, sizeof path, "/proc/%s/stat", tok);
-        FILE *f = fopen(path, "r");
-        if (!f) continue;
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[n] = 0;
-        char *p = strrchr(buf, ')');
-        if (!p) continue;
-        unsigned long ut = 0, st = 0;
-        // Fields after ")": state(3) ... utime is field 14, stime 15.
-        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st);
-        total += (double)(ut + st) / sysconf(_SC_CLK_TCK);
+        unsigned long ut, st;
+        if (proc_cpu_ticks(tok, &ut, &st) == 0) total += (double)(ut + st) / sysconf(_SC_CLK_TCK);
     }
     return total;
 }
