@@ -21,18 +21,8 @@ public sealed class FloorServerTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        // The bench's build line (bench/server/run.sh) with warnings as errors; test.sh installs gcc and libssl-dev.
-        string? gcc = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(d => Path.Combine(d, "gcc")).FirstOrDefault(File.Exists);
-        Assert.True(gcc is not null, "gcc is not installed: the floor cannot be built (Debian: apt-get install gcc; ./test.sh installs it)");
-        Assert.True(File.Exists("/usr/include/openssl/sha.h"), "the OpenSSL headers are not installed (Debian: apt-get install libssl-dev; ./test.sh installs it)");
         string binary = Path.Combine(_folder.FullName, "floor");
-        string source = Path.Combine(PeerEnvironment.RepositoryRoot, "bench", "server", "floor.c");
-        await using (var build = PeerProcess.Start("gcc floor.c", gcc!, ["-O2", "-Wall", "-Wextra", "-Werror", "-o", binary, source, "-lcrypto"], RunLimit))
-        {
-            int code = await build.WaitForExitAsync(RunLimit, Cancel);
-            Assert.True(code == 0, $"compiling floor.c failed ({code})\n{build.Diagnostics()}");
-        }
+        await BenchCProgram.CompileAsync("bench/server/floor.c", binary, Cancel, "-lcrypto");
         _floor = PeerProcess.Start("floor", binary, ["0"], RunLimit);
         string line = await _floor.WaitForLineAsync(l => l.StartsWith("floor: listening on 127.0.0.1:", StringComparison.Ordinal), "listening", cancellationToken: Cancel);
         _port = int.Parse(line["floor: listening on 127.0.0.1:".Length..], System.Globalization.CultureInfo.InvariantCulture);

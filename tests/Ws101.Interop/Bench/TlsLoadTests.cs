@@ -21,15 +21,8 @@ public sealed class TlsLoadTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        // The bench's own build line (bench/server/tls.sh), with warnings as errors; test.sh installs gcc and libssl-dev.
-        string? gcc = FindOnPath("gcc");
-        Assert.True(gcc is not null, "gcc is not installed: tlsload cannot be built (Debian: apt-get install gcc; ./test.sh installs it)");
-        Assert.True(File.Exists("/usr/include/openssl/ssl.h"), "the OpenSSL headers are not installed: tlsload cannot be built (Debian: apt-get install libssl-dev; ./test.sh installs it)");
         _tlsload = Path.Combine(_folder.FullName, "tlsload");
-        string source = Path.Combine(PeerEnvironment.RepositoryRoot, "bench", "server", "tlsload.c");
-        await using var build = PeerProcess.Start("gcc tlsload.c", gcc!, ["-O2", "-Wall", "-Wextra", "-Werror", "-o", _tlsload, source, "-lssl", "-lcrypto"], RunLimit);
-        int code = await build.WaitForExitAsync(RunLimit, Cancel);
-        Assert.True(code == 0, $"compiling tlsload failed ({code})\n{build.Diagnostics()}");
+        await BenchCProgram.CompileAsync("bench/server/tlsload.c", _tlsload, Cancel, "-lssl", "-lcrypto");
     }
 
     public ValueTask DisposeAsync()
@@ -143,10 +136,6 @@ public sealed class TlsLoadTests : IAsyncLifetime
     }
 
     private static double Number(Result result, string key) => double.Parse(result[key], CultureInfo.InvariantCulture);
-
-    private static string? FindOnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists);
 
     /// <summary>A RESULT line, its keys, and what tlsload wrote to stderr.</summary>
     private sealed record Result(string Line, IReadOnlyDictionary<string, string> Keys, IReadOnlyList<string> Errors)
