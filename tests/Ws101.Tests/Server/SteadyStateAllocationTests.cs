@@ -23,7 +23,7 @@ public class SteadyStateAllocationTests
         Assert.SkipWhen(debuggable?.IsJITOptimizerDisabled == true, "The library is a Debug build; run with -c Release (./test.sh does).");
         var ct = new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
         // The echo as a receive loop, or as a message handler (driven by the event loop's message pump).
-        await using var server = await TestServer.StartEchoAsync(new WebSocketServerOptions { Transport = transport }, messageHandler ? new Echo() : null);
+        await using var server = await TestServer.StartEchoAsync(new WebSocketServerOptions { Transport = transport }, messageHandler ? TestServer.EchoHandler.Instance : null);
         await using var ws = await WebSocketClient.ConnectAsync(server.Url("/echo"), cancellationToken: ct);
         var payload = new byte[size];
         new Random(size).NextBytes(payload);
@@ -53,11 +53,5 @@ public class SteadyStateAllocationTests
         // The smallest of three batches: the runtime itself allocates now and then (timers, thread-pool growth).
         Assert.True(least < 1000 * 8, $"1,000 echoed {size}-byte messages allocated {least:N0} bytes ({least / 1000.0:0.#} per round trip)");
         await ws.CloseAsync(CloseCode.NormalClosure, "", ct);
-    }
-
-    private sealed class Echo : WebSocketMessageHandler
-    {
-        public override ValueTask OnMessageAsync(WebSocketConnection connection, WebSocketMessage message, CancellationToken cancellationToken) =>
-            connection.SendAsync(message.Data, message.Kind, message.EndOfMessage, cancellationToken);
     }
 }

@@ -28,5 +28,14 @@ internal static class TestServer
         }
     }
 
+    /// <summary>The echo as a message handler: on the event loop, an idle connection is then plain state (no suspended receive).</summary>
+    public sealed class EchoHandler : WebSocketMessageHandler
+    {
+        public static EchoHandler Instance { get; } = new();
+
+        public override ValueTask OnMessageAsync(WebSocketConnection connection, WebSocketMessage message, CancellationToken cancellationToken) =>
+            connection.SendAsync(message.Data, message.Kind, message.EndOfMessage, cancellationToken);
+    }
+
     public static Uri Url(this WebSocketServer server, string path) => new($"ws://127.0.0.1:{server.EndPoints[0].Port}{path}");
 }

@@ -98,6 +98,55 @@ public class EpollSocketTransportTests
         Assert.Equal(3, read);
     }
 
+    [Fact]
+    public async Task a_receive_that_waited_under_a_token_forgets_its_registration_when_bytes_arrive()
+    {
+        Assert.SkipUnless(EventLoopGroup.IsSupported, "the event-loop transport needs Linux on x86-64");
+        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+        using var loop = new EventLoop("ws101-test-loop");
+        var (transport, peer) = await ConnectAsync(loop, ct);
+        await using var _ = transport;
+        using var __ = peer;
+        using var live = new CancellationTokenSource();
+
+        // Nothing sent yet: the receive has to wait, registered on the live token.
+        var buffer = new byte[8];
+        var receive = transport.ReceiveAsync(buffer, live.Token);
+        Assert.False(receive.IsCompleted);
+        Assert.True(ReadRegistration(transport).Token.CanBeCanceled);
+
+        await peer.SendAsync(new byte[] { 1, 2, 3 }, SocketFlags.None, ct);
+        Assert.Equal(3, await receive.AsTask().WaitAsync(TimeSpan.FromSeconds(10), ct));
+        // Kept, it would be disposed again at every later completion and keep pointing into the token's callbacks.
+        Assert.Equal(default, ReadRegistration(transport));
+    }
+
+    [Fact]
+    public async Task a_send_that_waited_under_a_token_forgets_its_registration_when_the_peer_reads()
+    {
+        Assert.SkipUnless(EventLoopGroup.IsSupported, "the event-loop transport needs Linux on x86-64");
+        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+        using var loop = new EventLoop("ws101-test-loop");
+        var (transport, peer) = await ConnectAsync(loop, ct);
+        await using var _ = transport;
+        using var __ = peer;
+        using var live = new CancellationTokenSource();
+
+        var waiting = await FillUntilASendWaitsAsync(transport, live.Token, ct);
+        var wait = (EpollSendWait)SendWait(transport)!;
+        Assert.True(wait.Cancellation.Token.CanBeCanceled);
+
+        var draining = DrainAsync(peer, ct);
+        await waiting.AsTask().WaitAsync(TimeSpan.FromSeconds(20), ct);
+        Assert.Equal(default, wait.Cancellation);
+        peer.Shutdown(SocketShutdown.Send);
+        transport.ShutdownSend();
+        await draining;
+    }
+
+    private static CancellationTokenRegistration ReadRegistration(EpollSocketTransport transport) =>
+        (CancellationTokenRegistration)typeof(EpollSocketTransport).GetField("_readCancel", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(transport)!;
+
     private static async Task DrainAsync(Socket peer, CancellationToken ct)
     {
         var buffer = new byte[256 * 1024];

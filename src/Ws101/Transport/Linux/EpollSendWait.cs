@@ -32,7 +32,9 @@ internal sealed class EpollSendWait : IValueTaskSource
     /// <summary>Ends the wait: every byte was sent (<paramref name="error"/> null) or the send failed.</summary>
     public void Complete(Exception? error)
     {
+        // Forgotten once disposed, like the read wait's (EpollSocketTransport.ReleaseReadCancel).
         Cancellation.Dispose();
+        Cancellation = default;
         Data = default;
         if (error is null)
         {

@@ -378,7 +378,7 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
         if (_readPeekOnly)
         {
             // The edge itself says "readable" (or closed): no need to peek. A rare spurious edge costs the reader one EAGAIN.
-            _readCancel.Dispose();
+            ReleaseReadCancel();
             _read.SetResult(0);
             return;
         }
@@ -394,7 +394,7 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
             Volatile.Write(ref _readWaiting, 1);
             return;
         }
-        _readCancel.Dispose();
+        ReleaseReadCancel();
         _readBuffer = default;
         if (n >= 0)
         {
@@ -404,6 +404,16 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
         {
             _read.SetException(Error(errno));
         }
+    }
+
+    /// <summary>
+    /// Ends the read wait's registration and forgets it: a registration kept after its wait would be disposed again at every
+    /// later completion (a stale unregister, ~1 % of a 20 B echo's CPU) and would keep pointing into the token's callbacks.
+    /// </summary>
+    private void ReleaseReadCancel()
+    {
+        _readCancel.Dispose();
+        _readCancel = default;
     }
 
     private void CompleteWrite()
@@ -478,7 +488,7 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
         // Wake any waiter: its attempt now fails with "closed".
         if (Interlocked.CompareExchange(ref _readWaiting, 0, 1) == 1)
         {
-            _readCancel.Dispose();
+            ReleaseReadCancel();
             _read.SetException(Error(-1));
         }
         if (Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 1)
