@@ -2,7 +2,7 @@
 # bench/server/run.sh - ws101 serve beside Kestrel (default, and with inline socket completions) in the same run,
 # server pinned to CPU 0 and load to CPU 1, rounds interleaved; prints the table and ws101's ratios to each anchor.
 #
-#   bench/server/run.sh [ROUNDS] [--quick] [--parts echo,big,hs,idle,tls]
+#   bench/server/run.sh [ROUNDS] [--quick] [--parts echo,big,hs,idle,tls,paired]
 #
 # The tls part (bench/server/tls.sh) measures wss:// (TLS 1.3): echo 20 B and 16 KiB and handshakes/s, ws101 beside Kestrel
 # over TLS (bench/server/kestrel-tls), default and inline, and ws101 over plain ws:// in the same rounds; its load generator
@@ -15,6 +15,9 @@
 # "floor" is bench/server/floor.c (C, one thread, epoll, nothing but parse, unmask and echo): the least a WebSocket
 # echo costs on this machine and kernel, run beside the others so that ws101's distance to it is measured, not guessed
 # (FLOOR=0 leaves it out). Full mode warms each point for BENCH_WARM seconds (8).
+# The paired part (bench/server/paired.sh; not in the default parts) measures the echo points again with every server
+# up at once and measured back to back, point by point, and prints per-round ratios: on a machine whose speed drifts
+# over minutes those compare like with like (about 3 minutes per round full, 1.5 quick).
 # Everything runs on 127.0.0.1 and every step is bounded in time. About 8 minutes per round for the
 # full matrix (3 servers and the floor) plus 4 for tls, about 6 + 2 minutes per round with --quick.
 set -euo pipefail
@@ -35,14 +38,15 @@ BUILD="${BENCH_BUILD:-/tmp/ws101-bench-build}"
 OUT="${BENCH_OUT:-/tmp/ws101-bench-results/$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$BUILD" "$OUT"
 
-# The parts the shared matrix runs (everything but tls), and whether tls runs.
-WS_PARTS=$(echo ",$PARTS," | sed 's/,tls,/,/g; s/^,//; s/,$//')
+# The parts the shared matrix runs (everything but tls and paired), and whether tls and paired run.
+WS_PARTS=$(echo ",$PARTS," | sed 's/,tls,/,/g; s/,paired,/,/g; s/^,//; s/,$//')
 case ",$PARTS," in *,tls,*) TLS=1 ;; *) TLS=0 ;; esac
+case ",$PARTS," in *,paired,*) PAIRED=1 ;; *) PAIRED=0 ;; esac
 
 echo "== publishing ws101 (Release)"
 dotnet publish "$ROOT/src/Ws101.Cli" -c Release -o "$BUILD/ws101" --nologo -v q > "$BUILD/publish.log" 2>&1 || { cat "$BUILD/publish.log"; exit 1; }
 
-if [ -n "$WS_PARTS" ]; then
+if [ -n "$WS_PARTS" ] || [ "$PAIRED" = 1 ]; then
   echo "== building the load generator and the Kestrel anchor into $BUILD"
   if [ ! -x "$BUILD/anchors/kestrel/KestrelEcho" ] || [ ! -x "$BUILD/anchors/wsbench" ]; then
     "$WSB/build-anchors.sh" "$BUILD/anchors" > "$BUILD/anchors.log" 2>&1 || { cat "$BUILD/anchors.log"; exit 1; }
@@ -65,6 +69,9 @@ SERVERS
 
   # Kestrel's anchor echoes on any path; ws101 serves its echo on /echo.
   export WSBENCH="$BUILD/anchors/wsbench" WS_PATH=/echo
+fi
+
+if [ -n "$WS_PARTS" ]; then
   echo "== $ROUNDS interleaved round(s), parts $WS_PARTS ${QUICK:+(quick)}; results in $OUT"
   # Full mode warms each point for BENCH_WARM seconds (8) instead of the matrix's 3: on one pinned core the JIT's tier-up
   # of the handshake path competes with the handshakes themselves, and 5 s of them was not always enough for it to
@@ -92,6 +99,11 @@ SERVERS
       "$BUILD/cpuplot/CpuPlot" "$OUT" "$OUT/cpu-by-size.png" "Server CPU per echoed message, $(date -u +%Y-%m-%d), $ROUNDS round(s)${QUICK:+, quick}" | tee "$OUT/cpu-by-size.md"
       ;;
   esac
+fi
+
+if [ "$PAIRED" = 1 ]; then
+  echo
+  "$ROOT/bench/server/paired.sh" "$BUILD/servers.txt" "$ROUNDS" "$OUT/paired" ${QUICK:+--quick} | grep -v '^  round '
 fi
 
 if [ "$TLS" = 1 ]; then

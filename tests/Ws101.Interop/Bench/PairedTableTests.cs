@@ -1,0 +1,70 @@
+using System.Globalization;
+using Ws101.Interop.Harness;
+
+namespace Ws101.Interop.Bench;
+
+/// <summary>
+/// bench/server/paired.py, the table of the paired echo points: a ratio is taken within each round, between two
+/// measurements seconds apart, and the rounds' ratios are summarised (median and range), so that a round run in a slow
+/// minute of the machine weighs on both sides of its ratio alike. A run that failed is left out, not counted as zero.
+/// </summary>
+public sealed class PairedTableTests : IDisposable
+{
+    private static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(30);
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("ws101-paired-");
+
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    public void Dispose()
+    {
+        try
+        {
+            _folder.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless.
+        }
+    }
+
+    [Fact]
+    public async Task ratios_are_taken_within_each_round_and_summarised_by_their_median_and_range()
+    {
+        // Round 1 in a fast minute, round 2 in a slow one. Within the rounds ws101 costs 0.70x and 0.60x what Kestrel-inline
+        // does (median 0.65x); the medians of each server's own costs (9.5 µs and 15 µs) would have said 0.63x.
+        string table = await RunAsync(
+            Result(1, "kestrel_inline", "echo_20", 10),
+            Result(1, "ws101", "echo_20", 7),
+            Result(1, "floor", "echo_20", 6),
+            Result(2, "kestrel_inline", "echo_20", 20),
+            Result(2, "ws101", "echo_20", 12),
+            Result(2, "floor", "echo_20", 10),
+            "3 ws101 echo_20 failed=1",
+            "3 kestrel_inline echo_20 " + Fields(30));
+
+        Assert.Contains("ws101            9.5 (7.0-12.0, n=2)", table);
+        Assert.Contains("kestrel_inline   20.0 (10.0-30.0, n=3)", table);
+        Assert.Contains("ws101            0.65x (0.60x-0.70x, n=2)", table);
+        Assert.Contains("floor            0.55x (0.50x-0.60x, n=2)", table);
+        // ws101 to the floor: 7/6 and 12/10.
+        Assert.Contains("echo_20      1.18x (1.17x-1.20x, n=2)", table);
+    }
+
+    /// <summary>A wsbench RESULT's fields for a run whose server spent <paramref name="microseconds"/> of CPU per message.</summary>
+    private static string Fields(double microseconds) =>
+        string.Create(CultureInfo.InvariantCulture, $"mode=echo conns=100 msgs_per_s=100000 srv_usr={microseconds * 0.04} srv_sys={microseconds * 0.06} errors=0");
+
+    private static string Result(int round, string server, string point, double microseconds) =>
+        $"{round} {server} {point} {Fields(microseconds)}";
+
+    private async Task<string> RunAsync(params string[] lines)
+    {
+        string raw = Path.Combine(_folder.FullName, "paired.txt");
+        await File.WriteAllLinesAsync(raw, lines, Cancel);
+        string script = Path.Combine(PeerEnvironment.RepositoryRoot, "bench/server/paired.py");
+        await using var run = PeerProcess.Start("paired.py", PeerEnvironment.Python, [script, raw], RunLimit);
+        int code = await run.WaitForExitAsync(RunLimit, Cancel);
+        Assert.True(code == 0, $"paired.py failed ({code})\n{run.Diagnostics()}");
+        return string.Join("\n", run.StdoutLines);
+    }
+}
