@@ -4,6 +4,8 @@
 //   MODE 1: epoll, then each wake-up's receives and then its sends submitted as two io_uring batches;
 //   MODE 2: io_uring alone, completion-based: every connection keeps a receive in the ring, each completion queues the
 //           send and the next receive, and one io_uring_enter per loop iteration submits them and waits;
+//   MODE 4: epoll, with each wake-up's receives first and then its sends, as plain system calls (the sends "corked" to
+//           the end of the loop iteration, so that they reach the client in one burst);
 //   MODE 3: as 2 with multishot receives into a provided-buffer ring (the kernel picks the buffer; one receive armed for
 //           the connection's life).
 // FLAGS (modes 2-3): 0 none, 1 IORING_SETUP_COOP_TASKRUN, 2 IORING_SETUP_SINGLE_ISSUER|IORING_SETUP_DEFER_TASKRUN.
@@ -112,7 +114,7 @@ int main(int argc,char**argv){
   for(int i=0;i<conns;i++){fds[i]=accept4(l,0,0,0);struct epoll_event e={.events=EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET,.data.u32=i};epoll_ctl(ep,EPOLL_CTL_ADD,fds[i],&e);}
   struct io_uring ring; if(mode==1){ if(io_uring_queue_init(512,&ring,0)){perror("uring");return 1;} }
   struct epoll_event ev[256]; long n=0, waits=0, enters=0; double t0=0,c0=0; double start=now(); int warm=1;
-  if(mode>=2){ n=completions(mode,flags,conns,fds,secs,&enters); waits=0; c0=0; goto done; }
+  if(mode==2||mode==3){ n=completions(mode,flags,conns,fds,secs,&enters); waits=0; c0=0; goto done; }
   while(1){
     double tn=now();
     if(warm && tn-start>2){warm=0;t0=tn;c0=cpu();n=0;waits=0;enters=0;}
@@ -120,6 +122,10 @@ int main(int argc,char**argv){
     int k=epoll_wait(ep,ev,256,100); waits++;
     if(mode==0){
       for(int j=0;j<k;j++){int i=ev[j].data.u32; if(!(ev[j].events&EPOLLIN))continue; int r=recv(fds[i],bufs[i],65536,MSG_DONTWAIT); if(r>0){send(fds[i],bufs[i],r,MSG_DONTWAIT|MSG_NOSIGNAL);n++;}}
+    } else if(mode==4){
+      int idx[256], len[256], m=0;
+      for(int j=0;j<k;j++){int i=ev[j].data.u32; if(!(ev[j].events&EPOLLIN))continue; int r=recv(fds[i],bufs[i],65536,MSG_DONTWAIT); if(r>0){idx[m]=i;len[m]=r;m++;}}
+      for(int j=0;j<m;j++){send(fds[idx[j]],bufs[idx[j]],len[j],MSG_DONTWAIT|MSG_NOSIGNAL);n++;}
     } else {
       int q=0;
       for(int j=0;j<k;j++){int i=ev[j].data.u32; if(!(ev[j].events&EPOLLIN))continue; struct io_uring_sqe*s=io_uring_get_sqe(&ring); io_uring_prep_recv(s,fds[i],bufs[i],65536,MSG_DONTWAIT); s->user_data=i; q++;}
@@ -133,7 +139,7 @@ int main(int argc,char**argv){
     }
   }
   done:;
-  double c=mode>=2 ? measured_cpu : cpu()-c0;
+  double c=(mode==2||mode==3) ? measured_cpu : cpu()-c0;
   printf("mode %d: %ld msgs in %d s, %.0f msgs/s, server CPU %.2f us/msg, %.3f epoll_wait/msg, %.3f io_uring_enter/msg\n",mode,n,secs,n/(double)secs,c*1e6/n,waits/(double)n,enters/(double)n);
   return 0;
 }
