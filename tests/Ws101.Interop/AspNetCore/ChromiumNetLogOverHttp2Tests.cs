@@ -10,7 +10,7 @@ namespace Ws101.Interop.AspNetCore;
 /// </summary>
 public sealed class ChromiumNetLogOverHttp2Tests : IDisposable
 {
-    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("ws101-netlog-");
+    private readonly TempFolder _folder = new("ws101-netlog-");
 
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
@@ -19,7 +19,7 @@ public sealed class ChromiumNetLogOverHttp2Tests : IDisposable
     {
         using TestCertificate certificate = TestCertificate.Create();
         await using Ws101KestrelServer server = await Ws101KestrelServer.StartAsync(certificate, compress: true, servePage: true, cancellationToken: Cancel);
-        string path = Path.Combine(_folder.FullName, "netlog.json");
+        string path = _folder.PathOf("netlog.json");
         var script = new PeerScript { PerMessageDeflate = true }
             .SendText(125).Receive().SendBinary(65_536).Receive().SendText("close 4003 the server is done").WaitClose();
 
@@ -74,13 +74,6 @@ public sealed class ChromiumNetLogOverHttp2Tests : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        try
-        {
-            _folder.Delete(recursive: true);
-        }
-        catch (IOException)
-        {
-            // A leftover temp folder is harmless.
-        }
+        _folder.Dispose();
     }
 }

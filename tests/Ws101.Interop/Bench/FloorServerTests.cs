@@ -13,7 +13,7 @@ namespace Ws101.Interop.Bench;
 public sealed class FloorServerTests : IAsyncLifetime
 {
     private static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(30);
-    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("ws101-floor-");
+    private readonly TempFolder _folder = new("ws101-floor-");
     private PeerProcess? _floor;
     private int _port;
 
@@ -21,7 +21,7 @@ public sealed class FloorServerTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        string binary = Path.Combine(_folder.FullName, "floor");
+        string binary = _folder.PathOf("floor");
         await BenchCProgram.CompileAsync("bench/server/floor.c", binary, Cancel, "-lcrypto");
         _floor = PeerProcess.Start("floor", binary, ["0"], RunLimit);
         string line = await _floor.WaitForLineAsync(l => l.StartsWith("floor: listening on 127.0.0.1:", StringComparison.Ordinal), "listening", cancellationToken: Cancel);
@@ -34,14 +34,7 @@ public sealed class FloorServerTests : IAsyncLifetime
         {
             await _floor.DisposeAsync();
         }
-        try
-        {
-            _folder.Delete(recursive: true);
-        }
-        catch (IOException)
-        {
-            // A leftover temp folder is harmless.
-        }
+        _folder.Dispose();
     }
 
     [Fact]

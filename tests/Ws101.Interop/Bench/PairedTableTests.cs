@@ -11,20 +11,13 @@ namespace Ws101.Interop.Bench;
 public sealed class PairedTableTests : IDisposable
 {
     private static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(30);
-    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("ws101-paired-");
+    private readonly TempFolder _folder = new("ws101-paired-");
 
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     public void Dispose()
     {
-        try
-        {
-            _folder.Delete(recursive: true);
-        }
-        catch (IOException)
-        {
-            // A leftover temp folder is harmless.
-        }
+        _folder.Dispose();
     }
 
     [Fact]
@@ -59,7 +52,7 @@ public sealed class PairedTableTests : IDisposable
 
     private async Task<string> RunAsync(params string[] lines)
     {
-        string raw = Path.Combine(_folder.FullName, "paired.txt");
+        string raw = _folder.PathOf("paired.txt");
         await File.WriteAllLinesAsync(raw, lines, Cancel);
         string script = Path.Combine(PeerEnvironment.RepositoryRoot, "bench/server/paired.py");
         await using var run = PeerProcess.Start("paired.py", PeerEnvironment.Python, [script, raw], RunLimit);

@@ -13,7 +13,7 @@ namespace Ws101.Interop.Bench;
 public sealed class TlsLoadTests : IAsyncLifetime
 {
     private static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(30);
-    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("ws101-tlsload-");
+    private readonly TempFolder _folder = new("ws101-tlsload-");
     private readonly TestCertificate _certificate = TestCertificate.Create();
     private string _tlsload = "";
 
@@ -21,21 +21,14 @@ public sealed class TlsLoadTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _tlsload = Path.Combine(_folder.FullName, "tlsload");
+        _tlsload = _folder.PathOf("tlsload");
         await BenchCProgram.CompileAsync("bench/server/tlsload.c", _tlsload, Cancel, "-lssl", "-lcrypto");
     }
 
     public ValueTask DisposeAsync()
     {
         _certificate.Dispose();
-        try
-        {
-            _folder.Delete(recursive: true);
-        }
-        catch (IOException)
-        {
-            // A leftover temp folder is harmless.
-        }
+        _folder.Dispose();
         return ValueTask.CompletedTask;
     }
 

@@ -16,10 +16,8 @@ public class EpollSocketTransportTests
     {
         Assert.SkipUnless(EventLoopGroup.IsSupported, "the event-loop transport needs Linux on x86-64");
         var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
-        using var loop = new EventLoop("ws101-test-loop");
-        var (transport, peer) = await ConnectAsync(loop, ct);
-        await using var _ = transport;
-        using var __ = peer;
+        await using var pair = await Pair.OpenAsync(ct);
+        var (transport, peer) = (pair.Transport, pair.Peer);
         Assert.Null(SendWait(transport));
 
         using var cancel = new CancellationTokenSource();
@@ -46,9 +44,8 @@ public class EpollSocketTransportTests
     {
         Assert.SkipUnless(EventLoopGroup.IsSupported, "the event-loop transport needs Linux on x86-64");
         var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
-        using var loop = new EventLoop("ws101-test-loop");
-        var (transport, peer) = await ConnectAsync(loop, ct);
-        using var _ = peer;
+        await using var pair = await Pair.OpenAsync(ct);
+        var (transport, peer) = (pair.Transport, pair.Peer);
 
         var waiting = await FillUntilASendWaitsAsync(transport, CancellationToken.None, ct);
         await transport.DisposeAsync();
@@ -103,10 +100,8 @@ public class EpollSocketTransportTests
     {
         Assert.SkipUnless(EventLoopGroup.IsSupported, "the event-loop transport needs Linux on x86-64");
         var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
-        using var loop = new EventLoop("ws101-test-loop");
-        var (transport, peer) = await ConnectAsync(loop, ct);
-        await using var _ = transport;
-        using var __ = peer;
+        await using var pair = await Pair.OpenAsync(ct);
+        var (transport, peer) = (pair.Transport, pair.Peer);
         using var live = new CancellationTokenSource();
 
         // Nothing sent yet: the receive has to wait, registered on the live token.
@@ -126,10 +121,8 @@ public class EpollSocketTransportTests
     {
         Assert.SkipUnless(EventLoopGroup.IsSupported, "the event-loop transport needs Linux on x86-64");
         var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
-        using var loop = new EventLoop("ws101-test-loop");
-        var (transport, peer) = await ConnectAsync(loop, ct);
-        await using var _ = transport;
-        using var __ = peer;
+        await using var pair = await Pair.OpenAsync(ct);
+        var (transport, peer) = (pair.Transport, pair.Peer);
         using var live = new CancellationTokenSource();
 
         var waiting = await FillUntilASendWaitsAsync(transport, live.Token, ct);
@@ -146,6 +139,46 @@ public class EpollSocketTransportTests
 
     private static CancellationTokenRegistration ReadRegistration(EpollSocketTransport transport) =>
         (CancellationTokenRegistration)typeof(EpollSocketTransport).GetField("_readCancel", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(transport)!;
+
+    /// <summary>A loop of its own, a transport on an accepted loopback socket, and the peer; closed together.</summary>
+    private sealed class Pair : IAsyncDisposable
+    {
+        private readonly EventLoop _loop;
+
+        private Pair(EventLoop loop, EpollSocketTransport transport, Socket peer)
+        {
+            _loop = loop;
+            Transport = transport;
+            Peer = peer;
+        }
+
+        public EpollSocketTransport Transport { get; }
+
+        public Socket Peer { get; }
+
+        public static async Task<Pair> OpenAsync(CancellationToken ct)
+        {
+            var loop = new EventLoop("ws101-test-loop");
+            try
+            {
+                var (transport, peer) = await ConnectAsync(loop, ct);
+                return new Pair(loop, transport, peer);
+            }
+            catch
+            {
+                loop.Dispose();
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            // Closing twice is allowed: a test may close the transport itself.
+            await Transport.DisposeAsync();
+            Peer.Dispose();
+            _loop.Dispose();
+        }
+    }
 
     private static async Task DrainAsync(Socket peer, CancellationToken ct)
     {
