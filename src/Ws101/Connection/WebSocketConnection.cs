@@ -202,6 +202,12 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                         {
                             await Transport.WaitReadableAsync(cancellationToken).ConfigureAwait(false);
                         }
+                        else if (Transport.NothingToReadNow)
+                        {
+                            // The pump's turn after each message, most often: nothing more has come, so no buffer is rented for it.
+                            idle = true;
+                            return default;
+                        }
                     }
                     var space = _in.GetSpace(_in.ReadSize(_options.ReceiveBufferSize, Core.WholeFrameLength));
                     n = (untilIdle || Transport.ReceivesNowExactly) && _in.IsEmpty

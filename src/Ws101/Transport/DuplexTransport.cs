@@ -37,6 +37,12 @@ internal abstract class DuplexTransport : IAsyncDisposable
     public virtual bool ReceivesNowExactly => false;
 
     /// <summary>
+    /// True when <see cref="TryReceiveNow"/> would return -1 now, known without a system call (false when it cannot tell):
+    /// a reader holding no buffer need not rent one only to find nothing there.
+    /// </summary>
+    public virtual bool NothingToReadNow => false;
+
+    /// <summary>
     /// Where <see cref="ReceivesNowExactly"/>: has <paramref name="continuation"/> called with <paramref name="state"/> once
     /// something can be read (or the transport ended), as <see cref="WaitReadableAsync"/> would complete, and returns true;
     /// returns false, registering nothing, when something can be read now. A wait that costs the caller no object at all:

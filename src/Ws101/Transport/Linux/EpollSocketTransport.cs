@@ -147,6 +147,10 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
     /// <summary>Exact: a receive skipped by the drained epoch would only have returned EAGAIN (see <see cref="_drainedAtEpoch"/>).</summary>
     public override bool ReceivesNowExactly => true;
 
+    /// <summary>No edge since the last read that drained the socket, and no end seen: what <see cref="TryReceiveNow"/> checks first.</summary>
+    public override bool NothingToReadNow =>
+        Volatile.Read(ref _readEpoch) == Volatile.Read(ref _drainedAtEpoch) && Volatile.Read(ref _peerEnded) == 0;
+
     public override bool WatchReadable(Action<object?> continuation, object state)
     {
         var wait = StartReceive(Memory<byte>.Empty, peekOnly: true, CancellationToken.None);
