@@ -137,6 +137,28 @@ public class EpollSocketTransportTests
         await draining;
     }
 
+    [Fact]
+    public async Task a_wait_that_starts_after_another_thread_closed_the_transport_fails_at_once_instead_of_waiting_for_an_edge()
+    {
+        Assert.SkipUnless(EventLoopGroup.IsSupported, "the event-loop transport needs Linux on x86-64");
+        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+        await using var pair = await Pair.OpenAsync(ct);
+        var (transport, peer) = (pair.Transport, pair.Peer);
+
+        // A short read: the socket is known to be empty until the next edge, so the next receive goes straight to waiting.
+        await peer.SendAsync(new byte[] { 1, 2, 3 }, SocketFlags.None, ct);
+        var buffer = new byte[8];
+        Assert.Equal(3, await transport.ReceiveAsync(buffer, ct).AsTask().WaitAsync(TimeSpan.FromSeconds(10), ct));
+        Assert.True(transport.NothingToReadNow);
+
+        // Closed elsewhere (a keepalive's verdict, a shutdown) before the reader registered its wait: Close found no waiter,
+        // and the loop no longer watches the socket, so a wait registered now would never end. It fails instead.
+        await Task.Run(() => transport.DisposeAsync().AsTask(), ct);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => transport.ReceiveAsync(buffer, ct).AsTask().WaitAsync(TimeSpan.FromSeconds(10), ct));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => transport.WaitReadableAsync(ct).AsTask().WaitAsync(TimeSpan.FromSeconds(10), ct));
+        Assert.False(transport.WatchReadable(static _ => { }, new object()));
+    }
+
     private static CancellationTokenRegistration ReadRegistration(EpollSocketTransport transport) =>
         (CancellationTokenRegistration)typeof(EpollSocketTransport).GetField("_readCancel", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(transport)!;
 

@@ -123,7 +123,16 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
             _read.Reset();
             _readBuffer = buffer;
             _readPeekOnly = peekOnly;
-            Volatile.Write(ref _readWaiting, 1);
+            // A full fence between announcing the wait and looking again: the loop (OnEvents) moves the epoch and then looks for
+            // a waiter, and Close (any thread) sets _closed and then looks; with a plain store the look below could be made
+            // before the store is seen, and both sides would miss each other (a receive waiting for an edge that came).
+            Interlocked.Exchange(ref _readWaiting, 1);
+            if (Volatile.Read(ref _closed) == 1 && Interlocked.CompareExchange(ref _readWaiting, 0, 1) == 1)
+            {
+                // Closed by another thread after the attempt, and Close found no waiter to fail: fail here, as it would have.
+                _readBuffer = default;
+                return ValueTask.FromException<int>(Error(-1));
+            }
             if (Volatile.Read(ref _readEpoch) != epoch && Interlocked.CompareExchange(ref _readWaiting, 0, 1) == 1)
             {
                 // An edge arrived between the attempt and the registration: try again instead of waiting for one that already passed.
@@ -252,7 +261,13 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
             // Set before _writeWaiting is: the loop reads it only after seeing that flag.
             var wait = _send ??= new EpollSendWait();
             wait.Reset(data);
-            Volatile.Write(ref _writeWaiting, 1);
+            // A full fence, as for the read wait (StartReceive): the loop and Close each set their flag, then look for a waiter.
+            Interlocked.Exchange(ref _writeWaiting, 1);
+            if (Volatile.Read(ref _closed) == 1 && Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 1)
+            {
+                wait.Data = default;
+                return ValueTask.FromException(Error(-1));
+            }
             if (Volatile.Read(ref _writeEpoch) != epoch && Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 1)
             {
                 continue;
@@ -394,9 +409,13 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
         }
         if (n < 0 && errno == Libc.EAGAIN)
         {
-            // A spurious edge: keep waiting for the next one.
-            Volatile.Write(ref _readWaiting, 1);
-            return;
+            // A spurious edge: keep waiting for the next one, unless Close came meanwhile (it found no waiter then).
+            Interlocked.Exchange(ref _readWaiting, 1);
+            if (Volatile.Read(ref _closed) == 0 || Interlocked.CompareExchange(ref _readWaiting, 0, 1) == 0)
+            {
+                return;
+            }
+            errno = -1;
         }
         ReleaseReadCancel();
         _readBuffer = default;
@@ -427,9 +446,14 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
         int errno = TrySend(ref data);
         if (!data.IsEmpty && errno == Libc.EAGAIN)
         {
+            // Still full: wait for the next edge, unless Close came meanwhile (it found no waiter then).
             wait.Data = data;
-            Volatile.Write(ref _writeWaiting, 1);
-            return;
+            Interlocked.Exchange(ref _writeWaiting, 1);
+            if (Volatile.Read(ref _closed) == 0 || Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 0)
+            {
+                return;
+            }
+            errno = -1;
         }
         wait.Complete(data.IsEmpty ? null : Error(errno));
     }
