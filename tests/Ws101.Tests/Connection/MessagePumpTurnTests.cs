@@ -24,7 +24,7 @@ public class MessagePumpTurnTests
         var connection = new WebSocketConnection(transport, WebSocketRole.Server, WebSocketConnectionOptions.Default,
             new WebSocketHandshakeInfo("/echo", new HttpHeaders(), new HttpHeaders(), null, [], "", ""), default);
         var owner = new Owner();
-        MessagePump.Start(connection, new Echo(), owner);
+        MessagePump.Start(connection, Server.TestServer.EchoHandler.Instance, owner);
         int readsAtStart = transport.ReadsNow;
 
         for (int i = 1; i <= 3; i++)
@@ -36,12 +36,6 @@ public class MessagePumpTurnTests
             Assert.Equal(0, connection.HeldBufferBytes);
         }
         Assert.Empty(owner.Failures);
-    }
-
-    private sealed class Echo : WebSocketMessageHandler
-    {
-        public override ValueTask OnMessageAsync(WebSocketConnection connection, WebSocketMessage message, CancellationToken cancellationToken) =>
-            connection.SendAsync(message.Data, message.Kind, message.EndOfMessage, CancellationToken.None);
     }
 
     private sealed class Owner : IMessagePumpOwner
