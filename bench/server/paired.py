@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""paired.py - the table of bench/server/paired.sh: server CPU per echoed message and per-round ratios.
+"""paired.py - the table of bench/server/paired.sh: server CPU per echoed message, messages per second, per-round ratios.
 
     paired.py PAIRED_TXT [ANCHOR]
 
-Each line of PAIRED_TXT is "ROUND SERVER POINT key=value..." (wsbench's RESULT fields). For each point: every server's
-median CPU per message over the rounds (range), then each server's ratio to ANCHOR (default kestrel_inline) taken within
-each round (the two measurements seconds apart) with the median and range of those ratios, and ws101's ratio to floor
-the same way when both ran. Below 1.0 the server costs less than the anchor.
+Each line of PAIRED_TXT is "ROUND SERVER POINT key=value..." (wsbench's or tlsload's RESULT fields). For each point (in
+the order they were measured): every server's median CPU per message over the rounds (range), then each server's ratio
+to ANCHOR (default kestrel_inline) taken within each round (the two measurements seconds apart) with the median and
+range of those ratios, and ws101's ratio to floor the same way when both ran (below 1.0 the server costs less than the
+anchor). Then the same for messages per second, the wss:// target's measure (above 1.0 the server echoed more).
 """
 import statistics as st
 import sys
@@ -15,7 +16,9 @@ path = sys.argv[1]
 anchor = sys.argv[2] if len(sys.argv) > 2 else "kestrel_inline"
 
 cost = {}  # (point, server) -> {round: µs per message}
+rate = {}  # (point, server) -> {round: messages per second}
 order = []
+points = []
 for line in open(path):
     parts = line.split()
     if len(parts) < 3:
@@ -24,10 +27,13 @@ for line in open(path):
     kv = dict(p.split("=", 1) for p in parts[3:] if "=" in p)
     if server not in order:
         order.append(server)
+    if point not in points:
+        points.append(point)
     if "failed" in kv or float(kv.get("msgs_per_s", 0)) <= 0:
         continue
     us = (float(kv["srv_usr"]) + float(kv["srv_sys"])) / float(kv["msgs_per_s"]) * 1e6
     cost.setdefault((point, server), {})[rnd] = us
+    rate.setdefault((point, server), {})[rnd] = float(kv["msgs_per_s"])
 
 
 def spread(values, fmt):
@@ -36,12 +42,11 @@ def spread(values, fmt):
     return f"{fmt(st.median(values))} ({fmt(min(values))}-{fmt(max(values))}, n={len(values)})"
 
 
-def ratios(point, server, base):
-    mine, theirs = cost.get((point, server), {}), cost.get((point, base), {})
+def ratios(point, server, base, of=cost):
+    mine, theirs = of.get((point, server), {}), of.get((point, base), {})
     return [mine[r] / theirs[r] for r in mine if r in theirs]
 
 
-points = ["echo_20", "echo_1024", "echo_16384"]
 print("server CPU per echoed message, µs: median over rounds (range)")
 for point in points:
     print(f"  {point}")
@@ -60,3 +65,17 @@ if "ws101" in order and "floor" in order:
     print("ws101 to floor within each round (above 1.0: what ws101 costs above the floor)")
     for point in points:
         print(f"  {point:12} {spread(ratios(point, 'ws101', 'floor'), lambda v: f'{v:.2f}x')}")
+print()
+print("messages per second: median over rounds (range)")
+for point in points:
+    print(f"  {point}")
+    for server in order:
+        print(f"    {server:16} {spread(list(rate.get((point, server), {}).values()), lambda v: f'{v:,.0f}')}")
+print()
+print(f"messages per second to {anchor} within each round: median (range); above 1.0 echoed more")
+for point in points:
+    print(f"  {point}")
+    for server in order:
+        if server == anchor:
+            continue
+        print(f"    {server:16} {spread(ratios(point, server, anchor, rate), lambda v: f'{v:.2f}x')}")

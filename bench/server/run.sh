@@ -2,7 +2,7 @@
 # bench/server/run.sh - ws101 serve beside Kestrel (default, and with inline socket completions) in the same run,
 # server pinned to CPU 0 and load to CPU 1, rounds interleaved; prints the table and ws101's ratios to each anchor.
 #
-#   bench/server/run.sh [ROUNDS] [--quick] [--parts echo,big,hs,idle,tls,paired]
+#   bench/server/run.sh [ROUNDS] [--quick] [--parts echo,big,hs,idle,tls,paired,paired-tls]
 #
 # The tls part (bench/server/tls.sh) measures wss:// (TLS 1.3): echo 20 B and 16 KiB and handshakes/s, ws101 beside Kestrel
 # over TLS (bench/server/kestrel-tls), default and inline, and ws101 over plain ws:// in the same rounds; its load generator
@@ -17,7 +17,8 @@
 # (FLOOR=0 leaves it out). Full mode warms each point for BENCH_WARM seconds (8).
 # The paired part (bench/server/paired.sh; not in the default parts) measures the echo points again with every server
 # up at once and measured back to back, point by point, and prints per-round ratios: on a machine whose speed drifts
-# over minutes those compare like with like (about 3 minutes per round full, 1.5 quick).
+# over minutes those compare like with like (about 3 minutes per round full, 1.5 quick). paired-tls (not in the default
+# parts either) does the same for the wss:// echo points of the tls part (about 2.5 minutes per round full).
 # Everything runs on 127.0.0.1 and every step is bounded in time. About 8 minutes per round for the
 # full matrix (3 servers and the floor) plus 4 for tls, about 6 + 2 minutes per round with --quick.
 set -euo pipefail
@@ -39,9 +40,10 @@ OUT="${BENCH_OUT:-/tmp/ws101-bench-results/$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$BUILD" "$OUT"
 
 # The parts the shared matrix runs (everything but tls and paired), and whether tls and paired run.
-WS_PARTS=$(echo ",$PARTS," | sed 's/,tls,/,/g; s/,paired,/,/g; s/^,//; s/,$//')
+WS_PARTS=$(echo ",$PARTS," | sed 's/,tls,/,/g; s/,paired,/,/g; s/,paired-tls,/,/g; s/^,//; s/,$//')
 case ",$PARTS," in *,tls,*) TLS=1 ;; *) TLS=0 ;; esac
 case ",$PARTS," in *,paired,*) PAIRED=1 ;; *) PAIRED=0 ;; esac
+case ",$PARTS," in *,paired-tls,*) PAIRED_TLS=1 ;; *) PAIRED_TLS=0 ;; esac
 
 echo "== publishing ws101 (Release)"
 dotnet publish "$ROOT/src/Ws101.Cli" -c Release -o "$BUILD/ws101" --nologo -v q > "$BUILD/publish.log" 2>&1 || { cat "$BUILD/publish.log"; exit 1; }
@@ -123,4 +125,11 @@ if [ "$TLS" = 1 ]; then
     echo
     python3 "$ROOT/bench/server/ratios.py" --tls "$OUT/tls" ws101 ws101_before
   fi
+fi
+
+if [ "$PAIRED_TLS" = 1 ]; then
+  echo
+  echo "== wss:// paired: the tls part's echo points with every server up at once; results in $OUT/paired-tls"
+  "$ROOT/bench/server/tls.sh" "$BUILD" "$OUT/paired-tls" "$ROUNDS" ${QUICK:+--quick} --paired 2>&1 | tee "$OUT/paired-tls-run.log" \
+    | grep -v '^  round ' || true
 fi

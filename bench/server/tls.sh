@@ -3,7 +3,10 @@
 # beside Kestrel over TLS (default, and with inline socket completions) in the same run, rounds interleaved, server pinned
 # to CPU 0 and load to CPU 1. ws101 serve over plain ws:// runs in the same rounds, so that what TLS costs ws101 shows.
 #
-#   bench/server/tls.sh BUILD_DIR RESULTS_DIR ROUNDS [--quick]
+#   bench/server/tls.sh BUILD_DIR RESULTS_DIR ROUNDS [--quick] [--paired]
+#
+# --paired (run.sh's paired-tls part): the same servers all up at once, the two echo points measured for each server back
+# to back in every round (bench/server/paired.sh --tls), so that the ratios compare measurements seconds apart.
 #
 # Called by run.sh (which publishes ws101 into BUILD_DIR/ws101 first). The load generator is bench/server/tlsload.c
 # (C, OpenSSL, one thread, epoll), compiled here into BUILD_DIR/tlsload (gcc and libssl-dev are installed with apt-get
@@ -15,9 +18,15 @@
 # them. BASELINE_BIN adds ws101_before over wss://. Everything runs on 127.0.0.1 and every step is bounded in time.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-BUILD=$1 OUT=$2 ROUNDS=$3 QUICK=${4:-}
-DUR=10 WARM=3 FIRST_WARMUP=10
-[ "$QUICK" = "--quick" ] && { DUR=5; WARM=2; FIRST_WARMUP=5; }
+BUILD=$1 OUT=$2 ROUNDS=$3; shift 3
+DUR=10 WARM=3 FIRST_WARMUP=10 QUICK="" PAIRED=0
+for arg in "$@"; do
+  case "$arg" in
+    --quick) QUICK=--quick DUR=5 WARM=2 FIRST_WARMUP=5 ;;
+    --paired) PAIRED=1 ;;
+    *) echo "tls.sh: unknown argument $arg" >&2; exit 2 ;;
+  esac
+done
 SRV_CPU=${SRV_CPU:-0} CLI_CPU=${CLI_CPU:-1}
 ECHO_CONNS=${ECHO_CONNS:-100} HS_CONNS=${HS_CONNS:-32}
 WS101="$BUILD/ws101/Ws101.Cli"
@@ -51,6 +60,10 @@ ws101_ws|19111|ws|$WS101 serve --port 19111 --quiet
 SERVERS
 if [ -n "${BASELINE_BIN:-}" ]; then
   echo "ws101_before|19112|wss|$BASELINE_BIN serve --port 19112 --quiet --cert $CERT --key $KEY" >> "$SERVERS"
+fi
+
+if [ "$PAIRED" = 1 ]; then
+  exec "$ROOT/bench/server/paired.sh" "$SERVERS" "$ROUNDS" "$OUT" $QUICK --tls "$TLSLOAD"
 fi
 
 PGID="" PID=""
