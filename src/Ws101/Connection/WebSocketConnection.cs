@@ -143,6 +143,21 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         try
         {
             bool got = TryReceiveBuffered(out var message, out bool flush);
+            if (!got && !flush && untilIdle && _in.IsEmpty)
+            {
+                // The pump's turn, nearly always: a message that arrives whole in one read needs none of the slow path's machinery.
+                switch (ReadReadyNow(out message, out flush))
+                {
+                    case ReadyRead.Nothing:
+                        handedOff = true;
+                        return default;
+                    case ReadyRead.Ended:
+                        return new ValueTask<WebSocketMessage>(message);
+                    case ReadyRead.Parsed:
+                        got = true;
+                        break;
+                }
+            }
             if (got && !flush && !message.IsClose)
             {
                 return new ValueTask<WebSocketMessage>(message);
@@ -235,14 +250,9 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                 }
                 if (n == 0)
                 {
-                    End(ConnectionEnding.TransportEnded, null, null);
-                    _in.Release();
-                    return EndedMessage();
+                    return TransportEnded();
                 }
-                _in.Advance(n);
-                _lastReceived = Environment.TickCount64;
-                _pingSent = 0;
-                Ws101Metrics.Io.Add(n, Ws101Metrics.Receive);
+                Received(n);
                 ready = TryReceiveBuffered(out message, out flush) ? message : null;
             }
         }
@@ -253,6 +263,74 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                 Volatile.Write(ref _receiving, 0);
             }
         }
+    }
+
+    /// <summary>What <see cref="ReadReadyNow"/> found.</summary>
+    private enum ReadyRead
+    {
+        /// <summary>Bytes read, but no whole event yet (part of a frame, or only pongs): the slow path reads the rest.</summary>
+        Incomplete,
+        /// <summary>Nothing to read now and nothing buffered: the pump waits for the next edge, the receive still taken.</summary>
+        Nothing,
+        /// <summary>An event parsed (a message, a surfaced ping, the close or a failure), with whether replies wait to be sent.</summary>
+        Parsed,
+        /// <summary>The transport ended or failed: the connection is ended and the message is its close.</summary>
+        Ended,
+    }
+
+    /// <summary>
+    /// The pump's read with nothing buffered and nothing owed to the peer, without the slow path's asynchronous machinery: the
+    /// slow path's first pass, for a transport that reads exactly what is there now. The buffers go back first, as there,
+    /// and the receive buffer is rented only when the transport has something.
+    /// </summary>
+    private ReadyRead ReadReadyNow(out WebSocketMessage message, out bool flush)
+    {
+        message = default;
+        flush = false;
+        ReleaseIdleBuffers();
+        if (Transport.NothingToReadNow)
+        {
+            return ReadyRead.Nothing;
+        }
+        int n;
+        try
+        {
+            n = Transport.TryReceiveNow(_in.GetSpace(_in.ReadSize(_options.ReceiveBufferSize, Core.WholeFrameLength)).Span);
+        }
+        catch (Exception ex) when (DuplexTransport.IsFailure(ex))
+        {
+            n = 0;
+        }
+        if (n < 0)
+        {
+            // An edge for bytes an earlier read took: nothing, and no buffer held while the pump waits again.
+            _in.Release();
+            return ReadyRead.Nothing;
+        }
+        if (n == 0)
+        {
+            message = TransportEnded();
+            return ReadyRead.Ended;
+        }
+        Received(n);
+        return TryReceiveBuffered(out message, out flush) ? ReadyRead.Parsed : ReadyRead.Incomplete;
+    }
+
+    /// <summary>Counts <paramref name="n"/> bytes just read into the receive buffer: the peer is alive (the keepalive's clock).</summary>
+    private void Received(int n)
+    {
+        _in.Advance(n);
+        _lastReceived = Environment.TickCount64;
+        _pingSent = 0;
+        Ws101Metrics.Io.Add(n, Ws101Metrics.Receive);
+    }
+
+    /// <summary>The transport ended (the peer's FIN, or a failure): ends the connection and returns the close it reports.</summary>
+    private WebSocketMessage TransportEnded()
+    {
+        End(ConnectionEnding.TransportEnded, null, null);
+        _in.Release();
+        return EndedMessage();
     }
 
     private void ReleaseIdleBuffers()

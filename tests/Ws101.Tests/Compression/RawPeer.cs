@@ -43,38 +43,39 @@ internal sealed class RawPeer : IAsyncDisposable
     }
 
     /// <summary>Writes one masked frame with the given first byte (FIN, RSV bits, opcode).</summary>
-    public async Task SendFrameAsync(byte first, ReadOnlyMemory<byte> payload, CancellationToken ct)
+    public Task SendFrameAsync(byte first, ReadOnlyMemory<byte> payload, CancellationToken ct) =>
+        SendBytesAsync(MaskedFrame(first, payload.Span), ct);
+
+    /// <summary>Writes <paramref name="bytes"/> as they are: a piece of a frame, say.</summary>
+    public async Task SendBytesAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct) => await _stream.WriteAsync(bytes, ct);
+
+    /// <summary>One masked frame, as a client sends it, with the given first byte (FIN, RSV bits, opcode).</summary>
+    public static byte[] MaskedFrame(byte first, ReadOnlySpan<byte> payload)
     {
-        var header = new byte[14];
-        header[0] = first;
-        int n;
-        if (payload.Length < 126)
+        int headerLength = payload.Length < 126 ? 2 : payload.Length <= ushort.MaxValue ? 4 : 10;
+        var frame = new byte[headerLength + 4 + payload.Length];
+        frame[0] = first;
+        if (headerLength == 2)
         {
-            header[1] = (byte)(0x80 | payload.Length);
-            n = 2;
+            frame[1] = (byte)(0x80 | payload.Length);
         }
-        else if (payload.Length <= ushort.MaxValue)
+        else if (headerLength == 4)
         {
-            header[1] = 0x80 | 126;
-            BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(2), (ushort)payload.Length);
-            n = 4;
+            frame[1] = 0x80 | 126;
+            BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(2), (ushort)payload.Length);
         }
         else
         {
-            header[1] = 0x80 | 127;
-            BinaryPrimitives.WriteUInt64BigEndian(header.AsSpan(2), (ulong)payload.Length);
-            n = 10;
+            frame[1] = 0x80 | 127;
+            BinaryPrimitives.WriteUInt64BigEndian(frame.AsSpan(2), (ulong)payload.Length);
         }
-        byte[] key = [0x12, 0x34, 0x56, 0x78];
-        key.CopyTo(header, n);
-        n += 4;
-        var masked = payload.ToArray();
-        for (int i = 0; i < masked.Length; i++)
+        ReadOnlySpan<byte> key = [0x12, 0x34, 0x56, 0x78];
+        key.CopyTo(frame.AsSpan(headerLength));
+        for (int i = 0; i < payload.Length; i++)
         {
-            masked[i] ^= key[i & 3];
+            frame[headerLength + 4 + i] = (byte)(payload[i] ^ key[i & 3]);
         }
-        await _stream.WriteAsync(header.AsMemory(0, n), ct);
-        await _stream.WriteAsync(masked, ct);
+        return frame;
     }
 
     /// <summary>Reads one frame of the server's: its first byte and payload; null when the connection ended.</summary>

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Reflection;
+using System.Text;
 using Ws101.Client;
+using Ws101.Tests.Compression;
 using Ws101.Protocol;
 using Ws101.Server;
 using Ws101.Tests.Server;
@@ -65,6 +67,41 @@ public class WebSocketMessageHandlerTests
         Assert.Equal("/h", connection.Handshake.Path);
         Assert.Equal("x=1", connection.Handshake.Query);
         Assert.Equal("/h?x=1", connection.Handshake.Target);
+    }
+
+    [Theory]
+    [InlineData(ServerTransport.Auto)]
+    [InlineData(ServerTransport.Sockets)]
+    public async Task a_frame_split_across_reads_comes_whole_a_ping_is_answered_before_the_next_echo_and_a_dropped_peer_ends_with_1006(ServerTransport transport)
+    {
+        var ct = Timeout();
+        var handler = new Recorder();
+        await using var server = await StartAsync(handler, transport);
+        var peer = await RawPeer.ConnectAsync(((IPEndPoint)server.EndPoints[0]).Port, "/h", null, ct);
+        byte[] frame = RawPeer.MaskedFrame(0x81, "split"u8);
+
+        await peer.SendBytesAsync(frame.AsMemory(0, 3), ct);
+        await WaitUntilAsync(() => server.ConnectionCount == 1, ct);
+        var connection = Assert.Single(server.Connections);
+        // The first piece is read and kept (an idle connection holds no buffer): the rest is waited for with it.
+        await WaitUntilAsync(() => connection.HeldBufferBytes > 0, ct);
+        Assert.DoesNotContain(handler.Events, e => e.StartsWith("message", StringComparison.Ordinal));
+        await peer.SendBytesAsync(frame.AsMemory(3), ct);
+        Assert.Equal("split", Encoding.UTF8.GetString((await peer.ReadFrameAsync(ct))!.Value.Payload));
+
+        // RFC 6455 §5.5.2: the ping is answered with a pong carrying its payload, here before the next message's echo.
+        await peer.SendBytesAsync(RawPeer.MaskedFrame(0x89, "p"u8).Concat(RawPeer.MaskedFrame(0x81, "after"u8)).ToArray(), ct);
+        var pong = (await peer.ReadFrameAsync(ct))!.Value;
+        Assert.Equal(0x8A, pong.First);
+        Assert.Equal("p", Encoding.UTF8.GetString(pong.Payload));
+        Assert.Equal("after", Encoding.UTF8.GetString((await peer.ReadFrameAsync(ct))!.Value.Payload));
+
+        // The peer goes away without a close frame: RFC 6455 §7.1.5, the close code is then 1006.
+        await peer.DisposeAsync();
+        var closed = await handler.Closed.Task.WaitAsync(ct);
+        Assert.Equal(CloseCode.AbnormalClosure, closed.CloseStatus);
+        Assert.Equal(["open ", "message split (room )", "message after (room )", "closed 1006"], handler.Events);
+        await WaitUntilAsync(() => server.ConnectionCount == 0, ct);
     }
 
     [Fact]
