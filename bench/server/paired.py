@@ -47,35 +47,32 @@ def ratios(point, server, base, of=cost):
     return [mine[r] / theirs[r] for r in mine if r in theirs]
 
 
-print("server CPU per echoed message, µs: median over rounds (range)")
-for point in points:
-    print(f"  {point}")
-    for server in order:
-        print(f"    {server:16} {spread(list(cost.get((point, server), {}).values()), lambda v: f'{v:.1f}')}")
+def medians(title, of, fmt):
+    print(f"{title}: median over rounds (range)")
+    for point in points:
+        print(f"  {point}")
+        for server in order:
+            print(f"    {server:16} {spread(list(of.get((point, server), {}).values()), fmt)}")
+
+
+def to_anchor(title, of):
+    print(f"{title} to {anchor} within each round: median (range); {'below 1.0 costs less' if of is cost else 'above 1.0 echoed more'}")
+    for point in points:
+        print(f"  {point}")
+        for server in order:
+            if server != anchor:
+                print(f"    {server:16} {spread(ratios(point, server, anchor, of), lambda v: f'{v:.2f}x')}")
+
+
+medians("server CPU per echoed message, µs", cost, lambda v: f"{v:.1f}")
 print()
-print(f"ratio to {anchor} within each round: median (range); below 1.0 costs less")
-for point in points:
-    print(f"  {point}")
-    for server in order:
-        if server == anchor:
-            continue
-        print(f"    {server:16} {spread(ratios(point, server, anchor), lambda v: f'{v:.2f}x')}")
+to_anchor("ratio", cost)
 if "ws101" in order and "floor" in order:
     print()
     print("ws101 to floor within each round (above 1.0: what ws101 costs above the floor)")
     for point in points:
         print(f"  {point:12} {spread(ratios(point, 'ws101', 'floor'), lambda v: f'{v:.2f}x')}")
 print()
-print("messages per second: median over rounds (range)")
-for point in points:
-    print(f"  {point}")
-    for server in order:
-        print(f"    {server:16} {spread(list(rate.get((point, server), {}).values()), lambda v: f'{v:,.0f}')}")
+medians("messages per second", rate, lambda v: f"{v:,.0f}")
 print()
-print(f"messages per second to {anchor} within each round: median (range); above 1.0 echoed more")
-for point in points:
-    print(f"  {point}")
-    for server in order:
-        if server == anchor:
-            continue
-        print(f"    {server:16} {spread(ratios(point, server, anchor, rate), lambda v: f'{v:.2f}x')}")
+to_anchor("messages per second", rate)
