@@ -135,7 +135,14 @@ public class RedisClusterTests
             }
             await Task.Delay(2, ct);
         }
-        Assert.True(resumedAfter is not null, $"cross-node delivery did not resume: promoted {failedOverAfter}, published {published}, remote {remote.Count} last {remote.Last("A")}; {a.Topics.Statistics}");
+        if (resumedAfter is null)
+        {
+            // What each side saw, so that a failure says where delivery stopped: the publisher, the receivers, the new master's subscriptions.
+            long onNewMaster = newMaster > 0 ? await ShardSubscribersAsync(cluster, newMaster, "ws101:" + topic) : -1;
+            Assert.Fail($"cross-node delivery did not resume: promoted {failedOverAfter} (new master {newMaster}, {onNewMaster} subscriber(s) there), " +
+                $"published {published}, remote {remote.Count} last {remote.Last("A")}, remote2 {remote2.Count} last {remote2.Last("A")}; " +
+                $"A {a.Topics.Statistics}; B {b.Topics.Statistics}; C {c.Topics.Statistics}");
+        }
         await Eventually.TrueAsync(() => local.Count == published && remote.Last("A") == published - 1 && remote2.Last("A") == published - 1,
             TimeSpan.FromSeconds(5), () => $"local {local.Count} of {published}, the last one on B and C");
         var stats = a.Topics.Statistics;
