@@ -33,8 +33,12 @@ internal sealed class MessagePump
     public static bool CanDrive(DuplexTransport transport) => transport.ReceivesNowExactly;
 
     /// <summary>Opens the handler on <paramref name="connection"/> and pumps its messages until it ends.</summary>
-    public static void Start(WebSocketConnection connection, WebSocketMessageHandler handler, IMessagePumpOwner owner) =>
+    public static void Start(WebSocketConnection connection, WebSocketMessageHandler handler, IMessagePumpOwner owner)
+    {
+        // The handshake's reads may have made the transport's receive wait; from here on the pump only watches.
+        connection.Transport.ForgetReceiveWait();
         _ = new MessagePump(connection, handler, owner).OpenAsync();
+    }
 
     private async Task OpenAsync()
     {

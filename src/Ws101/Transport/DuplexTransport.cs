@@ -51,6 +51,15 @@ internal abstract class DuplexTransport : IAsyncDisposable
     public virtual bool WatchReadable(Action<object?> continuation, object state) =>
         throw new NotSupportedException("This transport cannot tell without waiting whether anything can be read.");
 
+    /// <summary>
+    /// Drops what a transport keeps to make later receive waits allocate nothing (the event-loop transport's wait object),
+    /// when no receive is waiting: for a reader that from now on waits with <see cref="WatchReadable"/> only (a message pump
+    /// after the handshake's reads), so that its idle connection carries none of it.
+    /// </summary>
+    public virtual void ForgetReceiveWait()
+    {
+    }
+
     /// <summary>True when <see cref="TrySendNow"/> hands two buffers to the kernel in one call (a vectored send).</summary>
     public virtual bool SendsVectored => false;
 

@@ -127,10 +127,55 @@ public class WebSocketMessageHandlerTests
         object pumpWait = await IdleWaitContinuationAsync(byPath["/h"], ct);
         Assert.IsType<MessagePump>(pumpWait);
         Assert.Equal(0, byPath["/h"].HeldBufferBytes);
+        // The pump's watch is the continuation and its state alone: the transport never made the wait object a receive uses.
+        Assert.Null(Field(byPath["/h"].Transport, "_receive"));
 
         // The contrast: a handler that awaits ReceiveAsync is a suspended method for as long as the connection is idle.
         object loopWait = await IdleWaitContinuationAsync(byPath["/loop"], ct);
         Assert.Contains("StateMachineBox", loopWait.GetType().Name);
+    }
+
+    [Fact]
+    public async Task a_connection_whose_handshake_waited_for_its_request_keeps_neither_that_wait_nor_the_handshake_once_its_pump_idles()
+    {
+        Assert.SkipUnless(Ws101.Transport.Linux.EventLoopGroup.IsSupported, "the event-loop transport needs Linux on x86-64");
+        var ct = Timeout();
+        var handler = new Recorder();
+        await using var server = await StartAsync(handler, ServerTransport.EventLoop);
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, server.EndPoints[0].Port, ct);
+
+        // Nothing sent: the handshake's first read finds nothing, and it waits through the transport's receive wait, whose
+        // continuation is the handshake's own method.
+        object? transport = null;
+        await WaitUntilAsync(() => (transport = LoopTransports(server).FirstOrDefault(t => (int)Field(t, "_readWaiting")! == 1)) is not null, ct);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
+            "GET /h HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"), ct);
+        var head = new byte[1024];
+        int read = await stream.ReadAsync(head, ct);
+        Assert.StartsWith("HTTP/1.1 101", System.Text.Encoding.ASCII.GetString(head, 0, read), StringComparison.Ordinal);
+
+        // The session is listed once the 101 has gone out.
+        await WaitUntilAsync(() => server.ConnectionCount == 1, ct);
+        var connection = Assert.Single(server.Connections);
+        Assert.Same(transport, connection.Transport);
+        Assert.IsType<MessagePump>(await IdleWaitContinuationAsync(connection, ct));
+        // Kept, the wait would hold the finished handshake's state machine (and what it references) for the connection's life.
+        Assert.Null(Field(transport!, "_receive"));
+    }
+
+    /// <summary>The sockets the server's event loops watch now: handshakes in progress and connections.</summary>
+    private static List<object> LoopTransports(WebSocketServer server)
+    {
+        var all = new List<object>();
+        foreach (object loop in (Array)Field(Field(server, "_loops")!, "_loops")!)
+        {
+            object table = Field(loop, "_sockets")!;
+            all.AddRange(((System.Collections.IEnumerable)table.GetType().GetMethod("ToList")!.Invoke(table, null)!).Cast<object>());
+        }
+        return all;
     }
 
     [Theory]
@@ -258,8 +303,8 @@ public class WebSocketMessageHandlerTests
     }
 
     /// <summary>
-    /// The continuation registered on the idle connection's wait for readiness (the event-loop transport's reusable wait): the
-    /// delegate's state as the transport holds it, once the connection is idle.
+    /// The state of the continuation the event-loop transport will call when the idle connection becomes readable: a pump's
+    /// watch (the transport keeps the continuation and its state, nothing else) or a receive's wait (its reusable wait object).
     /// </summary>
     private static async Task<object> IdleWaitContinuationAsync(WebSocketConnection connection, CancellationToken ct)
     {
@@ -267,12 +312,13 @@ public class WebSocketMessageHandlerTests
         object? state = null;
         await WaitUntilAsync(() =>
         {
-            if ((int)Field(transport, "_readWaiting")! != 1)
+            // EpollSocketTransport's Receiving (1) and Watching (2).
+            state = (int)Field(transport, "_readWaiting")! switch
             {
-                return false;
-            }
-            object source = Field(transport, "_read")!;
-            state = Field(source, "_continuationState");
+                1 => Field(Field(Field(transport, "_receive")!, "_source")!, "_continuationState"),
+                2 => Field(transport, "_watchState"),
+                _ => null,
+            };
             return state is not null;
         }, ct);
         return state!;

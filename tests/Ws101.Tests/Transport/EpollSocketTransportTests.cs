@@ -6,8 +6,9 @@ using Ws101.Transport.Linux;
 namespace Ws101.Tests.Transport;
 
 /// <summary>
-/// The event-loop transport's sends: tried at once, and only when the kernel will take no more do they wait for the loop's
-/// writable edge, through a wait object made the first time a send has to wait (so an idle connection carries none).
+/// The event-loop transport's waits: sends and receives are tried at once, and only when the kernel says "would block" do
+/// they wait for the loop's edge, through a wait object made the first time one has to wait (so an idle connection carries
+/// none); a message pump's watch for readiness keeps only its continuation and state.
 /// </summary>
 public class EpollSocketTransportTests
 {
@@ -159,8 +160,121 @@ public class EpollSocketTransportTests
         Assert.False(transport.WatchReadable(static _ => { }, new object()));
     }
 
+    [Fact]
+    public async Task a_receive_that_waited_keeps_no_reference_to_its_awaiter_once_it_has_its_result()
+    {
+        Assert.SkipUnless(EventLoopGroup.IsSupported, "the event-loop transport needs Linux on x86-64");
+        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+        await using var pair = await Pair.OpenAsync(ct);
+        var (transport, peer) = (pair.Transport, pair.Peer);
+        var buffer = new byte[8];
+        var receive = transport.ReceiveAsync(buffer, ct);
+        Assert.False(receive.IsCompleted);
+
+        await peer.SendAsync(new byte[] { 1, 2 }, SocketFlags.None, ct);
+        Assert.Equal(2, await receive.AsTask().WaitAsync(TimeSpan.FromSeconds(10), ct));
+        // The wait object stays for the next receive, but forgets who waited: that method may be long finished.
+        var wait = ReceiveWait(transport)!;
+        var source = wait.GetType().GetField("_source", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(wait)!;
+        Assert.Null(source.GetType().GetField("_continuation", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(source));
+        Assert.Null(source.GetType().GetField("_continuationState", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(source));
+    }
+
+    [Fact]
+    public async Task a_watch_for_readiness_holds_only_its_continuation_and_is_called_once_at_the_next_edge()
+    {
+        Assert.SkipUnless(EventLoopGroup.IsSupported, "the event-loop transport needs Linux on x86-64");
+        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+        await using var pair = await Pair.OpenAsync(ct);
+        var (transport, peer) = (pair.Transport, pair.Peer);
+        var buffer = new byte[8];
+
+        // Not yet known to be empty: the caller is told to read now, and a read that finds nothing marks the socket drained.
+        while (!transport.NothingToReadNow)
+        {
+            Assert.False(transport.WatchReadable(static _ => { }, new object()));
+            Assert.Equal(-1, transport.TryReceiveNow(buffer));
+        }
+        int calls = 0;
+        var called = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var state = new object();
+        Assert.True(transport.WatchReadable(s => { Interlocked.Increment(ref calls); called.TrySetResult(s); }, state));
+        Assert.Null(ReceiveWait(transport));
+
+        await peer.SendAsync(new byte[] { 1, 2, 3 }, SocketFlags.None, ct);
+        Assert.Same(state, await called.Task.WaitAsync(TimeSpan.FromSeconds(10), ct));
+        Assert.Equal(3, transport.TryReceiveNow(buffer));
+        // The next edge finds no watch: the first was forgotten when it was called.
+        await peer.SendAsync(new byte[] { 4 }, SocketFlags.None, ct);
+        Assert.Equal(1, await ReadWhenThereAsync(transport, buffer, ct));
+        Assert.Equal(1, calls);
+        Assert.Null(ReceiveWait(transport));
+    }
+
+    [Fact]
+    public async Task closing_the_transport_calls_a_waiting_watch_and_the_read_that_follows_reports_the_close()
+    {
+        Assert.SkipUnless(EventLoopGroup.IsSupported, "the event-loop transport needs Linux on x86-64");
+        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+        await using var pair = await Pair.OpenAsync(ct);
+        var transport = pair.Transport;
+        var buffer = new byte[8];
+        while (!transport.NothingToReadNow)
+        {
+            Assert.Equal(-1, transport.TryReceiveNow(buffer));
+        }
+        var called = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Assert.True(transport.WatchReadable(_ => called.TrySetResult(), new object()));
+
+        await Task.Run(() => transport.DisposeAsync().AsTask(), ct);
+        await called.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        Assert.Throws<ObjectDisposedException>(() => transport.TryReceiveNow(buffer));
+    }
+
+    [Fact]
+    public async Task the_peers_end_is_never_watched_for_the_read_that_follows_returns_it()
+    {
+        Assert.SkipUnless(EventLoopGroup.IsSupported, "the event-loop transport needs Linux on x86-64");
+        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+        await using var pair = await Pair.OpenAsync(ct);
+        var (transport, peer) = (pair.Transport, pair.Peer);
+        var buffer = new byte[8];
+        while (!transport.NothingToReadNow)
+        {
+            Assert.Equal(-1, transport.TryReceiveNow(buffer));
+        }
+
+        peer.Shutdown(SocketShutdown.Send);
+        // The FIN's edge: from then on a watch would wait for an edge that never comes, so the caller is told to read, and reads 0.
+        Assert.Equal(0, await ReadWhenThereAsync(transport, buffer, ct));
+        Assert.False(transport.WatchReadable(static _ => { }, new object()));
+        Assert.Equal(0, transport.TryReceiveNow(buffer));
+    }
+
+    /// <summary>Reads as a pump does: what is there now, else a watch for the next edge, then the read again; bounded by <paramref name="ct"/>.</summary>
+    private static async Task<int> ReadWhenThereAsync(EpollSocketTransport transport, byte[] buffer, CancellationToken ct)
+    {
+        for (int i = 0; i < 1000; i++)
+        {
+            int n = transport.TryReceiveNow(buffer);
+            if (n >= 0)
+            {
+                return n;
+            }
+            var edge = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (transport.WatchReadable(_ => edge.TrySetResult(), new object()))
+            {
+                await edge.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+            }
+        }
+        throw new InvalidOperationException("No read came back in 1,000 tries.");
+    }
+
+    private static object? ReceiveWait(EpollSocketTransport transport) =>
+        typeof(EpollSocketTransport).GetField("_receive", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(transport);
+
     private static CancellationTokenRegistration ReadRegistration(EpollSocketTransport transport) =>
-        (CancellationTokenRegistration)typeof(EpollSocketTransport).GetField("_readCancel", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(transport)!;
+        ((EpollReceiveWait)typeof(EpollSocketTransport).GetField("_receive", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(transport)!).Cancellation;
 
     /// <summary>A loop of its own, a transport on an accepted loopback socket, and the peer; closed together.</summary>
     private sealed class Pair : IAsyncDisposable

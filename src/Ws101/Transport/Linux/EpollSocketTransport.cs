@@ -1,33 +1,38 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using System.Threading.Tasks.Sources;
 
 namespace Ws101.Transport.Linux;
 
 /// <summary>
 /// A TCP socket driven by an <see cref="EventLoop"/>: receives and sends are tried at once with non-blocking
 /// system calls, and only when the kernel says "would block" does the caller wait for the loop's readiness
-/// event, on whose thread the wait then completes. Both directions wait through reusable value-task sources (the send's made on its first wait),
-/// so steady-state I/O allocates nothing.
+/// event, on whose thread the wait then completes. A receive or a send waits through a reusable value-task source made on its
+/// first wait, and a message pump's wait for readiness (<see cref="WatchReadable"/>) is only its continuation and state, so
+/// steady-state I/O allocates nothing and an idle connection carries no wait object at all.
 /// </summary>
 /// <remarks>
 /// Races between a caller registering a wait and the loop delivering an edge-triggered event are settled with
 /// an epoch per direction: the loop bumps it on every event, and a caller that sees it move after its failed
 /// attempt takes its registration back and tries again, so a readiness edge is never lost.
 /// </remarks>
-internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<int>
+internal sealed class EpollSocketTransport : DuplexTransport
 {
+    // What _readWaiting holds: no one waits, a receive waits (_receive), or a pump watches (_watch with _watchState).
+    private const int NotWaiting = 0;
+    private const int Receiving = 1;
+    private const int Watching = 2;
+
     private readonly int _fd;
     private readonly PeerAddress _remote;
     private readonly EventLoop _loop;
 
-    private ManualResetValueTaskSourceCore<int> _read;
-    private Memory<byte> _readBuffer;
-    private bool _readPeekOnly;
+    // Made the first time a receive has to wait (see EpollReceiveWait); a connection under a message pump never makes one.
+    private EpollReceiveWait? _receive;
+    private Action<object?>? _watch;
+    private object? _watchState;
     private int _readWaiting;
     private int _readEpoch;
-    private CancellationTokenRegistration _readCancel;
 
     // The read epoch at which a receive last came back short, which means the socket was empty then. Until the
     // loop reports a new edge (the epoch moves), another attempt would only return EAGAIN: skip that syscall.
@@ -59,8 +64,6 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
         _fd = fd;
         _remote = remote;
         _loop = loop;
-        // Continuations run where the wait completes: on the loop thread, with no hand-off.
-        _read.RunContinuationsAsynchronously = false;
         loop.Register(this, _fd);
     }
 
@@ -120,69 +123,94 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
             {
                 return ValueTask.FromCanceled<int>(cancellationToken);
             }
-            _read.Reset();
-            _readBuffer = buffer;
-            _readPeekOnly = peekOnly;
+            var wait = _receive ??= new EpollReceiveWait();
+            wait.Reset(buffer, peekOnly);
             // A full fence between announcing the wait and looking again: the loop (OnEvents) moves the epoch and then looks for
             // a waiter, and Close (any thread) sets _closed and then looks; with a plain store the look below could be made
             // before the store is seen, and both sides would miss each other (a receive waiting for an edge that came).
-            Interlocked.Exchange(ref _readWaiting, 1);
-            if (Volatile.Read(ref _closed) == 1 && Interlocked.CompareExchange(ref _readWaiting, 0, 1) == 1)
+            Interlocked.Exchange(ref _readWaiting, Receiving);
+            if (Volatile.Read(ref _closed) == 1 && Interlocked.CompareExchange(ref _readWaiting, NotWaiting, Receiving) == Receiving)
             {
                 // Closed by another thread after the attempt, and Close found no waiter to fail: fail here, as it would have.
-                _readBuffer = default;
+                wait.Buffer = default;
                 return ValueTask.FromException<int>(Error(-1));
             }
-            if (Volatile.Read(ref _readEpoch) != epoch && Interlocked.CompareExchange(ref _readWaiting, 0, 1) == 1)
+            if (Volatile.Read(ref _readEpoch) != epoch && Interlocked.CompareExchange(ref _readWaiting, NotWaiting, Receiving) == Receiving)
             {
                 // An edge arrived between the attempt and the registration: try again instead of waiting for one that already passed.
                 continue;
             }
             if (cancellationToken.CanBeCanceled)
             {
-                _readCancel = cancellationToken.UnsafeRegister(static (state, token) =>
+                wait.Cancellation = cancellationToken.UnsafeRegister(static (state, token) =>
                 {
                     var self = (EpollSocketTransport)state!;
-                    if (Interlocked.CompareExchange(ref self._readWaiting, 0, 1) == 1)
+                    if (Interlocked.CompareExchange(ref self._readWaiting, NotWaiting, Receiving) == Receiving)
                     {
-                        self._read.SetException(new OperationCanceledException(token));
+                        self._receive!.Cancel(new OperationCanceledException(token));
                     }
                 }, this);
             }
-            return new ValueTask<int>(this, _read.Version);
+            return new ValueTask<int>(wait, wait.Version);
         }
     }
 
     /// <summary>Exact: a receive skipped by the drained epoch would only have returned EAGAIN (see <see cref="_drainedAtEpoch"/>).</summary>
     public override bool ReceivesNowExactly => true;
 
-    /// <summary>No edge since the last read that drained the socket, and no end seen: what <see cref="TryReceiveNow"/> checks first.</summary>
+    /// <summary>No edge since the last read that drained the socket, no end seen and not closed: what <see cref="TryReceiveNow"/> checks first.</summary>
     public override bool NothingToReadNow =>
-        Volatile.Read(ref _readEpoch) == Volatile.Read(ref _drainedAtEpoch) && Volatile.Read(ref _peerEnded) == 0;
+        Volatile.Read(ref _readEpoch) == Volatile.Read(ref _drainedAtEpoch) && Volatile.Read(ref _peerEnded) == 0 && Volatile.Read(ref _closed) == 0;
 
+    /// <summary>
+    /// Keeps the continuation and its state, nothing else: the loop (or <see cref="Close"/>) takes them back and calls the
+    /// continuation at the next edge. Whenever a read might find something (an edge since the last drained one, the close),
+    /// it returns false at once instead: the caller's read is the one system call that settles it, as a peek would be, and
+    /// it reports the end or the failure itself.
+    /// </summary>
     public override bool WatchReadable(Action<object?> continuation, object state)
     {
-        var wait = StartReceive(Memory<byte>.Empty, peekOnly: true, CancellationToken.None);
-        if (wait.IsCompleted)
+        int epoch = Volatile.Read(ref _readEpoch);
+        if (epoch != Volatile.Read(ref _drainedAtEpoch) || Volatile.Read(ref _closed) == 1)
         {
-            // Readable now, or failed: the receive that follows reports the failure, so this one is only marked as seen.
-            if (!wait.IsCompletedSuccessfully)
-            {
-                _ = wait.AsTask().Exception;
-            }
             return false;
         }
-        // The wait StartReceive registered is this transport's reusable read source: the continuation goes straight on it, and
-        // its result is never fetched (it carries no meaning; Reset moves the version on for the next wait).
-        _read.OnCompleted(continuation, state, _read.Version, ValueTaskSourceOnCompletedFlags.None);
+        if (Volatile.Read(ref _peerEnded) == 1 && (TryReceive(default, peekOnly: true, out int errno) >= 0 || errno != Libc.EAGAIN))
+        {
+            // The peer's end (or a reset) came in an epoch already drained: only a recv tells it, so peek, and let the
+            // caller's read report it. A peek that finds nothing watches as usual, so that the caller cannot spin on it.
+            return false;
+        }
+        // Set before _readWaiting is: the loop and Close read them only after taking that flag.
+        _watch = continuation;
+        _watchState = state;
+        // A full fence, as for a receive (StartReceive): the loop and Close each set their flag, then look for a waiter.
+        Interlocked.Exchange(ref _readWaiting, Watching);
+        if ((Volatile.Read(ref _closed) == 1 || Volatile.Read(ref _readEpoch) != epoch)
+            && Interlocked.CompareExchange(ref _readWaiting, NotWaiting, Watching) == Watching)
+        {
+            // Closed, or an edge came, between the look and the registration, and no one took the watch: the caller reads now.
+            _watch = null;
+            _watchState = null;
+            return false;
+        }
         return true;
+    }
+
+    public override void ForgetReceiveWait()
+    {
+        if (Volatile.Read(ref _readWaiting) == NotWaiting)
+        {
+            _receive = null;
+        }
     }
 
     public override int TryReceiveNow(Span<byte> buffer)
     {
         int epoch = Volatile.Read(ref _readEpoch);
-        if (epoch == Volatile.Read(ref _drainedAtEpoch) && Volatile.Read(ref _peerEnded) == 0)
+        if (epoch == Volatile.Read(ref _drainedAtEpoch) && Volatile.Read(ref _peerEnded) == 0 && Volatile.Read(ref _closed) == 0)
         {
+            // Once closed the read goes on, to fail: a closed transport has no edge to wait for.
             return -1;
         }
         int n = TryReceive(buffer, peekOnly: false, out int errno);
@@ -377,9 +405,17 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
         if ((events & readable) != 0)
         {
             Interlocked.Increment(ref _readEpoch);
-            if (Interlocked.CompareExchange(ref _readWaiting, 0, 1) == 1)
+            if (Volatile.Read(ref _readWaiting) != NotWaiting)
             {
-                CompleteRead();
+                switch (Interlocked.Exchange(ref _readWaiting, NotWaiting))
+                {
+                    case Receiving:
+                        CompleteRead();
+                        break;
+                    case Watching:
+                        CallWatcher();
+                        break;
+                }
             }
         }
         if ((events & writable) != 0)
@@ -394,49 +430,51 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
 
     private void CompleteRead()
     {
-        if (_readPeekOnly)
+        var wait = _receive!;
+        if (wait.PeekOnly)
         {
             // The edge itself says "readable" (or closed): no need to peek. A rare spurious edge costs the reader one EAGAIN.
-            ReleaseReadCancel();
-            _read.SetResult(0);
+            wait.Complete(0);
             return;
         }
         int epoch = Volatile.Read(ref _readEpoch);
-        int n = TryReceive(_readBuffer.Span, _readPeekOnly, out int errno);
-        if (!_readPeekOnly && n > 0 && n < _readBuffer.Length)
+        var buffer = wait.Buffer.Span;
+        int n = TryReceive(buffer, peekOnly: false, out int errno);
+        if (n > 0 && n < buffer.Length)
         {
             Volatile.Write(ref _drainedAtEpoch, epoch);
         }
         if (n < 0 && errno == Libc.EAGAIN)
         {
             // A spurious edge: keep waiting for the next one, unless Close came meanwhile (it found no waiter then).
-            Interlocked.Exchange(ref _readWaiting, 1);
-            if (Volatile.Read(ref _closed) == 0 || Interlocked.CompareExchange(ref _readWaiting, 0, 1) == 0)
+            Interlocked.Exchange(ref _readWaiting, Receiving);
+            if (Volatile.Read(ref _closed) == 0 || Interlocked.CompareExchange(ref _readWaiting, NotWaiting, Receiving) != Receiving)
             {
                 return;
             }
             errno = -1;
         }
-        ReleaseReadCancel();
-        _readBuffer = default;
         if (n >= 0)
         {
-            _read.SetResult(n);
+            wait.Complete(n);
         }
         else
         {
-            _read.SetException(Error(errno));
+            wait.Fail(Error(errno));
         }
     }
 
     /// <summary>
-    /// Ends the read wait's registration and forgets it: a registration kept after its wait would be disposed again at every
-    /// later completion (a stale unregister, ~1 % of a 20 B echo's CPU) and would keep pointing into the token's callbacks.
+    /// Calls the watch taken back from <see cref="WatchReadable"/>, forgotten first: the continuation usually reads and watches
+    /// again before it returns. Where the edge came: the loop's thread, or the thread that closed the transport.
     /// </summary>
-    private void ReleaseReadCancel()
+    private void CallWatcher()
     {
-        _readCancel.Dispose();
-        _readCancel = default;
+        var continuation = _watch!;
+        var state = _watchState;
+        _watch = null;
+        _watchState = null;
+        continuation(state);
     }
 
     private void CompleteWrite()
@@ -462,15 +500,6 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
         errno == -1 || Volatile.Read(ref _closed) == 1
             ? new ObjectDisposedException(nameof(EpollSocketTransport), "The connection was closed.")
             : new SocketException(errno);
-
-    // ---------------- IValueTaskSource ----------------
-
-    int IValueTaskSource<int>.GetResult(short token) => _read.GetResult(token);
-
-    ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _read.GetStatus(token);
-
-    void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _read.OnCompleted(continuation, state, token, flags);
 
     // ---------------- closing ----------------
 
@@ -514,10 +543,15 @@ internal sealed class EpollSocketTransport : DuplexTransport, IValueTaskSource<i
         }
         _loop.Unregister(this, _fd);
         // Wake any waiter: its attempt now fails with "closed".
-        if (Interlocked.CompareExchange(ref _readWaiting, 0, 1) == 1)
+        switch (Interlocked.Exchange(ref _readWaiting, NotWaiting))
         {
-            ReleaseReadCancel();
-            _read.SetException(Error(-1));
+            case Receiving:
+                _receive!.Fail(Error(-1));
+                break;
+            case Watching:
+                // The watcher's read then finds the transport closed and reports the end.
+                CallWatcher();
+                break;
         }
         if (Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 1)
         {
