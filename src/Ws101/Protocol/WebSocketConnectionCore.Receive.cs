@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -471,7 +472,7 @@ public sealed partial class WebSocketConnectionCore
     /// <summary>Fails the connection with <paramref name="error"/>, adding the evidence: the frame's offset and, when given, its header bytes.</summary>
     private ProtocolEvent Fail(ref ReadOnlySequence<byte> buffer, ProtocolError error, ReadOnlySequence<byte> header)
     {
-        _error = error with { FrameOffset = _frameOffset, FrameHeader = header.IsEmpty ? default : header.ToArray() };
+        _error = new StrongBox<ProtocolError>(error with { FrameOffset = _frameOffset, FrameHeader = header.IsEmpty ? default : header.ToArray() });
         (CloseCode code, string reason) = (error.Code, error.Reason);
         // RFC 6455 §7.1.7: "If _The WebSocket Connection is Established_ prior to the point where the endpoint is
         // required to _Fail the WebSocket Connection_, the endpoint SHOULD send a Close frame with an appropriate

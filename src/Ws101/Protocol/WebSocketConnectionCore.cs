@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Ws101.Compression;
 
 namespace Ws101.Protocol;
@@ -50,7 +51,8 @@ public sealed partial class WebSocketConnectionCore : IDisposable
     private string? _closeReason;
 
     // Evidence for a failure: what failed it, bytes received before the current call and in it, where the last frame began.
-    private ProtocolError? _error;
+    // The error is boxed: inline, its 48 bytes would sit in every connection for the rare one that fails.
+    private StrongBox<ProtocolError>? _error;
     private long _received;
     private long _callStart;
     private long _frameOffset;
@@ -115,7 +117,8 @@ public sealed partial class WebSocketConnectionCore : IDisposable
     public string? CloseReason => _closeReason;
 
     /// <summary>The protocol error this endpoint failed the connection with, if it did.</summary>
-    public ProtocolError? Error => !_failed ? null : _error ?? (_closeStatus is { } code ? new ProtocolError(code, _closeReason ?? "") : null);
+    public ProtocolError? Error =>
+        !_failed ? null : _error is { } box ? box.Value : _closeStatus is { } code ? new ProtocolError(code, _closeReason ?? "") : null;
 
     /// <summary>True when both close frames were exchanged (§7.1.4 "closed cleanly", from this side's view).</summary>
     public bool ClosedCleanly => _closeSent && _closeReceived;

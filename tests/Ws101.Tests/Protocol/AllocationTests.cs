@@ -80,4 +80,17 @@ public class AllocationTests
         Assert.Equal(0, leftover);
         Assert.Equal(ConnectionState.Open, receiver.State);
     }
+
+    [Fact]
+    public void a_connections_protocol_state_is_one_object_of_at_most_176_bytes()
+    {
+        // Every idle connection carries one (docs/performance.md, "Idle connections"): what only a failure needs (the
+        // error's evidence) or only some connections use (compression, reassembly, replies) is made when needed.
+        _ = new WebSocketConnectionCore(WebSocketRole.Server, ProtocolOptions.Default);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var core = new WebSocketConnectionCore(WebSocketRole.Server, ProtocolOptions.Default);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        GC.KeepAlive(core);
+        Assert.InRange(allocated, 1, 176);
+    }
 }
