@@ -4,10 +4,12 @@ using Ws101.Transport;
 namespace Ws101;
 
 /// <summary>
-/// Drives a <see cref="WebSocketMessageHandler"/> on a connection whose transport tells exactly what can be read now (the
-/// event loop's): reads and dispatches while bytes are there, then has the transport call it back when readable, with this
-/// pump as the state of a static continuation. An idle connection is then plain state (this object, the connection, its core
-/// and transport): no suspended method of the handler or the server, no delegate, no buffer.
+/// Drives a <see cref="WebSocketMessageHandler"/> on connections whose transport tells exactly what can be read now (the
+/// event loop's): reads and dispatches while bytes are there, then has the transport call it back when readable, with the
+/// connection as the state of a static continuation. One pump serves every connection of a route (it holds the handler and
+/// the owner; the connection holds the pump and whether its handler failed), so an idle connection is plain state (the
+/// connection, its core and transport): no suspended method of the handler or the server, no delegate, no buffer, and no
+/// object of the pump's.
 /// </summary>
 /// <remarks>
 /// Runs where the transport's wait completes (the loop thread). The receive stays taken while the pump waits, so that a
@@ -15,16 +17,18 @@ namespace Ws101;
 /// </remarks>
 internal sealed class MessagePump
 {
-    private readonly WebSocketConnection _connection;
     private readonly WebSocketMessageHandler _handler;
     private readonly IMessagePumpOwner _owner;
-    private bool _failed;
 
-    private static readonly Action<object?> Readable = static state => _ = ((MessagePump)state!).PumpAsync(resuming: true);
-
-    private MessagePump(WebSocketConnection connection, WebSocketMessageHandler handler, IMessagePumpOwner owner)
+    private static readonly Action<object?> Readable = static state =>
     {
-        _connection = connection;
+        var connection = (WebSocketConnection)state!;
+        _ = connection.Pump!.PumpAsync(connection, resuming: true);
+    };
+
+    /// <summary>A pump for the connections of one route: <paramref name="handler"/>'s callbacks, <paramref name="owner"/> told of failures and ends.</summary>
+    public MessagePump(WebSocketMessageHandler handler, IMessagePumpOwner owner)
+    {
         _handler = handler;
         _owner = owner;
     }
@@ -33,50 +37,51 @@ internal sealed class MessagePump
     public static bool CanDrive(DuplexTransport transport) => transport.ReceivesNowExactly;
 
     /// <summary>Opens the handler on <paramref name="connection"/> and pumps its messages until it ends.</summary>
-    public static void Start(WebSocketConnection connection, WebSocketMessageHandler handler, IMessagePumpOwner owner)
+    public void Start(WebSocketConnection connection)
     {
+        connection.Pump = this;
         // The handshake's reads may have made the transport's receive wait; from here on the pump only watches.
         connection.Transport.ForgetReceiveWait();
-        _ = new MessagePump(connection, handler, owner).OpenAsync();
+        _ = OpenAsync(connection);
     }
 
-    private async Task OpenAsync()
+    private async Task OpenAsync(WebSocketConnection connection)
     {
         try
         {
-            await _handler.OnOpenAsync(_connection, _owner.Stopping).ConfigureAwait(false);
+            await _handler.OnOpenAsync(connection, _owner.Stopping).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            await FailAsync(ex).ConfigureAwait(false);
+            await FailAsync(connection, ex).ConfigureAwait(false);
         }
-        _connection.Handshake.ReleaseRequest();
-        await PumpAsync(resuming: false).ConfigureAwait(false);
+        connection.Handshake.ReleaseRequest();
+        await PumpAsync(connection, resuming: false).ConfigureAwait(false);
     }
 
-    private async Task PumpAsync(bool resuming)
+    private async Task PumpAsync(WebSocketConnection connection, bool resuming)
     {
         while (true)
         {
             WebSocketMessage message;
             try
             {
-                message = await _connection.ReceiveReadyAsync(resuming).ConfigureAwait(false);
+                message = await connection.ReceiveReadyAsync(resuming).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
                 // Not a failure of the transport (those come back as the close): a receive of the application's own beside
                 // the pump, say. Reported, and the connection dropped, since its input can no longer be followed.
-                _owner.HandlerFailed(_connection, ex);
-                _connection.Abort(CloseCode.InternalServerError, WebSocketMessageHandler.FailedReason);
-                End();
+                _owner.HandlerFailed(connection, ex);
+                connection.Abort(CloseCode.InternalServerError, WebSocketMessageHandler.FailedReason);
+                End(connection);
                 return;
             }
             resuming = false;
             if (message.Kind == 0)
             {
                 // Nothing to read now: wait for the next edge, here or (most often) as a continuation with no method suspended.
-                if (WaitForData())
+                if (connection.Transport.WatchReadable(Readable, connection))
                 {
                     return;
                 }
@@ -85,17 +90,17 @@ internal sealed class MessagePump
             }
             if (message.IsClose)
             {
-                End();
+                End(connection);
                 return;
             }
-            if (_failed)
+            if (connection.PumpFailed)
             {
                 // After a failure the close is on its way: what comes before the peer's close is not the handler's.
                 continue;
             }
             try
             {
-                await _handler.OnMessageAsync(_connection, message, _owner.Stopping).ConfigureAwait(false);
+                await _handler.OnMessageAsync(connection, message, _owner.Stopping).ConfigureAwait(false);
             }
             catch (WebSocketClosedException)
             {
@@ -103,37 +108,34 @@ internal sealed class MessagePump
             }
             catch (Exception ex)
             {
-                await FailAsync(ex).ConfigureAwait(false);
+                await FailAsync(connection, ex).ConfigureAwait(false);
             }
         }
     }
 
-    /// <summary>True when the wait went asynchronous (the continuation will pump); false when data is there already.</summary>
-    private bool WaitForData() => _connection.Transport.WatchReadable(Readable, this);
-
-    private async ValueTask FailAsync(Exception ex)
+    private async ValueTask FailAsync(WebSocketConnection connection, Exception ex)
     {
-        _failed = true;
-        _owner.HandlerFailed(_connection, ex);
+        connection.PumpFailed = true;
+        _owner.HandlerFailed(connection, ex);
         try
         {
-            await _connection.SendCloseAsync(CloseCode.InternalServerError, WebSocketMessageHandler.FailedReason, CancellationToken.None).ConfigureAwait(false);
+            await connection.SendCloseAsync(CloseCode.InternalServerError, WebSocketMessageHandler.FailedReason, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception closeError) when (closeError is WebSocketClosedException || DuplexTransport.IsFailure(closeError))
         {
         }
     }
 
-    private void End()
+    private void End(WebSocketConnection connection)
     {
         try
         {
-            _handler.OnClosed(_connection);
+            _handler.OnClosed(connection);
         }
         catch (Exception ex)
         {
-            _owner.HandlerFailed(_connection, ex);
+            _owner.HandlerFailed(connection, ex);
         }
-        _owner.PumpEnded(_connection);
+        _owner.PumpEnded(connection);
     }
 }

@@ -36,6 +36,12 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     // The server's bookkeeping of this session: its slot in the server's table, and when it opened.
     internal ServerSession Session;
 
+    /// <summary>The route's pump that drives this connection's message handler, if one does (the pump's state per connection is here).</summary>
+    internal MessagePump? Pump;
+
+    /// <summary>Set by the pump once a handler callback failed: the close is on its way, and the handler gets no more messages.</summary>
+    internal bool PumpFailed;
+
     internal WebSocketConnection(DuplexTransport transport, WebSocketRole role, WebSocketConnectionOptions options,
         WebSocketHandshakeInfo handshake, ReadOnlySpan<byte> initialData, PerMessageDeflateAgreement? deflate = null)
     {

@@ -58,10 +58,11 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
     private readonly SurgeMemoryRelease? _surge;
     private int _started;
 
-    // MessageHandler is set for a route mapped with a WebSocketMessageHandler (Handler is then its RunAsync, for the
-    // transports a message pump cannot drive). Connection is the route's options resolved once against the server's.
-    private sealed record Route(string Path, Func<WebSocketConnection, CancellationToken, Task> Handler, WebSocketRouteOptions Options, WebSocketMessageHandler? MessageHandler,
-        WebSocketConnectionOptions Connection);
+    // Pump is set for a route mapped with a WebSocketMessageHandler, one for all its connections (Handler is then the
+    // handler's RunAsync, for the transports a message pump cannot drive). Connection is the route's options resolved once
+    // against the server's.
+    private sealed record Route(string Path, Func<WebSocketConnection, CancellationToken, Task> Handler, WebSocketRouteOptions Options,
+        WebSocketConnectionOptions Connection, MessagePump? Pump);
 
     /// <summary>Creates a server; call <c>Map</c> for each path, then <see cref="StartAsync"/>.</summary>
     public WebSocketServer(WebSocketServerOptions? options = null)
@@ -172,7 +173,8 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
             throw new ArgumentException($"A path starts with '/'; '{path}' does not.", nameof(path));
         }
         options ??= new WebSocketRouteOptions();
-        if (!_routes.TryAdd(path, new Route(path, handler, options, messageHandler, options.ConnectionOptions(_options.Connection))))
+        if (!_routes.TryAdd(path, new Route(path, handler, options, options.ConnectionOptions(_options.Connection),
+            messageHandler is null ? null : new MessagePump(messageHandler, this))))
         {
             throw new ArgumentException($"Path '{path}' is already mapped.", nameof(path));
         }
@@ -545,9 +547,9 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
             connection.Session.Slot = _sessions.Add(connection);
             Ws101Metrics.ActiveConnections.Add(1);
             sessionStarted = true;
-            if (route.MessageHandler is { } messageHandler && MessagePump.CanDrive(transport))
+            if (route.Pump is { } pump && MessagePump.CanDrive(transport))
             {
-                MessagePump.Start(connection, messageHandler, this);
+                pump.Start(connection);
                 return;
             }
             try

@@ -24,7 +24,7 @@ public class MessagePumpTurnTests
         var connection = new WebSocketConnection(transport, WebSocketRole.Server, WebSocketConnectionOptions.Default,
             new WebSocketHandshakeInfo("/echo", new HttpHeaders(), new HttpHeaders(), null, [], "", ""), default);
         var owner = new Owner();
-        MessagePump.Start(connection, Server.TestServer.EchoHandler.Instance, owner);
+        new MessagePump(Server.TestServer.EchoHandler.Instance, owner).Start(connection);
         int readsAtStart = transport.ReadsNow;
 
         for (int i = 1; i <= 3; i++)

@@ -124,8 +124,10 @@ public class WebSocketMessageHandlerTests
         }
         var byPath = server.Connections.ToDictionary(c => c.Handshake.Path);
 
+        // The continuation's state is the connection itself: the route's one pump keeps no object per connection.
         object pumpWait = await IdleWaitContinuationAsync(byPath["/h"], ct);
-        Assert.IsType<MessagePump>(pumpWait);
+        Assert.Same(byPath["/h"], pumpWait);
+        Assert.NotNull(byPath["/h"].Pump);
         Assert.Equal(0, byPath["/h"].HeldBufferBytes);
         // The pump's watch is the continuation and its state alone: the transport never made the wait object a receive uses.
         Assert.Null(Field(byPath["/h"].Transport, "_receive"));
@@ -161,7 +163,7 @@ public class WebSocketMessageHandlerTests
         await WaitUntilAsync(() => server.ConnectionCount == 1, ct);
         var connection = Assert.Single(server.Connections);
         Assert.Same(transport, connection.Transport);
-        Assert.IsType<MessagePump>(await IdleWaitContinuationAsync(connection, ct));
+        Assert.Same(connection, await IdleWaitContinuationAsync(connection, ct));
         // Kept, the wait would hold the finished handshake's state machine (and what it references) for the connection's life.
         Assert.Null(Field(transport!, "_receive"));
     }
