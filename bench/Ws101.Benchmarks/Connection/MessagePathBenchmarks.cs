@@ -44,7 +44,7 @@ public class MessagePathBenchmarks
         _transport = new ReadyFramesTransport(frame);
         var connection = new WebSocketConnection(_transport, WebSocketRole.Server, WebSocketConnectionOptions.Default,
             new WebSocketHandshakeInfo("/echo", new HttpHeaders(), new HttpHeaders(), null, [], "", ""), default);
-        MessagePump.Start(connection, new Echo(), new Owner());
+        new MessagePump(new Echo(), new Owner()).Start(connection);
         _transport.Arrive();
         Check("ws101", _transport.BytesSent, echoed);
 
