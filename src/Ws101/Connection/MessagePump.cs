@@ -7,9 +7,9 @@ namespace Ws101;
 /// Drives a <see cref="WebSocketMessageHandler"/> on connections whose transport tells exactly what can be read now (the
 /// event loop's): reads and dispatches while bytes are there, then has the transport call it back when readable, with the
 /// connection as the state of a static continuation. One pump serves every connection of a route (it holds the handler and
-/// the owner; the connection holds the pump and whether its handler failed), so an idle connection is plain state (the
-/// connection, its core and transport): no suspended method of the handler or the server, no delegate, no buffer, and no
-/// object of the pump's.
+/// the owner; the connection's <see cref="ServerSession"/> holds the pump and whether its handler failed), so an idle
+/// connection is plain state (the connection, its core and transport): no suspended method of the handler or the server,
+/// no delegate, no buffer, and no object of the pump's.
 /// </summary>
 /// <remarks>
 /// Runs where the transport's wait completes (the loop thread). The receive stays taken while the pump waits, so that a
@@ -23,7 +23,7 @@ internal sealed class MessagePump
     private static readonly Action<object?> Readable = static state =>
     {
         var connection = (WebSocketConnection)state!;
-        _ = connection.Pump!.PumpAsync(connection, resuming: true);
+        _ = connection.Session.Pump!.PumpAsync(connection, resuming: true);
     };
 
     /// <summary>A pump for the connections of one route: <paramref name="handler"/>'s callbacks, <paramref name="owner"/> told of failures and ends.</summary>
@@ -39,7 +39,7 @@ internal sealed class MessagePump
     /// <summary>Opens the handler on <paramref name="connection"/> and pumps its messages until it ends.</summary>
     public void Start(WebSocketConnection connection)
     {
-        connection.Pump = this;
+        connection.Session.Pump = this;
         // The handshake's reads may have made the transport's receive wait; from here on the pump only watches.
         connection.Transport.ForgetReceiveWait();
         _ = OpenAsync(connection);
@@ -93,7 +93,7 @@ internal sealed class MessagePump
                 End(connection);
                 return;
             }
-            if (connection.PumpFailed)
+            if (connection.Session.HandlerFailed)
             {
                 // After a failure the close is on its way: what comes before the peer's close is not the handler's.
                 continue;
@@ -115,7 +115,7 @@ internal sealed class MessagePump
 
     private async ValueTask FailAsync(WebSocketConnection connection, Exception ex)
     {
-        connection.PumpFailed = true;
+        connection.Session.HandlerFailed = true;
         _owner.HandlerFailed(connection, ex);
         try
         {

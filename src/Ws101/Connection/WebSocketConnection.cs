@@ -33,14 +33,8 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     // What the keepalive decides on: Environment.TickCount64 values, 0 meaning "not now".
     private long _lastReceived;
     private long _pingSent;
-    // The server's bookkeeping of this session: its slot in the server's table, and when it opened.
+    // The server's bookkeeping of this session: its slot in the server's table, when it opened, the pump that drives it.
     internal ServerSession Session;
-
-    /// <summary>The route's pump that drives this connection's message handler, if one does (the pump's state per connection is here).</summary>
-    internal MessagePump? Pump;
-
-    /// <summary>Set by the pump once a handler callback failed: the close is on its way, and the handler gets no more messages.</summary>
-    internal bool PumpFailed;
 
     internal WebSocketConnection(DuplexTransport transport, WebSocketRole role, WebSocketConnectionOptions options,
         WebSocketHandshakeInfo handshake, ReadOnlySpan<byte> initialData, PerMessageDeflateAgreement? deflate = null)

@@ -127,7 +127,7 @@ public class WebSocketMessageHandlerTests
         // The continuation's state is the connection itself: the route's one pump keeps no object per connection.
         object pumpWait = await IdleWaitContinuationAsync(byPath["/h"], ct);
         Assert.Same(byPath["/h"], pumpWait);
-        Assert.NotNull(byPath["/h"].Pump);
+        Assert.NotNull(byPath["/h"].Session.Pump);
         Assert.Equal(0, byPath["/h"].HeldBufferBytes);
         // The pump's watch is the continuation and its state alone: the transport never made the wait object a receive uses.
         Assert.Null(Field(byPath["/h"].Transport, "_receive"));
