@@ -448,6 +448,32 @@ public sealed class RedisBackplane : TopicBackplane, IPresenceStore, ITopicHisto
     private RedisChannel Channel(string topic) =>
         _options.Sharded ? RedisChannel.Sharded(_options.ChannelPrefix + topic) : RedisChannel.Literal(_options.ChannelPrefix + topic);
 
+    /// <summary>
+    /// For a test's failure message: whether the subscription was made, where the client holds it and whether that link
+    /// is up, where the client would route the channel now, and the links that are down.
+    /// </summary>
+    internal string Describe(string subscription)
+    {
+        if (_redis is not { } redis || _subscriber is not { } subscriber)
+        {
+            return "not started";
+        }
+        string made = _subscriptions.TryGetValue(subscription, out var queue) ? (queue is null ? "not made" : "made") : "not asked for";
+        var channel = queue?.Channel ?? Channel(subscription);
+        string routed;
+        try
+        {
+            routed = Format(redis.GetServer((RedisKey)(_options.ChannelPrefix + subscription)).EndPoint);
+        }
+        catch (RedisException ex)
+        {
+            routed = ex.Message;
+        }
+        string held = subscriber.SubscribedEndpoint(channel) is { } endPoint ? Format(endPoint) : "nowhere";
+        return $"{subscription} {made}, held on {held}, IsConnected(channel) {subscriber.IsConnected(channel)}, " +
+            $"routed to {routed}, failed links [{string.Join(" ", _failedLinks.Keys.Select(k => $"{k.EndPoint}/{k.Type}"))}]";
+    }
+
     /// <summary>Escapes Redis glob characters so that a topic prefix matches only itself.</summary>
     internal static string EscapeGlob(string text)
     {

@@ -141,7 +141,8 @@ public class RedisClusterTests
             long onNewMaster = newMaster > 0 ? await ShardSubscribersAsync(cluster, newMaster, "ws101:" + topic) : -1;
             Assert.Fail($"cross-node delivery did not resume: promoted {failedOverAfter} (new master {newMaster}, {onNewMaster} subscriber(s) there), " +
                 $"published {published}, remote {remote.Count} last {remote.Last("A")}, remote2 {remote2.Count} last {remote2.Last("A")}; " +
-                $"A {a.Topics.Statistics}; B {b.Topics.Statistics}; C {c.Topics.Statistics}");
+                $"A {a.Topics.Statistics}; B {b.Topics.Statistics}; C {c.Topics.Statistics}; " +
+                $"the client's view on A: {a.Backplane.Describe(topic)}; B: {b.Backplane.Describe(topic)}; C: {c.Backplane.Describe(topic)}");
         }
         await Eventually.TrueAsync(() => local.Count == published && remote.Last("A") == published - 1 && remote2.Last("A") == published - 1,
             TimeSpan.FromSeconds(5), () => $"local {local.Count} of {published}, the last one on B and C");

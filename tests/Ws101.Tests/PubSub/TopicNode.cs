@@ -16,12 +16,12 @@ internal sealed class TopicNode : IAsyncDisposable
 
     public required WebSocketTopics Topics { get; init; }
 
+    public required RedisBackplane Backplane { get; init; }
+
     public static async Task<TopicNode> StartAsync(string redisConfiguration, bool sharded = false, Func<WebSocketTopicsOptions, WebSocketTopicsOptions>? configure = null)
     {
-        var options = new WebSocketTopicsOptions
-        {
-            Backplane = new RedisBackplane(new RedisBackplaneOptions { Configuration = redisConfiguration, Sharded = sharded }),
-        };
+        var backplane = new RedisBackplane(new RedisBackplaneOptions { Configuration = redisConfiguration, Sharded = sharded });
+        var options = new WebSocketTopicsOptions { Backplane = backplane };
         var topics = new WebSocketTopics(configure?.Invoke(options) ?? options);
         await topics.StartAsync(TestContext.Current.CancellationToken);
         var server = new WebSocketServer(new WebSocketServerOptions { EndPoints = [new IPEndPoint(IPAddress.Loopback, 0)] });
@@ -42,7 +42,7 @@ internal sealed class TopicNode : IAsyncDisposable
             }
         });
         await server.StartAsync(TestContext.Current.CancellationToken);
-        return new TopicNode { Server = server, Topics = topics };
+        return new TopicNode { Server = server, Topics = topics, Backplane = backplane };
     }
 
     public Uri Url(string path) => Server.Url(path);
