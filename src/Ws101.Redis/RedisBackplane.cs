@@ -31,7 +31,8 @@ public sealed class RedisBackplane : TopicBackplane, IPresenceStore, ITopicHisto
     private ISubscriber? _subscriber;
     private IBackplaneListener? _listener;
     // The links (endpoint and kind: interactive for commands, subscription for channels) that failed and have not come
-    // back. In a cluster a failed master stays failed; it is forgotten once the cluster no longer gives it slots.
+    // back. In a cluster a failed master stays failed; it is forgotten once the cluster flags it failed or no longer
+    // gives it slots.
     private readonly ConcurrentDictionary<(string EndPoint, ConnectionType Type), byte> _failedLinks = new();
     private volatile bool _disposed;
 
@@ -88,11 +89,13 @@ public sealed class RedisBackplane : TopicBackplane, IPresenceStore, ITopicHisto
     private int _retrying;
     private int _ticking;
     private int _reloading;
-    // Subscriptions whose link was found down at the last tick (touched only by Tick, which never overlaps itself).
+    // Set when a publish fails, cleared by the next tick (which reloads a cluster's layout when it finds it set).
+    private int _publishFailed;
+    // Subscriptions found stranded at the last tick (touched only by Tick, which never overlaps itself).
     private readonly HashSet<string> _strandedAtLastTick = new(StringComparer.Ordinal);
 
-    // Once a second: reload a cluster's layout while a link is down, move subscriptions stranded on a dead node, and make
-    // those that could not be made.
+    // Once a second: reload a cluster's layout while a link is down, a subscription is stranded or a publish failed, move
+    // the stranded subscriptions, and make those that could not be made.
     private void Tick()
     {
         if (_disposed || Interlocked.Exchange(ref _ticking, 1) == 1)
@@ -101,8 +104,10 @@ public sealed class RedisBackplane : TopicBackplane, IPresenceStore, ITopicHisto
         }
         try
         {
-            ReloadClusterLayoutWhileALinkIsDown();
-            RehomeStrandedSubscriptions();
+            var stranded = FindStrandedSubscriptions();
+            bool publishFailed = Interlocked.Exchange(ref _publishFailed, 0) == 1;
+            ReloadClusterLayoutWhileDegraded(stranded.Count > 0 || publishFailed || AnySubscriptionMissing());
+            RehomeStrandedSubscriptions(stranded);
             RetryMissingSubscriptions();
         }
         finally
@@ -112,12 +117,15 @@ public sealed class RedisBackplane : TopicBackplane, IPresenceStore, ITopicHisto
     }
 
     // A cluster replaces a dead master by its replica seconds later, but the client learns who owns the slots only when it
-    // reloads the layout, which it does by itself on a MOVED answer or every ConfigCheckSeconds (a minute by default). A
-    // publish to the dead master fails at once (FailFast) rather than being MOVED, so without this the nodes could stay
-    // deaf to a topic for most of that minute after the failover.
-    private void ReloadClusterLayoutWhileALinkIsDown()
+    // reloads the layout, which it does by itself on a MOVED answer, on a role change it notices, or after failed
+    // reconnections (at most once a minute, ConfigCheckSeconds). A publish to the dead master fails at once (FailFast)
+    // rather than being MOVED, and a reload that reads a node which has not yet heard of the promotion leaves the slot
+    // without a master, so without this the nodes could stay deaf to a topic for most of that minute after the failover.
+    // The dead master's links stop counting as soon as the cluster flags it failed, which can be before its replica took
+    // over: the reloads go on while a subscription is held nowhere or could not be made, or publishes fail.
+    private void ReloadClusterLayoutWhileDegraded(bool degraded)
     {
-        if (_failedLinks.IsEmpty || _redis is not { } redis || !IsCluster(redis) || Interlocked.Exchange(ref _reloading, 1) == 1)
+        if ((_failedLinks.IsEmpty && !degraded) || _redis is not { } redis || !IsCluster(redis) || Interlocked.Exchange(ref _reloading, 1) == 1)
         {
             return;
         }
@@ -142,24 +150,52 @@ public sealed class RedisBackplane : TopicBackplane, IPresenceStore, ITopicHisto
         return false;
     }
 
-    // The client restores a subscription on the node it was made on when that node's link comes back. A cluster master
-    // that died never comes back: its replica now serves the channel's slot, and the subscription must be made again there.
-    // One that is still down at two ticks in a row while Redis as a whole is reachable is dropped and made again (the
-    // layout decides where). Two ticks, so that one being restored by the client right now is left to it.
-    private void RehomeStrandedSubscriptions()
+    // The subscriptions made that the client holds on no node, or on one whose link is down. When a node's link fails the
+    // client forgets that node for its subscriptions and makes them again wherever the layout routes them when it next
+    // reconfigures; while a cluster slot has no reachable master that is nowhere, and ISubscriber.IsConnected(channel)
+    // cannot tell: for a subscription held nowhere it answers for the node the channel would be routed to, which is then
+    // any connected node, so it says true. SubscribedEndpoint says where the subscription really is.
+    private List<string> FindStrandedSubscriptions()
     {
+        var stranded = new List<string>();
         if (_subscriber is not { } subscriber || _redis is not { IsConnected: true })
         {
-            _strandedAtLastTick.Clear();
-            return;
+            return stranded;
         }
-        var stranded = new List<string>();
         foreach (var (subscription, queue) in _subscriptions)
         {
-            if (queue is not null && !subscriber.IsConnected(queue.Channel))
+            if (queue is not null && (subscriber.SubscribedEndpoint(queue.Channel) is null || !subscriber.IsConnected(queue.Channel)))
             {
                 stranded.Add(subscription);
             }
+        }
+        return stranded;
+    }
+
+    // A subscription asked for that could not be made (it is retried each second, where the layout routes it). A wildcard
+    // topic with sharded pub/sub is never made (it stays local), so it is not missing.
+    private bool AnySubscriptionMissing()
+    {
+        foreach (var (subscription, queue) in _subscriptions)
+        {
+            if (queue is null && !(_options.Sharded && subscription.EndsWith('*')))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // The client restores a subscription on the node it was made on when that node's link comes back. A cluster master
+    // that died never comes back: its replica now serves the channel's slot, and the subscription must be made again there.
+    // One that is still stranded at two ticks in a row while Redis as a whole is reachable is dropped and made again (the
+    // layout decides where). Two ticks, so that one being restored by the client right now is left to it.
+    private void RehomeStrandedSubscriptions(List<string> stranded)
+    {
+        if (_subscriber is null || _redis is not { IsConnected: true })
+        {
+            _strandedAtLastTick.Clear();
+            return;
         }
         foreach (var subscription in stranded)
         {
@@ -221,8 +257,9 @@ public sealed class RedisBackplane : TopicBackplane, IPresenceStore, ITopicHisto
 
     private void OnConfigurationChanged(object? sender, EndPointEventArgs e) => ForgetRetiredClusterNodes();
 
-    // A cluster master that died stays unreachable, but once its replica has taken its slots the cluster no longer needs
-    // it: its failed links no longer count against IsConnected.
+    // A cluster master that died stays unreachable, but once the cluster flags it failed (its replica takes its slots next)
+    // or has given its slots to another node, the cluster no longer needs it: its failed links no longer count against
+    // IsConnected. That can come before the replica took over; the reloads go on meanwhile (ReloadClusterLayoutWhileDegraded).
     private void ForgetRetiredClusterNodes()
     {
         if (_failedLinks.IsEmpty || _redis is not { } redis)
@@ -310,6 +347,7 @@ public sealed class RedisBackplane : TopicBackplane, IPresenceStore, ITopicHisto
         catch (RedisException)
         {
             Interlocked.Add(ref _pendingBytes, -length);
+            Volatile.Write(ref _publishFailed, 1);
             return false;
         }
         if (sent.IsCompleted)
@@ -332,6 +370,7 @@ public sealed class RedisBackplane : TopicBackplane, IPresenceStore, ITopicHisto
         Interlocked.Add(ref _pendingBytes, -length);
         if (sent.IsFaulted)
         {
+            Volatile.Write(ref _publishFailed, 1);
             _listener?.OnPublishFailed(topic, sent.Exception?.InnerException);
         }
     }

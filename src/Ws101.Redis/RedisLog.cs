@@ -17,6 +17,6 @@ internal static partial class RedisLog
     [LoggerMessage(3002, LogLevel.Warning, "Sharded pub/sub has no pattern subscriptions: '{Subscription}' gets messages published on this node only")]
     public static partial void NoShardedPatterns(ILogger logger, string subscription);
 
-    [LoggerMessage(3003, LogLevel.Information, "The Redis subscription for '{Subscription}' was on a node that stayed down; made again where the cluster now serves it")]
+    [LoggerMessage(3003, LogLevel.Information, "The Redis subscription for '{Subscription}' was held on no node, or on one that stayed down; made again where the cluster now serves it")]
     public static partial void SubscriptionMoved(ILogger logger, string subscription);
 }
