@@ -450,7 +450,27 @@ public sealed class RedisBackplane : TopicBackplane, IPresenceStore, ITopicHisto
             return;
         }
         var channel = pattern ? RedisChannel.Pattern(_options.ChannelPrefix + EscapeGlob(subscription[..^1]) + "*") : Channel(subscription);
-        var queue = await subscriber.SubscribeAsync(channel).ConfigureAwait(false);
+        ChannelMessageQueue queue;
+        try
+        {
+            queue = await subscriber.SubscribeAsync(channel).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // The client registers the queue before it sends SUBSCRIBE and keeps it when the send fails: once the link is
+            // back it would subscribe the channel for that queue, which no one reads, and buffer every message. This
+            // backplane holds no other registration for the channel (the subscription was not made), so drop them all;
+            // the retry (RetryMissingSubscriptions) makes a new one.
+            try
+            {
+                await subscriber.UnsubscribeAsync(channel, null, CommandFlags.FireAndForget).ConfigureAwait(false);
+            }
+            catch (Exception unsubscribeError) when (unsubscribeError is RedisException or TimeoutException)
+            {
+                // Still down: the registrations are dropped on the client's side before anything is sent.
+            }
+            throw;
+        }
         var listener = _listener!;
         queue.OnMessage(message =>
         {

@@ -25,12 +25,12 @@ public class RedisBackplaneTests
 
         public required WebSocketTopics Topics { get; init; }
 
+        public required RedisBackplane Backplane { get; init; }
+
         public static async Task<Node> StartAsync(RedisProcess redis, bool sharded = false)
         {
-            var topics = new WebSocketTopics(new WebSocketTopicsOptions
-            {
-                Backplane = new RedisBackplane(new RedisBackplaneOptions { Configuration = redis.Address, Sharded = sharded }),
-            });
+            var backplane = new RedisBackplane(new RedisBackplaneOptions { Configuration = redis.Address, Sharded = sharded });
+            var topics = new WebSocketTopics(new WebSocketTopicsOptions { Backplane = backplane });
             await topics.StartAsync(TestContext.Current.CancellationToken);
             var server = new WebSocketServer(new WebSocketServerOptions { EndPoints = [new IPEndPoint(IPAddress.Loopback, 0)] });
             server.Map("/sub/*", async (ws, ct) =>
@@ -41,7 +41,7 @@ public class RedisBackplaneTests
                 }
             });
             await server.StartAsync(TestContext.Current.CancellationToken);
-            return new Node { Server = server, Topics = topics };
+            return new Node { Server = server, Topics = topics, Backplane = backplane };
         }
 
         public async ValueTask DisposeAsync()
@@ -290,8 +290,21 @@ public class RedisBackplaneTests
         await WaitUntilAsync(() => Task.FromResult(rec.Count == 2), TimeSpan.FromSeconds(5), () => $"got {rec.Count}; a {a.Topics.IsBackplaneConnected} {a.Topics.Statistics}; b {b.Topics.IsBackplaneConnected} {b.Topics.Statistics}");
         Assert.Equal([0L], rec.Seen["B"]);
         Assert.Equal([1L], rec.Seen["A"]);
+        // The subscription that failed while Redis was down left nothing behind in the client: one queue for the channel,
+        // the one the retry made. A queue left from the failed attempt would receive every message with nothing reading it.
+        Assert.Equal(1, ClientQueues(b.Backplane, "ws101:late"));
         await ws.CloseAsync(CloseCode.NormalClosure, "", ct);
         await reader;
+    }
+
+    /// <summary>How many message queues the backplane's Redis client holds for <paramref name="channel"/> (its own count).</summary>
+    private static int ClientQueues(RedisBackplane backplane, string channel)
+    {
+        var flags = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public;
+        object redis = typeof(RedisBackplane).GetField("_redis", flags)!.GetValue(backplane)!;
+        object?[] args = [StackExchange.Redis.RedisChannel.Literal(channel), 0, 0];
+        redis.GetType().GetMethod("GetSubscriberCounts", flags)!.Invoke(redis, args);
+        return (int)args[2]!;
     }
 
     [Fact]
