@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Ws101.Protocol;
 
@@ -14,7 +15,7 @@ public readonly struct WebSocketMessage
     internal WebSocketMessage(WebSocketMessageKind kind, ReadOnlyMemory<byte> data, bool endOfMessage, CloseCode? closeStatus = null, string? closeReason = null,
         ProtocolError? protocolError = null)
     {
-        ProtocolError = protocolError;
+        _error = protocolError is { } error ? new StrongBox<ProtocolError>(error) : null;
         Kind = kind;
         Data = data;
         EndOfMessage = endOfMessage;
@@ -57,7 +58,10 @@ public readonly struct WebSocketMessage
     /// For a close caused by the peer breaking the protocol (RFC 6455 §7.1.7): the rule, reason and evidence (the
     /// frame's header bytes and offset); null for an ordinary close.
     /// </summary>
-    public ProtocolError? ProtocolError { get; }
+    public ProtocolError? ProtocolError => _error?.Value;
+
+    // Boxed: only a failure's close carries it, and inline its 48 bytes would be copied with every message received.
+    private readonly StrongBox<ProtocolError>? _error;
 
     /// <summary>For a close: the reason ("" when none).</summary>
     public string? CloseReason { get; }
