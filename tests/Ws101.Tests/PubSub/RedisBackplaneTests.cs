@@ -18,39 +18,6 @@ public sealed class RedisBackplaneCollection;
 [Collection(nameof(RedisBackplaneTests))]
 public class RedisBackplaneTests
 {
-    /// <summary>One in-process node: a server with /sub/NAME routes and a topics hub on the Redis backplane.</summary>
-    private sealed class Node : IAsyncDisposable
-    {
-        public required WebSocketServer Server { get; init; }
-
-        public required WebSocketTopics Topics { get; init; }
-
-        public required RedisBackplane Backplane { get; init; }
-
-        public static async Task<Node> StartAsync(RedisProcess redis, bool sharded = false)
-        {
-            var backplane = new RedisBackplane(new RedisBackplaneOptions { Configuration = redis.Address, Sharded = sharded });
-            var topics = new WebSocketTopics(new WebSocketTopicsOptions { Backplane = backplane });
-            await topics.StartAsync(TestContext.Current.CancellationToken);
-            var server = new WebSocketServer(new WebSocketServerOptions { EndPoints = [new IPEndPoint(IPAddress.Loopback, 0)] });
-            server.Map("/sub/*", async (ws, ct) =>
-            {
-                topics.Subscribe(ws, ws.Handshake.Path["/sub/".Length..]);
-                while (!(await ws.ReceiveAsync(ct)).IsClose)
-                {
-                }
-            });
-            await server.StartAsync(TestContext.Current.CancellationToken);
-            return new Node { Server = server, Topics = topics, Backplane = backplane };
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Server.DisposeAsync();
-            await Topics.DisposeAsync();
-        }
-    }
-
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan limit, Func<string> what)
     {
         var watch = Stopwatch.StartNew();
@@ -169,9 +136,9 @@ public class RedisBackplaneTests
     {
         var ct = new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
         await using var redis = await RedisProcess.StartAsync();
-        await using var a = await Node.StartAsync(redis);
-        await using var b = await Node.StartAsync(redis);
-        await using var c = await Node.StartAsync(redis);
+        await using var a = await TopicNode.StartAsync(redis.Address);
+        await using var b = await TopicNode.StartAsync(redis.Address);
+        await using var c = await TopicNode.StartAsync(redis.Address);
         var local = new Recorder();
         var remote = new Recorder();
         var remote2 = new Recorder();
@@ -228,8 +195,8 @@ public class RedisBackplaneTests
     {
         var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
         await using var redis = await RedisProcess.StartAsync();
-        await using var a = await Node.StartAsync(redis);
-        await using var b = await Node.StartAsync(redis);
+        await using var a = await TopicNode.StartAsync(redis.Address);
+        await using var b = await TopicNode.StartAsync(redis.Address);
         var rec = new Recorder();
         var ws = await WebSocketClient.ConnectAsync(b.Server.Url("/sub/t"), cancellationToken: ct);
         var reader = rec.RunAsync(ws, ct);
@@ -250,8 +217,8 @@ public class RedisBackplaneTests
     {
         var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
         await using var redis = await RedisProcess.StartAsync();
-        await using var a = await Node.StartAsync(redis);
-        await using var b = await Node.StartAsync(redis);
+        await using var a = await TopicNode.StartAsync(redis.Address);
+        await using var b = await TopicNode.StartAsync(redis.Address);
         var rec = new Recorder();
         var ws = await WebSocketClient.ConnectAsync(b.Server.Url("/sub/prices.*"), cancellationToken: ct);
         var reader = rec.RunAsync(ws, ct);
@@ -272,8 +239,8 @@ public class RedisBackplaneTests
     {
         var ct = new CancellationTokenSource(TimeSpan.FromSeconds(40)).Token;
         await using var redis = RedisProcess.NotStarted();
-        await using var a = await Node.StartAsync(redis);
-        await using var b = await Node.StartAsync(redis);
+        await using var a = await TopicNode.StartAsync(redis.Address);
+        await using var b = await TopicNode.StartAsync(redis.Address);
         var rec = new Recorder();
         var ws = await WebSocketClient.ConnectAsync(b.Server.Url("/sub/late"), cancellationToken: ct);
         var reader = rec.RunAsync(ws, ct);
@@ -312,8 +279,8 @@ public class RedisBackplaneTests
     {
         var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
         await using var redis = await RedisProcess.StartAsync();
-        await using var a = await Node.StartAsync(redis, sharded: true);
-        await using var b = await Node.StartAsync(redis, sharded: true);
+        await using var a = await TopicNode.StartAsync(redis.Address, sharded: true);
+        await using var b = await TopicNode.StartAsync(redis.Address, sharded: true);
         var rec = new Recorder();
         var ws = await WebSocketClient.ConnectAsync(b.Server.Url("/sub/s"), cancellationToken: ct);
         var reader = rec.RunAsync(ws, ct);
