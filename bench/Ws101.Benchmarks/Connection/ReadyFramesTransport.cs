@@ -30,6 +30,9 @@ internal sealed class ReadyFramesTransport : DuplexTransport
     /// <summary>Calls of <see cref="TryReceiveNow"/>, whether they found bytes or not.</summary>
     public int ReadsNow { get; private set; }
 
+    /// <summary>True while the connection waits for readiness (<see cref="WatchReadable"/> kept its continuation).</summary>
+    public bool IsWatched => _continuation is not null;
+
     /// <summary>The next frame arrives and its edge comes: the continuation of the wait for readiness runs, here.</summary>
     public void Arrive()
     {

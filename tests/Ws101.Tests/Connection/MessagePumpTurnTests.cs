@@ -38,6 +38,80 @@ public class MessagePumpTurnTests
         Assert.Empty(owner.Failures);
     }
 
+    [Fact]
+    public void a_handler_still_at_work_holds_the_next_read_back_and_the_pump_watches_again_once_its_task_completes()
+    {
+        var (transport, connection) = Open();
+        var handler = new Pending();
+        var owner = new Owner();
+        new MessagePump(handler, owner).Start(connection);
+
+        for (int i = 1; i <= 2; i++)
+        {
+            transport.Arrive();
+            Assert.Equal(i, handler.Calls);
+            // The handler's task is under way: the pump neither reads on nor watches until it completes.
+            Assert.False(transport.IsWatched);
+            int reads = transport.ReadsNow;
+            handler.Complete();
+            // Completed (on this thread, as the task's continuation): the pump looks once more, finds nothing, and watches.
+            Assert.True(SpinWait.SpinUntil(() => transport.IsWatched, TimeSpan.FromSeconds(10)), "the pump did not wait for readiness again");
+            Assert.Equal(reads, transport.ReadsNow);
+        }
+        Assert.Empty(owner.Failures);
+    }
+
+    [Fact]
+    public void a_handler_that_throws_before_returning_its_task_fails_the_connection_with_1011_and_is_reported_once()
+    {
+        var (transport, connection) = Open();
+        var owner = new Owner();
+        new MessagePump(new ThrowsAtOnce(), owner).Start(connection);
+
+        transport.Arrive();
+
+        var failure = Assert.Single(owner.Failures);
+        Assert.Equal("thrown before any await", failure.Message);
+        // The close frame went out: 2 bytes of header, the code, and the reason.
+        Assert.Equal(2 + 2 + System.Text.Encoding.UTF8.GetByteCount(WebSocketMessageHandler.FailedReason), transport.BytesSent);
+        Assert.Equal(ConnectionState.CloseSent, connection.State);
+    }
+
+    private static (ReadyFramesTransport Transport, WebSocketConnection Connection) Open()
+    {
+        var client = new WebSocketConnectionCore(WebSocketRole.Client);
+        var wire = new ArrayBufferWriter<byte>();
+        client.WriteMessage(wire, WebSocketMessageKind.Binary, "twenty bytes of echo"u8);
+        var transport = new ReadyFramesTransport(wire.WrittenSpan.ToArray());
+        var connection = new WebSocketConnection(transport, WebSocketRole.Server, WebSocketConnectionOptions.Default,
+            new WebSocketHandshakeInfo("/echo", new HttpHeaders(), new HttpHeaders(), null, [], "", ""), default);
+        return (transport, connection);
+    }
+
+    /// <summary>Each message's work completes only when the test says so.</summary>
+    private sealed class Pending : WebSocketMessageHandler
+    {
+        private TaskCompletionSource? _work;
+
+        public int Calls { get; private set; }
+
+        public override ValueTask OnMessageAsync(WebSocketConnection connection, WebSocketMessage message, CancellationToken cancellationToken)
+        {
+            Calls++;
+            _work = new TaskCompletionSource();
+            return new ValueTask(_work.Task);
+        }
+
+        public void Complete() => _work!.SetResult();
+    }
+
+    /// <summary>Throws in the call itself, before a task exists (not an async method).</summary>
+    private sealed class ThrowsAtOnce : WebSocketMessageHandler
+    {
+        public override ValueTask OnMessageAsync(WebSocketConnection connection, WebSocketMessage message, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("thrown before any await");
+    }
+
     private sealed class Owner : IMessagePumpOwner
     {
         public List<Exception> Failures { get; } = [];
