@@ -108,7 +108,9 @@ internal struct ReceiveBuffer
     public void Release()
     {
         _start = _end = 0;
-        if (Interlocked.Exchange(ref _array, null) is { } array)
+        // The look first: the receive loop releases after every message, most often with nothing held, and the exchange is
+        // an atomic instruction it need not pay then.
+        if (Volatile.Read(ref _array) is not null && Interlocked.Exchange(ref _array, null) is { } array)
         {
             ArrayPool<byte>.Shared.Return(array);
         }

@@ -352,6 +352,15 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     private bool TryReceiveBuffered(out WebSocketMessage message, out bool flush)
     {
         message = default;
+        if (_in.IsEmpty && !_end.HasEnded && !Core.HasPendingOutput)
+        {
+            // Nothing to parse, not ended, no reply waiting: the answer the lock would give, without taking it (the pump looks
+            // here twice per message with nothing buffered). The buffer is this receive loop's own; replies are queued only by
+            // its own parsing, so a reply this look could miss does not exist; and an end that comes just after this look is
+            // seen by the read that follows (a closed transport reads as ended), as it would be after a look under the lock.
+            flush = false;
+            return false;
+        }
         while (true)
         {
             ProtocolEvent ev;
