@@ -167,7 +167,7 @@ internal sealed unsafe class LoadLoop : ILoadLoop
         }
         if (n < 0)
         {
-            int errno = Marshal.GetLastPInvokeError();
+            int errno = Marshal.GetLastSystemError();
             if (errno == Libc.EINTR)
             {
                 return;
@@ -534,7 +534,7 @@ internal sealed unsafe class LoadLoop : ILoadLoop
             {
                 return (int)n;
             }
-            int errno = Marshal.GetLastPInvokeError();
+            int errno = Marshal.GetLastSystemError();
             if (errno == Libc.EAGAIN)
             {
                 return 0;
@@ -573,7 +573,7 @@ internal sealed unsafe class LoadLoop : ILoadLoop
             }
             if (n < 0)
             {
-                int errno = Marshal.GetLastPInvokeError();
+                int errno = Marshal.GetLastSystemError();
                 if (errno == Libc.EAGAIN)
                 {
                     return;

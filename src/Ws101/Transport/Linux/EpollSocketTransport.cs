@@ -258,7 +258,7 @@ internal sealed class EpollSocketTransport : DuplexTransport
             {
                 return peekOnly ? 0 : (int)n;
             }
-            errno = Marshal.GetLastPInvokeError();
+            errno = Marshal.GetLastSystemError();
             if (errno != Libc.EINTR)
             {
                 return -1;
@@ -345,7 +345,7 @@ internal sealed class EpollSocketTransport : DuplexTransport
                 nint n = Libc.sendmsg(_fd, &message, Libc.MSG_NOSIGNAL | Libc.MSG_DONTWAIT);
                 if (n < 0)
                 {
-                    int errno = Marshal.GetLastPInvokeError();
+                    int errno = Marshal.GetLastSystemError();
                     if (errno == Libc.EINTR)
                     {
                         continue;
@@ -379,7 +379,7 @@ internal sealed class EpollSocketTransport : DuplexTransport
             }
             if (n < 0)
             {
-                int errno = Marshal.GetLastPInvokeError();
+                int errno = Marshal.GetLastSystemError();
                 if (errno == Libc.EINTR)
                 {
                     continue;

@@ -189,7 +189,7 @@ internal sealed unsafe class EventLoop : IDisposable
             int n = Libc.epoll_wait(_epoll, events, MaxEvents, WaitTimeout());
             if (n < 0)
             {
-                if (Marshal.GetLastPInvokeError() == Libc.EINTR)
+                if (Marshal.GetLastSystemError() == Libc.EINTR)
                 {
                     continue;
                 }
