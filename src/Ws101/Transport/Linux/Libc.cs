@@ -91,8 +91,9 @@ internal static unsafe partial class Libc
 
     // The calls made for every message (recv, send, sendmsg, epoll_wait) do not save errno for Marshal.GetLastPInvokeError:
     // a failure reads it with Marshal.GetLastSystemError right after the call, as the code that saves it would. Saving costs
-    // three more calls each time (clearing errno before, reading it and storing it thread-locally after), about 30 ns of a
-    // 1.6 µs non-blocking send or receive on this machine, paid on every success to serve the rare failure.
+    // three more calls each time (clearing errno before, reading it and storing it thread-locally after), paid on every
+    // success to serve the rare failure: 0-30 ns of a 1.7 µs send or receive on a socket pair here (SocketCallBenchmarks),
+    // and in the server's profile the thread-local lookups it made were 0.5-1.6 % of a 20 B echo's samples.
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int getrlimit(int resource, RLimit* limit);
