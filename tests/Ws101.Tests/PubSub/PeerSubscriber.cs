@@ -51,7 +51,16 @@ internal sealed class PeerSubscriber : IDisposable
                 errors.AppendLine(e.Data);
             }
         };
-        peer._process.Exited += (_, _) => peer._result.TrySetResult("exited: " + errors);
+        peer._process.Exited += (_, _) =>
+        {
+            // The exit can be reported before the last lines are read (a peer prints "ok" and exits at once): WaitForExit
+            // without a limit also waits for the redirected output's end, so such an "ok" is the result, not this.
+            peer._process.WaitForExit();
+            lock (errors)
+            {
+                peer._result.TrySetResult("exited: " + errors);
+            }
+        };
         peer._process.EnableRaisingEvents = true;
         peer._process.BeginOutputReadLine();
         peer._process.BeginErrorReadLine();
