@@ -8,6 +8,7 @@
 # (10 s of 1 KiB echo each); then each round runs, for 20 B, 1 KiB and 16 KiB, one echo point per server (100 connections,
 # load pinned to CPU 1), in an order that rotates by round. paired.py prints per-round ratios to kestrel_inline (and
 # ws101's to floor) with their median and range, beside each server's median CPU per message and messages per second.
+# SIZES="20 1024" (environment) measures only those payload sizes: a quicker before/after of the small-message points.
 # --tls TLSLOAD (tls.sh --paired): SERVERS_FILE is tls.sh's ("NAME|PORT|wss-or-ws|COMMAND"), the load generator is
 # bench/server/tlsload (--plain for a ws row) and the points are 20 B and 16 KiB, the wss:// echo points of tls.sh.
 # Why: this virtual machine's speed drifts by up to 1.5x over minutes (the same C echo measured 7.5 and 11.9 µs per
@@ -17,7 +18,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 FILE=$1 ROUNDS=$2 OUT=$3; shift 3
-WARM=3 DUR=10 TLSLOAD="" SIZES="20 1024 16384"
+WARM=3 DUR=10 TLSLOAD="" SIZES="${SIZES:-20 1024 16384}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) WARM=2; DUR=5 ;;
