@@ -45,7 +45,7 @@ internal sealed class FrameWriter : PooledBufferWriter
     /// <summary>The connection's transport, kept here only, as <see cref="Core"/>.</summary>
     public DuplexTransport Transport => _transport;
 
-    /// <summary>When the write now in progress started (<see cref="Environment.TickCount64"/>), or 0: the keepalive's send deadline.</summary>
+    /// <summary>When the write now in progress started waiting for the peer to read (<see cref="Environment.TickCount64"/>), or 0: the keepalive's send deadline.</summary>
     public long SendStarted => _sendStarted;
 
     /// <summary>Under the lock, at dispose: gives the outgoing buffer back unless a sender holds the turn (it does so as it ends).</summary>
@@ -354,12 +354,18 @@ internal sealed class FrameWriter : PooledBufferWriter
     /// <summary>Holding the turn: writes <paramref name="bytes"/>. A failed or cancelled write may have cut a frame, so it ends the connection.</summary>
     private ValueTask WriteOut(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
-        _sendStarted = Environment.TickCount64;
         Ws101Metrics.Io.Add(bytes.Length, Ws101Metrics.Transmit);
         try
         {
             var pending = _transport.SendAsync(bytes, cancellationToken);
-            return pending.IsCompletedSuccessfully ? pending : Watch(pending);
+            if (pending.IsCompletedSuccessfully)
+            {
+                return pending;
+            }
+            // The send deadline runs from here, where the send starts to wait for the peer to read: a send the kernel
+            // took at once never needed it, and reads no clock.
+            _sendStarted = Environment.TickCount64;
+            return Watch(pending);
         }
         catch (Exception ex)
         {

@@ -42,9 +42,9 @@ internal readonly record struct KeepAlive(TimeSpan Interval, TimeSpan Timeout, T
     }
 
     /// <summary>What the connection last did, in milliseconds of one clock (0: not now).</summary>
-    /// <param name="LastReceived">When bytes last arrived.</param>
+    /// <param name="LastReceived">When bytes last arrived (to the heartbeat's precision: the first heartbeat after they did).</param>
     /// <param name="PingSent">When the unanswered keepalive ping went out, or 0.</param>
-    /// <param name="SendStarted">When the send now in progress started, or 0.</param>
+    /// <param name="SendStarted">When the send now in progress started waiting for the peer to read, or 0.</param>
     /// <param name="CloseStarted">When this side started the closing handshake, or 0.</param>
     /// <param name="Open">Whether the connection is open (no close frame sent or received).</param>
     public readonly record struct Activity(long LastReceived, long PingSent, long SendStarted, long CloseStarted, bool Open);

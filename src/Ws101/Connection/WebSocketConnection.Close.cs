@@ -189,7 +189,14 @@ public sealed partial class WebSocketConnection
         {
             return;
         }
-        var activity = new KeepAlive.Activity(_lastReceived, _pingSent, _writer.SendStarted, _end.CloseStarted, State == ConnectionState.Open);
+        // Bytes that arrived since the last heartbeat count as received now. Compared and exchanged, and the value seen
+        // used rather than read again: the receive loop may mark new bytes at this very moment.
+        long lastReceived = Interlocked.CompareExchange(ref _lastReceived, now, ReceivedSinceHeartbeat);
+        if (lastReceived == ReceivedSinceHeartbeat)
+        {
+            lastReceived = now;
+        }
+        var activity = new KeepAlive.Activity(lastReceived, _pingSent, _writer.SendStarted, _end.CloseStarted, State == ConnectionState.Open);
         var decision = KeepAlive.For(_options).Decide(now, activity);
         if (decision.Action == KeepAlive.Action.Drop)
         {
