@@ -135,7 +135,8 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     /// <summary>The message pump's receive: what is buffered or readable now. With nothing there, a message of no kind (<c>default</c>),
     /// and the receive stays taken for the pump's wait for readiness, which it comes back from <paramref name="resuming"/>.</summary>
     internal ValueTask<WebSocketMessage> ReceiveReadyAsync(bool resuming) =>
-        Interlocked.Exchange(ref _receiving, 1) == 0 || resuming ? Receive(untilIdle: true, CancellationToken.None) : throw ReceiveInProgress();
+        // Resuming, the receive is still the pump's: no exchange (an atomic instruction per message) is needed to take it.
+        resuming || Interlocked.Exchange(ref _receiving, 1) == 0 ? Receive(untilIdle: true, CancellationToken.None) : throw ReceiveInProgress();
 
     private static InvalidOperationException ReceiveInProgress() =>
         new("Another ReceiveAsync is in progress on this connection; receive from one loop at a time.");

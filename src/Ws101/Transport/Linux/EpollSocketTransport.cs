@@ -428,7 +428,9 @@ internal sealed class EpollSocketTransport : DuplexTransport
         if ((events & writable) != 0)
         {
             Interlocked.Increment(ref _writeEpoch);
-            if (Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 1)
+            // Looked at before the exchange, as for reads: most edges come with no send waiting (each incoming segment
+            // also reports the socket writable), and the increment's fence orders the look after the new epoch.
+            if (Volatile.Read(ref _writeWaiting) == 1 && Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 1)
             {
                 CompleteWrite();
             }
