@@ -1,7 +1,4 @@
-using System.Buffers;
 using Ws101.Benchmarks.Connection;
-using Ws101.Handshake;
-using Ws101.Protocol;
 
 namespace Ws101.Tests.Connection;
 
@@ -53,12 +50,7 @@ public class KeepAliveClockTests
 
     private static (ReadyFramesTransport Transport, WebSocketConnection Connection) Open()
     {
-        var client = new WebSocketConnectionCore(WebSocketRole.Client);
-        var wire = new ArrayBufferWriter<byte>();
-        client.WriteMessage(wire, WebSocketMessageKind.Binary, "twenty bytes of echo"u8);
-        var transport = new ReadyFramesTransport(wire.WrittenSpan.ToArray());
-        var connection = new WebSocketConnection(transport, WebSocketRole.Server, OneSecond,
-            new WebSocketHandshakeInfo("/echo", new HttpHeaders(), new HttpHeaders(), null, [], "", ""), default);
+        var (transport, connection) = ReadyConnection.Open(OneSecond);
         new MessagePump(Server.TestServer.EchoHandler.Instance, new Owner()).Start(connection);
         return (transport, connection);
     }

@@ -41,7 +41,7 @@ public class MessagePumpTurnTests
     [Fact]
     public void a_handler_still_at_work_holds_the_next_read_back_and_the_pump_watches_again_once_its_task_completes()
     {
-        var (transport, connection) = Open();
+        var (transport, connection) = ReadyConnection.Open();
         var handler = new Pending();
         var owner = new Owner();
         new MessagePump(handler, owner).Start(connection);
@@ -64,7 +64,7 @@ public class MessagePumpTurnTests
     [Fact]
     public void a_handler_that_throws_before_returning_its_task_fails_the_connection_with_1011_and_is_reported_once()
     {
-        var (transport, connection) = Open();
+        var (transport, connection) = ReadyConnection.Open();
         var owner = new Owner();
         new MessagePump(new ThrowsAtOnce(), owner).Start(connection);
 
@@ -75,17 +75,6 @@ public class MessagePumpTurnTests
         // The close frame went out: 2 bytes of header, the code, and the reason.
         Assert.Equal(2 + 2 + System.Text.Encoding.UTF8.GetByteCount(WebSocketMessageHandler.FailedReason), transport.BytesSent);
         Assert.Equal(ConnectionState.CloseSent, connection.State);
-    }
-
-    private static (ReadyFramesTransport Transport, WebSocketConnection Connection) Open()
-    {
-        var client = new WebSocketConnectionCore(WebSocketRole.Client);
-        var wire = new ArrayBufferWriter<byte>();
-        client.WriteMessage(wire, WebSocketMessageKind.Binary, "twenty bytes of echo"u8);
-        var transport = new ReadyFramesTransport(wire.WrittenSpan.ToArray());
-        var connection = new WebSocketConnection(transport, WebSocketRole.Server, WebSocketConnectionOptions.Default,
-            new WebSocketHandshakeInfo("/echo", new HttpHeaders(), new HttpHeaders(), null, [], "", ""), default);
-        return (transport, connection);
     }
 
     /// <summary>Each message's work completes only when the test says so.</summary>
