@@ -6,6 +6,10 @@
 Throughput ratios are ws101 / anchor (higher is better); CPU and memory ratios are anchor / ws101
 (higher is better too), so every ratio above 1.0 means ws101 is ahead. Medians over the rounds.
 --tls: the results of the tls part (wss://), whose target is 1.3x Kestrel with inline completions on echo throughput.
+
+A throughput row is then flagged when the load generator used (in the median round) at least 0.95 of its core against a
+server in the row: such a rate is the generator's, not the server's (a TLS handshake costs the client more than the
+server), and the server CPU row of the same point is the figure to read.
 """
 import glob, os, statistics as st, sys
 
@@ -49,6 +53,22 @@ rows = [
     ("idle RSS per connection", lambda n: median(n, "idle", "bytes_per_conn"), False, None),
 ]
 
+# A load generator at (nearly) a whole core of its own cannot go faster: the point's rate is the generator's.
+SATURATED = 0.95
+point_of = {"echo 20 B msgs/s": "echo_20", "echo 1 KiB msgs/s": "echo_1024", "echo 16 KiB msgs/s": "echo_16384",
+            "echo 1 MiB MiB/s": "echo_1048576", "handshakes/s": "hs"}
+cpu_row_of = {"echo_20": "server CPU per 20 B echo", "echo_1024": "server CPU per 1 KiB echo",
+              "echo_16384": "server CPU per 16 KiB echo", "hs": "server CPU per handshake"}
+
+def saturated(label):
+    """The servers of this ratio whose load generator was saturated at this point, with its median CPU."""
+    found = []
+    for n in [me] + anchors:
+        cli = median(n, label, "cli_cpu")
+        if cli is not None and cli >= SATURATED:
+            found.append(f"{n} {cli:.2f}")
+    return found
+
 # The targets are ratios to Kestrel: shown only when Kestrel is among the anchors (not against the floor or a build before).
 show_targets = any(a.startswith("kestrel") for a in anchors)
 header = f"{'ratio (>1: ' + me + ' ahead)':34}" + "".join(f"{a:>16}" for a in anchors) + (f"{'target':>10}" if show_targets else "")
@@ -66,6 +86,10 @@ for label, get, higher_better, target in rows:
             r = mine / theirs if higher_better else theirs / mine
             cells.append(f"{r:>15.2f}x")
     print(f"{label:34}" + "".join(cells) + (f"{'>= ' + str(target) + 'x':>10}" if target and show_targets else ""))
+    if higher_better and label in point_of and (bound := saturated(point_of[label])):
+        instead = cpu_row_of.get(point_of[label])
+        print(f"  ^ load-bound: the load generator used {', '.join(bound)} of its core; the rate is partly the generator's"
+              + (f" (read '{instead}')" if instead else ""))
 idle = median(me, "idle", "bytes_per_conn")
 if idle is not None:
     print(f"{me} idle RSS per connection: {idle:,.0f} bytes (target <= 1,024, issue 16)")
