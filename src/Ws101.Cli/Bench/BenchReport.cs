@@ -61,6 +61,13 @@ internal static class BenchReport
                 }
             }
         }
+        foreach (var t in targets)
+        {
+            if (LoadBound(settings.Mode, settings.Threads, t.Label, t.Rounds) is { } note)
+            {
+                console.WriteLine(note);
+            }
+        }
         var errors = targets.SelectMany(t => t.Rounds.SelectMany(r => r.ErrorDetails.Select(e => (t.Label, e)))).ToList();
         if (errors.Count == 0)
         {
@@ -77,6 +84,31 @@ internal static class BenchReport
                 new Text(group.Sum(g => g.e.Count).ToString("N0", CultureInfo.InvariantCulture)), new Text(group.First().e.Example));
         }
         console.Write(table);
+    }
+
+    /// <summary>The share of its cores at which the load itself is the limit: it cannot send faster.</summary>
+    internal const double SaturatedLoad = 0.95;
+
+    /// <summary>
+    /// A note when the load used (in the median round) nearly all of its cores against a target of a rate-measuring mode:
+    /// the rate is then this tool's limit as much as the server's (a TLS handshake, for one, costs the client more than the
+    /// server), and the server's CPU per operation is the figure that compares servers. Null when the load had room.
+    /// </summary>
+    internal static string? LoadBound(BenchMode mode, int threads, string label, IReadOnlyList<BenchResult> rounds)
+    {
+        if (mode == BenchMode.Idle || rounds.Count == 0)
+        {
+            return null;
+        }
+        var cores = rounds.Select(r => r.ClientCpuCores).Order().ToList();
+        double median = cores.Count % 2 == 1 ? cores[cores.Count / 2] : (cores[cores.Count / 2 - 1] + cores[cores.Count / 2]) / 2;
+        if (median < SaturatedLoad * threads)
+        {
+            return null;
+        }
+        string per = mode == BenchMode.Handshakes ? "handshake" : "message";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{label}: load-bound: the load used {median:0.00} of its {threads} core{(threads == 1 ? "" : "s")}, so the rate is partly this tool's limit, not the server's alone; add load threads (--threads) where a core is free, or compare the server's CPU per {per} (--server-pid).");
     }
 
     /// <summary>A ratio as "0.97x".</summary>
