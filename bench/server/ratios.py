@@ -8,8 +8,8 @@ Throughput ratios are ws101 / anchor (higher is better); CPU and memory ratios a
 --tls: the results of the tls part (wss://), whose target is 1.3x Kestrel with inline completions on echo throughput.
 
 A throughput row is then flagged when the load generator used (in the median round) at least 0.95 of its core against a
-server in the row: such a rate is the generator's, not the server's (a TLS handshake costs the client more than the
-server), and the server CPU row of the same point is the figure to read.
+server in the row: such a rate is the generator's, not the server's (a TLS handshake costs the load generator about as
+much as a fast server), and the server CPU row of the same point is the figure to read.
 """
 import glob, os, statistics as st, sys
 

@@ -91,8 +91,8 @@ internal static class BenchReport
 
     /// <summary>
     /// A note when the load used (in the median round) nearly all of its cores against a target of a rate-measuring mode:
-    /// the rate is then this tool's limit as much as the server's (a TLS handshake, for one, costs the client more than the
-    /// server), and the server's CPU per operation is the figure that compares servers. Null when the load had room.
+    /// the rate is then this tool's limit as much as the server's (a TLS handshake, for one, costs a client about as much as a
+    /// fast server, or more), and the server's CPU per operation is the figure that compares servers. Null when the load had room.
     /// </summary>
     internal static string? LoadBound(BenchMode mode, int threads, string label, IReadOnlyList<BenchResult> rounds)
     {
