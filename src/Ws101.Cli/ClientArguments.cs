@@ -49,10 +49,7 @@ internal sealed class ClientArguments
     public (Uri Uri, WebSocketClientOptions Options) Read(ParseResult result)
     {
         string url = result.GetValue(Url)!;
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "ws" && uri.Scheme != "wss"))
-        {
-            throw new ArgumentException($"'{url}' is not a ws:// or wss:// URL.");
-        }
+        var uri = WebSocketUrl.Parse(url);
         var headers = ParseHeaders(result.GetValue(Headers) ?? []);
         double seconds = result.GetValue(Timeout);
         if (seconds <= 0)

@@ -211,9 +211,14 @@ internal sealed class BenchArguments
 
     private static Uri ReadUrl(string text, string what, BenchMode mode)
     {
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != "ws" && uri.Scheme != "wss"))
+        Uri uri;
+        try
         {
-            throw new ArgumentException($"{what}: '{text}' is not a ws:// or wss:// URL.");
+            uri = WebSocketUrl.Parse(text);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"{what}: {ex.Message}", ex);
         }
         if (uri.Scheme == "wss" && mode is not (BenchMode.Echo or BenchMode.Handshakes))
         {
