@@ -10,7 +10,6 @@ namespace Ws101.Interop.Bench;
 /// </summary>
 public sealed class PairedTableTests : IDisposable
 {
-    private static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(30);
     private readonly TempFolder _folder = new("ws101-paired-");
 
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
@@ -75,10 +74,6 @@ public sealed class PairedTableTests : IDisposable
     {
         string raw = _folder.PathOf("paired.txt");
         await File.WriteAllLinesAsync(raw, lines, Cancel);
-        string script = Path.Combine(PeerEnvironment.RepositoryRoot, "bench/server/paired.py");
-        await using var run = PeerProcess.Start("paired.py", PeerEnvironment.Python, [script, raw], RunLimit);
-        int code = await run.WaitForExitAsync(RunLimit, Cancel);
-        Assert.True(code == 0, $"paired.py failed ({code})\n{run.Diagnostics()}");
-        return string.Join("\n", run.StdoutLines);
+        return string.Join("\n", await BenchPythonScript.RunAsync("bench/server/paired.py", [raw], Cancel));
     }
 }

@@ -10,7 +10,6 @@ namespace Ws101.Interop.Bench;
 /// </summary>
 public sealed class RatiosTableTests : IDisposable
 {
-    private static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(30);
     private readonly TempFolder _folder = new("ws101-ratios-");
 
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
@@ -68,11 +67,7 @@ public sealed class RatiosTableTests : IDisposable
 
     private async Task<string[]> RunAsync(params string[] arguments)
     {
-        string script = Path.Combine(PeerEnvironment.RepositoryRoot, "bench/server/ratios.py");
-        string[] argv = arguments[0] == "--tls" ? [script, "--tls", _folder.FullName, .. arguments[1..]] : [script, _folder.FullName, .. arguments];
-        await using var run = PeerProcess.Start("ratios.py", PeerEnvironment.Python, argv, RunLimit);
-        int code = await run.WaitForExitAsync(RunLimit, Cancel);
-        Assert.True(code == 0, $"ratios.py failed ({code})\n{run.Diagnostics()}");
-        return [.. run.StdoutLines];
+        string[] argv = arguments[0] == "--tls" ? ["--tls", _folder.FullName, .. arguments[1..]] : [_folder.FullName, .. arguments];
+        return await BenchPythonScript.RunAsync("bench/server/ratios.py", argv, Cancel);
     }
 }
