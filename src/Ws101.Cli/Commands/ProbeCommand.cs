@@ -132,7 +132,6 @@ internal static class ProbeCommand
     private static HandshakePart PartOf(HandshakeProblem p) =>
         p.Code is HandshakeProblemCode.ConnectionFailed or HandshakeProblemCode.TlsFailed ? HandshakePart.Request : HandshakePart.Response;
 
-    /// <summary>Receives until the close, and reports it through <paramref name="closed"/> (null when the wait was cancelled first).</summary>
     /// <summary>
     /// Pings up to <see cref="PingCount"/> times, one after another, until one fails. The first round trip of a process pays
     /// for its own first send and first read (the runtime compiles that code then, 15-20 ms here against a server that
@@ -184,6 +183,7 @@ internal static class ProbeCommand
         return failure is null ? line : $"{line}; then {failure}";
     }
 
+    /// <summary>Receives until the close, and reports it through <paramref name="closed"/> (null when the wait was cancelled first).</summary>
     private static async Task DrainAsync(WebSocketConnection connection, TaskCompletionSource<WebSocketMessage?> closed, CancellationToken cancellationToken)
     {
         try
