@@ -68,6 +68,10 @@ internal static class BenchReport
                 console.WriteLine(note);
             }
         }
+        if (MemoryNote(settings.Mode, targets.Any(t => t.ServerPid is not null)) is { } memory)
+        {
+            console.WriteLine(memory);
+        }
         var errors = targets.SelectMany(t => t.Rounds.SelectMany(r => r.ErrorDetails.Select(e => (t.Label, e)))).ToList();
         if (errors.Count == 0)
         {
@@ -110,6 +114,20 @@ internal static class BenchReport
         return string.Create(CultureInfo.InvariantCulture,
             $"{label}: load-bound: the load used {median:0.00} of its {threads} core{(threads == 1 ? "" : "s")}, so the rate is partly this tool's limit, not the server's alone; add load threads (--threads) where a core is free, or compare the server's CPU per {per} (--server-pid).");
     }
+
+    /// <summary>
+    /// How to read an idle run's memory per connection, printed under it: the figure is the growth of the server's whole
+    /// RSS, which memory freed by earlier connections hides (a second round against the same server can read a few bytes)
+    /// and a fresh server's one-time costs inflate (2,000 connections against a fresh ws101 serve: 2,845 B each; again
+    /// against the same server: 4,624 B, then 8 B; bench/server/idle-memory.sh's steady figure: 860 B).
+    /// </summary>
+    internal static string? MemoryNote(BenchMode mode, bool serverMeasured) =>
+        mode == BenchMode.Idle && serverMeasured
+            ? "server memory per connection: the growth of the server's RSS while the connections opened. Memory that earlier "
+              + "connections freed is reused without growing it (a later round or run against the same server reads low), and a "
+              + "fresh server's first connections also pay one-time costs (code compiled, pools grown): for a steady figure, start "
+              + "the server afresh, open a few hundred connections and close them, then measure many (10,000)."
+            : null;
 
     /// <summary>A ratio as "0.97x".</summary>
     public static string Ratio(double r) => r.ToString(r >= 10 ? "0.#" : "0.00", CultureInfo.InvariantCulture) + "x";

@@ -36,6 +36,14 @@ public class BenchReportTests
     }
 
     [Fact]
+    public void an_idle_run_that_measured_the_server_says_how_to_read_its_memory_per_connection()
+    {
+        Assert.Contains("Memory that earlier connections freed is reused", BenchReport.MemoryNote(BenchMode.Idle, serverMeasured: true), StringComparison.Ordinal);
+        Assert.Null(BenchReport.MemoryNote(BenchMode.Idle, serverMeasured: false));
+        Assert.Null(BenchReport.MemoryNote(BenchMode.Echo, serverMeasured: true));
+    }
+
+    [Fact]
     public void idle_connections_measure_no_rate_and_get_no_note()
     {
         Assert.Null(BenchReport.LoadBound(BenchMode.Idle, threads: 1, "A", [Round(1.00)]));
