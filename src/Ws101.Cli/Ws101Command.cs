@@ -20,7 +20,7 @@ internal static class Ws101Command
             ProblemsCommand.Create(console),
             BenchCommand.Create(console),
         };
-        var config = new InvocationConfiguration { Output = console.Out, Error = console.Error };
+        var config = new InvocationConfiguration { Output = console.Out, Error = new ParseErrorWriter(console.Error) };
         var parsed = root.Parse(args);
         int code = parsed.Invoke(config);
         // A command line that does not parse is a command that could not run: exit 2, as for every other usage error.

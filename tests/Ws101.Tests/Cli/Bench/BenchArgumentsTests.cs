@@ -38,7 +38,7 @@ public class BenchArgumentsTests
         { ["bench", "echo", "ws://127.0.0.1:1/", "-H", "no colon"], "A header is \"Name: value\"" },
         { ["bench", "echo", "ws://127.0.0.1:1/", "-H", "Sec-WebSocket-Key: x"], "is set by the handshake itself" },
         { ["bench", "echo", "ws://no-such-host.invalid/"], "does not resolve" },
-        { ["bench", "echo", "ws://127.0.0.1:1/", "-d", "ten"], "Cannot parse argument 'ten'" },
+        { ["bench", "echo", "ws://127.0.0.1:1/", "-d", "ten"], "--duration: 'ten' is not a number." },
         { ["bench", "idle", "ws://127.0.0.1:1/", "--plot", "x.png"], "Unrecognized command or argument '--plot'" },
     };
 
