@@ -49,6 +49,11 @@ internal static class DiagnoseCommand
             {
                 throw new InvalidDataException($"the input is longer than {HandshakeDiagnoser.MaxTranscriptLength} characters, more than any handshake or console error (a HAR starts with '{{')");
             }
+            if (start.AsSpan(0, length).Contains('\0'))
+            {
+                // An executable, an image, a capture file: no handshake text, console line or HAR holds a NUL character.
+                throw new InvalidDataException("it is binary (it holds NUL bytes), not text: give a HAR file, browser console lines, or a captured handshake as text (raw request and response, or curl -v output)");
+            }
             string text = new(start, 0, length);
             if (BrowserConsoleReport.Read(text) is { } consoleReport)
             {

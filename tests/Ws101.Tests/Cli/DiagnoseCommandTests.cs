@@ -196,4 +196,17 @@ public class DiagnoseCommandTests
         Assert.DoesNotContain("[", r.Out, StringComparison.Ordinal);
         Assert.Contains("ws101 probe ws://127.0.0.1:8080/echo", r.Out, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void refuses_binary_input_as_not_text_rather_than_printing_it_as_a_request_line()
+    {
+        // The start of an executable piped in by mistake: not a handshake, and no request line worth printing.
+        string binary = "\u007fELF\u0002\u0001\u0001\0\0\0\0\0\0\0\0\0\u0003\0>\0" + new string('\0', 2000);
+
+        var r = CliRunner.Run(binary, "diagnose");
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("error: cannot read standard input: it is binary (it holds NUL bytes), not text", r.Error, StringComparison.Ordinal);
+        Assert.Equal("", r.Out);
+    }
 }
