@@ -41,6 +41,11 @@ internal static class DiagnoseCommand
             // The first read is as long as the longest transcript: enough to tell a HAR from text, and all of any text.
             var start = new char[HandshakeDiagnoser.MaxTranscriptLength + 1];
             int length = ReadUpTo(reader, start);
+            if (start.AsSpan(0, length).Contains('\0'))
+            {
+                // An executable, an image, a capture file: no handshake text, console line or HAR holds a NUL character.
+                throw new InvalidDataException("it is binary (it holds NUL bytes), not text: give a HAR file, browser console lines, or a captured handshake as text (raw request and response, or curl -v output)");
+            }
             if (LooksLikeJson(start.AsSpan(0, length)))
             {
                 return Har(console, reader, start.AsSpan(0, length), source, json);
@@ -48,11 +53,6 @@ internal static class DiagnoseCommand
             if (length > HandshakeDiagnoser.MaxTranscriptLength)
             {
                 throw new InvalidDataException($"the input is longer than {HandshakeDiagnoser.MaxTranscriptLength} characters, more than any handshake or console error (a HAR starts with '{{')");
-            }
-            if (start.AsSpan(0, length).Contains('\0'))
-            {
-                // An executable, an image, a capture file: no handshake text, console line or HAR holds a NUL character.
-                throw new InvalidDataException("it is binary (it holds NUL bytes), not text: give a HAR file, browser console lines, or a captured handshake as text (raw request and response, or curl -v output)");
             }
             string text = new(start, 0, length);
             if (BrowserConsoleReport.Read(text) is { } consoleReport)

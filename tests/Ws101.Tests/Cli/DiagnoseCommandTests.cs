@@ -201,7 +201,8 @@ public class DiagnoseCommandTests
     public void refuses_binary_input_as_not_text_rather_than_printing_it_as_a_request_line()
     {
         // The start of an executable piped in by mistake: not a handshake, and no request line worth printing.
-        string binary = "\u007fELF\u0002\u0001\u0001\0\0\0\0\0\0\0\0\0\u0003\0>\0" + new string('\0', 2000);
+        // Large enough to be refused for its length too: being binary is the better reason.
+        string binary = "\u007fELF\u0002\u0001\u0001\0\0\0\0\0\0\0\0\0\u0003\0>\0" + new string('\0', 200_000);
 
         var r = CliRunner.Run(binary, "diagnose");
 
