@@ -35,6 +35,8 @@ internal static partial class ClientHandshake
             {
                 Line = 1,
                 Explanation = "The response is HTTP/1.0, which has no Upgrade mechanism: the server, or a proxy in between, speaks HTTP/1.0 and cannot switch to WebSocket.",
+                // The catalog's fix is the request's ("Send HTTP/1.1"); here the client did, and the answer came back in 1.0.
+                Fix = "Serve the WebSocket from a server that answers in HTTP/1.1 (simple servers such as Python's http.server answer in HTTP/1.0). If a proxy is in between, configure it to speak HTTP/1.1 to the backend and to pass Upgrade and Connection through (nginx: proxy_http_version 1.1).",
             });
         }
         // RFC 6455 §4.1 (response) item 1: if the status code received from the server is not 101, the client handles the response per HTTP procedures.

@@ -151,6 +151,8 @@ public class ClientHandshakeTests
         Assert.Equal(HandshakeProblemCode.HttpVersionTooOld, p.Code);
         Assert.Equal("HTTP/1.0", p.Actual);
         Assert.Contains("HTTP/1.0", p.Explanation, StringComparison.Ordinal);
+        // The client sent HTTP/1.1: the fix is on the server's side, not "send HTTP/1.1".
+        Assert.StartsWith("Serve the WebSocket from a server that answers in HTTP/1.1", p.Fix, StringComparison.Ordinal);
         var ok200 = Read("HTTP/1.0 200 OK\r\n\r\n");
         Assert.Equal([HandshakeProblemCode.HttpVersionTooOld, HandshakeProblemCode.SuccessNotUpgrade], ok200.Problems.Select(x => x.Code));
     }
