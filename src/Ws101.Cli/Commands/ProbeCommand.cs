@@ -77,7 +77,7 @@ internal static class ProbeCommand
                 ? "OK: the extended CONNECT was answered with :status 200 (RFC 8441 §5: over HTTP/2 there is no accept value to check)."
                 : "OK: the handshake completed; the accept value matches the key.");
             output.WriteLine($"HTTP:        {(connection.Handshake.HttpVersion.Major == 2 ? "2 (an extended CONNECT stream)" : "1.1 (an upgraded connection)")}");
-            output.WriteLine($"Subprotocol: {connection.Subprotocol ?? "(none)"}");
+            output.WriteLine($"Subprotocol: {DescribeSubprotocol(connection.Subprotocol, options.Subprotocols)}");
             output.WriteLine($"Extensions:  {(connection.Handshake.Extensions.Count == 0 ? "(none)" : WebSocketExtension.Format(connection.Handshake.Extensions))}");
             using var pingTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             pingTimeout.CancelAfter(options.HandshakeTimeout);
@@ -167,6 +167,15 @@ internal static class ProbeCommand
         }
         return (roundTrips, null);
     }
+
+    /// <summary>
+    /// The subprotocol line: the one the server chose, or none; with none after an offer, that the server declined it (RFC
+    /// 6455 §4.1 lets a server choose none, and the connection stands; a client that needs one closes it then).
+    /// </summary>
+    internal static string DescribeSubprotocol(string? chosen, IReadOnlyList<string> offered) =>
+        chosen ?? (offered.Count == 0
+            ? "(none)"
+            : $"(none: the server chose none of those offered, {string.Join(", ", offered)}; a client that needs one closes the connection)");
 
     /// <summary>The ping line: the fastest round trip and each of them, and why the pings stopped when one failed.</summary>
     internal static string DescribePings(IReadOnlyList<TimeSpan> roundTrips, string? failure)

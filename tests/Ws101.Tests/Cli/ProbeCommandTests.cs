@@ -5,7 +5,8 @@ namespace Ws101.Tests.Cli;
 /// <summary>
 /// The probe's ping line. The first round trip of a process includes the runtime compiling its first send and read
 /// (about 20 ms, against a fraction of a millisecond after), so the probe pings three times and reports the fastest,
-/// each round trip beside it; a ping that fails stops the rest and says why.
+/// each round trip beside it; a ping that fails stops the rest and says why. The subprotocol line says when the server
+/// declined every subprotocol offered.
 /// </summary>
 public class ProbeCommandTests
 {
@@ -33,5 +34,19 @@ public class ProbeCommandTests
         string line = ProbeCommand.DescribePings([], "the connection closed first, before the pong");
 
         Assert.Equal("the connection closed first, before the pong", line);
+    }
+
+    [Fact]
+    public void a_subprotocol_the_server_chose_is_shown_as_it_is()
+    {
+        Assert.Equal("chat.v1", ProbeCommand.DescribeSubprotocol("chat.v1", ["chat.v2", "chat.v1"]));
+    }
+
+    [Fact]
+    public void no_subprotocol_after_an_offer_says_the_server_declined_every_one_offered()
+    {
+        Assert.Equal("(none: the server chose none of those offered, chat.v2, chat.v1; a client that needs one closes the connection)",
+            ProbeCommand.DescribeSubprotocol(null, ["chat.v2", "chat.v1"]));
+        Assert.Equal("(none)", ProbeCommand.DescribeSubprotocol(null, []));
     }
 }
