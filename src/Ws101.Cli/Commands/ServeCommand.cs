@@ -24,7 +24,7 @@ internal static class ServeCommand
         var port = new Option<int>("--port", "-p") { Description = "The port to listen on (0 picks a free one).", DefaultValueFactory = _ => 8080 };
         var cert = new Option<string?>("--cert") { Description = "Serve wss:// with this certificate: a PEM file (with --key) or a PFX file." };
         var key = new Option<string?>("--key") { Description = "The PEM private key for --cert." };
-        var password = new Option<string?>("--cert-password") { Description = "The password of a PFX --cert." };
+        var password = new Option<string?>("--cert-password") { Description = "The password of a PFX --cert, or of an encrypted PEM --key." };
         var maxMessage = new Option<long>("--max-message") { Description = "The largest message accepted, in bytes; larger ones are refused with 1009.", DefaultValueFactory = _ => ProtocolOptions.DefaultMaxSize };
         var origins = new Option<string[]>("--origin") { Description = "Allow only these Origins (repeat the option); without it every Origin is allowed.", AllowMultipleArgumentsPerToken = true };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Log only warnings and errors (not each connection and refusal)." };
