@@ -40,31 +40,34 @@ def cpu_per(name, label, per):
             for r in data.get(name, {}).get(label, []) if per in r and float(r[per]) > 0]
     return st.median(vals) if vals else None
 
+def rate(key):
+    return lambda n, point: median(n, point, key)
+
+def cpu(per):
+    return lambda n, point: cpu_per(n, point, per)
+
+# (row, the point it reads, how, higher is better, target)
 rows = [
-    ("echo 20 B msgs/s", lambda n: median(n, "echo_20", "msgs_per_s"), True, 1.3),
-    ("echo 1 KiB msgs/s", lambda n: median(n, "echo_1024", "msgs_per_s"), True, 1.3),
-    ("echo 16 KiB msgs/s", lambda n: median(n, "echo_16384", "msgs_per_s"), True, 1.3 if tls else 1.5),
-    ("echo 1 MiB MiB/s", lambda n: median(n, "echo_1048576", "MiB_per_s"), True, None),
-    ("handshakes/s", lambda n: median(n, "hs", "hs_per_s"), True, None if tls else 1.2),
-    ("server CPU per 20 B echo", lambda n: cpu_per(n, "echo_20", "msgs_per_s"), False, None),
-    ("server CPU per 1 KiB echo", lambda n: cpu_per(n, "echo_1024", "msgs_per_s"), False, None),
-    ("server CPU per 16 KiB echo", lambda n: cpu_per(n, "echo_16384", "msgs_per_s"), False, None),
-    ("server CPU per handshake", lambda n: cpu_per(n, "hs", "hs_per_s"), False, None),
-    ("idle RSS per connection", lambda n: median(n, "idle", "bytes_per_conn"), False, None),
+    ("echo 20 B msgs/s", "echo_20", rate("msgs_per_s"), True, 1.3),
+    ("echo 1 KiB msgs/s", "echo_1024", rate("msgs_per_s"), True, 1.3),
+    ("echo 16 KiB msgs/s", "echo_16384", rate("msgs_per_s"), True, 1.3 if tls else 1.5),
+    ("echo 1 MiB MiB/s", "echo_1048576", rate("MiB_per_s"), True, None),
+    ("handshakes/s", "hs", rate("hs_per_s"), True, None if tls else 1.2),
+    ("server CPU per 20 B echo", "echo_20", cpu("msgs_per_s"), False, None),
+    ("server CPU per 1 KiB echo", "echo_1024", cpu("msgs_per_s"), False, None),
+    ("server CPU per 16 KiB echo", "echo_16384", cpu("msgs_per_s"), False, None),
+    ("server CPU per handshake", "hs", cpu("hs_per_s"), False, None),
+    ("idle RSS per connection", "idle", rate("bytes_per_conn"), False, None),
 ]
 
 # A load generator at (nearly) a whole core of its own cannot go faster: the point's rate is the generator's.
 SATURATED = 0.95
-point_of = {"echo 20 B msgs/s": "echo_20", "echo 1 KiB msgs/s": "echo_1024", "echo 16 KiB msgs/s": "echo_16384",
-            "echo 1 MiB MiB/s": "echo_1048576", "handshakes/s": "hs"}
-cpu_row_of = {"echo_20": "server CPU per 20 B echo", "echo_1024": "server CPU per 1 KiB echo",
-              "echo_16384": "server CPU per 16 KiB echo", "hs": "server CPU per handshake"}
 
-def saturated(label):
+def saturated(point):
     """The servers of this ratio whose load generator was saturated at this point, with its median CPU."""
     found = []
     for n in [me] + anchors:
-        cli = median(n, label, "cli_cpu")
+        cli = median(n, point, "cli_cpu")
         if cli is not None and cli >= SATURATED:
             found.append(f"{n} {cli:.2f}")
     return found
@@ -73,21 +76,22 @@ def saturated(label):
 show_targets = any(a.startswith("kestrel") for a in anchors)
 header = f"{'ratio (>1: ' + me + ' ahead)':34}" + "".join(f"{a:>16}" for a in anchors) + (f"{'target':>10}" if show_targets else "")
 print(header)
-for label, get, higher_better, target in rows:
-    mine = get(me)
-    if mine is None and all(get(a) is None for a in anchors):
+for label, point, how, higher_better, target in rows:
+    mine = how(me, point)
+    if mine is None and all(how(a, point) is None for a in anchors):
         continue  # a point this run did not measure (the tls part has no 1 KiB, 1 MiB or idle points)
     cells = []
     for a in anchors:
-        theirs = get(a)
+        theirs = how(a, point)
         if mine is None or theirs is None or mine == 0 or theirs == 0:
             cells.append(f"{'n/a':>16}")
         else:
             r = mine / theirs if higher_better else theirs / mine
             cells.append(f"{r:>15.2f}x")
     print(f"{label:34}" + "".join(cells) + (f"{'>= ' + str(target) + 'x':>10}" if target and show_targets else ""))
-    if higher_better and label in point_of and (bound := saturated(point_of[label])):
-        instead = cpu_row_of.get(point_of[label])
+    if higher_better and (bound := saturated(point)):
+        # The same point's server CPU row, which the generator's limit does not touch (the 1 MiB point has none).
+        instead = next((row for row, p, _, hb, _ in rows if p == point and not hb), None)
         print(f"  ^ load-bound: the load generator used {', '.join(bound)} of its core; the rate is partly the generator's"
               + (f" (read '{instead}')" if instead else ""))
 idle = median(me, "idle", "bytes_per_conn")

@@ -29,13 +29,11 @@ internal sealed partial class ParseErrorWriter(TextWriter inner) : TextWriter
         {
             return error;
         }
+        // The type may be wrapped ("System.Nullable`1[System.Int32]" for an optional value).
         string type = match.Groups["type"].Value;
-        string? kind = type switch
-        {
-            _ when type.Contains("System.Int32", StringComparison.Ordinal) || type.Contains("System.Int64", StringComparison.Ordinal) => "a whole number",
-            _ when type.Contains("System.Double", StringComparison.Ordinal) => "a number",
-            _ => null,
-        };
+        string? kind = type.Contains("System.Int32", StringComparison.Ordinal) || type.Contains("System.Int64", StringComparison.Ordinal) ? "a whole number"
+            : type.Contains("System.Double", StringComparison.Ordinal) ? "a number"
+            : null;
         return kind is null ? error : $"{match.Groups["option"].Value}: '{match.Groups["value"].Value}' is not {kind}.";
     }
 

@@ -60,7 +60,8 @@ internal static class CertificateFiles
         X509Certificate2 pem;
         try
         {
-            pem = encrypted ? X509Certificate2.CreateFromEncryptedPemFile(certPath, password, keyPath) : X509Certificate2.CreateFromPemFile(certPath, keyPath);
+            // From the texts already read and checked, not the files again.
+            pem = encrypted ? X509Certificate2.CreateFromEncryptedPem(certText, keyText, password) : X509Certificate2.CreateFromPem(certText, keyText);
         }
         catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
