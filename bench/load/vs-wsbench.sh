@@ -37,7 +37,8 @@ start() { # name port command...
   for _ in $(seq 1 100); do ss -ltnH "sport = :$port" | grep -q . && return 0; sleep 0.1; done
   echo "$name did not listen on $port" >&2; stop; exit 1
 }
-stop() { [ -n "$SRV" ] && { kill -TERM -- "-$SRV" 2>/dev/null || true; sleep 1; kill -KILL -- "-$SRV" 2>/dev/null || true; wait "$SRV" 2>/dev/null || true; SRV=""; }; }
+# An if, not "[ ... ] &&": as the EXIT trap's last command, a false test would become the script's exit status.
+stop() { if [ -n "$SRV" ]; then kill -TERM -- "-$SRV" 2>/dev/null || true; for _ in $(seq 1 50); do kill -0 -- "-$SRV" 2>/dev/null || break; sleep 0.1; done; kill -KILL -- "-$SRV" 2>/dev/null || true; wait "$SRV" 2>/dev/null || true; SRV=""; fi; }
 trap 'stop; exit 130' INT TERM
 trap stop EXIT
 
