@@ -41,6 +41,14 @@ internal static class ReportPrinter
         PrintProblems(output, report.Problems);
     }
 
+    /// <summary>
+    /// The problems of a client's failed handshake, each placed in the head it concerns: a connection or TLS that failed
+    /// before anything was answered is the request's side (nothing came back to blame); the rest are about the response.
+    /// </summary>
+    public static IReadOnlyList<DiagnosedProblem> ClientProblems(WebSocketHandshakeException failure) =>
+        failure.Problems.Select(p => new DiagnosedProblem(
+            p.Code is HandshakeProblemCode.ConnectionFailed or HandshakeProblemCode.TlsFailed ? HandshakePart.Request : HandshakePart.Response, p)).ToList();
+
     /// <summary>Prints each problem in full: title, where, explanation, expected and received, evidence, fix, rule.</summary>
     public static void PrintProblems(TextWriter output, IReadOnlyList<DiagnosedProblem> problems)
     {

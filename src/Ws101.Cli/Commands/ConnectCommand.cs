@@ -46,7 +46,7 @@ internal static class ConnectCommand
         {
             console.Error.WriteLine($"Could not open {uri}: the handshake failed.");
             console.Error.WriteLine();
-            ReportPrinter.PrintProblems(console.Error, ex.Problems.Select(p => new DiagnosedProblem(HandshakePart.Response, p)).ToList());
+            ReportPrinter.PrintProblems(console.Error, ReportPrinter.ClientProblems(ex));
             return ExitCodes.Problems;
         }
         var gate = new Lock();

@@ -58,7 +58,7 @@ internal static class ProbeCommand
             PrintTranscript(output, ex.RequestText, ex.ResponseText, ex.Problems);
             output.WriteLine("FAILED: the handshake did not complete.");
             output.WriteLine();
-            ReportPrinter.PrintProblems(output, ex.Problems.Select(p => new DiagnosedProblem(PartOf(p), p)).ToList());
+            ReportPrinter.PrintProblems(output, ReportPrinter.ClientProblems(ex));
             if (http2 && ex.Problems.Any(p => p.Code is HandshakeProblemCode.ExtendedConnectNotSupported or HandshakeProblemCode.Http2NotNegotiated))
             {
                 await TryHttp11Async(output, uri, options, cancellationToken).ConfigureAwait(false);
@@ -128,9 +128,6 @@ internal static class ProbeCommand
             output.WriteLine("Over HTTP/1.1 the same URL opens a WebSocket (101 Switching Protocols).");
         }
     }
-
-    private static HandshakePart PartOf(HandshakeProblem p) =>
-        p.Code is HandshakeProblemCode.ConnectionFailed or HandshakeProblemCode.TlsFailed ? HandshakePart.Request : HandshakePart.Response;
 
     /// <summary>
     /// Pings up to <see cref="PingCount"/> times, one after another, until one fails. The first round trip of a process pays

@@ -12,7 +12,12 @@ namespace Ws101.Cli.Probe;
 /// connection preface carries (RFC 9113 §3.4), which say whether it accepts WebSockets over HTTP/2 (RFC 8441 §3). On a
 /// plain port it sends the h2c preface with prior knowledge (RFC 9113 §3.3) and reads what comes back.
 /// </summary>
-internal sealed record Http2Offer(string? Alpn, IReadOnlyList<KeyValuePair<ushort, uint>>? Settings, string? NoHttp2Reason)
+/// <param name="Alpn">The protocol TLS's ALPN chose ("" for none); null on a plain port or before TLS completed.</param>
+/// <param name="Settings">The server's SETTINGS, when it spoke HTTP/2.</param>
+/// <param name="NoHttp2Reason">Why there is no HTTP/2 here, or why it could not be told.</param>
+/// <param name="Asked">False when the look failed before the server was asked (no connection, no TLS): then whether it
+/// speaks HTTP/2 is unknown, not "no".</param>
+internal sealed record Http2Offer(string? Alpn, IReadOnlyList<KeyValuePair<ushort, uint>>? Settings, string? NoHttp2Reason, bool Asked = true)
 {
     /// <summary>True when the server speaks HTTP/2 here (its preface arrived).</summary>
     public bool SpeaksHttp2 => Settings is not null;
@@ -24,6 +29,9 @@ internal sealed record Http2Offer(string? Alpn, IReadOnlyList<KeyValuePair<ushor
         timeout.CancelAfter(options.ConnectTimeout);
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         string? alpn = null;
+        // Set once the server has been offered HTTP/2 (the ALPN list, or the h2c preface): a failure before that says
+        // nothing about HTTP/2.
+        bool asked = false;
         try
         {
             await socket.ConnectAsync(uri.IdnHost, uri.Port, timeout.Token).ConfigureAwait(false);
@@ -40,6 +48,7 @@ internal sealed record Http2Offer(string? Alpn, IReadOnlyList<KeyValuePair<ushor
                         ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
                         RemoteCertificateValidationCallback = options.CertificateValidation ?? WebSocketClient.TrustCallback(options.TrustedCertificate),
                     }, timeout.Token).ConfigureAwait(false);
+                    asked = true;
                     alpn = ssl.NegotiatedApplicationProtocol.Protocol.IsEmpty ? "" : ssl.NegotiatedApplicationProtocol.ToString();
                     if (alpn != "h2")
                     {
@@ -47,6 +56,7 @@ internal sealed record Http2Offer(string? Alpn, IReadOnlyList<KeyValuePair<ushor
                         return new Http2Offer(alpn, null, alpn.Length == 0 ? "its ALPN chose no protocol" : $"its ALPN chose {alpn}");
                     }
                 }
+                asked = true;
                 await stream.WriteAsync(Http2SettingsFrame.ClientPreface.ToArray(), timeout.Token).ConfigureAwait(false);
                 await stream.FlushAsync(timeout.Token).ConfigureAwait(false);
                 var header = new byte[Http2SettingsFrame.HeaderLength];
@@ -65,11 +75,11 @@ internal sealed record Http2Offer(string? Alpn, IReadOnlyList<KeyValuePair<ushor
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return new Http2Offer(alpn, null, $"no answer within {options.ConnectTimeout.TotalSeconds:0.#} s");
+            return new Http2Offer(alpn, null, $"no answer within {options.ConnectTimeout.TotalSeconds:0.#} s", asked);
         }
         catch (Exception ex) when (ex is SocketException or IOException or System.Security.Authentication.AuthenticationException)
         {
-            return new Http2Offer(alpn, null, $"the connection failed: {ex.Message}");
+            return new Http2Offer(alpn, null, $"the connection failed: {ex.Message}", asked);
         }
     }
 
@@ -104,6 +114,12 @@ internal sealed record Http2Offer(string? Alpn, IReadOnlyList<KeyValuePair<ushor
         if (Alpn is not null)
         {
             output.WriteLine($"HTTP versions: offered h2 and http/1.1 in TLS ALPN; the server chose {(Alpn.Length == 0 ? "none (no ALPN)" : Alpn)}.");
+        }
+        if (!Asked)
+        {
+            output.WriteLine($"HTTP/2: not known: nothing could be asked ({NoHttp2Reason}).");
+            output.WriteLine();
+            return;
         }
         if (Settings is null)
         {
