@@ -1,0 +1,128 @@
+using System.Collections.Concurrent;
+using Ws101.Transport;
+
+namespace Ws101.Server;
+
+/// <summary>
+/// At the connection limit, finds the oldest connection still in its handshake (HTTP or TLS) that has lasted at least
+/// <see cref="MinimumAgeMs"/> and drops it, answering it 503 where that can be written without waiting, so that a new
+/// connection takes its place. Without this, slow handshakes (slowloris: a byte a second) fill the limit, and every
+/// newcomer is refused until they time out. Upgraded connections are never shed: they are not in the table.
+/// </summary>
+/// <remarks>
+/// Every handshake has the same timeout, so the order handshakes start in is the order of their deadlines: a FIFO of
+/// (transport, deadline) beside the server's table of handshakes gives the oldest at its head, with no scan. Entries are
+/// not taken out when a handshake ends; an entry whose transport is no longer in the table with that same deadline is
+/// dead, and is dropped when it reaches the head (here, or from the server's tick by <see cref="Trim"/>). Every handshake
+/// ends within its timeout, so the queue holds at most the handshakes started within about one timeout.
+/// </remarks>
+internal sealed class HandshakeShedding
+{
+    /// <summary>The table's mark for a handshake shed here (the tick marks a timed-out one -1).</summary>
+    public const long ShedMark = -2;
+
+    // How many dead entries one shed may step over before it gives up (the newcomer is then refused as before): each is
+    // dropped for good, so this bounds the time one accept can spend here, not the work.
+    private const int MaxDeadSkipped = 4096;
+
+    private readonly ConcurrentDictionary<DuplexTransport, long> _handshakes;
+    private readonly ConcurrentQueue<(DuplexTransport Transport, long Deadline)> _order = new();
+    // Held to look at and take the head, so that what is peeked is what is dequeued: several accept loops may shed at
+    // once. Never held while a transport is aborted, and no other lock is taken under it.
+    private readonly Lock _head = new();
+    private readonly long _timeoutMs;
+    private readonly bool _answers;
+
+    /// <param name="handshakes">The server's handshakes in progress, each with its deadline (or a mark).</param>
+    /// <param name="timeout">The handshake timeout, the same for all.</param>
+    /// <param name="answers">
+    /// Whether a shed connection is answered 503: false over TLS, where the handshake is TLS's own and a plain HTTP answer
+    /// would be garbage to the client.
+    /// </param>
+    public HandshakeShedding(ConcurrentDictionary<DuplexTransport, long> handshakes, TimeSpan timeout, bool answers)
+    {
+        _handshakes = handshakes;
+        _timeoutMs = (long)timeout.TotalMilliseconds;
+        _answers = answers;
+        // min(1 s, timeout / 2): a client on a working network finishes its handshake (TLS included) in a few round
+        // trips, well under a second, so a handshake older than that is slow by choice or on a failing path, and is the
+        // one to give up; a fresh handshake is never dropped for a newcomer, which would only trade one client for
+        // another. Half the timeout when that is shorter, so that a short timeout still leaves handshakes old enough to
+        // shed before the tick drops them anyway.
+        MinimumAgeMs = Math.Min(1000, _timeoutMs / 2);
+    }
+
+    /// <summary>How long a handshake must have lasted before it may be shed; settable for tests.</summary>
+    public long MinimumAgeMs { get; set; }
+
+    /// <summary>Entries in the queue, dead ones included (for tests).</summary>
+    public int Queued => _order.Count;
+
+    /// <summary>A handshake began on <paramref name="transport"/> (the socket's own transport, under any TLS).</summary>
+    public void Started(DuplexTransport transport, long deadline) => _order.Enqueue((transport, deadline));
+
+    /// <summary>
+    /// The handshake has its request and is about to answer it: from here it is not shed, since a 503 written by another
+    /// thread could land in the middle of its answer. False when it was shed (or timed out) first: it is being dropped.
+    /// </summary>
+    /// <remarks>The table's value moves off the deadline by 1 ms: the tick still times the answer out, and the queue sees the entry as dead.</remarks>
+    public bool TryClaim(DuplexTransport transport, long deadline) => _handshakes.TryUpdate(transport, deadline + 1, deadline);
+
+    /// <summary>
+    /// Drops the oldest handshake that has lasted at least <see cref="MinimumAgeMs"/> and returns true; false when there
+    /// is none (the oldest in progress is younger, or there are none).
+    /// </summary>
+    public bool TryShedOldest(long now)
+    {
+        DuplexTransport? shed = null;
+        long startedBy = now - MinimumAgeMs;
+        lock (_head)
+        {
+            for (int skipped = 0; skipped < MaxDeadSkipped && _order.TryPeek(out var oldest); skipped++)
+            {
+                if (_handshakes.TryGetValue(oldest.Transport, out long mark) && mark == oldest.Deadline)
+                {
+                    if (oldest.Deadline - _timeoutMs > startedBy)
+                    {
+                        // The oldest is too young; every other one is younger still.
+                        return false;
+                    }
+                    _order.TryDequeue(out _);
+                    // Lost only to the handshake's own claim (it has its request) or the tick: then it is dead, go on.
+                    if (_handshakes.TryUpdate(oldest.Transport, ShedMark, oldest.Deadline))
+                    {
+                        shed = oldest.Transport;
+                        break;
+                    }
+                    continue;
+                }
+                _order.TryDequeue(out _);
+            }
+        }
+        if (shed is null)
+        {
+            return false;
+        }
+        if (_answers)
+        {
+            shed.AbortWithAnswer(ConnectionAdmission.Refusal);
+        }
+        else
+        {
+            shed.Abort();
+        }
+        return true;
+    }
+
+    /// <summary>From the tick: drops the dead entries at the head, so that the queue holds no more than the handshakes of about one timeout.</summary>
+    public void Trim()
+    {
+        lock (_head)
+        {
+            while (_order.TryPeek(out var oldest) && !(_handshakes.TryGetValue(oldest.Transport, out long mark) && mark == oldest.Deadline))
+            {
+                _order.TryDequeue(out _);
+            }
+        }
+    }
+}
