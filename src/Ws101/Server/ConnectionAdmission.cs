@@ -124,7 +124,9 @@ internal sealed class ConnectionAdmission : IDisposable
     {
         int count = Interlocked.Increment(ref _count);
         int max = Volatile.Read(ref _max);
-        if (count > max && !(count <= max + MaxShedsPending && TryShed()))
+        // Over the limit, a handshake is shed only for a newcomer that will be kept: not past the sheds pending, and not
+        // for one whose descriptor is refused anyway (it is refused here, as at the limit it always was).
+        if (count > max && (count > max + MaxShedsPending || NearDescriptorLimit(descriptor) || !TryShed()))
         {
             Interlocked.Decrement(ref _count);
             return "connection-limit";
