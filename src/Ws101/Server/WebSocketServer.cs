@@ -144,6 +144,9 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
     /// <summary>Handshakes in progress (over TLS, two entries each: the TLS transport's and the socket's).</summary>
     internal int HandshakesInProgress => _handshakes.Count;
 
+    /// <summary>Entries in the queue of handshakes in the order they began, ended ones not yet dropped included; for tests.</summary>
+    internal int ShedQueueLength => _shedding.Queued;
+
     /// <summary>How long a handshake must have lasted before a newcomer at the connection limit may take its place; for tests.</summary>
     internal TimeSpan ShedMinimumAge
     {

@@ -164,6 +164,22 @@ public partial class HandshakeSheddingTests
         }
     }
 
+    [Fact]
+    public async Task the_queue_of_handshakes_in_the_order_they_began_keeps_none_that_ended_past_the_next_tick()
+    {
+        var ct = Timeout;
+        // A tick every 250 ms (a quarter of the handshake timeout).
+        await using var server = await TestServer.StartEchoAsync(new WebSocketServerOptions { HandshakeTimeout = TimeSpan.FromSeconds(1) });
+        for (int i = 0; i < 10; i++)
+        {
+            await using var ws = await WebSocketClient.ConnectAsync(server.Url("/echo"), cancellationToken: ct);
+        }
+        using var abandoned = await StartHandshakeAsync(server, ct);
+        abandoned.Close();
+
+        await WaitUntilAsync(() => server.ShedQueueLength == 0, ct);
+    }
+
     private const string RestOfUpgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 
     private static int ShedInLog(IEnumerable<string> lines) =>
