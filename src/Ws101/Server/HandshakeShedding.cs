@@ -28,7 +28,8 @@ internal sealed class HandshakeShedding
     private readonly ConcurrentDictionary<DuplexTransport, long> _handshakes;
     private readonly ConcurrentQueue<(DuplexTransport Transport, long Deadline)> _order = new();
     // Held to look at and take the head, so that what is peeked is what is dequeued: several accept loops may shed at
-    // once. Never held while a transport is aborted, and no other lock is taken under it.
+    // once. Only the queue and lock-free reads of the table are used under it: no other lock is taken while it is held
+    // (the table's TryUpdate takes one), and no transport is aborted.
     private readonly Lock _head = new();
     private readonly long _timeoutMs;
     private readonly bool _answers;
@@ -74,44 +75,45 @@ internal sealed class HandshakeShedding
     /// </summary>
     public bool TryShedOldest(long now)
     {
-        DuplexTransport? shed = null;
         long startedBy = now - MinimumAgeMs;
-        lock (_head)
+        for (int skipped = 0; skipped < MaxDeadSkipped; skipped++)
         {
-            for (int skipped = 0; skipped < MaxDeadSkipped && _order.TryPeek(out var oldest); skipped++)
+            (DuplexTransport Transport, long Deadline) oldest;
+            lock (_head)
             {
-                if (_handshakes.TryGetValue(oldest.Transport, out long mark) && mark == oldest.Deadline)
+                if (!_order.TryPeek(out oldest))
                 {
-                    if (oldest.Deadline - _timeoutMs > startedBy)
-                    {
-                        // The oldest is too young; every other one is younger still.
-                        return false;
-                    }
-                    _order.TryDequeue(out _);
-                    // Lost only to the handshake's own claim (it has its request) or the tick: then it is dead, go on.
-                    if (_handshakes.TryUpdate(oldest.Transport, ShedMark, oldest.Deadline))
-                    {
-                        shed = oldest.Transport;
-                        break;
-                    }
-                    continue;
+                    return false;
+                }
+                // A read of the table takes no lock: nothing is taken under this one.
+                bool inProgress = _handshakes.TryGetValue(oldest.Transport, out long mark) && mark == oldest.Deadline;
+                if (inProgress && oldest.Deadline - _timeoutMs > startedBy)
+                {
+                    // The oldest is too young; every other one is younger still.
+                    return false;
                 }
                 _order.TryDequeue(out _);
+                if (!inProgress)
+                {
+                    continue;
+                }
+            }
+            // Taken off the queue, so this caller alone tries it. Lost only to the handshake's own claim (it has its
+            // request) or the tick: then it has ended, and the next is tried.
+            if (_handshakes.TryUpdate(oldest.Transport, ShedMark, oldest.Deadline))
+            {
+                if (_answers)
+                {
+                    oldest.Transport.AbortWithAnswer(ConnectionAdmission.Refusal);
+                }
+                else
+                {
+                    oldest.Transport.Abort();
+                }
+                return true;
             }
         }
-        if (shed is null)
-        {
-            return false;
-        }
-        if (_answers)
-        {
-            shed.AbortWithAnswer(ConnectionAdmission.Refusal);
-        }
-        else
-        {
-            shed.Abort();
-        }
-        return true;
+        return false;
     }
 
     /// <summary>From the tick: drops the dead entries at the head, so that the queue holds no more than the handshakes of about one timeout.</summary>
