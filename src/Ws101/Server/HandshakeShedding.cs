@@ -33,6 +33,9 @@ internal sealed class HandshakeShedding
     private readonly Lock _head = new();
     private readonly long _timeoutMs;
     private readonly bool _answers;
+    // Twice the most handshakes there can be at once (every connection, plus the sheds pending), and a floor: so at
+    // least half of a queue this long is ended handshakes, which moving live ones to the tail will drop.
+    private readonly int _maxQueued;
 
     /// <param name="handshakes">The server's handshakes in progress, each with its deadline (or a mark).</param>
     /// <param name="timeout">The handshake timeout, the same for all.</param>
@@ -40,9 +43,11 @@ internal sealed class HandshakeShedding
     /// Whether a shed connection is answered 503: false over TLS, where the handshake is TLS's own and a plain HTTP answer
     /// would be garbage to the client.
     /// </param>
-    public HandshakeShedding(ConcurrentDictionary<DuplexTransport, long> handshakes, TimeSpan timeout, bool answers)
+    /// <param name="maxConnections">The connection limit as configured: how many handshakes there can be at once.</param>
+    public HandshakeShedding(ConcurrentDictionary<DuplexTransport, long> handshakes, TimeSpan timeout, bool answers, int maxConnections)
     {
         _handshakes = handshakes;
+        _maxQueued = (int)Math.Min(int.MaxValue, 2L * (maxConnections + ConnectionAdmission.MaxShedsPending) + 1024);
         _timeoutMs = (long)timeout.TotalMilliseconds;
         _answers = answers;
         // min(1 s, timeout / 2): a client on a working network finishes its handshake (TLS included) in a few round
@@ -116,14 +121,30 @@ internal sealed class HandshakeShedding
         return false;
     }
 
-    /// <summary>From the tick: drops the dead entries at the head, so that the queue holds no more than the handshakes of about one timeout.</summary>
+    /// <summary>
+    /// From the tick: drops the dead entries at the head, so that the queue holds no more than the handshakes begun
+    /// within about one timeout. Past <see cref="_maxQueued"/> entries (a live handshake at the head, below the limit
+    /// so never shed, holding back every ended one behind it, as it may for a whole long timeout), live entries at the
+    /// head are moved to the tail too, until the dead ones between are gone: the queue then stays bounded, and a
+    /// handshake moved back is shed later than its age says, but still shed.
+    /// </summary>
     public void Trim()
     {
         lock (_head)
         {
-            while (_order.TryPeek(out var oldest) && !(_handshakes.TryGetValue(oldest.Transport, out long mark) && mark == oldest.Deadline))
+            // Bounded: each step takes one entry off, and at most the entries there at the start are looked at.
+            for (int left = _order.Count; left > 0 && _order.TryPeek(out var oldest); left--)
             {
+                bool inProgress = _handshakes.TryGetValue(oldest.Transport, out long mark) && mark == oldest.Deadline;
+                if (inProgress && _order.Count <= _maxQueued)
+                {
+                    return;
+                }
                 _order.TryDequeue(out _);
+                if (inProgress)
+                {
+                    _order.Enqueue(oldest);
+                }
             }
         }
     }

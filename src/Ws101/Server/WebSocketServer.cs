@@ -84,7 +84,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
             _ => false,
         };
         _useLoops = loops;
-        _shedding = new HandshakeShedding(_handshakes, _options.HandshakeTimeout, answers: _options.Certificate is null);
+        _shedding = new HandshakeShedding(_handshakes, _options.HandshakeTimeout, answers: _options.Certificate is null, _options.MaxConnections);
         _admission = new ConnectionAdmission(_options.MaxConnections, _logger, _shedding);
         _surge = _options.ReleaseMemoryAfterSurge ? new SurgeMemoryRelease(_logger) : null;
         // One timer for everything time-bound: handshake deadlines, keepalive pings, send and close deadlines.

@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using Ws101.Client;
 using Ws101.Server;
 using Ws101.Tests.Diagnostics;
+using Ws101.Transport;
 
 namespace Ws101.Tests.Server;
 
@@ -178,6 +179,53 @@ public partial class HandshakeSheddingTests
         abandoned.Close();
 
         await WaitUntilAsync(() => server.ShedQueueLength == 0, ct);
+    }
+
+    [Fact]
+    public void a_live_handshake_at_the_head_does_not_hold_the_ended_ones_behind_it_in_the_queue_and_can_still_be_shed()
+    {
+        var handshakes = new ConcurrentDictionary<DuplexTransport, long>();
+        var shedding = new HandshakeShedding(handshakes, TimeSpan.FromSeconds(10), answers: true, maxConnections: 1) { MinimumAgeMs = 0 };
+        long deadline = Environment.TickCount64 + 10_000;
+        var slow = new IdleTransport();
+        handshakes[slow] = deadline;
+        shedding.Started(slow, deadline);
+        // Far more than there can be handshakes at once with a limit of 1: every one of them ended (not in the table).
+        for (int i = 0; i < 5000; i++)
+        {
+            shedding.Started(new IdleTransport(), deadline);
+        }
+
+        shedding.Trim();
+
+        Assert.Equal(1, shedding.Queued);
+        Assert.True(shedding.TryShedOldest(Environment.TickCount64));
+        Assert.True(slow.Aborted);
+        Assert.Equal(HandshakeShedding.ShedMark, handshakes[slow]);
+    }
+
+    /// <summary>A transport that does nothing and records whether it was aborted.</summary>
+    private sealed class IdleTransport : DuplexTransport
+    {
+        public bool Aborted { get; private set; }
+
+        public override EndPoint? RemoteEndPoint => null;
+
+        public override EndPoint? LocalEndPoint => null;
+
+        public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public override ValueTask<int> WaitReadableAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public override ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public override void ShutdownSend()
+        {
+        }
+
+        public override void Abort() => Aborted = true;
+
+        public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     private const string RestOfUpgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
