@@ -539,8 +539,9 @@ internal sealed class EpollSocketTransport : DuplexTransport
     }
 
     /// <remarks>
-    /// Whoever sets <c>_closed</c> first closes the descriptor, and no other call uses it once that is set: taking that
-    /// flag before sending is what keeps the answer from reaching a socket that has since been given the same number.
+    /// Whoever sets <c>_closed</c> first is the one that closes the descriptor: taking that flag before sending means no
+    /// other caller closes it while the answer is sent, so the answer cannot reach a socket that has since been given the
+    /// same number.
     /// What the peer already sent is read before the close, so that the close is a FIN after the answer and not a reset
     /// that could discard it.
     /// </remarks>
