@@ -7,8 +7,10 @@ namespace Ws101.Server;
 /// <summary>
 /// Decides, as each socket is accepted, whether the server takes it: within the connection limit (MaxConnections, fitted
 /// to the process's file-descriptor limit at start) and not within <see cref="DescriptorBudget.FixedHeadroom"/> descriptors
-/// of that limit. Everything else is answered 503 and closed on the spot. When accept itself fails for want of a
-/// descriptor, it backs off; refusals and failures are logged once per interval with their count, never one line each.
+/// of that limit. At the limit, a newcomer takes the place of the oldest connection still in its handshake if that has
+/// lasted long enough (<see cref="HandshakeShedding"/>); everything else is answered 503 and closed on the spot. When
+/// accept itself fails for want of a descriptor, it backs off; refusals, sheds and failures are logged once per interval
+/// with their count, never one line each.
 /// </summary>
 /// <remarks>
 /// Why the limit matters more than memory: the .NET runtime opens descriptors at moments it chooses (on Linux a pipe for
@@ -20,11 +22,21 @@ internal sealed class ConnectionAdmission : IDisposable
     private const long ReportIntervalMs = 5000;
     private const long RestoreIntervalMs = 1000;
 
+    // How far the count may go over the limit while shed connections are still being counted out: a shed handshake
+    // leaves (Leave) only when its task has seen the abort, a moment later, and the newcomer is counted in at once. Its
+    // descriptor is closed by the shed itself, so this costs no descriptors (and NearDescriptorLimit still judges every
+    // newcomer's own); past it, newcomers are refused until the shed ones have left.
+    internal const int MaxShedsPending = 128;
+
     // Written as it is to every connection refused here: built once, so a refusal allocates nothing.
     private static readonly byte[] s_refusal = HandshakeRejection.ByApplication(503, "The server is at its connection limit; try again later.",
         [new("Retry-After", "5")]).ToResponseBytes();
 
+    /// <summary>The 503 a refused connection is answered with, and a shed one too (<see cref="HandshakeShedding"/>).</summary>
+    internal static ReadOnlySpan<byte> Refusal => s_refusal;
+
     private readonly ILogger _logger;
+    private readonly HandshakeShedding? _shedding;
     private readonly int _configured;
     private int _max;
     private int _count;
@@ -36,16 +48,21 @@ internal sealed class ConnectionAdmission : IDisposable
     private long _nextRestore;
 
     private int _refusedAtLimit;
+    private int _shed;
     private int _refusedNearDescriptorLimit;
     private int _acceptFailures;
     private int _lastAcceptError;
     private long _pressureSince;
     private long _nextReport;
 
-    public ConnectionAdmission(int maxConnections, ILogger logger)
+    /// <param name="maxConnections">The connection limit as configured (lowered to fit the descriptor limit at start).</param>
+    /// <param name="logger">Where the interval reports go.</param>
+    /// <param name="shedding">Where to find a handshake to drop at the limit; none: newcomers over the limit are refused.</param>
+    public ConnectionAdmission(int maxConnections, ILogger logger, HandshakeShedding? shedding = null)
     {
         _configured = _max = maxConnections;
         _logger = logger;
+        _shedding = shedding;
     }
 
     /// <summary>The connection limit in force.</summary>
@@ -105,7 +122,11 @@ internal sealed class ConnectionAdmission : IDisposable
     /// <summary>Counts a connection in and returns null, or returns why it is refused (counted out again).</summary>
     private string? TryEnter(nint descriptor)
     {
-        if (Interlocked.Increment(ref _count) > Volatile.Read(ref _max))
+        int count = Interlocked.Increment(ref _count);
+        int max = Volatile.Read(ref _max);
+        // Over the limit, a handshake is shed only for a newcomer that will be kept: not past the sheds pending, and not
+        // for one whose descriptor is refused anyway (it is refused here, as at the limit it always was).
+        if (count > max && (count > max + MaxShedsPending || NearDescriptorLimit(descriptor) || !TryShed()))
         {
             Interlocked.Decrement(ref _count);
             return "connection-limit";
@@ -116,6 +137,21 @@ internal sealed class ConnectionAdmission : IDisposable
             return "descriptor-limit";
         }
         return null;
+    }
+
+    /// <summary>
+    /// Over the limit: drops the oldest handshake old enough, counted and reported, and so makes room for the newcomer,
+    /// which is counted in at once (the shed one is counted out when its task ends, see <see cref="MaxShedsPending"/>).
+    /// </summary>
+    private bool TryShed()
+    {
+        if (_shedding is null || !_shedding.TryShedOldest(Environment.TickCount64))
+        {
+            return false;
+        }
+        Note(ref _shed);
+        Ws101Metrics.Rejected("handshake-shed");
+        return true;
     }
 
     private void Refuse(Socket socket, string reason)
@@ -204,10 +240,11 @@ internal sealed class ConnectionAdmission : IDisposable
             return;
         }
         int refused = Interlocked.Exchange(ref _refusedAtLimit, 0);
+        int shed = Interlocked.Exchange(ref _shed, 0);
         int nearLimit = Interlocked.Exchange(ref _refusedNearDescriptorLimit, 0);
         int failures = Interlocked.Exchange(ref _acceptFailures, 0);
         long since = Interlocked.Exchange(ref _pressureSince, 0);
-        if (refused == 0 && nearLimit == 0 && failures == 0)
+        if (refused == 0 && shed == 0 && nearLimit == 0 && failures == 0)
         {
             return;
         }
@@ -217,6 +254,10 @@ internal sealed class ConnectionAdmission : IDisposable
         {
             var error = (SocketError)Volatile.Read(ref _lastAcceptError);
             ServerLog.AcceptFailed(_logger, failures, seconds, error, error == SocketError.TooManyOpenSockets ? " (no file descriptor left)" : "", MaxConnections, Count);
+        }
+        if (shed > 0)
+        {
+            ServerLog.ShedAtConnectionLimit(_logger, shed, _shedding!.MinimumAgeMs / 1000.0, seconds, MaxConnections, Count);
         }
         if (refused > 0)
         {

@@ -61,6 +61,10 @@ internal static partial class ServerLog
         "Refused {Refused} connection(s) with 503 in the last {Seconds:0.0} s: at the connection limit of {Max} ({Open} open)")]
     public static partial void RefusedAtConnectionLimit(ILogger logger, int refused, double seconds, int max, int open);
 
+    [LoggerMessage(1056, LogLevel.Warning,
+        "Shed {Shed} handshake(s) still incomplete after at least {MinimumAge} s, in the last {Seconds:0.0} s, to admit new connections at the connection limit of {Max} ({Open} open)")]
+    public static partial void ShedAtConnectionLimit(ILogger logger, int shed, double minimumAge, double seconds, int max, int open);
+
     [LoggerMessage(1053, LogLevel.Warning,
         "Refused {Refused} connection(s) with 503 in the last {Seconds:0.0} s: within {Headroom} descriptors of the process's limit of {Limit} ({Open} open)")]
     public static partial void RefusedNearDescriptorLimit(ILogger logger, int refused, double seconds, int headroom, long? limit, int open);

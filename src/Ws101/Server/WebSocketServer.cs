@@ -48,7 +48,10 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
     // get their closing handshake before their handlers' Stopping token is cancelled.
     private readonly CancellationTokenSource _accepting = new();
     private int _stopRequested;
+    // Each handshake in progress with its deadline (Environment.TickCount64), or a mark: -1 timed out (the tick),
+    // HandshakeShedding.ShedMark shed at the connection limit. Over TLS both the TLS transport and the socket's are in it.
     private readonly ConcurrentDictionary<DuplexTransport, long> _handshakes = new();
+    private readonly HandshakeShedding _shedding;
     private readonly Timer _tick;
     private int _ticking;
     private readonly bool _useLoops;
@@ -81,7 +84,8 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
             _ => false,
         };
         _useLoops = loops;
-        _admission = new ConnectionAdmission(_options.MaxConnections, _logger);
+        _shedding = new HandshakeShedding(_handshakes, _options.HandshakeTimeout, answers: _options.Certificate is null, _options.MaxConnections);
+        _admission = new ConnectionAdmission(_options.MaxConnections, _logger, _shedding);
         _surge = _options.ReleaseMemoryAfterSurge ? new SurgeMemoryRelease(_logger) : null;
         // One timer for everything time-bound: handshake deadlines, keepalive pings, send and close deadlines.
         // Per-connection timers or cancellation sources would cost memory on every idle connection and garbage on every handshake.
@@ -116,6 +120,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
                 transport.Abort();
             }
         }
+        _shedding.Trim();
         foreach (var session in _sessions)
         {
             session.OnHeartbeat(now);
@@ -135,6 +140,19 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
 
     /// <summary>Connections admitted and not yet ended: upgraded ones and those still in their TLS or HTTP handshake.</summary>
     internal int AdmittedCount => _admission.Count;
+
+    /// <summary>Handshakes in progress (over TLS, two entries each: the TLS transport's and the socket's).</summary>
+    internal int HandshakesInProgress => _handshakes.Count;
+
+    /// <summary>Entries in the queue of handshakes in the order they began, ended ones not yet dropped included; for tests.</summary>
+    internal int ShedQueueLength => _shedding.Queued;
+
+    /// <summary>How long a handshake must have lasted before a newcomer at the connection limit may take its place; for tests.</summary>
+    internal TimeSpan ShedMinimumAge
+    {
+        get => TimeSpan.FromMilliseconds(_shedding.MinimumAgeMs);
+        set => _shedding.MinimumAgeMs = (long)value.TotalMilliseconds;
+    }
 
     /// <summary>The open connections, for broadcasting or inspection.</summary>
     public IEnumerable<WebSocketConnection> Connections => _sessions.ToList();
@@ -500,7 +518,11 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
             WebSocketConnection? connection = null;
             Route? route = null;
             DuplexTransport? underTls = null;
-            _handshakes[transport] = Environment.TickCount64 + (long)_options.HandshakeTimeout.TotalMilliseconds;
+            // The socket's own transport: the one the tick and a shed abort, and the one a shed is marked on.
+            DuplexTransport socketLevel = transport;
+            long deadline = Environment.TickCount64 + (long)_options.HandshakeTimeout.TotalMilliseconds;
+            _handshakes[transport] = deadline;
+            _shedding.Started(transport, deadline);
             try
             {
                 if (_tls is not null)
@@ -513,11 +535,15 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
                     _handshakes[transport] = _handshakes[underTls];
                     await ssl.AuthenticateAsServerAsync(_tls, _accepting.Token).ConfigureAwait(false);
                 }
-                (connection, route) = await HandshakeAsync(transport, remote, _accepting.Token).ConfigureAwait(false);
+                (connection, route) = await HandshakeAsync(transport, socketLevel, deadline, remote, _accepting.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is IOException or SocketException or System.Security.Authentication.AuthenticationException or ObjectDisposedException or OperationCanceledException)
             {
-                if (_handshakes.TryGetValue(transport, out long mark) && mark == -1)
+                if (_handshakes.TryGetValue(socketLevel, out long shed) && shed == HandshakeShedding.ShedMark)
+                {
+                    // Counted and reported in aggregate where it was shed (ConnectionAdmission): one line per interval, not one per connection.
+                }
+                else if (_handshakes.TryGetValue(transport, out long mark) && mark == -1)
                 {
                     Metrics("handshake-timeout");
                     ServerLog.HandshakeTimedOut(_logger, remote, _options.HandshakeTimeout.TotalSeconds);
@@ -633,7 +659,8 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
 
     /// <summary>Reads and answers the upgrade request; returns the connection when upgraded.</summary>
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<(WebSocketConnection?, Route?)> HandshakeAsync(DuplexTransport transport, EndPoint? remote, CancellationToken cancellationToken)
+    private async ValueTask<(WebSocketConnection?, Route?)> HandshakeAsync(DuplexTransport transport, DuplexTransport socketLevel, long deadline, EndPoint? remote,
+        CancellationToken cancellationToken)
     {
         var limits = _options.RequestLimits;
         int size = Math.Min(4096, limits.MaxHeadBytes + 1);
@@ -666,6 +693,11 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
                 first = -1;
                 if (n == 0)
                 {
+                    if (!_shedding.TryClaim(socketLevel, deadline))
+                    {
+                        // Shed or timed out while it read: the end it read is that, not the client's.
+                        return (null, null);
+                    }
                     Metrics(HandshakeProblemCatalog.Get(HandshakeProblemCode.TruncatedHead).Id);
                     ServerLog.RequestTruncated(_logger, remote, filled);
                     return (null, null);
@@ -675,6 +707,11 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
                 if (parsed.Status == HttpParseStatus.NeedMoreData)
                 {
                     continue;
+                }
+                if (!_shedding.TryClaim(socketLevel, deadline))
+                {
+                    // Shed (or timed out) just before it had its request: it is being dropped, and must not answer now.
+                    return (null, null);
                 }
                 if (parsed.Status == HttpParseStatus.Invalid)
                 {

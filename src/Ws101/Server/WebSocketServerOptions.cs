@@ -90,9 +90,12 @@ public sealed record WebSocketServerOptions
     }
 
     /// <summary>
-    /// The most connections open at once, handshakes included; beyond it new ones are answered 503 (with
-    /// <c>Retry-After: 5</c>) and closed as soon as they are accepted. Default 100,000: far above what one process serves
-    /// by accident, low enough that memory stays bounded.
+    /// The most connections open at once, handshakes included. At the limit a new connection takes the place of the
+    /// oldest one still in its TLS or HTTP handshake, if that handshake has lasted min(1 s, <see cref="HandshakeTimeout"/>
+    /// / 2): the one dropped is answered 503 (with <c>Retry-After: 5</c>) when that can be written at once, else closed;
+    /// upgraded connections are never dropped for a newcomer. With no handshake that old, the new connection is answered
+    /// 503 and closed as soon as it is accepted. Default 100,000: far above what one process serves by accident, low
+    /// enough that memory stays bounded.
     /// </summary>
     /// <remarks>
     /// On Linux the server also fits this limit to the file descriptors the process may hold (RLIMIT_NOFILE, read when it

@@ -89,6 +89,14 @@ internal abstract class DuplexTransport : IAsyncDisposable
     /// <summary>Drops the connection at once; pending reads and writes fail.</summary>
     public abstract void Abort();
 
+    /// <summary>
+    /// Drops the connection at once, as <see cref="Abort"/> does and from any thread, after sending
+    /// <paramref name="answer"/> when the kernel takes all of it without waiting (then the close is a FIN after it, not a
+    /// reset). For a connection shed while its owner may be reading: the caller makes sure the owner is not writing.
+    /// Transports that cannot send safely from another thread only abort.
+    /// </summary>
+    public virtual void AbortWithAnswer(ReadOnlySpan<byte> answer) => Abort();
+
     /// <inheritdoc />
     public abstract ValueTask DisposeAsync();
 

@@ -109,6 +109,34 @@ internal sealed class SocketTransport(Socket socket) : DuplexTransport
         Socket.Dispose();
     }
 
+    /// <remarks>
+    /// Safe beside the owner's own calls: the socket's handle is reference-counted, so once the owner has closed it these
+    /// calls fail (ObjectDisposedException) instead of reaching a descriptor that another socket has taken since.
+    /// Non-blocking, so that a full send buffer costs the answer rather than a wait on the accepting thread. What the peer
+    /// already sent is read before the close, so that the close is a FIN and not a reset that could discard the answer.
+    /// </remarks>
+    public override void AbortWithAnswer(ReadOnlySpan<byte> answer)
+    {
+        try
+        {
+            Socket.Blocking = false;
+            if (Socket.Send(answer, SocketFlags.None, out SocketError error) == answer.Length && error == SocketError.Success)
+            {
+                Socket.Shutdown(SocketShutdown.Send);
+                Span<byte> sink = stackalloc byte[1024];
+                for (int i = 0; i < 16 && Socket.Receive(sink, SocketFlags.None, out error) > 0 && error == SocketError.Success; i++)
+                {
+                }
+                Socket.Dispose();
+                return;
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+        }
+        Abort();
+    }
+
     public override ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)

@@ -538,6 +538,40 @@ internal sealed class EpollSocketTransport : DuplexTransport
         Close();
     }
 
+    /// <remarks>
+    /// Whoever sets <c>_closed</c> first is the one that closes the descriptor: taking that flag before sending means no
+    /// other caller closes it while the answer is sent, so the answer cannot reach a socket that has since been given the
+    /// same number.
+    /// What the peer already sent is read before the close, so that the close is a FIN after the answer and not a reset
+    /// that could discard it.
+    /// </remarks>
+    public override unsafe void AbortWithAnswer(ReadOnlySpan<byte> answer)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) == 1)
+        {
+            return;
+        }
+        nint sent;
+        fixed (byte* p = answer)
+        {
+            sent = Libc.send(_fd, p, answer.Length, Libc.MSG_NOSIGNAL | Libc.MSG_DONTWAIT);
+        }
+        if (sent == answer.Length)
+        {
+            Libc.shutdown(_fd, Libc.SHUT_WR);
+            byte* sink = stackalloc byte[1024];
+            for (int i = 0; i < 16 && Libc.recv(_fd, sink, 1024, Libc.MSG_DONTWAIT) > 0; i++)
+            {
+            }
+        }
+        else
+        {
+            var linger = new Libc.Linger { OnOff = 1, Seconds = 0 };
+            Libc.setsockopt(_fd, Libc.SOL_SOCKET, Libc.SO_LINGER, &linger, (uint)sizeof(Libc.Linger));
+        }
+        Release();
+    }
+
     public override ValueTask DisposeAsync()
     {
         Close();
@@ -550,6 +584,12 @@ internal sealed class EpollSocketTransport : DuplexTransport
         {
             return;
         }
+        Release();
+    }
+
+    /// <summary>Unregisters, fails any waiter and closes the descriptor: once, by the caller that set <c>_closed</c>.</summary>
+    private void Release()
+    {
         _loop.Unregister(this, _fd);
         // Wake any waiter: its attempt now fails with "closed".
         switch (Interlocked.Exchange(ref _readWaiting, NotWaiting))
