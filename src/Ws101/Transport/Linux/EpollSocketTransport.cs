@@ -49,7 +49,8 @@ internal sealed class EpollSocketTransport : DuplexTransport
     private int _writeWaiting;
     private int _writeEpoch;
 
-    private int _closed;
+    // The system calls in flight on _fd and whether it is closed (DescriptorUse): it is closed only when both allow.
+    private int _use;
 
     /// <summary>Takes over an accepted socket's descriptor (closing it is now this transport's job) and registers it with <paramref name="loop"/>.</summary>
     /// <param name="fd">The descriptor from accept4. It needs no O_NONBLOCK: every recv and send here passes MSG_DONTWAIT.</param>
@@ -79,13 +80,15 @@ internal sealed class EpollSocketTransport : DuplexTransport
     {
         get
         {
-            if (Volatile.Read(ref _closed) == 1)
+            if (!DescriptorUse.TryEnter(ref _use))
             {
                 return null;
             }
             byte* address = stackalloc byte[NativeSocketAddress.MaxLength];
             uint length = NativeSocketAddress.MaxLength;
-            return Libc.getsockname(_fd, address, &length) == 0 ? NativeSocketAddress.ToEndPoint(new ReadOnlySpan<byte>(address, (int)length)) : null;
+            bool named = Libc.getsockname(_fd, address, &length) == 0;
+            Leave();
+            return named ? NativeSocketAddress.ToEndPoint(new ReadOnlySpan<byte>(address, (int)length)) : null;
         }
     }
 
@@ -127,10 +130,10 @@ internal sealed class EpollSocketTransport : DuplexTransport
             var wait = _receive ??= new EpollReceiveWait();
             wait.Reset(buffer, peekOnly);
             // A full fence between announcing the wait and looking again: the loop (OnEvents) moves the epoch and then looks for
-            // a waiter, and Close (any thread) sets _closed and then looks; with a plain store the look below could be made
+            // a waiter, and Close (any thread) marks it closed and then looks; with a plain store the look below could be made
             // before the store is seen, and both sides would miss each other (a receive waiting for an edge that came).
             Interlocked.Exchange(ref _readWaiting, Receiving);
-            if (Volatile.Read(ref _closed) == 1 && Interlocked.CompareExchange(ref _readWaiting, NotWaiting, Receiving) == Receiving)
+            if (DescriptorUse.IsClosed(Volatile.Read(ref _use)) && Interlocked.CompareExchange(ref _readWaiting, NotWaiting, Receiving) == Receiving)
             {
                 // Closed by another thread after the attempt, and Close found no waiter to fail: fail here, as it would have.
                 wait.Buffer = default;
@@ -161,7 +164,7 @@ internal sealed class EpollSocketTransport : DuplexTransport
 
     /// <summary>No edge since the last read that drained the socket, no end seen and not closed: what <see cref="TryReceiveNow"/> checks first.</summary>
     public override bool NothingToReadNow =>
-        Volatile.Read(ref _readEpoch) == Volatile.Read(ref _drainedAtEpoch) && Volatile.Read(ref _peerEnded) == 0 && Volatile.Read(ref _closed) == 0;
+        Volatile.Read(ref _readEpoch) == Volatile.Read(ref _drainedAtEpoch) && Volatile.Read(ref _peerEnded) == 0 && !DescriptorUse.IsClosed(Volatile.Read(ref _use));
 
     /// <summary>
     /// Keeps the continuation and its state, nothing else: the loop (or <see cref="Close"/>) takes them back and calls the
@@ -172,7 +175,7 @@ internal sealed class EpollSocketTransport : DuplexTransport
     public override bool WatchReadable(Action<object?> continuation, object state)
     {
         int epoch = Volatile.Read(ref _readEpoch);
-        if (epoch != Volatile.Read(ref _drainedAtEpoch) || Volatile.Read(ref _closed) == 1)
+        if (epoch != Volatile.Read(ref _drainedAtEpoch) || DescriptorUse.IsClosed(Volatile.Read(ref _use)))
         {
             return false;
         }
@@ -187,7 +190,7 @@ internal sealed class EpollSocketTransport : DuplexTransport
         _watchState = state;
         // A full fence, as for a receive (StartReceive): the loop and Close each set their flag, then look for a waiter.
         Interlocked.Exchange(ref _readWaiting, Watching);
-        if ((Volatile.Read(ref _closed) == 1 || Volatile.Read(ref _readEpoch) != epoch)
+        if ((DescriptorUse.IsClosed(Volatile.Read(ref _use)) || Volatile.Read(ref _readEpoch) != epoch)
             && Interlocked.CompareExchange(ref _readWaiting, NotWaiting, Watching) == Watching)
         {
             // Closed, or an edge came, between the look and the registration, and no one took the watch: the caller reads now.
@@ -209,7 +212,7 @@ internal sealed class EpollSocketTransport : DuplexTransport
     public override int TryReceiveNow(Span<byte> buffer)
     {
         int epoch = Volatile.Read(ref _readEpoch);
-        if (epoch == Volatile.Read(ref _drainedAtEpoch) && Volatile.Read(ref _peerEnded) == 0 && Volatile.Read(ref _closed) == 0)
+        if (epoch == Volatile.Read(ref _drainedAtEpoch) && Volatile.Read(ref _peerEnded) == 0 && !DescriptorUse.IsClosed(Volatile.Read(ref _use)))
         {
             // Once closed the read goes on, to fail: a closed transport has no edge to wait for.
             return -1;
@@ -238,13 +241,14 @@ internal sealed class EpollSocketTransport : DuplexTransport
     private unsafe int TryReceive(Span<byte> buffer, bool peekOnly, out int errno)
     {
         errno = 0;
-        if (Volatile.Read(ref _closed) == 1)
+        if (!DescriptorUse.TryEnter(ref _use))
         {
             errno = -1;
             return -1;
         }
         byte probe;
         nint n;
+        // No try/finally around the calls (see above): every way out below leaves the descriptor once.
         while (true)
         {
             if (peekOnly)
@@ -261,11 +265,13 @@ internal sealed class EpollSocketTransport : DuplexTransport
             }
             if (n >= 0)
             {
+                Leave();
                 return peekOnly ? 0 : (int)n;
             }
             errno = Marshal.GetLastSystemError();
             if (errno != Libc.EINTR)
             {
+                Leave();
                 return -1;
             }
         }
@@ -296,7 +302,7 @@ internal sealed class EpollSocketTransport : DuplexTransport
             wait.Reset(data);
             // A full fence, as for the read wait (StartReceive): the loop and Close each set their flag, then look for a waiter.
             Interlocked.Exchange(ref _writeWaiting, 1);
-            if (Volatile.Read(ref _closed) == 1 && Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 1)
+            if (DescriptorUse.IsClosed(Volatile.Read(ref _use)) && Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 1)
             {
                 wait.Data = default;
                 return ValueTask.FromException(Error(-1));
@@ -325,11 +331,12 @@ internal sealed class EpollSocketTransport : DuplexTransport
     [MethodImpl(MethodImplOptions.NoInlining)] // see TryReceive
     public override unsafe int TrySendNow(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
     {
-        if (Volatile.Read(ref _closed) == 1)
+        if (!DescriptorUse.TryEnter(ref _use))
         {
             throw Error(-1);
         }
         int total = 0;
+        int failed = 0;
         fixed (byte* a = first)
         fixed (byte* b = second)
         {
@@ -356,27 +363,29 @@ internal sealed class EpollSocketTransport : DuplexTransport
                     {
                         continue;
                     }
-                    if (errno == Libc.EAGAIN || total > 0)
+                    if (errno != Libc.EAGAIN && total == 0)
                     {
-                        // Would block, or failed after a part went out: SendAsync takes the rest and reports any failure.
-                        break;
+                        failed = errno;
                     }
-                    throw Error(errno);
+                    // Would block, or failed after a part went out: SendAsync takes the rest and reports any failure.
+                    break;
                 }
                 total += (int)n;
             }
         }
-        return total;
+        Leave();
+        return failed == 0 ? total : throw Error(failed);
     }
 
     /// <summary>Sends as much as the kernel takes; leaves the rest in <paramref name="data"/>. Returns errno (EAGAIN when it would block).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)] // see TryReceive
     private unsafe int TrySend(ref ReadOnlyMemory<byte> data)
     {
-        if (Volatile.Read(ref _closed) == 1)
+        if (!DescriptorUse.TryEnter(ref _use))
         {
             return -1;
         }
+        int errno = 0;
         while (!data.IsEmpty)
         {
             nint n;
@@ -386,16 +395,18 @@ internal sealed class EpollSocketTransport : DuplexTransport
             }
             if (n < 0)
             {
-                int errno = Marshal.GetLastSystemError();
+                errno = Marshal.GetLastSystemError();
                 if (errno == Libc.EINTR)
                 {
+                    errno = 0;
                     continue;
                 }
-                return errno;
+                break;
             }
             data = data[(int)n..];
         }
-        return 0;
+        Leave();
+        return errno;
     }
 
     // ---------------- events from the loop ----------------
@@ -457,7 +468,7 @@ internal sealed class EpollSocketTransport : DuplexTransport
         {
             // A spurious edge: keep waiting for the next one, unless Close came meanwhile (it found no waiter then).
             Interlocked.Exchange(ref _readWaiting, Receiving);
-            if (Volatile.Read(ref _closed) == 0 || Interlocked.CompareExchange(ref _readWaiting, NotWaiting, Receiving) != Receiving)
+            if (!DescriptorUse.IsClosed(Volatile.Read(ref _use)) || Interlocked.CompareExchange(ref _readWaiting, NotWaiting, Receiving) != Receiving)
             {
                 return;
             }
@@ -496,7 +507,7 @@ internal sealed class EpollSocketTransport : DuplexTransport
             // Still full: wait for the next edge, unless Close came meanwhile (it found no waiter then).
             wait.Data = data;
             Interlocked.Exchange(ref _writeWaiting, 1);
-            if (Volatile.Read(ref _closed) == 0 || Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 0)
+            if (!DescriptorUse.IsClosed(Volatile.Read(ref _use)) || Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 0)
             {
                 return;
             }
@@ -506,7 +517,7 @@ internal sealed class EpollSocketTransport : DuplexTransport
     }
 
     private Exception Error(int errno) =>
-        errno == -1 || Volatile.Read(ref _closed) == 1
+        errno == -1 || DescriptorUse.IsClosed(Volatile.Read(ref _use))
             ? new ObjectDisposedException(nameof(EpollSocketTransport), "The connection was closed.")
             : new SocketException(errno);
 
@@ -515,9 +526,10 @@ internal sealed class EpollSocketTransport : DuplexTransport
     public override void ShutdownSend()
     {
         // A failure (the peer already reset the connection) leaves nothing to do: the next receive reports it.
-        if (Volatile.Read(ref _closed) == 0)
+        if (DescriptorUse.TryEnter(ref _use))
         {
             Libc.shutdown(_fd, Libc.SHUT_WR);
+            Leave();
         }
     }
 
@@ -529,25 +541,24 @@ internal sealed class EpollSocketTransport : DuplexTransport
 
     public override unsafe void Abort()
     {
-        if (Volatile.Read(ref _closed) == 0)
+        if (!DescriptorUse.TryEnter(ref _use))
         {
-            // SO_LINGER on with a zero timeout: close() then resets the connection instead of sending what is queued.
-            var linger = new Libc.Linger { OnOff = 1, Seconds = 0 };
-            Libc.setsockopt(_fd, Libc.SOL_SOCKET, Libc.SO_LINGER, &linger, (uint)sizeof(Libc.Linger));
+            return;
         }
-        Close();
+        // SO_LINGER on with a zero timeout: close() then resets the connection instead of sending what is queued.
+        var linger = new Libc.Linger { OnOff = 1, Seconds = 0 };
+        Libc.setsockopt(_fd, Libc.SOL_SOCKET, Libc.SO_LINGER, &linger, (uint)sizeof(Libc.Linger));
+        CloseEntered();
     }
 
     /// <remarks>
-    /// Whoever sets <c>_closed</c> first is the one that closes the descriptor: taking that flag before sending means no
-    /// other caller closes it while the answer is sent, so the answer cannot reach a socket that has since been given the
-    /// same number.
-    /// What the peer already sent is read before the close, so that the close is a FIN after the answer and not a reset
-    /// that could discard it.
+    /// The descriptor is in use here from the first call to the close (<see cref="DescriptorUse"/>), so the answer, the
+    /// shutdown and the linger cannot reach a socket that has since been given the same number. What the peer already sent
+    /// is read before the close, so that the close is a FIN after the answer and not a reset that could discard it.
     /// </remarks>
     public override unsafe void AbortWithAnswer(ReadOnlySpan<byte> answer)
     {
-        if (Interlocked.Exchange(ref _closed, 1) == 1)
+        if (!DescriptorUse.TryEnter(ref _use))
         {
             return;
         }
@@ -569,7 +580,7 @@ internal sealed class EpollSocketTransport : DuplexTransport
             var linger = new Libc.Linger { OnOff = 1, Seconds = 0 };
             Libc.setsockopt(_fd, Libc.SOL_SOCKET, Libc.SO_LINGER, &linger, (uint)sizeof(Libc.Linger));
         }
-        Release();
+        CloseEntered();
     }
 
     public override ValueTask DisposeAsync()
@@ -580,32 +591,47 @@ internal sealed class EpollSocketTransport : DuplexTransport
 
     private void Close()
     {
-        if (Interlocked.Exchange(ref _closed, 1) == 1)
+        if (DescriptorUse.TryEnter(ref _use))
         {
-            return;
+            CloseEntered();
         }
-        Release();
     }
 
-    /// <summary>Unregisters, fails any waiter and closes the descriptor: once, by the caller that set <c>_closed</c>.</summary>
-    private void Release()
+    /// <summary>
+    /// With the descriptor in use (entered): marks it closed, and the first to do so unregisters it and fails any waiter;
+    /// then leaves, which closes it unless a call on another thread is still in flight (then that call's leaving does).
+    /// </summary>
+    private void CloseEntered()
     {
-        _loop.Unregister(this, _fd);
-        // Wake any waiter: its attempt now fails with "closed".
-        switch (Interlocked.Exchange(ref _readWaiting, NotWaiting))
+        if (DescriptorUse.TryMarkClosed(ref _use))
         {
-            case Receiving:
-                _receive!.Fail(Error(-1));
-                break;
-            case Watching:
-                // The watcher's read then finds the transport closed and reports the end.
-                CallWatcher();
-                break;
+            // Still open here (this caller's use holds it): the number cannot belong to another socket yet.
+            _loop.Unregister(this, _fd);
+            // Wake any waiter: its attempt now fails with "closed".
+            switch (Interlocked.Exchange(ref _readWaiting, NotWaiting))
+            {
+                case Receiving:
+                    _receive!.Fail(Error(-1));
+                    break;
+                case Watching:
+                    // The watcher's read then finds the transport closed and reports the end.
+                    CallWatcher();
+                    break;
+            }
+            if (Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 1)
+            {
+                _send!.Complete(Error(-1));
+            }
         }
-        if (Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 1)
+        Leave();
+    }
+
+    /// <summary>Ends a use of the descriptor (<see cref="DescriptorUse.TryEnter"/>); the last one after the close closes it.</summary>
+    private void Leave()
+    {
+        if (DescriptorUse.Exit(ref _use))
         {
-            _send!.Complete(Error(-1));
+            Libc.close(_fd);
         }
-        Libc.close(_fd);
     }
 }
