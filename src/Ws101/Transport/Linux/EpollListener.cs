@@ -25,7 +25,10 @@ internal sealed class EpollListener : IValueTaskSource, IDisposable
     private int _waiting;
     private int _epoch;
     private int _drainedAtEpoch = -1;
-    private int _closed;
+    // accept4 calls in flight and whether this is disposed (DescriptorUse); the last to leave after the dispose lets go of
+    // the socket's handle, which is counted (below) so that the socket's own close waits for that too.
+    private int _use;
+    private readonly SafeHandle _handle;
     // While backing off: when the retry is due (Environment.TickCount64), 0 otherwise. Edges do not end a back-off.
     private long _retryAt;
 
@@ -35,10 +38,24 @@ internal sealed class EpollListener : IValueTaskSource, IDisposable
         listener.Blocking = false;
         // Linux copies TCP_NODELAY from the listening socket to each socket it accepts: set once here, not once per connection.
         listener.NoDelay = true;
-        _fd = (int)listener.SafeHandle.DangerousGetHandle();
+        // Held until the last accept4 has returned after Dispose: a close of the socket by its owner meanwhile is put off by
+        // the handle until then, so that no accept4 runs on a number the kernel has given to another socket since (another
+        // server's listener, whose connection it would take).
+        _handle = listener.SafeHandle;
+        bool added = false;
+        _handle.DangerousAddRef(ref added);
+        _fd = (int)_handle.DangerousGetHandle();
         _loop = loop;
         _ready.RunContinuationsAsynchronously = false;
-        _id = loop.RegisterListener(this, _fd);
+        try
+        {
+            _id = loop.RegisterListener(this, _fd);
+        }
+        catch
+        {
+            _handle.DangerousRelease();
+            throw;
+        }
     }
 
     /// <summary>The loop this listener is watched from: where the accept loop runs.</summary>
@@ -54,7 +71,7 @@ internal sealed class EpollListener : IValueTaskSource, IDisposable
         Volatile.Write(ref _retryAt, 0);
         while (true)
         {
-            if (Volatile.Read(ref _closed) == 1)
+            if (DescriptorUse.IsClosed(Volatile.Read(ref _use)))
             {
                 return ValueTask.FromException(new ObjectDisposedException(nameof(EpollListener)));
             }
@@ -82,7 +99,7 @@ internal sealed class EpollListener : IValueTaskSource, IDisposable
     /// </summary>
     public ValueTask BackOffAsync(int delayMs)
     {
-        if (Volatile.Read(ref _closed) == 1)
+        if (DescriptorUse.IsClosed(Volatile.Read(ref _use)))
         {
             return ValueTask.FromException(new ObjectDisposedException(nameof(EpollListener)));
         }
@@ -124,13 +141,14 @@ internal sealed class EpollListener : IValueTaskSource, IDisposable
         while (true)
         {
             int epoch = Volatile.Read(ref _epoch);
-            if (Volatile.Read(ref _closed) == 1)
+            if (!DescriptorUse.TryEnter(ref _use))
             {
                 errno = Libc.EBADF;
                 return -1;
             }
             uint length = NativeSocketAddress.MaxLength;
             int fd = Libc.accept4(_fd, address, &length, Libc.SOCK_CLOEXEC);
+            Leave();
             if (fd >= 0)
             {
                 errno = 0;
@@ -162,14 +180,27 @@ internal sealed class EpollListener : IValueTaskSource, IDisposable
     /// <summary>Stops watching; a pending wait fails with <see cref="ObjectDisposedException"/>. The socket itself is the caller's.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _closed, 1) == 1)
+        if (!DescriptorUse.TryEnter(ref _use))
         {
             return;
         }
-        _loop.Unregister(_id, _fd);
-        if (Interlocked.CompareExchange(ref _waiting, 0, 1) == 1)
+        if (DescriptorUse.TryMarkClosed(ref _use))
         {
-            _ready.SetException(new ObjectDisposedException(nameof(EpollListener)));
+            _loop.Unregister(_id, _fd);
+            if (Interlocked.CompareExchange(ref _waiting, 0, 1) == 1)
+            {
+                _ready.SetException(new ObjectDisposedException(nameof(EpollListener)));
+            }
+        }
+        Leave();
+    }
+
+    /// <summary>Ends a use of the descriptor; the last one after <see cref="Dispose"/> lets go of the socket's handle.</summary>
+    private void Leave()
+    {
+        if (DescriptorUse.Exit(ref _use))
+        {
+            _handle.DangerousRelease();
         }
     }
 
