@@ -67,6 +67,9 @@ public sealed class RedisBackplane : TopicBackplane, IPresenceStore, ITopicHisto
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Ws101.Redis");
     }
 
+    /// <summary>The options it was made with (for the tool's tests).</summary>
+    internal RedisBackplaneOptions Options => _options;
+
     /// <inheritdoc />
     public override bool IsConnected => _redis is { IsConnected: true } && _failedLinks.IsEmpty;
 

@@ -57,6 +57,9 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
     /// <summary>This node's id, carried in backplane envelopes.</summary>
     public Guid NodeId => _options.NodeId;
 
+    /// <summary>The backplane, if any (for the tool's tests, which check what reached it).</summary>
+    internal TopicBackplane? Backplane => _backplane;
+
     /// <summary>True when there is no backplane, or its link is up.</summary>
     public bool IsBackplaneConnected => _backplane?.IsConnected ?? true;
 
