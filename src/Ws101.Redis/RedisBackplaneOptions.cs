@@ -51,9 +51,11 @@ public sealed record RedisBackplaneOptions
     /// counted lost (at most once, never late), which is what a feed of quickly stale values (prices, positions) wants.
     /// A positive age turns the backlog on: publishes made while the link is down (or refused for want of a connection)
     /// wait, in order, and live publishes queue behind them until they are sent, so nothing from this node overtakes
-    /// an earlier message. One held longer than this is dropped and counted lost. Set it above the outages the
-    /// application should ride out (a Redis restart plus the reconnect is a few seconds) and below the age past which
-    /// a message is no longer worth delivering. A message in flight when the link fails is still lost, never sent twice.
+    /// an earlier message. One held longer than this is dropped and counted lost. The backlog is sent once the link
+    /// and this node's subscriptions are back and one <see cref="MaxReconnectDelay"/> more has passed (so that the other
+    /// nodes, which lost their subscriptions too, have made them again), so set it above the outages the application
+    /// should ride out plus that wait (a Redis restart comes to a few seconds) and below the age past which a message is
+    /// no longer worth delivering. A message in flight when the link fails is still lost, never sent twice.
     /// </summary>
     public TimeSpan PublishBacklog { get; init; } = TimeSpan.Zero;
 
