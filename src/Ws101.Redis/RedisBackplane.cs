@@ -372,8 +372,10 @@ public sealed class RedisBackplane : TopicBackplane, IPresenceStore, ITopicHisto
     {
         // Handed to the client; a later failure goes to the listener.
         Started,
-        // Refused at once: too much waits for Redis's answer (MaxPendingBytes), or the client threw.
-        Refused,
+        // Refused at once: too much waits for Redis's answer (MaxPendingBytes); it may be sent once Redis answers.
+        Busy,
+        // Refused at once: the client threw (not for want of a connection).
+        Failed,
         // Refused at once for want of a connection: never written anywhere, so it can be held and sent later.
         NoConnection,
     }
@@ -388,7 +390,7 @@ public sealed class RedisBackplane : TopicBackplane, IPresenceStore, ITopicHisto
         if (Interlocked.Add(ref _pendingBytes, length) > _options.MaxPendingBytes)
         {
             Interlocked.Add(ref _pendingBytes, -length);
-            return SendOutcome.Refused;
+            return SendOutcome.Busy;
         }
         Task sent;
         try
@@ -401,7 +403,7 @@ public sealed class RedisBackplane : TopicBackplane, IPresenceStore, ITopicHisto
         {
             Interlocked.Add(ref _pendingBytes, -length);
             Volatile.Write(ref _publishFailed, 1);
-            return holdable && ex is RedisConnectionException ? SendOutcome.NoConnection : SendOutcome.Refused;
+            return holdable && ex is RedisConnectionException ? SendOutcome.NoConnection : SendOutcome.Failed;
         }
         if (holdable && sent.IsFaulted && sent.Exception?.InnerException is RedisConnectionException)
         {
@@ -504,12 +506,13 @@ public sealed class RedisBackplane : TopicBackplane, IPresenceStore, ITopicHisto
                             backlog.RemoveFirst();
                             sent++;
                             break;
-                        case SendOutcome.NoConnection:
-                            // Down again: kept, in place.
-                            stop = true;
+                        case SendOutcome.Failed:
+                            // Refused for another reason than the link: sending it again would fail alike. Lost, counted.
+                            backlog.RemoveFirst();
+                            _listener?.OnPublishFailed(held.Topic, null);
                             break;
                         default:
-                            // Too much waits for Redis's answer: kept; the next tick tries again.
+                            // Down again, or too much waits for Redis's answer: kept, in place; the next tick tries again.
                             stop = true;
                             break;
                     }
