@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # bench/scaleout/run.sh - the scale-out scenarios of docs/topics.md, each one command:
 #
-#   bench/scaleout/run.sh h2h   [--subscribers 50] [--rate 500] [--seconds 20] [--crash-at 8] [--down 2] [--systems ws101,ws101-history,signalr]
-#       Ws101 topics (without and with --history) and ASP.NET Core SignalR with its Redis backplane: three nodes each on
+#   bench/scaleout/run.sh h2h   [--subscribers 50] [--rate 500] [--seconds 20] [--crash-at 8] [--down 2] [--systems ws101,ws101-history,ws101-backlog,signalr]
+#       Ws101 topics (without and with --history, and with --redis-backlog: --backlog SECONDS, default 30) and ASP.NET Core SignalR with its Redis backplane: three nodes each on
 #       one Redis, subscribers on every node, a publisher at a fixed rate on the first, Redis killed with SIGKILL in the
 #       middle and started again: delivered/s, latency p50/p99, what was lost, what each system knew, what came back.
 #   bench/scaleout/run.sh nodes [--nodes 1,2,3,4,5,6,7,8,9,10] [--subscribers 10000] [--rate 10] [--seconds 10]

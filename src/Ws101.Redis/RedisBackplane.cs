@@ -14,7 +14,9 @@ namespace Ws101.Redis;
 /// </summary>
 /// <remarks>
 /// Redis pub/sub delivers at most once. While the link is down, a publish is refused at once (the hub counts
-/// the message as lost), nothing is queued for later, and messages other nodes publish meanwhile never arrive here.
+/// the message as lost), nothing is queued for later, and messages other nodes publish meanwhile never arrive here;
+/// unless <see cref="RedisBackplaneOptions.PublishBacklog"/> is on, when this node's publishes are held, in order and
+/// bounded, and sent once the link is back.
 /// While Redis hangs with the link up, publishes wait for its answer up to <see cref="RedisBackplaneOptions.MaxPendingBytes"/>
 /// and are refused beyond it.
 /// The link reconnects by itself with exponential backoff and restores every subscription. See docs/topics.md.
@@ -35,15 +37,38 @@ public sealed class RedisBackplane : TopicBackplane, IPresenceStore, ITopicHisto
     // gives it slots.
     private readonly ConcurrentDictionary<(string EndPoint, ConnectionType Type), byte> _failedLinks = new();
     private volatile bool _disposed;
+    // The publish backlog (null when RedisBackplaneOptions.PublishBacklog is zero), the lock that orders publishes with
+    // it, whether a flush runs, when the link last came back (Environment.TickCount64) and how long the flush waits after.
+    private readonly PublishBacklog? _backlog;
+    private readonly object _backlogLock = new();
+    private int _flushing;
+    private long _linkBackAt;
+    private readonly long _flushDelayMs;
 
     /// <summary>Creates the backplane; the hub it is given to connects it (<see cref="WebSocketTopics.StartAsync"/>).</summary>
     public RedisBackplane(RedisBackplaneOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrEmpty(options.Configuration);
+        if (options.PublishBacklog < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "PublishBacklog is a duration: zero (no backlog) or positive.");
+        }
+        if (options.PublishBacklog > TimeSpan.Zero)
+        {
+            if (options.PublishBacklogBytes < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), "PublishBacklogBytes must be positive when PublishBacklog is on.");
+            }
+            _backlog = new PublishBacklog(options.PublishBacklog, options.PublishBacklogBytes);
+            _flushDelayMs = (long)options.MaxReconnectDelay.TotalMilliseconds;
+        }
         _options = options;
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Ws101.Redis");
     }
+
+    /// <summary>The options it was made with (for the tool's tests).</summary>
+    internal RedisBackplaneOptions Options => _options;
 
     /// <inheritdoc />
     public override bool IsConnected => _redis is { IsConnected: true } && _failedLinks.IsEmpty;
@@ -109,6 +134,7 @@ public sealed class RedisBackplane : TopicBackplane, IPresenceStore, ITopicHisto
             ReloadClusterLayoutWhileDegraded(stranded.Count > 0 || publishFailed || AnySubscriptionMissing());
             RehomeStrandedSubscriptions(stranded);
             RetryMissingSubscriptions();
+            TryStartFlush();
         }
         finally
         {
@@ -245,6 +271,13 @@ public sealed class RedisBackplane : TopicBackplane, IPresenceStore, ITopicHisto
     {
         if (_failedLinks.TryRemove((Format(e.EndPoint), e.ConnectionType), out _) && _failedLinks.IsEmpty)
         {
+            Volatile.Write(ref _linkBackAt, Environment.TickCount64);
+            if (_backlog is { Count: > 0 })
+            {
+                // The tick would start it within a second of the wait; this starts it when the wait is over.
+                _ = Task.Delay(TimeSpan.FromMilliseconds(_flushDelayMs + 10)).ContinueWith(static (_, state) => ((RedisBackplane)state!).TryStartFlush(), this,
+                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
             _listener?.OnConnectionChanged(true, $"{e.ConnectionType} link to {Format(e.EndPoint)} restored");
         }
         RetryMissingSubscriptions();
@@ -307,48 +340,78 @@ public sealed class RedisBackplane : TopicBackplane, IPresenceStore, ITopicHisto
     /// <inheritdoc />
     internal override bool TryPublish(string topic, byte[] envelope)
     {
+        if (_backlog is not null)
+        {
+            return PublishOrHold(new HeldPublish(topic, envelope, null, Environment.TickCount64));
+        }
         // Not the whole IsConnected: in a cluster, a topic whose master is up can be published to while another master is
         // down. A publish to a master that is down fails at once (BacklogPolicy.FailFast) and is counted.
-        var subscriber = _subscriber;
-        if (subscriber is null || _redis is not { IsConnected: true })
+        if (_subscriber is null || _redis is not { IsConnected: true })
         {
             return false;
         }
-        return Watch(topic, envelope.Length, () => subscriber.PublishAsync(Channel(topic), envelope));
+        return Send(topic, envelope, null, holdable: false) == SendOutcome.Started;
     }
 
     /// <inheritdoc />
     bool ITopicHistoryStore.TryAppend(string topic, byte[] envelope, TopicHistory history)
     {
         ArgumentNullException.ThrowIfNull(history);
-        if (_redis is not { IsConnected: true } redis)
+        if (_backlog is not null)
+        {
+            return PublishOrHold(new HeldPublish(topic, envelope, history, Environment.TickCount64));
+        }
+        if (_redis is not { IsConnected: true })
         {
             return false;
         }
-        return Watch(topic, envelope.Length, () => RedisHistory.AppendAsync(redis.GetDatabase(), _options.ChannelPrefix + topic, envelope, history, _options.Sharded));
+        return Send(topic, envelope, history, holdable: false) == SendOutcome.Started;
     }
 
-    // Starts a send; false when it fails at once or too much already waits for Redis, and a later failure goes to the
-    // listener (the message is lost, counted).
-    private bool Watch<T>(string topic, int length, Func<Task<T>> send)
+    private enum SendOutcome
+    {
+        // Handed to the client; a later failure goes to the listener.
+        Started,
+        // Refused at once: too much waits for Redis's answer (MaxPendingBytes); it may be sent once Redis answers.
+        Busy,
+        // Refused at once: the client threw (not for want of a connection).
+        Failed,
+        // Refused at once for want of a connection: never written anywhere, so it can be held and sent later.
+        NoConnection,
+    }
+
+    // Publishes (or, with history, appends and publishes) one envelope. A later failure goes to the listener (the message
+    // is lost, counted).
+    private SendOutcome Send(string topic, byte[] envelope, TopicHistory? history, bool holdable)
     {
         // A hung Redis keeps the link up and answers nothing: what waits for its answer is bounded here, and the rest is
         // refused at once (the hub counts it lost) instead of queueing in the client for as long as the hang lasts.
+        int length = envelope.Length;
         if (Interlocked.Add(ref _pendingBytes, length) > _options.MaxPendingBytes)
         {
             Interlocked.Add(ref _pendingBytes, -length);
-            return false;
+            return SendOutcome.Busy;
         }
-        Task<T> sent;
+        Task sent;
         try
         {
-            sent = send();
+            sent = history is null
+                ? _subscriber!.PublishAsync(Channel(topic), envelope)
+                : RedisHistory.AppendAsync(_redis!.GetDatabase(), _options.ChannelPrefix + topic, envelope, history, _options.Sharded);
         }
-        catch (RedisException)
+        catch (RedisException ex)
         {
             Interlocked.Add(ref _pendingBytes, -length);
             Volatile.Write(ref _publishFailed, 1);
-            return false;
+            return holdable && ex is RedisConnectionException ? SendOutcome.NoConnection : SendOutcome.Failed;
+        }
+        if (holdable && sent.IsFaulted && sent.Exception?.InnerException is RedisConnectionException)
+        {
+            // FailFast: no connection to send it on, so it completed before anything was written. Never sent, so holding it
+            // cannot make it arrive twice (a command that failed after it was written is lost instead, as without a backlog).
+            Interlocked.Add(ref _pendingBytes, -length);
+            Volatile.Write(ref _publishFailed, 1);
+            return SendOutcome.NoConnection;
         }
         if (sent.IsCompleted)
         {
@@ -362,7 +425,7 @@ public sealed class RedisBackplane : TopicBackplane, IPresenceStore, ITopicHisto
                 self.Answered(t, topic, length);
             }, (this, topic, length), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
-        return true;
+        return SendOutcome.Started;
     }
 
     private void Answered(Task sent, string topic, int length)
@@ -372,6 +435,169 @@ public sealed class RedisBackplane : TopicBackplane, IPresenceStore, ITopicHisto
         {
             Volatile.Write(ref _publishFailed, 1);
             _listener?.OnPublishFailed(topic, sent.Exception?.InnerException);
+        }
+    }
+
+    // With the backlog on: send at once when nothing is held and the link is up; otherwise hold, behind what is held, so
+    // that no message of this node overtakes an earlier one. Under the lock, which the flush holds too while it sends:
+    // the client writes commands in the order they are issued on its one connection, so issuing them in the lock's order
+    // is what keeps the order on the wire.
+    private bool PublishOrHold(HeldPublish publish)
+    {
+        var backlog = _backlog!;
+        lock (_backlogLock)
+        {
+            DropExpired(backlog);
+            if (backlog.Count == 0 && _subscriber is not null && _redis is { IsConnected: true })
+            {
+                var outcome = Send(publish.Topic, publish.Envelope, publish.History, holdable: true);
+                if (outcome != SendOutcome.NoConnection)
+                {
+                    return outcome == SendOutcome.Started;
+                }
+            }
+            if (!backlog.TryAdd(publish))
+            {
+                // Counted lost by the listener; true, since the hub must not count it a second time.
+                _listener?.OnBacklogDropped(publish.Topic, $"the publish backlog is full ({_options.PublishBacklogBytes} bytes)");
+            }
+            return true;
+        }
+    }
+
+    // Under _backlogLock.
+    private void DropExpired(PublishBacklog backlog)
+    {
+        long now = Environment.TickCount64;
+        while (backlog.TryTakeExpired(now, out var expired))
+        {
+            _listener?.OnBacklogDropped(expired.Topic, $"held longer than the publish backlog's {_options.PublishBacklog.TotalSeconds:0.###} s");
+        }
+    }
+
+    // Starts sending the backlog on the thread pool unless a flush runs already (it goes on until the backlog is empty or
+    // cannot be sent yet; the tick starts another then).
+    private void TryStartFlush()
+    {
+        if (_backlog is not { Count: > 0 } || _disposed || Interlocked.Exchange(ref _flushing, 1) == 1)
+        {
+            return;
+        }
+        ThreadPool.UnsafeQueueUserWorkItem(static self => self.Flush(), this, preferLocal: false);
+    }
+
+    private void Flush()
+    {
+        var backlog = _backlog!;
+        while (true)
+        {
+            lock (_backlogLock)
+            {
+                DropExpired(backlog);
+                int sent = 0;
+                bool stop = !ReadyToFlush();
+                // A batch per turn of the lock, so that a long backlog does not hold up publishers (who queue behind it
+                // meanwhile) for the whole flush.
+                while (!stop && sent < 256 && backlog.TryPeek(out var held))
+                {
+                    switch (Send(held.Topic, held.Envelope, held.History, holdable: true))
+                    {
+                        case SendOutcome.Started:
+                            backlog.RemoveFirst();
+                            sent++;
+                            break;
+                        case SendOutcome.Failed:
+                            // Refused for another reason than the link: sending it again would fail alike. Lost, counted.
+                            backlog.RemoveFirst();
+                            _listener?.OnPublishFailed(held.Topic, null);
+                            break;
+                        default:
+                            // Down again, or too much waits for Redis's answer: kept, in place; the next tick tries again.
+                            stop = true;
+                            break;
+                    }
+                }
+                if (sent > 0)
+                {
+                    _listener?.OnSentLate(sent);
+                }
+                if (stop || backlog.Count == 0)
+                {
+                    // Cleared under the lock: a publish held after this sees it clear, and the tick starts the next flush.
+                    Volatile.Write(ref _flushing, 0);
+                    return;
+                }
+            }
+        }
+    }
+
+    // The backlog is sent once the link is back, this node's subscriptions are made again, and the other nodes have had
+    // time to make theirs: they lost them with the link too and come back on their own reconnection schedule, and a
+    // message published before a node has resubscribed never reaches it. With the same settings, every node retries at
+    // least once per MaxReconnectDelay, so by one MaxReconnectDelay after this node's link returned the others have
+    // reconnected as well (measured in docs/topics.md, "Head to head").
+    private bool ReadyToFlush()
+    {
+        if (!IsConnected || _subscriber is not { } subscriber || Environment.TickCount64 - Volatile.Read(ref _linkBackAt) < _flushDelayMs)
+        {
+            return false;
+        }
+        foreach (var (subscription, queue) in _subscriptions)
+        {
+            if (queue is null ? !(_options.Sharded && subscription.EndsWith('*')) : !subscriber.IsConnected(queue.Channel))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // At stop, what the backlog still holds is sent if the link is up (the wait for the other nodes is cut short: there is
+    // no later), and dropped and counted lost otherwise, so that the counts add up.
+    private void SendOrDropHeldAtStop()
+    {
+        if (_backlog is not { } backlog)
+        {
+            return;
+        }
+        lock (_backlogLock)
+        {
+            int sent = 0;
+            while (backlog.TryPeek(out var held))
+            {
+                if (IsConnected && Send(held.Topic, held.Envelope, held.History, holdable: true) == SendOutcome.Started)
+                {
+                    sent++;
+                }
+                else
+                {
+                    _listener?.OnBacklogDropped(held.Topic, "the backplane stopped with it in its publish backlog");
+                }
+                backlog.RemoveFirst();
+            }
+            if (sent > 0)
+            {
+                _listener?.OnSentLate(sent);
+            }
+        }
+    }
+
+    /// <summary>Publishes held in the backlog now (tests).</summary>
+    internal int HeldCount => _backlog?.Count ?? 0;
+
+    /// <summary>Bytes of publishes held in the backlog now (tests).</summary>
+    internal long HeldBytes
+    {
+        get
+        {
+            if (_backlog is null)
+            {
+                return 0;
+            }
+            lock (_backlogLock)
+            {
+                return _backlog.Bytes;
+            }
         }
     }
 
@@ -556,6 +782,7 @@ public sealed class RedisBackplane : TopicBackplane, IPresenceStore, ITopicHisto
     public override async ValueTask DisposeAsync()
     {
         _disposed = true;
+        SendOrDropHeldAtStop();
         if (_retry is { } retry)
         {
             await retry.DisposeAsync().ConfigureAwait(false);

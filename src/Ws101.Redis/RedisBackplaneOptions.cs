@@ -45,6 +45,28 @@ public sealed record RedisBackplaneOptions
     /// </summary>
     public long MaxPendingBytes { get; init; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// How long a publish may wait in this node's backlog while its link to Redis is down, to be sent once the link is
+    /// back. Default <see cref="TimeSpan.Zero"/>: no backlog; a publish while the link is down is refused at once and
+    /// counted lost (at most once, never late), which is what a feed of quickly stale values (prices, positions) wants.
+    /// A positive age turns the backlog on: publishes made while the link is down (or refused for want of a connection)
+    /// wait, in order, and live publishes queue behind them until they are sent, so nothing from this node overtakes
+    /// an earlier message. One held longer than this is dropped and counted lost. The backlog is sent once the link
+    /// and this node's subscriptions are back and one <see cref="MaxReconnectDelay"/> more has passed (so that the other
+    /// nodes, which lost their subscriptions too, have made them again), so set it above the outages the application
+    /// should ride out plus that wait (a Redis restart comes to a few seconds) and below the age past which a message is
+    /// no longer worth delivering. A message in flight when the link fails is still lost, never sent twice.
+    /// </summary>
+    public TimeSpan PublishBacklog { get; init; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// The most bytes of envelopes the backlog (<see cref="PublishBacklog"/>) holds; a publish beyond it is dropped at
+    /// once and counted lost, while what is already held is kept. Default 4 MiB: at 500 messages of 100 bytes a second
+    /// that is over a minute of outage, and it keeps what one node holds small beside <see cref="MaxPendingBytes"/>
+    /// (the backlog is sent through that bound when the link returns).
+    /// </summary>
+    public long PublishBacklogBytes { get; init; } = 4 * 1024 * 1024;
+
     /// <summary>Where the link's state changes are logged. Default: nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 }

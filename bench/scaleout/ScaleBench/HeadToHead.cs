@@ -5,14 +5,15 @@ using System.Text;
 namespace ScaleBench;
 
 /// <summary>
-/// The head-to-head: the same three-node scenario on one Redis, for Ws101 topics (without and with history) and for
+/// The head-to-head: the same three-node scenario on one Redis, for Ws101 topics (without and with history, and with the
+/// publish backlog: <c>--redis-backlog</c>) and for
 /// ASP.NET Core SignalR with its Redis backplane. Subscribers on every node, one publisher on the first at a fixed
 /// rate, Redis killed (SIGKILL) in the middle and started again; per system: delivered/s, latency, what was lost, what
 /// the system knew it lost, and (Ws101 with history) what came back.
 /// </summary>
 internal static class HeadToHead
 {
-    public sealed record Options(string Ws101, string SignalR, int SubscribersPerNode, double Rate, double Seconds, double CrashAt, double Down, int History, string[] Systems);
+    public sealed record Options(string Ws101, string SignalR, int SubscribersPerNode, double Rate, double Seconds, double CrashAt, double Down, int History, double Backlog, string[] Systems);
 
     public sealed record Result(string System, long Published, int Subscribers, long Expected, long Delivered, double Rate, double P50, double P99, double Max,
         long LostDeliveries, long[] MissedPerNode, string Knew, long Duplicates, long Reordered, string Recovered, double NodeCpuMicrosPerDelivery);
@@ -38,6 +39,7 @@ internal static class HeadToHead
         await redis.StartAsync();
         bool signalr = system == "signalr";
         bool history = system == "ws101-history";
+        double backlog = system == "ws101-backlog" ? o.Backlog : 0;
         var nodes = new List<Child>();
         var ports = new int[3];
         try
@@ -47,7 +49,7 @@ internal static class HeadToHead
                 ports[i] = Child.FreePort();
                 nodes.Add(signalr
                     ? SignalRSide.StartNode(o.SignalR, "127.0.0.1", ports[i], redis.Address, $"node{i + 1}")
-                    : Ws101Side.StartNode(o.Ws101, "127.0.0.1", ports[i], redis.Address, history ? o.History : 0, $"node{i + 1}"));
+                    : Ws101Side.StartNode(o.Ws101, "127.0.0.1", ports[i], redis.Address, history ? o.History : 0, $"node{i + 1}", backlog));
             }
             for (int i = 0; i < 3; i++)
             {
@@ -103,6 +105,10 @@ internal static class HeadToHead
             {
                 var stats = nodes.Select(Ws101Side.ReadStatistics).ToArray();
                 knew = $"node1 counted {stats[0].Lost} lost; node2 and node3 counted {stats[1].Missed} and {stats[2].Missed} missed";
+                if (backlog > 0)
+                {
+                    knew += $"; node1 sent {stats[0].Delayed} late and dropped {stats[0].BacklogDropped} from its backlog";
+                }
                 if (history)
                 {
                     recovered = $"{stats[1].Recovered} and {stats[2].Recovered} on node2 and node3";

@@ -1,7 +1,7 @@
 // bench/scaleout/ScaleBench: the scale-out scenarios of docs/topics.md, each run by bench/scaleout/run.sh.
 //
 //   ScaleBench h2h   --ws101 PATH --signalr PATH [--subscribers 50] [--rate 500] [--seconds 20] [--crash-at 8] [--down 2]
-//                    [--history 100000] [--systems ws101,ws101-history,signalr] [--out DIR]
+//                    [--history 100000] [--backlog 30] [--systems ws101,ws101-history,ws101-backlog,signalr] [--out DIR]
 //   ScaleBench nodes --ws101 PATH [--nodes 1,2,3,4,5,6,7,8,9,10] [--subscribers 10000] [--rate 10] [--seconds 10] [--out DIR]
 //
 // Everything runs on 127.0.0.x; every child is stopped by its own pid; every wait is bounded.
@@ -37,7 +37,7 @@ if (!File.Exists(ws101))
 if (args[0] == "h2h")
 {
     var o = new HeadToHead.Options(ws101, Get("signalr", ""), (int)Num("subscribers", 50), Num("rate", 500), Num("seconds", 20), Num("crash-at", 8), Num("down", 2),
-        (int)Num("history", 100_000), Get("systems", "ws101,ws101-history,signalr").Split(','));
+        (int)Num("history", 100_000), Num("backlog", 30), Get("systems", "ws101,ws101-history,ws101-backlog,signalr").Split(','));
     var results = await HeadToHead.RunAllAsync(o);
     string table = HeadToHead.Table(results);
     Console.WriteLine();

@@ -6,12 +6,16 @@ namespace ScaleBench;
 /// <summary>The Ws101 side: <c>ws101 serve</c> nodes, subscribers on <c>/topic/bench</c>, a publisher that sends "SEQ:TS" on it.</summary>
 internal static class Ws101Side
 {
-    public static Child StartNode(string ws101, string host, int port, string redis, int history, string name)
+    public static Child StartNode(string ws101, string host, int port, string redis, int history, string name, double backlogSeconds = 0)
     {
         var args = new List<string> { "serve", "--host", host, "--port", port.ToString(), "--redis", redis, "--quiet" };
         if (history > 0)
         {
             args.AddRange(["--history", history.ToString()]);
+        }
+        if (backlogSeconds > 0)
+        {
+            args.AddRange(["--redis-backlog", backlogSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         }
         return Child.Start(name, ws101, args);
     }
@@ -116,16 +120,16 @@ internal static class Ws101Side
     }
 
     /// <summary>"Topics: published ..., lost L, missed M, ..." from a node's last lines.</summary>
-    public static (long Lost, long Missed, long Recovered) ReadStatistics(Child node)
+    public static (long Lost, long Missed, long Recovered, long Delayed, long BacklogDropped) ReadStatistics(Child node)
     {
         foreach (var line in node.Lines.Reverse())
         {
             if (line.StartsWith("Topics:", StringComparison.Ordinal))
             {
-                return (Field(line, "lost"), Field(line, "missed"), Field(line, "recovered"));
+                return (Field(line, "lost"), Field(line, "missed"), Field(line, "recovered"), Field(line, "delayed"), Field(line, "backlog-dropped"));
             }
         }
-        return (-1, -1, -1);
+        return (-1, -1, -1, -1, -1);
     }
 
     private static long Field(string line, string name)

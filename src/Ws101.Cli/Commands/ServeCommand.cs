@@ -40,6 +40,11 @@ internal static class ServeCommand
         {
             Description = "With --redis: keep the last COUNT messages of every topic in a Redis Stream, so that /topic/NAME?positions=1 clients can resume with &since=POSITION.",
         };
+        var redisBacklog = new Option<double>("--redis-backlog")
+        {
+            Description = "With --redis: hold what this node publishes while its link to Redis is down, up to this many seconds (and 4 MiB), and send it, in order, once the link is back; 0 (the default) refuses such publishes at once and counts them lost.",
+            HelpName = "SECONDS",
+        };
         var compress = new Option<bool>("--compress") { Description = "Accept permessage-deflate (RFC 7692) from clients that offer it, as browsers do." };
         var metrics = new Option<bool>("--metrics") { Description = "Serve the Ws101 metrics in Prometheus' format on http://HOST:METRICS-PORT/metrics (OpenTelemetry)." };
         var metricsPort = new Option<int>("--metrics-port") { Description = "The port of --metrics.", DefaultValueFactory = _ => MetricsEndpoint.DefaultPort };
@@ -57,7 +62,7 @@ internal static class ServeCommand
         transport.AcceptOnlyFromAmong(TransportNames);
         var command = new Command("serve", "Serve /echo, /chat and the playground (/) on 127.0.0.1:8080, or where --host and --port say.")
         {
-            host, port, cert, key, password, maxMessage, origins, quiet, verbose, redis, redisSharded, presenceTtl, history, compress, reusePort, maxConnections, handshakeTimeout, stats, http2,
+            host, port, cert, key, password, maxMessage, origins, quiet, verbose, redis, redisSharded, redisBacklog, presenceTtl, history, compress, reusePort, maxConnections, handshakeTimeout, stats, http2,
             metrics, metricsPort, transport,
         };
         command.SetAction((result, cancellationToken) => RunAsync(console, new Settings(
@@ -66,14 +71,14 @@ internal static class ServeCommand
             result.GetValue(redis), result.GetValue(redisSharded), result.GetValue(compress), result.GetValue(reusePort),
             result.GetValue(maxConnections), result.GetValue(handshakeTimeout), result.GetValue(stats), result.GetValue(http2),
             result.GetValue(presenceTtl), result.GetValue(history), result.GetValue(metrics), result.GetValue(metricsPort),
-            TransportOf(result.GetValue(transport)!)), cancellationToken));
+            TransportOf(result.GetValue(transport)!), result.GetValue(redisBacklog)), cancellationToken));
         return command;
     }
 
     internal sealed record Settings(string Host, int Port, string? Cert, string? Key, string? Password, long MaxMessage, string[] Origins, bool Quiet, bool Verbose,
         string? Redis = null, bool RedisSharded = false, bool Compress = false, bool ReusePort = false, int? MaxConnections = null, double? HandshakeTimeoutSeconds = null,
         double StatsSeconds = 0, bool Http2 = false, double PresenceTtl = 15, int History = 0, bool Metrics = false, int MetricsPort = MetricsEndpoint.DefaultPort,
-        ServerTransport Transport = ServerTransport.Auto);
+        ServerTransport Transport = ServerTransport.Auto, double RedisBacklogSeconds = 0);
 
     /// <summary>The values of <c>--transport</c>; the first is the default.</summary>
     internal static readonly string[] TransportNames = ["auto", "eventloop", "sockets"];
@@ -141,7 +146,8 @@ internal static class ServeCommand
             if (settings.Redis is not null)
             {
                 console.Out.WriteLine($"Topics span every node on Redis {settings.Redis} (node {topics.NodeId})" +
-                    (settings.History > 0 ? $"; each keeps its last {settings.History} messages (/topic/NAME?positions=1&since=POSITION resumes)." : "."));
+                    (settings.History > 0 ? $"; each keeps its last {settings.History} messages (/topic/NAME?positions=1&since=POSITION resumes)" : "") +
+                    (settings.RedisBacklogSeconds > 0 ? $"; publishes wait up to {settings.RedisBacklogSeconds:0.###} s while Redis is unreachable." : "."));
             }
             await using var statistics = ServeStats.Start(server, console.Out, TimeSpan.FromSeconds(settings.StatsSeconds));
             await WaitForStopAsync(console, cancellationToken).ConfigureAwait(false);
@@ -152,7 +158,8 @@ internal static class ServeCommand
             {
                 // For scripts and benchmarks that compare what the nodes knew they lost with what the clients missed.
                 console.Out.WriteLine($"Topics: published {stats.Published}, delivered {stats.Delivered}, skipped-slow {stats.SkippedSlow}, closed-slow {stats.ClosedSlow}, " +
-                    $"backplane sent {stats.BackplaneSent}, received {stats.BackplaneReceived}, lost {stats.BackplaneLost}, missed {stats.BackplaneMissed}, malformed {stats.BackplaneMalformed}, " +
+                    $"backplane sent {stats.BackplaneSent}, received {stats.BackplaneReceived}, lost {stats.BackplaneLost}, missed {stats.BackplaneMissed}, " +
+                    $"delayed {stats.BackplaneDelayed}, backlog-dropped {stats.BackplaneBacklogDropped}, malformed {stats.BackplaneMalformed}, " +
                     $"history recovered {stats.HistoryFilled}, replayed {stats.HistoryReplayed}.");
             }
             console.Out.WriteLine("Stopped.");
@@ -234,6 +241,14 @@ internal static class ServeCommand
         {
             throw new ArgumentException("--history COUNT needs --redis HOST:PORT (the history is a Redis Stream per topic) and a positive COUNT.");
         }
+        if (double.IsNaN(settings.RedisBacklogSeconds) || settings.RedisBacklogSeconds < 0 || settings.RedisBacklogSeconds > 3600)
+        {
+            throw new ArgumentException("--redis-backlog is a number of seconds from 0 (off) to 3600.");
+        }
+        if (settings.RedisBacklogSeconds > 0 && settings.Redis is null)
+        {
+            throw new ArgumentException("--redis-backlog SECONDS needs --redis HOST:PORT (it holds publishes while the link to that Redis is down).");
+        }
         if (settings.Http2 && settings.Transport != ServerTransport.Auto)
         {
             throw new ArgumentException("--transport chooses how Ws101's own server drives its sockets; with --http2, Kestrel serves and drives its own (leave --transport out).");
@@ -273,6 +288,7 @@ internal static class ServeCommand
             {
                 Configuration = settings.Redis,
                 Sharded = settings.RedisSharded,
+                PublishBacklog = TimeSpan.FromSeconds(settings.RedisBacklogSeconds),
                 LoggerFactory = log,
             }),
         });

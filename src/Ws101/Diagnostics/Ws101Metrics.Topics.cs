@@ -23,6 +23,14 @@ internal static partial class Ws101Metrics
     internal static readonly Counter<long> BackplaneLost =
         Meter.CreateCounter<long>("ws101.backplane.lost", "{message}", "Messages that could not reach the other nodes (backplane down or the send failed).");
 
+    internal static readonly Counter<long> BackplaneDelayed =
+        Meter.CreateCounter<long>("ws101.backplane.delayed", "{message}",
+            "Messages held in the backplane's backlog while its link was down and sent once it was back.");
+
+    internal static readonly Counter<long> BackplaneBacklogDropped =
+        Meter.CreateCounter<long>("ws101.backplane.backlog_dropped", "{message}",
+            "Messages dropped from the backplane's backlog (too old, or beyond its byte bound); also counted in ws101.backplane.lost.");
+
     internal static readonly Counter<long> BackplaneMalformed =
         Meter.CreateCounter<long>("ws101.backplane.malformed", "{message}", "Envelopes from the backplane that failed the checks and were dropped.");
 

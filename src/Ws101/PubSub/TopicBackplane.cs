@@ -26,8 +26,9 @@ public abstract class TopicBackplane : IAsyncDisposable
     public abstract ValueTask DisposeAsync();
 
     // The seam the hub publishes and subscribes through. An implementation never blocks its caller: publishing while the
-    // link is down returns false at once (the message is lost, and counted), and it reconnects and restores its
-    // subscriptions by itself.
+    // link is down returns false at once (the message is lost, and counted), or, with a bounded backlog, holds the
+    // message to send it late (reported through IBackplaneListener.OnSentLate and OnBacklogDropped); it reconnects and
+    // restores its subscriptions by itself.
 
     /// <summary>Connects (or starts trying to) and starts handing received envelopes to <paramref name="listener"/>.</summary>
     internal abstract Task StartAsync(IBackplaneListener listener, CancellationToken cancellationToken);

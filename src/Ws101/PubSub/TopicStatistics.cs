@@ -12,6 +12,8 @@ namespace Ws101;
 /// <param name="BackplaneMissed">Messages of other nodes this node knows it missed (gaps in a node's sequence numbers on a topic).</param>
 /// <param name="HistoryFilled">Messages this node missed live and delivered to its positioned subscribers from the history instead.</param>
 /// <param name="HistoryReplayed">Messages sent from the history to subscribers that resumed from a position.</param>
+/// <param name="BackplaneDelayed">Messages held in the backplane's backlog while its link was down and sent once it was back (Redis: <c>RedisBackplaneOptions.PublishBacklog</c>).</param>
+/// <param name="BackplaneBacklogDropped">Messages dropped from the backplane's backlog, too old or beyond its byte bound; each is also in <paramref name="BackplaneLost"/>.</param>
 public readonly record struct TopicStatistics(long Published, long Delivered, long SkippedSlow, long ClosedSlow,
     long BackplaneSent, long BackplaneReceived, long BackplaneLost, long BackplaneMalformed, long BackplaneMissed = 0,
-    long HistoryFilled = 0, long HistoryReplayed = 0);
+    long HistoryFilled = 0, long HistoryReplayed = 0, long BackplaneDelayed = 0, long BackplaneBacklogDropped = 0);

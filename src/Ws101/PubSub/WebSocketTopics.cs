@@ -36,7 +36,7 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
     private volatile Topic[] _patterns = [];
     private readonly BackplaneSequences _sequences = new();
     private readonly PresenceTracker _presence;
-    private long _published, _delivered, _skipped, _closedSlow, _backplaneSent, _backplaneReceived, _backplaneLost, _backplaneMalformed, _backplaneMissed;
+    private long _published, _delivered, _skipped, _closedSlow, _backplaneSent, _backplaneReceived, _backplaneLost, _backplaneMalformed, _backplaneMissed, _backplaneDelayed, _backplaneBacklogDropped;
     private long _historyFilled, _historyReplayed;
     private long _lastLossLog, _lastMissLog;
     private int _started;
@@ -57,6 +57,9 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
     /// <summary>This node's id, carried in backplane envelopes.</summary>
     public Guid NodeId => _options.NodeId;
 
+    /// <summary>The backplane, if any (for the tool's tests, which check what reached it).</summary>
+    internal TopicBackplane? Backplane => _backplane;
+
     /// <summary>True when there is no backplane, or its link is up.</summary>
     public bool IsBackplaneConnected => _backplane?.IsConnected ?? true;
 
@@ -64,7 +67,8 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
     public TopicStatistics Statistics => new(Interlocked.Read(ref _published), Interlocked.Read(ref _delivered), Interlocked.Read(ref _skipped),
         Interlocked.Read(ref _closedSlow), Interlocked.Read(ref _backplaneSent), Interlocked.Read(ref _backplaneReceived),
         Interlocked.Read(ref _backplaneLost), Interlocked.Read(ref _backplaneMalformed), Interlocked.Read(ref _backplaneMissed),
-        Interlocked.Read(ref _historyFilled), Interlocked.Read(ref _historyReplayed));
+        Interlocked.Read(ref _historyFilled), Interlocked.Read(ref _historyReplayed), Interlocked.Read(ref _backplaneDelayed),
+        Interlocked.Read(ref _backplaneBacklogDropped));
 
     /// <summary>Starts the backplane, if any (it connects, or keeps trying in the background).</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -597,7 +601,7 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         }
         else
         {
-            CountLost(topic, null);
+            CountLost(topic, (string?)null);
         }
     }
 
@@ -635,7 +639,22 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
 
     void IBackplaneListener.OnPublishFailed(string topic, Exception? error) => CountLost(topic, error);
 
-    private void CountLost(string topic, Exception? error)
+    void IBackplaneListener.OnSentLate(int count)
+    {
+        Interlocked.Add(ref _backplaneDelayed, count);
+        Ws101Metrics.BackplaneDelayed.Add(count);
+    }
+
+    void IBackplaneListener.OnBacklogDropped(string topic, string reason)
+    {
+        Interlocked.Increment(ref _backplaneBacklogDropped);
+        Ws101Metrics.BackplaneBacklogDropped.Add(1);
+        CountLost(topic, reason);
+    }
+
+    private void CountLost(string topic, Exception? error) => CountLost(topic, error?.Message);
+
+    private void CountLost(string topic, string? reason)
     {
         long n = Interlocked.Increment(ref _backplaneLost);
         Ws101Metrics.BackplaneLost.Add(1);
@@ -643,7 +662,7 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         long last = Interlocked.Read(ref _lastLossLog);
         if (now - last >= 5000 && Interlocked.CompareExchange(ref _lastLossLog, now, last) == last)
         {
-            TopicsLog.BackplaneMessageLost(_logger, topic, error?.Message ?? "link down", n);
+            TopicsLog.BackplaneMessageLost(_logger, topic, reason ?? "link down", n);
         }
     }
 

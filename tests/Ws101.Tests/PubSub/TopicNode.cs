@@ -18,9 +18,11 @@ internal sealed class TopicNode : IAsyncDisposable
 
     public required RedisBackplane Backplane { get; init; }
 
-    public static async Task<TopicNode> StartAsync(string redisConfiguration, bool sharded = false, Func<WebSocketTopicsOptions, WebSocketTopicsOptions>? configure = null)
+    public static async Task<TopicNode> StartAsync(string redisConfiguration, bool sharded = false, Func<WebSocketTopicsOptions, WebSocketTopicsOptions>? configure = null,
+        Func<RedisBackplaneOptions, RedisBackplaneOptions>? backplaneOptions = null)
     {
-        var backplane = new RedisBackplane(new RedisBackplaneOptions { Configuration = redisConfiguration, Sharded = sharded });
+        var redisOptions = new RedisBackplaneOptions { Configuration = redisConfiguration, Sharded = sharded };
+        var backplane = new RedisBackplane(backplaneOptions?.Invoke(redisOptions) ?? redisOptions);
         var options = new WebSocketTopicsOptions { Backplane = backplane };
         var topics = new WebSocketTopics(configure?.Invoke(options) ?? options);
         await topics.StartAsync(TestContext.Current.CancellationToken);
