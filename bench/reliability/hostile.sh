@@ -128,12 +128,20 @@ for r in $(seq 1 "$ROUNDS"); do
   echo "  malformed: $(grep '^RESULT' "$OUT/bad-$r.log" | sed 's/RESULT mode=bad //')"
   echo "  no-read:   $(grep '^RESULT' "$OUT/noread-$r.log" | sed 's/RESULT mode=noread //')"
 done
+# logged COUNT PATTERN WHAT: the count the server logged in lines matching PATTERN, with two of those lines ("e.g.") when any.
+logged() {
+  local lines; lines=$(grep -c "$2" "$OUT/serve.log" || true)
+  if [ "$1" -gt 0 ]; then
+    echo "server: $1 $3 in $lines log lines, e.g.:"
+    grep -m2 "$2" "$OUT/serve.log" | sed 's/^/  /' || true
+  else
+    echo "server: none $3"
+  fi
+}
 REFUSED_LOGGED=$(sed -n 's/.*Refused \([0-9]*\) connection(s) with 503.*/\1/p' "$OUT/serve.log" | awk '{s += $1} END {print s + 0}')
-echo "server: $REFUSED_LOGGED connections refused with 503 in $(grep -c 'Refused .* with 503' "$OUT/serve.log" || true) log lines, e.g.:"
-grep -m2 'Refused .* with 503' "$OUT/serve.log" | sed 's/^/  /' || true
+logged "$REFUSED_LOGGED" 'Refused .* with 503' "connections refused with 503"
 SHED_LOGGED=$(sed -n 's/.*Shed \([0-9]*\) handshake(s) still incomplete.*/\1/p' "$OUT/serve.log" | awk '{s += $1} END {print s + 0}')
-echo "server: $SHED_LOGGED incomplete handshakes shed to admit newcomers in $(grep -c 'Shed .* handshake(s) still incomplete' "$OUT/serve.log" || true) log lines, e.g.:"
-grep -m2 'Shed .* handshake(s) still incomplete' "$OUT/serve.log" | sed 's/^/  /' || true
+logged "$SHED_LOGGED" 'Shed .* handshake(s) still incomplete' "incomplete handshakes shed to admit newcomers"
 echo "server: peak RSS $(( $(hwm_kb "$SRV") / 1024 )) MiB (VmHWM), highest sampled while attacked $((RSS_PEAK_LOADED / 1024)) MiB; descriptors $FD0 before the first attack, $(fds "$SRV") now; other log lines: $(grep -v ' stats \|Refused .* with 503\|Shed .* handshake(s) still incomplete\|^ws101 serve\|^Press' "$OUT/serve.log" | wc -l)"
 FAILED=0
 kill -0 "$SRV" 2>/dev/null || { echo "FAIL: the server died"; FAILED=1; }
