@@ -17,6 +17,7 @@ server.Map("/echo", async (ws, stopping) =>
     }
 });
 await server.StartAsync();
+await Task.Delay(Timeout.Infinite);   // serve until the process is stopped (disposing the server stops it)
     }
 
     public static async Task Client()
