@@ -5,7 +5,8 @@ internal abstract class EchoClient : IAsyncDisposable
 {
     public static async Task<EchoClient> ConnectAsync(ClientKind kind, Uri uri, int largestMessage, CancellationToken cancellationToken) => kind switch
     {
-        ClientKind.Ws101 => await Ws101EchoClient.ConnectAsync(uri, cancellationToken),
+        ClientKind.Ws101 => await Ws101EchoClient.ConnectAsync(uri, eventLoop: false, cancellationToken),
+        ClientKind.Ws101EventLoop => await Ws101EchoClient.ConnectAsync(uri, eventLoop: true, cancellationToken),
         _ => await DotNetEchoClient.ConnectAsync(uri, largestMessage, cancellationToken),
     };
 

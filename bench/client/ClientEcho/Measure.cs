@@ -113,12 +113,19 @@ internal static class Measure
         return sum;
     }
 
+    private static string Name(ClientKind kind) => kind switch
+    {
+        ClientKind.Ws101 => "ws101",
+        ClientKind.Ws101EventLoop => "ws101-loop",
+        _ => "clientwebsocket",
+    };
+
     private static void Print(ClientKind kind, string point, int size, int connections, long count, TimeSpan elapsed, TimeSpan cpu)
     {
         var inv = CultureInfo.InvariantCulture;
         double perSecond = count / elapsed.TotalSeconds;
         double cpuMicros = count == 0 ? double.NaN : cpu.TotalMicroseconds / count;
         Console.WriteLine(string.Create(inv,
-            $"RESULT client={kind.ToString().ToLowerInvariant()} point={point} size={size} connections={connections} count={count} seconds={elapsed.TotalSeconds:0.000} cores={cpu.TotalSeconds / elapsed.TotalSeconds:0.000} per_s={perSecond:0} cpu_us={cpuMicros:0.000}"));
+            $"RESULT client={Name(kind)} point={point} size={size} connections={connections} count={count} seconds={elapsed.TotalSeconds:0.000} cores={cpu.TotalSeconds / elapsed.TotalSeconds:0.000} per_s={perSecond:0} cpu_us={cpuMicros:0.000}"));
     }
 }

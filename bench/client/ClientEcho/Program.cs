@@ -6,7 +6,8 @@
 //   ClientEcho echo IMPL URL CONNECTIONS SIZE WARMUP SECONDS       one closed-loop echo measurement; prints RESULT
 //   ClientEcho connect IMPL URL CONCURRENCY WARMUP SECONDS         one connect-and-close measurement; prints RESULT
 //
-// IMPL is "ws101" or "clientwebsocket". The figure to read is the client's CPU per message (user + system, from
+// IMPL is "ws101" (Ws101's client on .NET's sockets, the default), "ws101-loop" (its UseEventLoop option) or
+// "clientwebsocket". The figure to read is the client's CPU per message (user + system, from
 // getrusage through Environment.CpuUsage): the server is the same for both, and the machine's drift moves both
 // measurements of a round alike, so the ratio is taken within a round and the median of the rounds' ratios reported.
 using System.Globalization;
@@ -29,14 +30,15 @@ switch (args.FirstOrDefault())
         return await Table.RunAsync(port, rounds, seconds, warmup);
     default:
         Console.Error.WriteLine("usage: ClientEcho run PORT [ROUNDS] [SECONDS] [WARMUP]");
-        Console.Error.WriteLine("       ClientEcho echo ws101|clientwebsocket URL CONNECTIONS SIZE WARMUP SECONDS");
-        Console.Error.WriteLine("       ClientEcho connect ws101|clientwebsocket URL CONCURRENCY WARMUP SECONDS");
+        Console.Error.WriteLine("       ClientEcho echo ws101|ws101-loop|clientwebsocket URL CONNECTIONS SIZE WARMUP SECONDS");
+        Console.Error.WriteLine("       ClientEcho connect ws101|ws101-loop|clientwebsocket URL CONCURRENCY WARMUP SECONDS");
         return 2;
 }
 
 static ClientKind ClientKindOf(string name) => name switch
 {
     "ws101" => ClientKind.Ws101,
+    "ws101-loop" => ClientKind.Ws101EventLoop,
     "clientwebsocket" => ClientKind.ClientWebSocket,
-    _ => throw new ArgumentException($"unknown client '{name}': ws101 or clientwebsocket"),
+    _ => throw new ArgumentException($"unknown client '{name}': ws101, ws101-loop or clientwebsocket"),
 };

@@ -7,6 +7,7 @@ using System.Text;
 using Ws101.Handshake;
 using Ws101.Protocol;
 using Ws101.Transport;
+using Ws101.Transport.Linux;
 using Ws101.Client;
 
 namespace Ws101;
@@ -54,9 +55,19 @@ public static class WebSocketClient
                 // The server has no WebSockets over HTTP/2: an HTTP/1.1 upgrade on a connection of its own, as a browser would.
             }
         }
-        var socket = await ConnectSocketAsync(uri, options, cancellationToken).ConfigureAwait(false);
-        var socketTransport = new SocketTransport(socket);
-        DuplexTransport transport = socketTransport;
+        DuplexTransport underTls;
+        Stream? tlsStream = null;
+        if (options.UseEventLoop && EventLoopGroup.IsSupported && ProxyFor(uri, options) is null)
+        {
+            underTls = await ConnectOnLoopAsync(uri.DnsSafeHost, uri.Port, options, cancellationToken).ConfigureAwait(false);
+            tlsStream = new TransportStream(underTls);
+        }
+        else
+        {
+            var socket = await ConnectSocketAsync(uri, options, cancellationToken).ConfigureAwait(false);
+            underTls = new SocketTransport(socket);
+        }
+        DuplexTransport transport = underTls;
         string? responseText = null;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.HandshakeTimeout);
@@ -64,8 +75,8 @@ public static class WebSocketClient
         {
             if (request.IsSecure)
             {
-                var ssl = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
-                transport = new StreamTransport(ssl, socketTransport);
+                var ssl = new SslStream(tlsStream ?? new NetworkStream(((SocketTransport)underTls).Socket, ownsSocket: false), leaveInnerStreamOpen: false);
+                transport = new StreamTransport(ssl, underTls);
                 try
                 {
                     await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
@@ -176,7 +187,7 @@ public static class WebSocketClient
 
     private static async Task<Socket> ConnectSocketAsync(Uri uri, WebSocketClientOptions options, CancellationToken cancellationToken)
     {
-        Uri? proxy = options.Proxy ?? (options.UseSystemProxy ? SystemProxyFor(uri) : null);
+        Uri? proxy = ProxyFor(uri, options);
         if (proxy is null)
         {
             return await ConnectDirectAsync(uri.DnsSafeHost, uri.Port, options, cancellationToken).ConfigureAwait(false);
@@ -201,6 +212,10 @@ public static class WebSocketClient
         }
     }
 
+    /// <summary>The proxy to tunnel through: the one given, else the system's when asked for; null: connect directly.</summary>
+    private static Uri? ProxyFor(Uri uri, WebSocketClientOptions options) =>
+        options.Proxy ?? (options.UseSystemProxy ? SystemProxyFor(uri) : null);
+
     /// <summary>The system proxy for the http(s) form of a ws(s) URL, or null when it says "direct".</summary>
     private static Uri? SystemProxyFor(Uri uri)
     {
@@ -209,7 +224,32 @@ public static class WebSocketClient
         return system.IsBypassed(http) ? null : system.GetProxy(http) is { } p && p != http ? p : null;
     }
 
-    private static async Task<Socket> ConnectDirectAsync(string host, int port, WebSocketClientOptions options, CancellationToken cancellationToken)
+    private static Task<Socket> ConnectDirectAsync(string host, int port, WebSocketClientOptions options, CancellationToken cancellationToken) =>
+        ConnectFirstAsync(host, port, options, static async (endPoint, token) =>
+        {
+            var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(endPoint, token).ConfigureAwait(false);
+                return socket;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }, cancellationToken);
+
+    /// <summary>As <see cref="ConnectDirectAsync"/>, onto one of the client event loops (<see cref="WebSocketClientOptions.UseEventLoop"/>).</summary>
+    private static async Task<DuplexTransport> ConnectOnLoopAsync(string host, int port, WebSocketClientOptions options, CancellationToken cancellationToken) =>
+        await ConnectFirstAsync(host, port, options, EpollConnector.ConnectAsync, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Resolves <paramref name="host"/> and connects to its addresses in turn, each within the connect timeout, until one
+    /// answers: the first connection, or a <see cref="HandshakeProblemCode.ConnectionFailed"/> naming the last failure.
+    /// </summary>
+    private static async Task<T> ConnectFirstAsync<T>(string host, int port, WebSocketClientOptions options,
+        Func<IPEndPoint, CancellationToken, Task<T>> connect, CancellationToken cancellationToken)
     {
         IPAddress[] addresses;
         if (IPAddress.TryParse(host, out var literal))
@@ -230,22 +270,18 @@ public static class WebSocketClient
         Exception? last = null;
         foreach (var address in addresses)
         {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.ConnectTimeout);
             try
             {
-                await socket.ConnectAsync(new IPEndPoint(address, port), timeout.Token).ConfigureAwait(false);
-                return socket;
+                return await connect(new IPEndPoint(address, port), timeout.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                socket.Dispose();
                 last = new TimeoutException($"connecting to {address}:{port} took more than {options.ConnectTimeout.TotalSeconds:0.#} s");
             }
             catch (SocketException ex)
             {
-                socket.Dispose();
                 last = ex;
             }
         }

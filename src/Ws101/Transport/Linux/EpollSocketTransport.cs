@@ -293,37 +293,71 @@ internal sealed class EpollSocketTransport : DuplexTransport
             {
                 return ValueTask.FromException(Error(errno));
             }
-            if (cancellationToken.IsCancellationRequested)
+            if (TryArmSendWait(data, epoch, cancellationToken, out var wait))
             {
-                return ValueTask.FromCanceled(cancellationToken);
+                return wait;
             }
-            // Set before _writeWaiting is: the loop reads it only after seeing that flag.
-            var wait = _send ??= new EpollSendWait();
-            wait.Reset(data);
-            // A full fence, as for the read wait (StartReceive): the loop and Close each set their flag, then look for a waiter.
-            Interlocked.Exchange(ref _writeWaiting, 1);
-            if (DescriptorUse.IsClosed(Volatile.Read(ref _use)) && Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 1)
-            {
-                wait.Data = default;
-                return ValueTask.FromException(Error(-1));
-            }
-            if (Volatile.Read(ref _writeEpoch) != epoch && Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 1)
-            {
-                continue;
-            }
-            if (cancellationToken.CanBeCanceled)
-            {
-                wait.Cancellation = cancellationToken.UnsafeRegister(static (state, token) =>
-                {
-                    var self = (EpollSocketTransport)state!;
-                    if (Interlocked.CompareExchange(ref self._writeWaiting, 0, 1) == 1)
-                    {
-                        self._send!.Cancel(new OperationCanceledException(token));
-                    }
-                }, this);
-            }
-            return new ValueTask(wait, wait.Version);
         }
+    }
+
+    /// <summary>
+    /// Waits for the socket's first writable (or error) edge: the end of a non-blocking connect (<see cref="EpollConnector"/>),
+    /// after which SO_ERROR tells whether it succeeded. Completes at once if the edge has already come.
+    /// </summary>
+    internal ValueTask WaitConnectedAsync(CancellationToken cancellationToken)
+    {
+        // The epoch starts at 0 when the socket is registered, before connect can have finished, and moves with each edge.
+        while (Volatile.Read(ref _writeEpoch) == 0)
+        {
+            if (TryArmSendWait(default, 0, cancellationToken, out var wait))
+            {
+                return wait;
+            }
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Arms the send wait for <paramref name="data"/> (what the loop sends once the socket takes bytes again; empty: just the
+    /// edge): true with the wait to return, false when an edge came after <paramref name="epoch"/> was read (try again at once).
+    /// </summary>
+    private bool TryArmSendWait(ReadOnlyMemory<byte> data, int epoch, CancellationToken cancellationToken, out ValueTask wait)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            wait = ValueTask.FromCanceled(cancellationToken);
+            return true;
+        }
+        // Set before _writeWaiting is: the loop reads it only after seeing that flag.
+        var send = _send ??= new EpollSendWait();
+        send.Reset(data);
+        // A full fence, as for the read wait (StartReceive): the loop and Close each set their flag, then look for a waiter.
+        Interlocked.Exchange(ref _writeWaiting, 1);
+        if (DescriptorUse.IsClosed(Volatile.Read(ref _use)) && Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 1)
+        {
+            send.Data = default;
+            wait = ValueTask.FromException(Error(-1));
+            return true;
+        }
+        if (Volatile.Read(ref _writeEpoch) != epoch && Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 1)
+        {
+            send.Data = default;
+            wait = default;
+            return false;
+        }
+        if (cancellationToken.CanBeCanceled)
+        {
+            send.Cancellation = cancellationToken.UnsafeRegister(static (state, token) =>
+            {
+                var self = (EpollSocketTransport)state!;
+                if (Interlocked.CompareExchange(ref self._writeWaiting, 0, 1) == 1)
+                {
+                    self._send!.Cancel(new OperationCanceledException(token));
+                }
+            }, this);
+        }
+        wait = new ValueTask(send, send.Version);
+        return true;
     }
 
     public override bool SendsVectored => true;

@@ -18,6 +18,10 @@ internal static unsafe partial class Libc
     public const int ENOBUFS = 105;
     public const int ENOMEM = 12;
     public const int SOCK_CLOEXEC = 0x80000;
+    public const int SOCK_STREAM = 1;
+    public const int SOCK_NONBLOCK = 0x800;
+    public const int EINPROGRESS = 115;
+    public const int SO_ERROR = 4;
     public const int SOL_SOCKET = 1;
     public const int SO_LINGER = 13;
     public const int IPPROTO_TCP = 6;
@@ -143,6 +147,15 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int getsockname(int fd, byte* address, uint* addressLength);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int socket(int domain, int type, int protocol);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int connect(int fd, byte* address, uint addressLength);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int getsockopt(int fd, int level, int name, void* value, uint* length);
 
     /// <summary>struct pollfd.</summary>
     [StructLayout(LayoutKind.Sequential)]
