@@ -68,25 +68,32 @@ public sealed partial class WebSocketConnection
             }
             ended = _end.Closing();
         }
-        if (Volatile.Read(ref _receiving) == 0)
+        if (Interlocked.CompareExchange(ref _receiving, CloseDraining, NotReceiving) == NotReceiving)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_options.CloseTimeout);
             try
             {
-                while (!(await ReceiveAsync(timeout.Token).ConfigureAwait(false)).IsClose)
+                bool handedOver = false;
+                while (!(await Receive(untilIdle: false, timeout.Token).ConfigureAwait(false)).IsClose)
                 {
+                    // Between two messages the receive is free again: an application receive that takes it now reads on and
+                    // sees the close itself; one that comes while this reads waits for the end (ReceiveAfterCloseDrainAsync).
+                    if (Interlocked.CompareExchange(ref _receiving, CloseDraining, NotReceiving) != NotReceiving)
+                    {
+                        handedOver = true;
+                        break;
+                    }
                 }
-                return;
+                if (!handedOver)
+                {
+                    return;
+                }
             }
             catch (OperationCanceledException)
             {
                 Abort(CloseCode.AbnormalClosure, NoCloseReply);
                 return;
-            }
-            catch (InvalidOperationException)
-            {
-                // A receive loop started meanwhile: it will see the close.
             }
         }
         try
@@ -251,7 +258,7 @@ public sealed partial class WebSocketConnection
             Core.Dispose();
             _writer.ReleaseIfIdle();
         }
-        if (Volatile.Read(ref _receiving) == 0)
+        if (Volatile.Read(ref _receiving) == NotReceiving)
         {
             _in.Release();
         }

@@ -26,7 +26,13 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     private WebSocketConnectionCore Core => _writer.Core;
     internal DuplexTransport Transport => _writer.Transport;
     private ReceiveBuffer _in;
+    // Who receives now: nobody (NotReceiving), the application or the message pump (Receiving), or CloseAsync reading up to
+    // the peer's close because no one else was (CloseDraining; an application's receive then waits for it, see
+    // ReceiveAfterCloseDrainAsync, instead of failing as a second receive).
     private int _receiving;
+    private const int NotReceiving = 0;
+    private const int Receiving = 1;
+    private const int CloseDraining = 2;
     private int _disposed;
     private ConnectionEnd _end;
 
@@ -129,14 +135,64 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     /// returns the same close again.
     /// </summary>
     /// <exception cref="InvalidOperationException">Another receive is in progress.</exception>
+    /// <remarks>
+    /// A receive called while <see cref="CloseAsync"/> reads up to the peer's close (it does when no receive was running
+    /// as it started, say while a receive loop handled a message) waits for that to end and returns the close.
+    /// </remarks>
     public ValueTask<WebSocketMessage> ReceiveAsync(CancellationToken cancellationToken = default) =>
-        Interlocked.Exchange(ref _receiving, 1) == 0 ? Receive(untilIdle: false, cancellationToken) : throw ReceiveInProgress();
+        Interlocked.CompareExchange(ref _receiving, Receiving, NotReceiving) switch
+        {
+            NotReceiving => Receive(untilIdle: false, cancellationToken),
+            CloseDraining => ReceiveAfterCloseDrainAsync(untilIdle: false, cancellationToken),
+            _ => throw ReceiveInProgress(),
+        };
 
     /// <summary>The message pump's receive: what is buffered or readable now. With nothing there, a message of no kind (<c>default</c>),
     /// and the receive stays taken for the pump's wait for readiness, which it comes back from <paramref name="resuming"/>.</summary>
-    internal ValueTask<WebSocketMessage> ReceiveReadyAsync(bool resuming) =>
+    internal ValueTask<WebSocketMessage> ReceiveReadyAsync(bool resuming)
+    {
         // Resuming, the receive is still the pump's: no exchange (an atomic instruction per message) is needed to take it.
-        resuming || Interlocked.Exchange(ref _receiving, 1) == 0 ? Receive(untilIdle: true, CancellationToken.None) : throw ReceiveInProgress();
+        if (resuming)
+        {
+            return Receive(untilIdle: true, CancellationToken.None);
+        }
+        return Interlocked.CompareExchange(ref _receiving, Receiving, NotReceiving) switch
+        {
+            NotReceiving => Receive(untilIdle: true, CancellationToken.None),
+            CloseDraining => ReceiveAfterCloseDrainAsync(untilIdle: true, CancellationToken.None),
+            _ => throw ReceiveInProgress(),
+        };
+    }
+
+    /// <summary>
+    /// A receive that came while the close reads up to the peer's close (<see cref="AwaitEndAsync"/>): it waits for the
+    /// connection to end (the peer's close, or the close timeout's reset), then receives as usual, which returns the close
+    /// (every receive after the close returns it again). Without this, a receive loop between two messages when another
+    /// thread closed would fail with "another receive is in progress" although it is the only loop.
+    /// </summary>
+    private async ValueTask<WebSocketMessage> ReceiveAfterCloseDrainAsync(bool untilIdle, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task ended;
+            lock (Core)
+            {
+                ended = _end.HasEnded ? Task.CompletedTask : _end.Closing();
+            }
+            await ended.WaitAsync(cancellationToken).ConfigureAwait(false);
+            switch (Interlocked.CompareExchange(ref _receiving, Receiving, NotReceiving))
+            {
+                case NotReceiving:
+                    return await Receive(untilIdle, cancellationToken).ConfigureAwait(false);
+                case CloseDraining:
+                    // The connection has ended and the close's read is giving the receive back: a moment.
+                    await Task.Yield();
+                    break;
+                default:
+                    throw ReceiveInProgress();
+            }
+        }
+    }
 
     private static InvalidOperationException ReceiveInProgress() =>
         new("Another ReceiveAsync is in progress on this connection; receive from one loop at a time.");
@@ -173,7 +229,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         {
             if (!handedOff)
             {
-                Volatile.Write(ref _receiving, 0);
+                Volatile.Write(ref _receiving, NotReceiving);
             }
         }
     }
@@ -264,7 +320,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         {
             if (!idle)
             {
-                Volatile.Write(ref _receiving, 0);
+                Volatile.Write(ref _receiving, NotReceiving);
             }
         }
     }
