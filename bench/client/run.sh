@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# bench/client/run.sh - the client bench: Ws101's WebSocketClient beside .NET's ClientWebSocket, what each costs its own
-# process in CPU per echoed message (20 B, 1 KiB, 16 KiB, 1 MiB; 16 connections, and one) and per connection opened and
-# closed, against one C echo server (bench/server/floor.c, the least a server costs here) pinned to CPU 0, each
-# measurement a fresh client process pinned to CPU 1, the two clients alternating within every round. Prints each
-# measurement and a table of medians with ws101's per-round ratio to ClientWebSocket.
+# bench/client/run.sh - the client bench: Ws101's WebSocketClient (on .NET's sockets, its default, and with
+# UseEventLoop) beside .NET's ClientWebSocket, what each costs its own process in CPU per echoed message (20 B, 1 KiB,
+# 16 KiB, 1 MiB; 16 connections, and one) and per connection opened and closed, against one C echo server
+# (bench/server/floor.c, the least a server costs here) pinned to CPU 0, each measurement a fresh client process pinned
+# to CPU 1, the three clients in rotating order within every round. Prints each measurement and a table of medians with
+# each ws101 client's per-round ratio to ClientWebSocket.
 #
 #   bench/client/run.sh [ROUNDS (5)] [--quick]
 #
-# Full mode: 2 s of warm-up and 5 s measured per run, about 10 minutes for 5 rounds; --quick: 1 s and 2 s.
+# Full mode: 2 s of warm-up and 5 s measured per run, about 15 minutes for 5 rounds; --quick: 1 s and 2 s.
 # Everything runs on 127.0.0.1; every child is bounded in time. Needs gcc and the OpenSSL headers for the floor
 # (installed through apt-get when run as root).
 set -euo pipefail
@@ -17,7 +18,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --quick) WARM=1 SECONDS_PER_RUN=2 ;;
     [0-9]*) ROUNDS="$1" ;;
-    *) sed -n '2,11p' "$0"; exit 2 ;;
+    *) sed -n '2,12p' "$0"; exit 2 ;;
   esac
   shift
 done

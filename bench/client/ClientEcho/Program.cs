@@ -1,5 +1,5 @@
 // The client bench: what one WebSocket client library costs its process per message and per connection, Ws101's
-// WebSocketClient beside .NET's own ClientWebSocket, both against the same C echo server (bench/server/floor.c, which
+// WebSocketClient beside .NET's own ClientWebSocket, all against the same C echo server (bench/server/floor.c, which
 // costs the least a server can), each measurement in a process of its own pinned to CPU 1 with the server on CPU 0.
 //
 //   ClientEcho run PORT [ROUNDS] [SECONDS] [WARMUP]                the whole table (spawns a child per measurement)
@@ -8,7 +8,7 @@
 //
 // IMPL is "ws101" (Ws101's client on .NET's sockets, the default), "ws101-loop" (its UseEventLoop option) or
 // "clientwebsocket". The figure to read is the client's CPU per message (user + system, from
-// getrusage through Environment.CpuUsage): the server is the same for both, and the machine's drift moves both
+// getrusage through Environment.CpuUsage): the server is the same for all, and the machine's drift moves the
 // measurements of a round alike, so the ratio is taken within a round and the median of the rounds' ratios reported.
 using System.Globalization;
 using Ws101.Bench.Client;

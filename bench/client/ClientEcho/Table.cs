@@ -4,7 +4,7 @@ using System.Globalization;
 namespace Ws101.Bench.Client;
 
 /// <summary>
-/// The whole client bench: every point measured for both clients in each round (the order alternating between rounds),
+/// The whole client bench: every point measured for each client in each round (the order rotating between rounds),
 /// each measurement a fresh process pinned to CPU 1 (taskset), and a table of medians with the per-round ratios.
 /// </summary>
 internal static class Table
@@ -23,7 +23,7 @@ internal static class Table
         new("connect and close, 4 at a time", "connect", 0, 4),
     ];
 
-    private static readonly string[] Clients = ["clientwebsocket", "ws101"];
+    private static readonly string[] Clients = ["clientwebsocket", "ws101", "ws101-loop"];
 
     public static async Task<int> RunAsync(int port, int rounds, double seconds, double warmup)
     {
@@ -35,7 +35,8 @@ internal static class Table
         {
             foreach (var point in Points)
             {
-                var order = round % 2 == 0 ? Clients : Clients.Reverse().ToArray();
+                // Each client first, middle and last in turn, so that no client always follows the same one.
+                var order = Clients.Skip(round % Clients.Length).Concat(Clients.Take(round % Clients.Length)).ToArray();
                 foreach (string client in order)
                 {
                     string[] arguments = point.Mode == "echo"
@@ -50,18 +51,21 @@ internal static class Table
         }
 
         Console.WriteLine();
-        Console.WriteLine(string.Create(inv, $"Client CPU per message (per connection for connect and close), median of {rounds}; ws101 / ClientWebSocket: the median of the per-round ratios, then each round's."));
+        Console.WriteLine(string.Create(inv, $"Client CPU per message (per connection for connect and close) and rate, median of {rounds} round(s); each ws101 client's ratio to ClientWebSocket is the median of the per-round ratios (each round's in brackets). Below 1: cheaper than ClientWebSocket."));
         Console.WriteLine();
-        Console.WriteLine("| point | ClientWebSocket | ws101 | ws101 / ClientWebSocket, CPU | per round | ws101 / ClientWebSocket, rate |");
+        Console.WriteLine("| point | ClientWebSocket | ws101 | ws101, UseEventLoop | ws101 / ClientWebSocket | ws101 UseEventLoop / ClientWebSocket |");
         Console.WriteLine("| --- | --- | --- | --- | --- | --- |");
         foreach (var point in Points)
         {
             var anchor = results[point]["clientwebsocket"];
-            var ours = results[point]["ws101"];
-            double[] cpuRatios = ours.Zip(anchor, (o, a) => o.CpuMicros / a.CpuMicros).ToArray();
-            double[] rateRatios = ours.Zip(anchor, (o, a) => o.PerSecond / a.PerSecond).ToArray();
-            Console.WriteLine(string.Create(inv,
-                $"| {point.Name} | {Median(anchor.Select(r => r.CpuMicros)):0.00} µs ({Median(anchor.Select(r => r.PerSecond)):0}/s) | {Median(ours.Select(r => r.CpuMicros)):0.00} µs ({Median(ours.Select(r => r.PerSecond)):0}/s) | **{Median(cpuRatios):0.00}x** | {string.Join(", ", cpuRatios.Select(r => r.ToString("0.00", inv)))} | {Median(rateRatios):0.00}x |"));
+            string Figure(string client) => string.Create(inv,
+                $"{Median(results[point][client].Select(r => r.CpuMicros)):0.00} µs ({Median(results[point][client].Select(r => r.PerSecond)):0}/s)");
+            string Ratio(string client)
+            {
+                double[] ratios = results[point][client].Zip(anchor, (o, a) => o.CpuMicros / a.CpuMicros).ToArray();
+                return string.Create(inv, $"**{Median(ratios):0.00}x** ({string.Join(", ", ratios.Select(r => r.ToString("0.00", inv)))})");
+            }
+            Console.WriteLine($"| {point.Name} | {Figure("clientwebsocket")} | {Figure("ws101")} | {Figure("ws101-loop")} | {Ratio("ws101")} | {Ratio("ws101-loop")} |");
         }
         return 0;
     }
