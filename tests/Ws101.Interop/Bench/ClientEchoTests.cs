@@ -6,10 +6,10 @@ using Ws101.Server;
 namespace Ws101.Interop.Bench;
 
 /// <summary>
-/// bench/client/ClientEcho, the client bench (bench/client/run.sh): each of its two clients, ours and .NET's
-/// ClientWebSocket, really echoes against the floor server it is measured against and reports a count and a CPU
-/// figure for it, connects and closes, and a client whose echoes come back altered fails the measurement instead of
-/// counting them. A bench whose loop stopped early, or counted what it did not check, would compare nothing.
+/// bench/client/ClientEcho, the client bench (bench/client/run.sh): each of its clients, ours (on .NET's sockets and
+/// on the event loop) and .NET's ClientWebSocket, really echoes against the floor server it is measured against and
+/// reports a count and a CPU figure for it, connects and closes, and a client whose echoes come back altered fails the
+/// measurement instead of counting them. A bench whose loop stopped early, or counted what it did not check, would compare nothing.
 /// </summary>
 public sealed class ClientEchoTests : IAsyncLifetime
 {
@@ -41,7 +41,9 @@ public sealed class ClientEchoTests : IAsyncLifetime
     [Theory]
     [InlineData("ws101", 20)]
     [InlineData("clientwebsocket", 20)]
+    [InlineData("ws101-loop", 20)]
     [InlineData("ws101", 70_000)]
+    [InlineData("ws101-loop", 70_000)]
     [InlineData("clientwebsocket", 70_000)]
     public async Task each_client_echoes_against_the_floor_and_reports_what_it_counted_and_the_cpu_it_took(string client, int size)
     {
@@ -56,6 +58,7 @@ public sealed class ClientEchoTests : IAsyncLifetime
 
     [Theory]
     [InlineData("ws101")]
+    [InlineData("ws101-loop")]
     [InlineData("clientwebsocket")]
     public async Task each_client_opens_and_closes_connections_in_a_loop_and_counts_them(string client)
     {
