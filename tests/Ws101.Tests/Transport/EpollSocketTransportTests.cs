@@ -189,6 +189,68 @@ public class EpollSocketTransportTests
     }
 
     [Fact]
+    public async Task a_receive_completed_by_the_loop_as_it_registers_its_token_leaves_no_registration_that_could_cancel_a_later_receive()
+    {
+        Assert.SkipUnless(EventLoopGroup.IsSupported, "the event-loop transport needs Linux on x86-64");
+        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
+        await using var pair = await Pair.OpenAsync(ct);
+        var (transport, peer) = (pair.Transport, pair.Peer);
+        var buffer = new byte[64];
+        var one = new byte[1];
+        int leaked = 0, spurious = 0;
+        const int Rounds = 2000;
+        for (int round = 0; round < Rounds; round++)
+        {
+            using var token = new CancellationTokenSource();
+            using var racing = new Barrier(2);
+            // The peer's byte arrives while the receive announces its wait and registers its token, which another thread
+            // keeps registering on too (an application's token is often shared): the loop completes the read in between.
+            var sender = Task.Factory.StartNew(() =>
+            {
+                racing.SignalAndWait(ct);
+                for (int i = 0; i < 20; i++)
+                {
+                    token.Token.UnsafeRegister(static _ => { }, null).Dispose();
+                }
+                peer.Send(one);
+                for (int i = 0; i < 50; i++)
+                {
+                    token.Token.UnsafeRegister(static _ => { }, null).Dispose();
+                }
+            }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            racing.SignalAndWait(ct);
+            int n = await transport.ReceiveAsync(buffer, token.Token).AsTask().WaitAsync(TimeSpan.FromSeconds(10), ct);
+            // More than one only after a later receive was cancelled (below) and left its byte unread.
+            Assert.True(n >= 1);
+            await sender.WaitAsync(ct);
+            // Null until some receive has had to wait.
+            if (ReceiveWait(transport) is EpollReceiveWait wait && wait.Cancellation != default)
+            {
+                leaked++;
+            }
+
+            // The next receive waits under no token; the earlier receive's token, cancelled now, must not end it.
+            var next = transport.ReceiveAsync(buffer, CancellationToken.None);
+            Assert.False(next.IsCompleted);
+            await token.CancelAsync();
+            if (next.IsCompleted)
+            {
+                spurious++;
+            }
+            peer.Send(one);
+            try
+            {
+                await next.AsTask().WaitAsync(TimeSpan.FromSeconds(10), ct);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+            }
+        }
+        Assert.True(leaked == 0 && spurious == 0,
+            $"of {Rounds} receives, {leaked} kept their token's registration after completing, and {spurious} later receives were cancelled by it");
+    }
+
+    [Fact]
     public async Task a_send_that_waited_under_a_token_forgets_its_registration_when_the_peer_reads()
     {
         Assert.SkipUnless(EventLoopGroup.IsSupported, "the event-loop transport needs Linux on x86-64");
