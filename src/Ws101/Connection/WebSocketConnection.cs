@@ -26,6 +26,11 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     private WebSocketConnectionCore Core => _writer.Core;
     internal DuplexTransport Transport => _writer.Transport;
     private ReceiveBuffer _in;
+    // Who holds the receive: nobody, a receive of the application's or the pump's, or the closing handshake reading up to
+    // the peer's close because no receive was running when it started (AwaitEndAsync).
+    private const int NotReceiving = 0;
+    private const int Receiving = 1;
+    private const int DrainingForClose = 2;
     private int _receiving;
     private int _disposed;
     private ConnectionEnd _end;
@@ -126,20 +131,48 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     /// <summary>
     /// Receives the next message (whole, or the next part when the options stream), a surfaced ping, or the close.
     /// Pongs and automatic replies are handled inside. After a <see cref="WebSocketMessageKind.Close"/> every call
-    /// returns the same close again.
+    /// returns the same close again. While a <see cref="CloseAsync"/> that found no receive running reads up to the peer's
+    /// close, a receive waits for the end and returns the close (the messages that close read are discarded).
     /// </summary>
     /// <exception cref="InvalidOperationException">Another receive is in progress.</exception>
     public ValueTask<WebSocketMessage> ReceiveAsync(CancellationToken cancellationToken = default) =>
-        Interlocked.Exchange(ref _receiving, 1) == 0 ? Receive(untilIdle: false, cancellationToken) : throw ReceiveInProgress();
+        Interlocked.CompareExchange(ref _receiving, Receiving, NotReceiving) switch
+        {
+            NotReceiving => Receive(untilIdle: false, cancellationToken),
+            DrainingForClose => ReceiveAfterCloseAsync(cancellationToken),
+            _ => throw ReceiveInProgress(),
+        };
 
     /// <summary>The message pump's receive: what is buffered or readable now. With nothing there, a message of no kind (<c>default</c>),
     /// and the receive stays taken for the pump's wait for readiness, which it comes back from <paramref name="resuming"/>.</summary>
     internal ValueTask<WebSocketMessage> ReceiveReadyAsync(bool resuming) =>
-        // Resuming, the receive is still the pump's: no exchange (an atomic instruction per message) is needed to take it.
-        resuming || Interlocked.Exchange(ref _receiving, 1) == 0 ? Receive(untilIdle: true, CancellationToken.None) : throw ReceiveInProgress();
+        // Resuming, the receive is still the pump's: no atomic instruction per message is needed to take it.
+        resuming ? Receive(untilIdle: true, CancellationToken.None) : Interlocked.CompareExchange(ref _receiving, Receiving, NotReceiving) switch
+        {
+            NotReceiving => Receive(untilIdle: true, CancellationToken.None),
+            DrainingForClose => ReceiveAfterCloseAsync(CancellationToken.None),
+            _ => throw ReceiveInProgress(),
+        };
 
     private static InvalidOperationException ReceiveInProgress() =>
         new("Another ReceiveAsync is in progress on this connection; receive from one loop at a time.");
+
+    /// <summary>
+    /// A receive of the application's (or the pump's) that came while a close started elsewhere reads up to the peer's close:
+    /// the loop was busy with its last message when the close came (the server's stop, a topic's slow-subscriber close), so
+    /// nobody was receiving then. It is that loop's next receive, not a second one: it gets the close once the connection ends,
+    /// as it would have had it read on, rather than an error for a receive it never started.
+    /// </summary>
+    private async ValueTask<WebSocketMessage> ReceiveAfterCloseAsync(CancellationToken cancellationToken)
+    {
+        Task ended;
+        lock (Core)
+        {
+            ended = _end.HasEnded ? Task.CompletedTask : _end.Closing();
+        }
+        await ended.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return EndedMessage();
+    }
 
     private ValueTask<WebSocketMessage> Receive(bool untilIdle, CancellationToken cancellationToken)
     {
@@ -173,7 +206,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         {
             if (!handedOff)
             {
-                Volatile.Write(ref _receiving, 0);
+                Volatile.Write(ref _receiving, NotReceiving);
             }
         }
     }
@@ -264,7 +297,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
         {
             if (!idle)
             {
-                Volatile.Write(ref _receiving, 0);
+                Volatile.Write(ref _receiving, NotReceiving);
             }
         }
     }
