@@ -251,6 +251,74 @@ public class EpollSocketTransportTests
     }
 
     [Fact]
+    public async Task a_send_cancelled_while_the_loop_is_sending_its_rest_on_a_writable_edge_still_ends_cancelled()
+    {
+        Assert.SkipUnless(EventLoopGroup.IsSupported, "the event-loop transport needs Linux on x86-64");
+        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
+        await using var pair = await Pair.OpenAsync(ct);
+        var (transport, peer) = (pair.Transport, pair.Peer);
+        var data = new byte[4 * 1024 * 1024];
+        int lost = 0, cancelled = 0;
+        const int Rounds = 300;
+        for (int round = 0; round < Rounds && lost < 3; round++)
+        {
+            using var token = new CancellationTokenSource();
+            var send = transport.SendAsync(data, token.Token);
+            // The peer reads in small pieces: writable edges come one after another, and on each the loop takes the wait and
+            // sends what the socket takes now. The cancellation comes at any moment, often while the loop holds the wait.
+            int stop = 0;
+            var reader = Task.Factory.StartNew(() =>
+            {
+                var chunk = new byte[4096];
+                while (Volatile.Read(ref stop) == 0)
+                {
+                    if (peer.Poll(1000, SelectMode.SelectRead))
+                    {
+                        peer.Receive(chunk);
+                    }
+                }
+            }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            for (int spin = Random.Shared.Next(20_000); spin > 0; spin--)
+            {
+                Thread.SpinWait(10);
+            }
+            await token.CancelAsync();
+            Volatile.Write(ref stop, 1);
+            await reader.WaitAsync(ct);
+            // Nothing reads now: a send whose cancellation was lost would wait for good.
+            var ended = send.AsTask();
+            if (await Task.WhenAny(ended, Task.Delay(TimeSpan.FromSeconds(2), ct)) != ended)
+            {
+                lost++;
+                await DrainUntilAsync(peer, ended, ct);
+            }
+            try
+            {
+                await ended;
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                cancelled++;
+            }
+        }
+        Assert.True(lost == 0, $"{lost} sends kept waiting after their token was cancelled ({cancelled} ended cancelled)");
+        Assert.True(cancelled > 0, "no send was still waiting when its token was cancelled: nothing was raced");
+    }
+
+    /// <summary>Reads what the peer is sent until <paramref name="until"/> completes.</summary>
+    private static Task DrainUntilAsync(Socket peer, Task until, CancellationToken ct) => Task.Factory.StartNew(() =>
+    {
+        var buffer = new byte[256 * 1024];
+        while (!until.IsCompleted)
+        {
+            if (peer.Poll(1000, SelectMode.SelectRead))
+            {
+                peer.Receive(buffer);
+            }
+        }
+    }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    [Fact]
     public async Task a_send_that_waited_under_a_token_forgets_its_registration_when_the_peer_reads()
     {
         Assert.SkipUnless(EventLoopGroup.IsSupported, "the event-loop transport needs Linux on x86-64");
