@@ -16,6 +16,9 @@ public sealed class ReconnectingWebSocket : IAsyncDisposable
     private readonly ReconnectOptions _reconnect;
     private WebSocketConnection _current;
     private volatile bool _closing;
+    // How the application closed (CloseAsync); a dispose goes away (1001), as the connection's own dispose does.
+    private CloseCode _closeCode = CloseCode.GoingAway;
+    private string _closeReason = "";
 
     private ReconnectingWebSocket(Uri uri, WebSocketClientOptions options, ReconnectOptions reconnect, WebSocketConnection first)
     {
@@ -79,8 +82,24 @@ public sealed class ReconnectingWebSocket : IAsyncDisposable
     /// <summary>Closes for good: no reconnect follows.</summary>
     public Task CloseAsync(CloseCode code = CloseCode.NormalClosure, string reason = "", CancellationToken cancellationToken = default)
     {
+        // Set before the mark: a reconnect that sees the mark closes the connection it made with these.
+        _closeCode = code;
+        _closeReason = reason;
+        return StopReconnecting().CloseAsync(code, reason, cancellationToken);
+    }
+
+    /// <summary>
+    /// Marks this closed for good and returns the connection to end now. The application may close while a reconnect is
+    /// connecting: a full fence between the mark and the look at the current connection here, and between storing the new
+    /// connection and the look at the mark there (ReconnectAsync), so that this finds the new connection, or the reconnect
+    /// finds the mark and ends the connection it made (or both: ending twice is harmless). Otherwise that connection would
+    /// live on, unowned, and the receive go on over it.
+    /// </summary>
+    private WebSocketConnection StopReconnecting()
+    {
         _closing = true;
-        return _current.CloseAsync(code, reason, cancellationToken);
+        Interlocked.MemoryBarrier();
+        return Volatile.Read(ref _current);
     }
 
     private async Task<bool> ReconnectAsync(CloseCode? status, CancellationToken cancellationToken)
@@ -100,8 +119,22 @@ public sealed class ReconnectingWebSocket : IAsyncDisposable
             try
             {
                 var uri = _reconnect.ResumeTopic && LastPosition is { } last ? WithSince(_uri, last) : _uri;
-                _current = await WebSocketClient.ConnectAsync(uri, _options, cancellationToken).ConfigureAwait(false);
-                Reconnected?.Invoke(_current);
+                var next = await WebSocketClient.ConnectAsync(uri, _options, cancellationToken).ConfigureAwait(false);
+                Interlocked.Exchange(ref _current, next);
+                if (_closing)
+                {
+                    // Closed or disposed while this connected (see StopReconnecting): the new connection goes too.
+                    try
+                    {
+                        await next.CloseAsync(_closeCode, _closeReason, CancellationToken.None).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        await next.DisposeAsync().ConfigureAwait(false);
+                    }
+                    return false;
+                }
+                Reconnected?.Invoke(next);
                 return true;
             }
             catch (WebSocketHandshakeException)
@@ -122,9 +155,5 @@ public sealed class ReconnectingWebSocket : IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync()
-    {
-        _closing = true;
-        return _current.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => StopReconnecting().DisposeAsync();
 }

@@ -13,8 +13,8 @@ public sealed partial class WebSocketConnection
     /// <summary>
     /// Starts the closing handshake with <paramref name="code"/> and <paramref name="reason"/> (at most 123 bytes
     /// of UTF-8), then waits, up to <see cref="WebSocketConnectionOptions.CloseTimeout"/>, for the peer's close.
-    /// Data messages that arrive meanwhile are discarded unless a receive loop is running, which sees them.
-    /// When a closing handshake is already under way, waits (up to the close timeout) for it to finish; when the
+    /// Data messages that arrive meanwhile are discarded unless a receive is running, which sees them (a receive started
+    /// meanwhile returns the close once the connection ends). When a closing handshake is already under way, waits (up to the close timeout) for it to finish; when the
     /// connection is closed, returns at once.
     /// </summary>
     public async Task CloseAsync(CloseCode code = CloseCode.NormalClosure, string reason = "", CancellationToken cancellationToken = default)
@@ -68,26 +68,21 @@ public sealed partial class WebSocketConnection
             }
             ended = _end.Closing();
         }
-        if (Interlocked.CompareExchange(ref _receiving, CloseDraining, NotReceiving) == NotReceiving)
+        if (Volatile.Read(ref _receiving) == NotReceiving)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_options.CloseTimeout);
             try
             {
-                bool handedOver = false;
-                while (!(await Receive(untilIdle: false, timeout.Token).ConfigureAwait(false)).IsClose)
+                // Taken as the close's own, one message at a time: a receive loop that was only busy with its last message
+                // when the close came then gets the close from its next receive (ReceiveAfterCloseAsync) instead of an error.
+                // When that loop takes the receive between two of these, it reads on to the peer's close itself.
+                while (Interlocked.CompareExchange(ref _receiving, DrainingForClose, NotReceiving) == NotReceiving)
                 {
-                    // Between two messages the receive is free again: an application receive that takes it now reads on and
-                    // sees the close itself; one that comes while this reads waits for the end (ReceiveAfterCloseDrainAsync).
-                    if (Interlocked.CompareExchange(ref _receiving, CloseDraining, NotReceiving) != NotReceiving)
+                    if ((await Receive(untilIdle: false, timeout.Token).ConfigureAwait(false)).IsClose)
                     {
-                        handedOver = true;
-                        break;
+                        return;
                     }
-                }
-                if (!handedOver)
-                {
-                    return;
                 }
             }
             catch (OperationCanceledException)

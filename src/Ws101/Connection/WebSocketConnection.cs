@@ -26,13 +26,12 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     private WebSocketConnectionCore Core => _writer.Core;
     internal DuplexTransport Transport => _writer.Transport;
     private ReceiveBuffer _in;
-    // Who receives now: nobody (NotReceiving), the application or the message pump (Receiving), or CloseAsync reading up to
-    // the peer's close because no one else was (CloseDraining; an application's receive then waits for it, see
-    // ReceiveAfterCloseDrainAsync, instead of failing as a second receive).
-    private int _receiving;
+    // Who holds the receive: nobody, a receive of the application's or the pump's, or the closing handshake reading up to
+    // the peer's close because no receive was running when it started (AwaitEndAsync).
     private const int NotReceiving = 0;
     private const int Receiving = 1;
-    private const int CloseDraining = 2;
+    private const int DrainingForClose = 2;
+    private int _receiving;
     private int _disposed;
     private ConnectionEnd _end;
 
@@ -132,70 +131,48 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     /// <summary>
     /// Receives the next message (whole, or the next part when the options stream), a surfaced ping, or the close.
     /// Pongs and automatic replies are handled inside. After a <see cref="WebSocketMessageKind.Close"/> every call
-    /// returns the same close again.
+    /// returns the same close again. While a <see cref="CloseAsync"/> that found no receive running reads up to the peer's
+    /// close, a receive waits for the end and returns the close (the messages that close read are discarded).
     /// </summary>
     /// <exception cref="InvalidOperationException">Another receive is in progress.</exception>
-    /// <remarks>
-    /// A receive called while <see cref="CloseAsync"/> reads up to the peer's close (it does when no receive was running
-    /// as it started, say while a receive loop handled a message) waits for that to end and returns the close.
-    /// </remarks>
     public ValueTask<WebSocketMessage> ReceiveAsync(CancellationToken cancellationToken = default) =>
         Interlocked.CompareExchange(ref _receiving, Receiving, NotReceiving) switch
         {
             NotReceiving => Receive(untilIdle: false, cancellationToken),
-            CloseDraining => ReceiveAfterCloseDrainAsync(untilIdle: false, cancellationToken),
+            DrainingForClose => ReceiveAfterCloseAsync(cancellationToken),
             _ => throw ReceiveInProgress(),
         };
 
     /// <summary>The message pump's receive: what is buffered or readable now. With nothing there, a message of no kind (<c>default</c>),
     /// and the receive stays taken for the pump's wait for readiness, which it comes back from <paramref name="resuming"/>.</summary>
-    internal ValueTask<WebSocketMessage> ReceiveReadyAsync(bool resuming)
-    {
-        // Resuming, the receive is still the pump's: no exchange (an atomic instruction per message) is needed to take it.
-        if (resuming)
-        {
-            return Receive(untilIdle: true, CancellationToken.None);
-        }
-        return Interlocked.CompareExchange(ref _receiving, Receiving, NotReceiving) switch
+    internal ValueTask<WebSocketMessage> ReceiveReadyAsync(bool resuming) =>
+        // Resuming, the receive is still the pump's: no atomic instruction per message is needed to take it.
+        resuming ? Receive(untilIdle: true, CancellationToken.None) : Interlocked.CompareExchange(ref _receiving, Receiving, NotReceiving) switch
         {
             NotReceiving => Receive(untilIdle: true, CancellationToken.None),
-            CloseDraining => ReceiveAfterCloseDrainAsync(untilIdle: true, CancellationToken.None),
+            DrainingForClose => ReceiveAfterCloseAsync(CancellationToken.None),
             _ => throw ReceiveInProgress(),
         };
-    }
-
-    /// <summary>
-    /// A receive that came while the close reads up to the peer's close (<see cref="AwaitEndAsync"/>): it waits for the
-    /// connection to end (the peer's close, or the close timeout's reset), then receives as usual, which returns the close
-    /// (every receive after the close returns it again). Without this, a receive loop between two messages when another
-    /// thread closed would fail with "another receive is in progress" although it is the only loop.
-    /// </summary>
-    private async ValueTask<WebSocketMessage> ReceiveAfterCloseDrainAsync(bool untilIdle, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            Task ended;
-            lock (Core)
-            {
-                ended = _end.HasEnded ? Task.CompletedTask : _end.Closing();
-            }
-            await ended.WaitAsync(cancellationToken).ConfigureAwait(false);
-            switch (Interlocked.CompareExchange(ref _receiving, Receiving, NotReceiving))
-            {
-                case NotReceiving:
-                    return await Receive(untilIdle, cancellationToken).ConfigureAwait(false);
-                case CloseDraining:
-                    // The connection has ended and the close's read is giving the receive back: a moment.
-                    await Task.Yield();
-                    break;
-                default:
-                    throw ReceiveInProgress();
-            }
-        }
-    }
 
     private static InvalidOperationException ReceiveInProgress() =>
         new("Another ReceiveAsync is in progress on this connection; receive from one loop at a time.");
+
+    /// <summary>
+    /// A receive of the application's (or the pump's) that came while a close started elsewhere reads up to the peer's close:
+    /// the loop was busy with its last message when the close came (the server's stop, a topic's slow-subscriber close), so
+    /// nobody was receiving then. It is that loop's next receive, not a second one: it gets the close once the connection ends,
+    /// as it would have had it read on, rather than an error for a receive it never started.
+    /// </summary>
+    private async ValueTask<WebSocketMessage> ReceiveAfterCloseAsync(CancellationToken cancellationToken)
+    {
+        Task ended;
+        lock (Core)
+        {
+            ended = _end.HasEnded ? Task.CompletedTask : _end.Closing();
+        }
+        await ended.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return EndedMessage();
+    }
 
     private ValueTask<WebSocketMessage> Receive(bool untilIdle, CancellationToken cancellationToken)
     {

@@ -152,8 +152,8 @@ public sealed partial class WebSocketConnectionCore : IDisposable
     }
 
     /// <summary>
-    /// Returns the reassembly buffer to the pool and frees the compression contexts. The core must not be used
-    /// afterwards, nor any payload it delivered. Calling it again does nothing.
+    /// Returns the reassembly buffer to the pool, lets go of the control frame's and the replies' buffers, and frees the
+    /// compression contexts. The core must not be used afterwards, nor any payload it delivered. Calling it again does nothing.
     /// </summary>
     public void Dispose()
     {
@@ -162,6 +162,10 @@ public sealed partial class WebSocketConnectionCore : IDisposable
             _messageBuffer = null;
             ArrayPool<byte>.Shared.Return(buffer);
         }
+        // Kept, they stayed with a disposed connection whose close (or the peer's, read by the closing handshake) came last:
+        // idle buffers are otherwise dropped only while the connection waits for input, which an ended one never does again.
+        _controlBuffer = null;
+        _pendingWriter = null;
         _deflate?.Dispose();
     }
 }

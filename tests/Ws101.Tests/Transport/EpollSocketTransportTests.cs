@@ -189,6 +189,137 @@ public class EpollSocketTransportTests
     }
 
     [Fact]
+    public async Task a_receive_completed_by_the_loop_as_it_registers_its_token_leaves_no_registration_that_could_cancel_a_later_receive()
+    {
+        Assert.SkipUnless(EventLoopGroup.IsSupported, "the event-loop transport needs Linux on x86-64");
+        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
+        await using var pair = await Pair.OpenAsync(ct);
+        var (transport, peer) = (pair.Transport, pair.Peer);
+        var buffer = new byte[64];
+        var one = new byte[1];
+        int leaked = 0, spurious = 0;
+        const int Rounds = 2000;
+        for (int round = 0; round < Rounds; round++)
+        {
+            using var token = new CancellationTokenSource();
+            using var racing = new Barrier(2);
+            // The peer's byte arrives while the receive announces its wait and registers its token, which another thread
+            // keeps registering on too (an application's token is often shared): the loop completes the read in between.
+            var sender = Task.Factory.StartNew(() =>
+            {
+                racing.SignalAndWait(ct);
+                for (int i = 0; i < 20; i++)
+                {
+                    token.Token.UnsafeRegister(static _ => { }, null).Dispose();
+                }
+                peer.Send(one);
+                for (int i = 0; i < 50; i++)
+                {
+                    token.Token.UnsafeRegister(static _ => { }, null).Dispose();
+                }
+            }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            racing.SignalAndWait(ct);
+            int n = await transport.ReceiveAsync(buffer, token.Token).AsTask().WaitAsync(TimeSpan.FromSeconds(10), ct);
+            Assert.Equal(1, n);
+            await sender.WaitAsync(ct);
+            // Null until some receive has had to wait.
+            if (ReceiveWait(transport) is EpollReceiveWait wait && wait.Cancellation != default)
+            {
+                leaked++;
+            }
+
+            // The next receive waits under no token; the earlier receive's token, cancelled now, must not end it.
+            var next = transport.ReceiveAsync(buffer, CancellationToken.None);
+            Assert.False(next.IsCompleted);
+            await token.CancelAsync();
+            if (next.IsCompleted)
+            {
+                spurious++;
+            }
+            peer.Send(one);
+            try
+            {
+                await next.AsTask().WaitAsync(TimeSpan.FromSeconds(10), ct);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                // Cancelled by the earlier token: the byte it waited for is still there, and the next round must not find it.
+                await transport.ReceiveAsync(buffer, ct).AsTask().WaitAsync(TimeSpan.FromSeconds(10), ct);
+            }
+        }
+        Assert.True(leaked == 0 && spurious == 0,
+            $"of {Rounds} receives, {leaked} kept their token's registration after completing, and {spurious} later receives were cancelled by it");
+    }
+
+    [Fact]
+    public async Task a_send_cancelled_while_the_loop_is_sending_its_rest_on_a_writable_edge_still_ends_cancelled()
+    {
+        Assert.SkipUnless(EventLoopGroup.IsSupported, "the event-loop transport needs Linux on x86-64");
+        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
+        await using var pair = await Pair.OpenAsync(ct);
+        var (transport, peer) = (pair.Transport, pair.Peer);
+        var data = new byte[4 * 1024 * 1024];
+        int lost = 0, cancelled = 0;
+        const int Rounds = 150;
+        for (int round = 0; round < Rounds && lost < 3; round++)
+        {
+            using var token = new CancellationTokenSource();
+            var send = transport.SendAsync(data, token.Token);
+            // The peer reads in small pieces: writable edges come one after another, and on each the loop takes the wait and
+            // sends what the socket takes now. The cancellation comes at any moment, often while the loop holds the wait.
+            int stop = 0;
+            var reader = Task.Factory.StartNew(() =>
+            {
+                var chunk = new byte[4096];
+                while (Volatile.Read(ref stop) == 0)
+                {
+                    if (peer.Poll(1000, SelectMode.SelectRead))
+                    {
+                        peer.Receive(chunk);
+                    }
+                }
+            }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            for (int spin = Random.Shared.Next(10_000); spin > 0; spin--)
+            {
+                Thread.SpinWait(10);
+            }
+            await token.CancelAsync();
+            Volatile.Write(ref stop, 1);
+            await reader.WaitAsync(ct);
+            // Nothing reads now: a send whose cancellation was lost would wait for good.
+            var ended = send.AsTask();
+            if (await Task.WhenAny(ended, Task.Delay(TimeSpan.FromSeconds(2), ct)) != ended)
+            {
+                lost++;
+                await DrainUntilAsync(peer, ended, ct);
+            }
+            try
+            {
+                await ended;
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                cancelled++;
+            }
+        }
+        Assert.True(lost == 0, $"{lost} sends kept waiting after their token was cancelled ({cancelled} ended cancelled)");
+        Assert.True(cancelled > 0, "no send was still waiting when its token was cancelled: nothing was raced");
+    }
+
+    /// <summary>Reads what the peer is sent until <paramref name="until"/> completes.</summary>
+    private static Task DrainUntilAsync(Socket peer, Task until, CancellationToken ct) => Task.Factory.StartNew(() =>
+    {
+        var buffer = new byte[256 * 1024];
+        while (!until.IsCompleted)
+        {
+            if (peer.Poll(1000, SelectMode.SelectRead))
+            {
+                peer.Receive(buffer);
+            }
+        }
+    }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    [Fact]
     public async Task a_send_that_waited_under_a_token_forgets_its_registration_when_the_peer_reads()
     {
         Assert.SkipUnless(EventLoopGroup.IsSupported, "the event-loop transport needs Linux on x86-64");

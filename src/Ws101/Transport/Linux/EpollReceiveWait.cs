@@ -49,12 +49,21 @@ internal sealed class EpollReceiveWait : IValueTaskSource<int>
         _source.SetException(error);
     }
 
+    /// <summary>True once the waiting receive's token is cancelled (false without one).</summary>
+    public bool IsCancellationRequested => Cancellation.Token.IsCancellationRequested;
+
     /// <summary>Ends the wait as cancelled, from the cancellation's own callback (whose registration is not disposed from inside it).</summary>
     public void Cancel(OperationCanceledException canceled)
     {
+        // Forgotten, not disposed: disposing a registration whose callback runs waits for that callback, and this one may run
+        // the receive's continuation for a while (continuations run where the wait completes).
+        Cancellation = default;
         Buffer = default;
         _source.SetException(canceled);
     }
+
+    /// <summary>The receive took its announced wait back before anyone ended it (closed, an edge came, or cancelled): the wait ends unused.</summary>
+    public void Withdraw() => Forget();
 
     /// <summary>
     /// Ends the registration and forgets it with the buffer: a registration kept after its wait would be disposed again at

@@ -46,11 +46,24 @@ internal sealed class EpollSendWait : IValueTaskSource
         }
     }
 
+    /// <summary>True once the waiting send's token is cancelled (false without one).</summary>
+    public bool IsCancellationRequested => Cancellation.Token.IsCancellationRequested;
+
     /// <summary>Ends the wait as cancelled, from the cancellation's own callback (whose registration is not disposed from inside it).</summary>
     public void Cancel(OperationCanceledException canceled)
     {
+        // Forgotten, not disposed: see EpollReceiveWait.Cancel.
+        Cancellation = default;
         Data = default;
         _source.SetException(canceled);
+    }
+
+    /// <summary>The send took its announced wait back before anyone ended it (closed, an edge came, or cancelled): the wait ends unused.</summary>
+    public void Withdraw()
+    {
+        Cancellation.Dispose();
+        Cancellation = default;
+        Data = default;
     }
 
     void IValueTaskSource.GetResult(short token) => _source.GetResult(token);

@@ -129,6 +129,13 @@ internal sealed class EpollSocketTransport : DuplexTransport
             }
             var wait = _receive ??= new EpollReceiveWait();
             wait.Reset(buffer, peekOnly);
+            if (cancellationToken.CanBeCanceled)
+            {
+                // Registered before the wait is announced, so that whoever ends the wait (the loop, Close) finds the registration
+                // and disposes it. Stored after, it could be stored after the loop had completed the wait, and live on to cancel a
+                // later receive that never passed this token.
+                wait.Cancellation = cancellationToken.UnsafeRegister(ReceiveCanceled, this);
+            }
             // A full fence between announcing the wait and looking again: the loop (OnEvents) moves the epoch and then looks for
             // a waiter, and Close (any thread) marks it closed and then looks; with a plain store the look below could be made
             // before the store is seen, and both sides would miss each other (a receive waiting for an edge that came).
@@ -136,28 +143,33 @@ internal sealed class EpollSocketTransport : DuplexTransport
             if (DescriptorUse.IsClosed(Volatile.Read(ref _use)) && Interlocked.CompareExchange(ref _readWaiting, NotWaiting, Receiving) == Receiving)
             {
                 // Closed by another thread after the attempt, and Close found no waiter to fail: fail here, as it would have.
-                wait.Buffer = default;
+                wait.Withdraw();
                 return ValueTask.FromException<int>(Error(-1));
             }
             if (Volatile.Read(ref _readEpoch) != epoch && Interlocked.CompareExchange(ref _readWaiting, NotWaiting, Receiving) == Receiving)
             {
                 // An edge arrived between the attempt and the registration: try again instead of waiting for one that already passed.
+                wait.Withdraw();
                 continue;
             }
-            if (cancellationToken.CanBeCanceled)
+            if (cancellationToken.IsCancellationRequested && Interlocked.CompareExchange(ref _readWaiting, NotWaiting, Receiving) == Receiving)
             {
-                wait.Cancellation = cancellationToken.UnsafeRegister(static (state, token) =>
-                {
-                    var self = (EpollSocketTransport)state!;
-                    if (Interlocked.CompareExchange(ref self._readWaiting, NotWaiting, Receiving) == Receiving)
-                    {
-                        self._receive!.Cancel(new OperationCanceledException(token));
-                    }
-                }, this);
+                // Cancelled between the registration and the announcement: the callback found no wait to end then.
+                wait.Withdraw();
+                return ValueTask.FromCanceled<int>(cancellationToken);
             }
             return new ValueTask<int>(wait, wait.Version);
         }
     }
+
+    private static readonly Action<object?, CancellationToken> ReceiveCanceled = static (state, token) =>
+    {
+        var self = (EpollSocketTransport)state!;
+        if (Interlocked.CompareExchange(ref self._readWaiting, NotWaiting, Receiving) == Receiving)
+        {
+            self._receive!.Cancel(new OperationCanceledException(token));
+        }
+    };
 
     /// <summary>Exact: a receive skipped by the drained epoch would only have returned EAGAIN (see <see cref="_drainedAtEpoch"/>).</summary>
     public override bool ReceivesNowExactly => true;
@@ -306,7 +318,7 @@ internal sealed class EpollSocketTransport : DuplexTransport
     /// </summary>
     internal ValueTask WaitConnectedAsync(CancellationToken cancellationToken)
     {
-        // The epoch starts at 0 when the socket is registered, before connect can have finished, and moves with each edge.
+        // The epoch is 0 when the socket is registered, before connect can have finished, and moves with each edge.
         while (Volatile.Read(ref _writeEpoch) == 0)
         {
             if (TryArmSendWait(default, 0, cancellationToken, out var wait))
@@ -318,8 +330,8 @@ internal sealed class EpollSocketTransport : DuplexTransport
     }
 
     /// <summary>
-    /// Arms the send wait for <paramref name="data"/> (what the loop sends once the socket takes bytes again; empty: just the
-    /// edge): true with the wait to return, false when an edge came after <paramref name="epoch"/> was read (try again at once).
+    /// Announces a send wait for <paramref name="data"/> (what the loop sends once the socket takes bytes again; empty: the
+    /// edge alone): true with the wait to return, false when an edge came after <paramref name="epoch"/> was read (try again).
     /// </summary>
     private bool TryArmSendWait(ReadOnlyMemory<byte> data, int epoch, CancellationToken cancellationToken, out ValueTask wait)
     {
@@ -331,34 +343,43 @@ internal sealed class EpollSocketTransport : DuplexTransport
         // Set before _writeWaiting is: the loop reads it only after seeing that flag.
         var send = _send ??= new EpollSendWait();
         send.Reset(data);
+        if (cancellationToken.CanBeCanceled)
+        {
+            // Before the wait is announced, as for a receive (StartReceive): the loop then always finds it to dispose.
+            send.Cancellation = cancellationToken.UnsafeRegister(SendCanceled, this);
+        }
         // A full fence, as for the read wait (StartReceive): the loop and Close each set their flag, then look for a waiter.
         Interlocked.Exchange(ref _writeWaiting, 1);
         if (DescriptorUse.IsClosed(Volatile.Read(ref _use)) && Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 1)
         {
-            send.Data = default;
+            send.Withdraw();
             wait = ValueTask.FromException(Error(-1));
             return true;
         }
         if (Volatile.Read(ref _writeEpoch) != epoch && Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 1)
         {
-            send.Data = default;
+            send.Withdraw();
             wait = default;
             return false;
         }
-        if (cancellationToken.CanBeCanceled)
+        if (cancellationToken.IsCancellationRequested && Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 1)
         {
-            send.Cancellation = cancellationToken.UnsafeRegister(static (state, token) =>
-            {
-                var self = (EpollSocketTransport)state!;
-                if (Interlocked.CompareExchange(ref self._writeWaiting, 0, 1) == 1)
-                {
-                    self._send!.Cancel(new OperationCanceledException(token));
-                }
-            }, this);
+            send.Withdraw();
+            wait = ValueTask.FromCanceled(cancellationToken);
+            return true;
         }
         wait = new ValueTask(send, send.Version);
         return true;
     }
+
+    private static readonly Action<object?, CancellationToken> SendCanceled = static (state, token) =>
+    {
+        var self = (EpollSocketTransport)state!;
+        if (Interlocked.CompareExchange(ref self._writeWaiting, 0, 1) == 1)
+        {
+            self._send!.Cancel(new OperationCanceledException(token));
+        }
+    };
 
     public override bool SendsVectored => true;
 
@@ -500,10 +521,17 @@ internal sealed class EpollSocketTransport : DuplexTransport
         }
         if (n < 0 && errno == Libc.EAGAIN)
         {
-            // A spurious edge: keep waiting for the next one, unless Close came meanwhile (it found no waiter then).
+            // A spurious edge: keep waiting for the next one, unless Close or the cancellation came meanwhile (either found
+            // no waiter then, the loop having taken it).
             Interlocked.Exchange(ref _readWaiting, Receiving);
-            if (!DescriptorUse.IsClosed(Volatile.Read(ref _use)) || Interlocked.CompareExchange(ref _readWaiting, NotWaiting, Receiving) != Receiving)
+            bool closed = DescriptorUse.IsClosed(Volatile.Read(ref _use));
+            if (!(closed || wait.IsCancellationRequested) || Interlocked.CompareExchange(ref _readWaiting, NotWaiting, Receiving) != Receiving)
             {
+                return;
+            }
+            if (!closed)
+            {
+                wait.Fail(new OperationCanceledException(wait.Cancellation.Token));
                 return;
             }
             errno = -1;
@@ -538,11 +566,18 @@ internal sealed class EpollSocketTransport : DuplexTransport
         int errno = TrySend(ref data);
         if (!data.IsEmpty && errno == Libc.EAGAIN)
         {
-            // Still full: wait for the next edge, unless Close came meanwhile (it found no waiter then).
+            // Still full: wait for the next edge, unless Close or the cancellation came meanwhile (either found no waiter then,
+            // the loop having taken it; a cancellation lost here would leave the send waiting for a peer that reads nothing).
             wait.Data = data;
             Interlocked.Exchange(ref _writeWaiting, 1);
-            if (!DescriptorUse.IsClosed(Volatile.Read(ref _use)) || Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 0)
+            bool closed = DescriptorUse.IsClosed(Volatile.Read(ref _use));
+            if (!(closed || wait.IsCancellationRequested) || Interlocked.CompareExchange(ref _writeWaiting, 0, 1) == 0)
             {
+                return;
+            }
+            if (!closed)
+            {
+                wait.Complete(new OperationCanceledException(wait.Cancellation.Token));
                 return;
             }
             errno = -1;
