@@ -41,16 +41,15 @@ internal sealed class BackplaneSequences
     /// <summary>
     /// Notes message <paramref name="sequence"/> of <paramref name="node"/> on <paramref name="topic"/>, received through
     /// <paramref name="subscription"/>, and says whether to deliver it. Delivered: the first message, and each one
-    /// numbered above the highest delivered so far, with <paramref name="missed"/> the numbers it skipped (never
-    /// delivered, and never delivered later: each is counted once, here). Dropped (false, nothing counted): a number at
-    /// or below the highest delivered, which is a copy of one delivered (the subscription was briefly held twice) or one
-    /// that arrived after a later one and was counted missed when that later one skipped it. Redis keeps a publisher's
+    /// numbered above the highest delivered so far, with <paramref name="missed"/> the numbers it skipped (counted once,
+    /// here, and never delivered later). Dropped (false, nothing counted): a number at or below the highest delivered,
+    /// which is a copy of one delivered, or one that arrived after a later one and was counted missed when that later
+    /// one skipped it; delivering it would break the order and, for a copy, deliver it twice. Redis keeps a publisher's
     /// order on one node only: around a cluster failover the publishing client routes the slot to different nodes as
     /// its layout changes, and a publish sent to one that no longer serves the slot, redirected from there, reaches the
     /// new master after later ones sent straight to it (seen in RedisClusterTests: 573, 574, 571, 572 on one
-    /// subscription); delivering it would break the order and,
-    /// for a copy, deliver it twice. So what the subscribers of this node lack of a publisher's run is exactly what was
-    /// counted missed, whatever order the numbers came in. A number of 1 after higher ones, or one more than
+    /// subscription). So what this node's subscribers lack of a publisher's run is exactly what was counted missed,
+    /// whatever order the numbers came in. A number of 1 after higher ones, or one more than
     /// <see cref="NewStartDistance"/> below the highest, is the publisher starting again (a restart with the same node
     /// id, or its table of topics filled up): a new start, delivered, counting nothing.
     /// </summary>
