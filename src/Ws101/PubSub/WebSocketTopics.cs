@@ -629,7 +629,12 @@ public sealed class WebSocketTopics : IBackplaneListener, IAsyncDisposable
         }
         Interlocked.Increment(ref _backplaneReceived);
         Ws101Metrics.BackplaneReceived.Add(1);
-        if (_sequences.Observe(subscription, decoded.Node, decoded.Topic, decoded.Sequence) is > 0 and long missed)
+        if (!_sequences.TryObserve(subscription, decoded.Node, decoded.Topic, decoded.Sequence, out long missed))
+        {
+            // A copy of one delivered, or one overtaken by a later one and counted missed then (BackplaneSequences).
+            return;
+        }
+        if (missed > 0)
         {
             NoteMissed(decoded.Topic, decoded.Node, missed);
         }
