@@ -122,4 +122,10 @@ while (true)
     Console.WriteLine(message.GetText());
 }
     }
+
+    public static async Task OnTheEventLoop()
+    {
+var options = new WebSocketClientOptions { UseEventLoop = true };
+await using var ws = await WebSocketClient.ConnectAsync(new Uri("ws://127.0.0.1:8080/echo"), options);
+    }
 }
