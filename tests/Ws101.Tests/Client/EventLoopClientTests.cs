@@ -43,6 +43,22 @@ public class EventLoopClientTests
     }
 
     [Fact]
+    public async Task on_the_event_loop_an_ipv6_address_connects_and_echoes()
+    {
+        using var cts = new CancellationTokenSource(Bound);
+        await using var server = new WebSocketServer(new WebSocketServerOptions { EndPoints = [new IPEndPoint(IPAddress.IPv6Loopback, 0)] });
+        server.Map("/echo", TestServer.Echo);
+        await server.StartAsync(cts.Token);
+        await using var ws = await WebSocketClient.ConnectAsync(new Uri($"ws://[::1]:{server.EndPoints[0].Port}/echo"), OnTheLoop(), cts.Token);
+
+        Assert.Equal(new IPEndPoint(IPAddress.IPv6Loopback, server.EndPoints[0].Port), ws.RemoteEndPoint);
+        await ws.SendTextAsync("over IPv6", cts.Token);
+        Assert.Equal("over IPv6", (await ws.ReceiveAsync(cts.Token)).GetText());
+        await ws.CloseAsync(CloseCode.NormalClosure, "", cts.Token);
+        Assert.Equal(CloseCode.NormalClosure, ws.CloseStatus);
+    }
+
+    [Fact]
     public async Task on_the_event_loop_wss_echoes_through_tls_records_of_every_split()
     {
         using var cts = new CancellationTokenSource(Bound);

@@ -61,17 +61,12 @@ internal static class EpollConnector
         // Each message goes out when sent, as the server's sockets do (WebSocket frames are whole writes already).
         int one = 1;
         Libc.setsockopt(fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, &one, sizeof(int));
-        // SocketAddress holds the native sockaddr on Linux (family in host order at 0, then port and address).
-        var address = endPoint.Serialize();
-        Span<byte> native = stackalloc byte[address.Size];
-        for (int i = 0; i < address.Size; i++)
-        {
-            native[i] = address[i];
-        }
+        Span<byte> native = stackalloc byte[NativeSocketAddress.MaxLength];
+        int length = NativeSocketAddress.Write(endPoint, native);
         int rc;
         fixed (byte* p = native)
         {
-            rc = Libc.connect(fd, p, (uint)native.Length);
+            rc = Libc.connect(fd, p, (uint)length);
         }
         int errno = rc == 0 ? 0 : Marshal.GetLastPInvokeError();
         if (rc != 0 && errno != Libc.EINPROGRESS)
