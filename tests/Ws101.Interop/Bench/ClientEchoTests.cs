@@ -14,19 +14,15 @@ namespace Ws101.Interop.Bench;
 public sealed class ClientEchoTests : IAsyncLifetime
 {
     private static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(60);
-    private readonly TempFolder _folder = new("ws101-client-bench-");
-    private PeerProcess? _floor;
+    private FloorServer? _floor;
     private int _port;
 
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {
-        string binary = _folder.PathOf("floor");
-        await BenchCProgram.CompileAsync("bench/server/floor.c", binary, Cancel, "-lcrypto");
-        _floor = PeerProcess.Start("floor", binary, ["0"], RunLimit * 3);
-        string line = await _floor.WaitForLineAsync(l => l.StartsWith("floor: listening on 127.0.0.1:", StringComparison.Ordinal), "listening", cancellationToken: Cancel);
-        _port = int.Parse(line["floor: listening on 127.0.0.1:".Length..], CultureInfo.InvariantCulture);
+        _floor = await FloorServer.StartAsync(RunLimit * 3, Cancel);
+        _port = _floor.Port;
     }
 
     public async ValueTask DisposeAsync()
@@ -35,7 +31,6 @@ public sealed class ClientEchoTests : IAsyncLifetime
         {
             await _floor.DisposeAsync();
         }
-        _folder.Dispose();
     }
 
     [Theory]

@@ -13,19 +13,15 @@ namespace Ws101.Interop.Bench;
 public sealed class FloorServerTests : IAsyncLifetime
 {
     private static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(30);
-    private readonly TempFolder _folder = new("ws101-floor-");
-    private PeerProcess? _floor;
+    private FloorServer? _floor;
     private int _port;
 
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {
-        string binary = _folder.PathOf("floor");
-        await BenchCProgram.CompileAsync("bench/server/floor.c", binary, Cancel, "-lcrypto");
-        _floor = PeerProcess.Start("floor", binary, ["0"], RunLimit);
-        string line = await _floor.WaitForLineAsync(l => l.StartsWith("floor: listening on 127.0.0.1:", StringComparison.Ordinal), "listening", cancellationToken: Cancel);
-        _port = int.Parse(line["floor: listening on 127.0.0.1:".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        _floor = await FloorServer.StartAsync(RunLimit, Cancel);
+        _port = _floor.Port;
     }
 
     public async ValueTask DisposeAsync()
@@ -34,7 +30,6 @@ public sealed class FloorServerTests : IAsyncLifetime
         {
             await _floor.DisposeAsync();
         }
-        _folder.Dispose();
     }
 
     [Fact]
