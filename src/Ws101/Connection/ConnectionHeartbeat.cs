@@ -12,6 +12,7 @@ internal sealed class ConnectionHeartbeat : IDisposable
     private readonly ConcurrentDictionary<WebSocketConnection, byte> _connections = new();
     private readonly Timer _timer;
     private readonly Action<WebSocketConnection> _unregister;
+    private int _ticking;
 
     public ConnectionHeartbeat(TimeSpan period)
     {
@@ -39,12 +40,28 @@ internal sealed class ConnectionHeartbeat : IDisposable
 
     public void Unregister(WebSocketConnection connection) => _connections.TryRemove(connection, out _);
 
-    private void Tick()
+    /// <summary>Gives every connection the time, unless another tick is still doing so (then returns at once: false).</summary>
+    internal bool Tick()
     {
-        long now = Environment.TickCount64;
-        foreach (var entry in _connections)
+        // A System.Threading.Timer queues its callback each period whether or not the last one returned (as the server's
+        // tick, WebSocketServer.Tick): on a busy machine two would walk the connections at once, twice the work when
+        // there is least time for it, and each connection's keepalive asked twice in the same second.
+        if (Interlocked.Exchange(ref _ticking, 1) == 1)
         {
-            entry.Key.OnHeartbeat(now);
+            return false;
+        }
+        try
+        {
+            long now = Environment.TickCount64;
+            foreach (var entry in _connections)
+            {
+                entry.Key.OnHeartbeat(now);
+            }
+            return true;
+        }
+        finally
+        {
+            Volatile.Write(ref _ticking, 0);
         }
     }
 
