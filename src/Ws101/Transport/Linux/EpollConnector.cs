@@ -15,7 +15,22 @@ namespace Ws101.Transport.Linux;
 /// </remarks>
 internal static class EpollConnector
 {
-    private static readonly Lazy<EventLoopGroup> s_loops = new(() => new EventLoopGroup(Environment.ProcessorCount));
+    // Made with the first connection that asks, and only once it succeeds: a group that could not be made (no descriptor
+    // left for its epoll sets) is tried again by the next connect, not remembered as a failure for the process's life.
+    private static EventLoopGroup? s_loops;
+    private static readonly Lock s_making = new();
+
+    private static EventLoopGroup Loops()
+    {
+        if (Volatile.Read(ref s_loops) is { } loops)
+        {
+            return loops;
+        }
+        lock (s_making)
+        {
+            return s_loops ??= new EventLoopGroup(Environment.ProcessorCount);
+        }
+    }
 
     /// <summary>Connects to <paramref name="endPoint"/>; the transport is registered with one of the client loops.</summary>
     /// <exception cref="SocketException">The connect failed (refused, unreachable, ...), as the kernel reported it.</exception>
@@ -26,7 +41,7 @@ internal static class EpollConnector
         EpollSocketTransport transport;
         try
         {
-            transport = new EpollSocketTransport(fd, PeerAddress.Of(endPoint), s_loops.Value.Next());
+            transport = new EpollSocketTransport(fd, PeerAddress.Of(endPoint), Loops().Next());
         }
         catch
         {
@@ -52,6 +67,9 @@ internal static class EpollConnector
 
     private static unsafe int Open(IPEndPoint endPoint)
     {
+        // The address first: nothing to close if it cannot be written.
+        Span<byte> native = stackalloc byte[NativeSocketAddress.MaxLength];
+        int length = NativeSocketAddress.Write(endPoint, native);
         int family = endPoint.AddressFamily == AddressFamily.InterNetworkV6 ? Libc.AF_INET6 : Libc.AF_INET;
         int fd = Libc.socket(family, Libc.SOCK_STREAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, Libc.IPPROTO_TCP);
         if (fd < 0)
@@ -61,8 +79,6 @@ internal static class EpollConnector
         // Each message goes out when sent, as the server's sockets do (WebSocket frames are whole writes already).
         int one = 1;
         Libc.setsockopt(fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, &one, sizeof(int));
-        Span<byte> native = stackalloc byte[NativeSocketAddress.MaxLength];
-        int length = NativeSocketAddress.Write(endPoint, native);
         int rc;
         fixed (byte* p = native)
         {
