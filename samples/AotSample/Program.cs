@@ -1,6 +1,6 @@
 // A Native AOT smoke test of the library: a server with an echo route (permessage-deflate on) and a topic route,
-// our client with compression, and a topic fanned out to two subscribers. Prints "aot-sample: ok" and exits 0, or
-// says what failed and exits 1. Run by tests/Ws101.Interop/Packaging/AotSampleTests.cs after `dotnet publish -p:PublishAot=true`.
+// our client with compression and on the event loop, and a topic fanned out to two subscribers. Prints
+// "aot-sample: ok" and exits 0, or says what failed and exits 1. Run by tests/Ws101.Interop/Packaging/AotSampleTests.cs after `dotnet publish -p:PublishAot=true`.
 using System.Net;
 using Ws101;
 
@@ -45,6 +45,14 @@ try
         await ws.SendBinaryAsync(binary, ct);
         var echoed = await ws.ReceiveAsync(ct);
         Check(echoed.Data.Span.SequenceEqual(binary), "the binary message did not come back whole");
+        await ws.CloseAsync(CloseCode.NormalClosure, "done", ct);
+    }
+
+    // The client on the event loop (UseEventLoop: its own non-blocking connect and the loop's transport).
+    await using (var ws = await WebSocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/echo"), new WebSocketClientOptions { UseEventLoop = true }, ct))
+    {
+        await ws.SendTextAsync("on the loop", ct);
+        Check((await ws.ReceiveAsync(ct)).GetText() == "on the loop", "the event-loop client's echo differs");
         await ws.CloseAsync(CloseCode.NormalClosure, "done", ct);
     }
 
