@@ -102,6 +102,51 @@ public class EventLoopClientTests
     }
 
     [Fact]
+    public async Task on_the_event_loop_a_connect_that_gets_no_answer_fails_after_the_connect_timeout()
+    {
+        using var cts = new CancellationTokenSource(Bound);
+        // A listener that never accepts, its queue filled: the kernel drops further SYNs, so a connect hangs as one to a
+        // host that does not answer would (on 127.0.0.1).
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(0);
+        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        var fillers = new List<Socket>();
+        try
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                fillers.Add(filler);
+                using var quick = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+                try
+                {
+                    await filler.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), quick.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;   // the queue is full: this one hangs too
+                }
+            }
+            var options = new WebSocketClientOptions { UseEventLoop = true, ConnectTimeout = TimeSpan.FromMilliseconds(300) };
+
+            var failure = await Assert.ThrowsAsync<WebSocketHandshakeException>(
+                () => WebSocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/echo"), options, cts.Token));
+
+            var problem = Assert.Single(failure.Problems);
+            Assert.Equal(HandshakeProblemCode.ConnectionFailed, problem.Code);
+            Assert.Contains("took more than 0.3 s", problem.Actual, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var filler in fillers)
+            {
+                filler.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public async Task on_the_event_loop_the_code_after_a_receive_that_waited_runs_on_a_ws101_loop_thread()
     {
         using var cts = new CancellationTokenSource(Bound);
