@@ -40,15 +40,15 @@ internal sealed class ConnectionHeartbeat : IDisposable
 
     public void Unregister(WebSocketConnection connection) => _connections.TryRemove(connection, out _);
 
-    /// <summary>Gives every connection the time, unless another tick is still doing so (then returns at once: false).</summary>
-    internal bool Tick()
+    /// <summary>Gives every connection the time, unless another tick is still doing so.</summary>
+    private void Tick()
     {
         // A System.Threading.Timer queues its callback each period whether or not the last one returned (as the server's
         // tick, WebSocketServer.Tick): on a busy machine two would walk the connections at once, twice the work when
         // there is least time for it, and each connection's keepalive asked twice in the same second.
         if (Interlocked.Exchange(ref _ticking, 1) == 1)
         {
-            return false;
+            return;
         }
         try
         {
@@ -57,7 +57,6 @@ internal sealed class ConnectionHeartbeat : IDisposable
             {
                 entry.Key.OnHeartbeat(now);
             }
-            return true;
         }
         finally
         {

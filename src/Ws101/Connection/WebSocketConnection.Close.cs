@@ -14,8 +14,8 @@ public sealed partial class WebSocketConnection
     /// Starts the closing handshake with <paramref name="code"/> and <paramref name="reason"/> (at most 123 bytes
     /// of UTF-8), then waits, up to <see cref="WebSocketConnectionOptions.CloseTimeout"/>, for the peer's close.
     /// Data messages that arrive meanwhile are discarded unless a receive is running, which sees them (a receive started
-    /// meanwhile returns the close once the connection ends). When a closing handshake is already under way, waits (up to the close timeout) for it to finish; when the
-    /// connection is closed, returns at once.
+    /// meanwhile returns the close once the connection ends). When a closing handshake is already under way, waits (up to
+    /// the close timeout) for it to finish; when the connection is closed, returns at once.
     /// </summary>
     public async Task CloseAsync(CloseCode code = CloseCode.NormalClosure, string reason = "", CancellationToken cancellationToken = default)
     {
