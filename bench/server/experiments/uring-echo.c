@@ -8,6 +8,8 @@
 //           the end of the loop iteration, so that they reach the client in one burst);
 //   MODE 3: as 2 with multishot receives into a provided-buffer ring (the kernel picks the buffer; one receive armed for
 //           the connection's life).
+//   MODE 5: receives as in 3, each echo sent at once with a plain send() from the provided buffer (completion-based
+//           receives, readiness-style sends: what a server could adopt keeping its send path).
 // FLAGS (modes 2-3): 0 none, 1 IORING_SETUP_COOP_TASKRUN, 2 IORING_SETUP_SINGLE_ISSUER|IORING_SETUP_DEFER_TASKRUN.
 // Needs liburing (Debian: liburing-dev).
 //   gcc -O2 -o uring-echo uring-echo.c -luring -lpthread
@@ -47,7 +49,7 @@ static long completions(int mode,int flags,int conns,int*fds,int secs,long*enter
   if(flags==2)p.flags=IORING_SETUP_SINGLE_ISSUER|IORING_SETUP_DEFER_TASKRUN;
   if(io_uring_queue_init_params(2048,&ring,&p)){perror("io_uring_queue_init_params");exit(1);}
   struct io_uring_buf_ring*br=0;
-  if(mode==3){
+  if(mode==3||mode==5){
     void*mem=0; if(posix_memalign(&mem,4096,POOL*sizeof(struct io_uring_buf))){perror("posix_memalign");exit(1);}
     br=mem; io_uring_buf_ring_init(br);
     struct io_uring_buf_reg reg={.ring_addr=(unsigned long)br,.ring_entries=POOL,.bgid=1};
@@ -73,6 +75,10 @@ static long completions(int mode,int flags,int conns,int*fds,int secs,long*enter
       seen++; unsigned long u=c->user_data; int i=u>>1; int r=c->res;
       if(u&1) continue;                               // a failed send: the connection's next receive sees it
       if(r<=0){ if(r==-ENOBUFS) ARM(i); continue; }    // closed, failed, or out of provided buffers
+      if(mode==5){ int bid=c->flags>>IORING_CQE_BUFFER_SHIFT; send(fds[i],pool[bid],r,MSG_DONTWAIT|MSG_NOSIGNAL); n++;
+             io_uring_buf_ring_add(br,pool[bid],4096,bid,io_uring_buf_ring_mask(POOL),returned++);
+             if(!(c->flags&IORING_CQE_F_MORE)) ARM(i);
+             continue; }
       if(mode==2){ memcpy(sbufs[i],bufs[i],r); }
       else { int bid=c->flags>>IORING_CQE_BUFFER_SHIFT; memcpy(sbufs[i],pool[bid],r);
              io_uring_buf_ring_add(br,pool[bid],4096,bid,io_uring_buf_ring_mask(POOL),returned++); }
@@ -114,7 +120,7 @@ int main(int argc,char**argv){
   for(int i=0;i<conns;i++){fds[i]=accept4(l,0,0,0);struct epoll_event e={.events=EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET,.data.u32=i};epoll_ctl(ep,EPOLL_CTL_ADD,fds[i],&e);}
   struct io_uring ring; if(mode==1){ if(io_uring_queue_init(512,&ring,0)){perror("uring");return 1;} }
   struct epoll_event ev[256]; long n=0, waits=0, enters=0; double t0=0,c0=0; double start=now(); int warm=1;
-  if(mode==2||mode==3){ n=completions(mode,flags,conns,fds,secs,&enters); waits=0; c0=0; goto done; }
+  if(mode==2||mode==3||mode==5){ n=completions(mode,flags,conns,fds,secs,&enters); waits=0; c0=0; goto done; }
   while(1){
     double tn=now();
     if(warm && tn-start>2){warm=0;t0=tn;c0=cpu();n=0;waits=0;enters=0;}
@@ -139,7 +145,7 @@ int main(int argc,char**argv){
     }
   }
   done:;
-  double c=(mode==2||mode==3) ? measured_cpu : cpu()-c0;
+  double c=(mode==2||mode==3||mode==5) ? measured_cpu : cpu()-c0;
   printf("mode %d: %ld msgs in %d s, %.0f msgs/s, server CPU %.2f us/msg, %.3f epoll_wait/msg, %.3f io_uring_enter/msg\n",mode,n,secs,n/(double)secs,c*1e6/n,waits/(double)n,enters/(double)n);
   return 0;
 }
