@@ -53,7 +53,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
     private readonly ConcurrentDictionary<DuplexTransport, long> _handshakes = new();
     private readonly HandshakeShedding _shedding;
     private readonly Timer _tick;
-    private int _ticking;
+    private OverlapGuard _ticking;
     private readonly bool _useLoops;
     private Transport.Linux.EventLoopGroup? _loops;
     private SslServerAuthenticationOptions? _tls;
@@ -95,9 +95,8 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
 
     private void Tick()
     {
-        // A System.Threading.Timer queues its callback each period whether or not the last one returned: on a busy
-        // machine two ticks could run at once, abort the same handshake twice and report the same interval twice.
-        if (Interlocked.Exchange(ref _ticking, 1) == 1)
+        // Never two at once (OverlapGuard): two ticks could abort the same handshake twice and report the same interval twice.
+        if (!_ticking.TryEnter())
         {
             return;
         }
@@ -107,7 +106,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
         }
         finally
         {
-            Volatile.Write(ref _ticking, 0);
+            _ticking.Exit();
         }
     }
 
