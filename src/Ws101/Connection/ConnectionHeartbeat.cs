@@ -12,7 +12,7 @@ internal sealed class ConnectionHeartbeat : IDisposable
     private readonly ConcurrentDictionary<WebSocketConnection, byte> _connections = new();
     private readonly Timer _timer;
     private readonly Action<WebSocketConnection> _unregister;
-    private int _ticking;
+    private OverlapGuard _ticking;
 
     public ConnectionHeartbeat(TimeSpan period)
     {
@@ -40,13 +40,12 @@ internal sealed class ConnectionHeartbeat : IDisposable
 
     public void Unregister(WebSocketConnection connection) => _connections.TryRemove(connection, out _);
 
-    /// <summary>Gives every connection the time, unless another tick is still doing so.</summary>
+    /// <summary>Gives every connection the time, unless another tick is still doing so (<see cref="OverlapGuard"/>).</summary>
     private void Tick()
     {
-        // A System.Threading.Timer queues its callback each period whether or not the last one returned (as the server's
-        // tick, WebSocketServer.Tick): on a busy machine two would walk the connections at once, twice the work when
-        // there is least time for it, and each connection's keepalive asked twice in the same second.
-        if (Interlocked.Exchange(ref _ticking, 1) == 1)
+        // As the server's tick (WebSocketServer.Tick): two ticks at once would ask each connection's keepalive twice in the
+        // same second, and do twice the work when there is least time for it.
+        if (!_ticking.TryEnter())
         {
             return;
         }
@@ -60,7 +59,7 @@ internal sealed class ConnectionHeartbeat : IDisposable
         }
         finally
         {
-            Volatile.Write(ref _ticking, 0);
+            _ticking.Exit();
         }
     }
 

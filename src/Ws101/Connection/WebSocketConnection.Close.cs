@@ -247,7 +247,8 @@ public sealed partial class WebSocketConnection
         }
         await Transport.DisposeAsync().ConfigureAwait(false);
         // The core's buffers and compression contexts go now: after the end nothing calls into the core. The receive
-        // buffer goes unless a receive loop still holds it (that loop gives it back as it sees the end).
+        // buffer goes unless a receive loop still holds it: that loop gives it back as it sees the end, or as it leaves
+        // on an exception, its cancellation say (LeaveFailedReceive; the lock above is the fence this look needs).
         lock (Core)
         {
             Core.Dispose();

@@ -231,6 +231,7 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     private async ValueTask<WebSocketMessage> ReceiveSlowAsync(WebSocketMessage? ready, bool flush, bool untilIdle, CancellationToken cancellationToken)
     {
         bool idle = false;
+        bool failed = false;
         try
         {
             while (true)
@@ -293,12 +294,41 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
                 ready = TryReceiveBuffered(out message, out flush) ? message : null;
             }
         }
+        catch
+        {
+            failed = true;
+            throw;
+        }
         finally
         {
-            if (!idle)
+            if (failed)
+            {
+                LeaveFailedReceive();
+            }
+            else if (!idle)
             {
                 Volatile.Write(ref _receiving, NotReceiving);
             }
+        }
+    }
+
+    /// <summary>
+    /// A receive that ends in an exception (cancelled, most often) gives up the receive and keeps what it holds of a frame
+    /// for the next receive; but once the connection has ended there is no next one, and the buffer goes back to the pool
+    /// here. DisposeAsync leaves it to a receive still running, which gives it back as it sees the end: a receive cancelled
+    /// before the end reached it (a socket's failure comes a moment after the close, and is reported as cancelled when the
+    /// token is cancelled by then) would otherwise keep it until the garbage collector took it.
+    /// </summary>
+    private void LeaveFailedReceive()
+    {
+        // A full fence between giving up the receive and looking for the end. DisposeAsync marks the end and then (after a
+        // lock is taken) looks at _receiving: one of the two sees the other, and gives the buffer back.
+        Interlocked.Exchange(ref _receiving, NotReceiving);
+        if (HasEnded)
+        {
+            // No receive uses the buffer once the connection has ended (it returns the close), so one that takes the
+            // receive now cannot be reading into it.
+            _in.Release();
         }
     }
 

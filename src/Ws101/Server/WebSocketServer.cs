@@ -49,11 +49,12 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
     private readonly CancellationTokenSource _accepting = new();
     private int _stopRequested;
     // Each handshake in progress with its deadline (Environment.TickCount64), or a mark: -1 timed out (the tick),
-    // HandshakeShedding.ShedMark shed at the connection limit. Over TLS both the TLS transport and the socket's are in it.
+    // HandshakeShedding.ShedMark shed at the connection limit. One entry a handshake, under the socket's own transport
+    // (over TLS too): the one the tick and a shed abort and mark, the handshake claims, and its end reads the mark of.
     private readonly ConcurrentDictionary<DuplexTransport, long> _handshakes = new();
     private readonly HandshakeShedding _shedding;
     private readonly Timer _tick;
-    private int _ticking;
+    private OverlapGuard _ticking;
     private readonly bool _useLoops;
     private Transport.Linux.EventLoopGroup? _loops;
     private SslServerAuthenticationOptions? _tls;
@@ -95,9 +96,8 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
 
     private void Tick()
     {
-        // A System.Threading.Timer queues its callback each period whether or not the last one returned: on a busy
-        // machine two ticks could run at once, abort the same handshake twice and report the same interval twice.
-        if (Interlocked.Exchange(ref _ticking, 1) == 1)
+        // Never two at once (OverlapGuard): two ticks could abort the same handshake twice and report the same interval twice.
+        if (!_ticking.TryEnter())
         {
             return;
         }
@@ -107,7 +107,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
         }
         finally
         {
-            Volatile.Write(ref _ticking, 0);
+            _ticking.Exit();
         }
     }
 
@@ -141,7 +141,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
     /// <summary>Connections admitted and not yet ended: upgraded ones and those still in their TLS or HTTP handshake.</summary>
     internal int AdmittedCount => _admission.Count;
 
-    /// <summary>Handshakes in progress (over TLS, two entries each: the TLS transport's and the socket's).</summary>
+    /// <summary>Handshakes in progress (TLS and HTTP alike: one entry each, the socket's).</summary>
     internal int HandshakesInProgress => _handshakes.Count;
 
     /// <summary>Entries in the queue of handshakes in the order they began, ended ones not yet dropped included; for tests.</summary>
@@ -517,8 +517,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
         {
             WebSocketConnection? connection = null;
             Route? route = null;
-            DuplexTransport? underTls = null;
-            // The socket's own transport: the one the tick and a shed abort, and the one a shed is marked on.
+            // The socket's own transport, under any TLS: the handshake's one entry in the table (see _handshakes).
             DuplexTransport socketLevel = transport;
             long deadline = Environment.TickCount64 + (long)_options.HandshakeTimeout.TotalMilliseconds;
             _handshakes[transport] = deadline;
@@ -529,21 +528,24 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
                 {
                     // On an event loop, TLS rides the loop's non-blocking socket: records are decrypted and encrypted on
                     // the loop thread where their I/O completed, as plain frames are.
-                    underTls = transport;
-                    var ssl = new SslStream(socketTransport is not null ? new NetworkStream(socketTransport.Socket, ownsSocket: false) : new TransportStream(underTls), leaveInnerStreamOpen: false);
-                    transport = new StreamTransport(ssl, underTls);
-                    _handshakes[transport] = _handshakes[underTls];
+                    // The TLS transport has no entry of its own: aborting it aborts the socket, whose entry the tick marks
+                    // before it aborts, so the end below always finds the mark. With an entry each, the tick could abort
+                    // through the socket's first, and on an event loop the failure ran the end on the tick's own thread
+                    // before the TLS entry was marked: a timeout reported as a failure, and not counted.
+                    var ssl = new SslStream(socketTransport is not null ? new NetworkStream(socketTransport.Socket, ownsSocket: false) : new TransportStream(socketLevel), leaveInnerStreamOpen: false);
+                    transport = new StreamTransport(ssl, socketLevel);
                     await ssl.AuthenticateAsServerAsync(_tls, _accepting.Token).ConfigureAwait(false);
                 }
                 (connection, route) = await HandshakeAsync(transport, socketLevel, deadline, remote, _accepting.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is IOException or SocketException or System.Security.Authentication.AuthenticationException or ObjectDisposedException or OperationCanceledException)
             {
-                if (_handshakes.TryGetValue(socketLevel, out long shed) && shed == HandshakeShedding.ShedMark)
+                _handshakes.TryGetValue(socketLevel, out long mark);
+                if (mark == HandshakeShedding.ShedMark)
                 {
                     // Counted and reported in aggregate where it was shed (ConnectionAdmission): one line per interval, not one per connection.
                 }
-                else if (_handshakes.TryGetValue(transport, out long mark) && mark == -1)
+                else if (mark == -1)
                 {
                     Metrics("handshake-timeout");
                     ServerLog.HandshakeTimedOut(_logger, remote, _options.HandshakeTimeout.TotalSeconds);
@@ -555,11 +557,7 @@ public sealed class WebSocketServer : IAsyncDisposable, IMessagePumpOwner
             }
             finally
             {
-                _handshakes.TryRemove(transport, out _);
-                if (underTls is not null)
-                {
-                    _handshakes.TryRemove(underTls, out _);
-                }
+                _handshakes.TryRemove(socketLevel, out _);
             }
             if (connection is null || route is null)
             {

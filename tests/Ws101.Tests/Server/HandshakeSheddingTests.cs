@@ -63,7 +63,7 @@ public partial class HandshakeSheddingTests
         // Connected and silent: the server waits for its TLS ClientHello.
         using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await silent.ConnectAsync(new IPEndPoint(IPAddress.Loopback, server.EndPoints[0].Port), ct);
-        await WaitUntilAsync(() => server.HandshakesInProgress == 2, ct);
+        await WaitUntilAsync(() => server.HandshakesInProgress == 1, ct);
 
         await using var newcomer = await WebSocketClient.ConnectAsync(new Uri($"wss://localhost:{server.EndPoints[0].Port}/echo"),
             new WebSocketClientOptions { TrustedCertificate = cert }, ct);
@@ -71,6 +71,51 @@ public partial class HandshakeSheddingTests
         Assert.Equal("", await ReadToEndAsync(silent, ct));
         await newcomer.SendTextAsync("in", ct);
         Assert.Equal("in", (await newcomer.ReceiveAsync(ct)).GetText());
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task over_tls_every_handshake_past_its_deadline_is_counted_and_logged_as_timed_out_and_leaves_the_table(ServerTransport transport)
+    {
+        var ct = Timeout;
+        const int Silent = 8;
+        using var recorder = new MetricRecorder();
+        var lines = new ConcurrentQueue<string>();
+        using var cert = TestCertificates.SelfSigned();
+        // A tick every 50 ms (a quarter of the handshake timeout).
+        await using var server = await TestServer.StartEchoAsync(new WebSocketServerOptions
+        {
+            Transport = transport,
+            Certificate = cert,
+            HandshakeTimeout = TimeSpan.FromMilliseconds(200),
+            LoggerFactory = new ListLoggerFactory(lines),
+        });
+        var sockets = new List<Socket>();
+        try
+        {
+            // Connected and silent: each waits for its TLS ClientHello until the tick drops it.
+            for (int i = 0; i < Silent; i++)
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                sockets.Add(socket);
+                await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, server.EndPoints[0].Port), ct);
+            }
+            foreach (var socket in sockets)
+            {
+                Assert.Equal("", await ReadToEndAsync(socket, ct));
+            }
+
+            // Every one counted out (after it was reported), and nothing of theirs left in the table of handshakes.
+            await WaitUntilAsync(() => server.AdmittedCount == 0, ct);
+            Assert.Equal(0, server.HandshakesInProgress);
+            Assert.Equal(Silent, recorder.Get("ws101.server.handshakes[error.type=handshake-timeout][network.protocol.version=1.1]"));
+            Assert.Equal(Silent, lines.Count(l => l.Contains(" timed out after ", StringComparison.Ordinal)));
+            Assert.DoesNotContain(lines, l => l.StartsWith("Handshake from ", StringComparison.Ordinal) && l.Contains(" failed: ", StringComparison.Ordinal));
+        }
+        finally
+        {
+            sockets.ForEach(s => s.Dispose());
+        }
     }
 
     [Fact]
