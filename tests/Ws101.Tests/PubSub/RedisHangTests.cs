@@ -100,7 +100,8 @@ public class RedisHangTests
         // After the thaw: delivery resumed by itself, never twice, in order.
         Assert.NotNull(resumedAfter);
         Assert.Equal(remote.Seen.Distinct().Order(), remote.Seen);
-        Assert.True(a.Topics.IsBackplaneConnected && b.Topics.IsBackplaneConnected);
+        Assert.True(a.Topics.IsBackplaneConnected, "A's backplane connected a second after the thaw");
+        Assert.True(b.Topics.IsBackplaneConnected, "B's backplane connected a second after the thaw");
         await wsLocal.CloseAsync(CloseCode.NormalClosure, "", ct);
         await wsRemote.CloseAsync(CloseCode.NormalClosure, "", ct);
         await Task.WhenAll(readers);
