@@ -135,22 +135,20 @@ public sealed partial class WebSocketConnection : IAsyncDisposable
     /// close, a receive waits for the end and returns the close (the messages that close read are discarded).
     /// </summary>
     /// <exception cref="InvalidOperationException">Another receive is in progress.</exception>
-    public ValueTask<WebSocketMessage> ReceiveAsync(CancellationToken cancellationToken = default) =>
-        Interlocked.CompareExchange(ref _receiving, Receiving, NotReceiving) switch
-        {
-            NotReceiving => Receive(untilIdle: false, cancellationToken),
-            DrainingForClose => ReceiveAfterCloseAsync(cancellationToken),
-            _ => throw ReceiveInProgress(),
-        };
+    public ValueTask<WebSocketMessage> ReceiveAsync(CancellationToken cancellationToken = default) => TakeReceive(untilIdle: false, cancellationToken);
 
     /// <summary>The message pump's receive: what is buffered or readable now. With nothing there, a message of no kind (<c>default</c>),
     /// and the receive stays taken for the pump's wait for readiness, which it comes back from <paramref name="resuming"/>.</summary>
     internal ValueTask<WebSocketMessage> ReceiveReadyAsync(bool resuming) =>
         // Resuming, the receive is still the pump's: no atomic instruction per message is needed to take it.
-        resuming ? Receive(untilIdle: true, CancellationToken.None) : Interlocked.CompareExchange(ref _receiving, Receiving, NotReceiving) switch
+        resuming ? Receive(untilIdle: true, CancellationToken.None) : TakeReceive(untilIdle: true, CancellationToken.None);
+
+    /// <summary>Takes the receive and receives; while a close reads up to the peer's close, returns the close once the connection ends.</summary>
+    private ValueTask<WebSocketMessage> TakeReceive(bool untilIdle, CancellationToken cancellationToken) =>
+        Interlocked.CompareExchange(ref _receiving, Receiving, NotReceiving) switch
         {
-            NotReceiving => Receive(untilIdle: true, CancellationToken.None),
-            DrainingForClose => ReceiveAfterCloseAsync(CancellationToken.None),
+            NotReceiving => Receive(untilIdle, cancellationToken),
+            DrainingForClose => ReceiveAfterCloseAsync(cancellationToken),
             _ => throw ReceiveInProgress(),
         };
 
