@@ -12,6 +12,22 @@ public static class Program
             Compression.CompressionReport.RunAsync(args.Length > 1 ? args[1] : "").GetAwaiter().GetResult();
             return;
         }
+        if (args is ["echo-loop", ..])
+        {
+            // The isolated echo path in a plain loop, for perf record: echo-loop PAYLOAD SECONDS.
+            var bench = new Connection.MessagePathBenchmarks { Payload = args.Length > 1 ? int.Parse(args[1]) : 20 };
+            bench.Setup();
+            double seconds = args.Length > 2 ? double.Parse(args[2]) : 5;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            long calls = 0;
+            while (clock.Elapsed.TotalSeconds < seconds)
+            {
+                bench.Ws101();
+                calls++;
+            }
+            Console.WriteLine($"{clock.Elapsed.TotalNanoseconds / (calls * 64):F1} ns per message ({calls * 64} messages)");
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }

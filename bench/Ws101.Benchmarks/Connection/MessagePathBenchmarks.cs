@@ -86,14 +86,14 @@ public class MessagePathBenchmarks
     }
 
     /// <summary>As <c>ws101 serve</c>'s /echo: the message back as it came.</summary>
-    private sealed class Echo : WebSocketMessageHandler
+    internal sealed class Echo : WebSocketMessageHandler
     {
         public override ValueTask OnMessageAsync(WebSocketConnection connection, WebSocketMessage message, CancellationToken cancellationToken) =>
             connection.SendAsync(message.Data, message.Kind, message.EndOfMessage, CancellationToken.None);
     }
 
     /// <summary>The pump's host: no server around it; a failure of the handler is a failure of the benchmark.</summary>
-    private sealed class Owner : IMessagePumpOwner
+    internal sealed class Owner : IMessagePumpOwner
     {
         public CancellationToken Stopping => CancellationToken.None;
 
