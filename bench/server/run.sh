@@ -15,16 +15,18 @@
 # "floor" is bench/server/floor.c (C, one thread, epoll, nothing but parse, unmask and echo): the least a WebSocket
 # echo costs on this machine and kernel, run beside the others so that ws101's distance to it is measured, not guessed
 # (FLOOR=0 leaves it out). Full mode warms each point for BENCH_WARM seconds (8).
-# The paired part (bench/server/paired.sh; not in the default parts) measures the echo points again with every server
-# up at once and measured back to back, point by point, and prints per-round ratios: on a machine whose speed drifts
-# over minutes those compare like with like (about 3 minutes per round full, 1.5 quick). paired-tls (not in the default
-# parts either) does the same for the wss:// echo points of the tls part (about 2.5 minutes per round full).
+# The paired part (bench/server/paired.sh) measures the echo points again with every server up at once and measured back
+# to back, point by point, and prints per-round ratios: on a machine whose speed drifts over minutes those compare like
+# with like, where the matrix measures one server after another, minutes apart (about 3 minutes per round full, 1.5
+# quick). paired-tls does the same for the wss:// echo points of the tls part (about 2.5 minutes per round full). Both are
+# in the default parts, so that one run prints the small-message and wss:// ratios in both forms (docs/performance.md,
+# session 18: the matrix's 20 B ratio moved from 0.82x to 0.66x between two runs of the same build; the paired one, 0.64-0.65x).
 # Everything runs on 127.0.0.1 and every step is bounded in time. About 8 minutes per round for the
-# full matrix (3 servers and the floor) plus 4 for tls, about 6 + 2 minutes per round with --quick.
+# full matrix (3 servers and the floor), 4 for tls and 5.5 for the two paired parts; about 6 + 2 + 3 with --quick.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 WSB="${WSBENCH_DIR:-$ROOT/../shared/wsbench}"
-ROUNDS=3 QUICK="" PARTS="echo,big,hs,idle,tls"
+ROUNDS=3 QUICK="" PARTS="echo,big,hs,idle,tls,paired,paired-tls"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK="-q" ;;
