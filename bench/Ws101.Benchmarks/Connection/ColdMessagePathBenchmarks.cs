@@ -1,9 +1,6 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
-using Ws101.Handshake;
-using Ws101.Protocol;
 using Ws101.Transport.Linux;
 
 namespace Ws101.Benchmarks.Connection;
@@ -35,18 +32,9 @@ public class ColdMessagePathBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        byte[] payload = new byte[Payload];
-        new Random(1).NextBytes(payload);
-        var client = new WebSocketConnectionCore(WebSocketRole.Client);
-        var wire = new ArrayBufferWriter<byte>();
-        client.WriteMessage(wire, WebSocketMessageKind.Binary, payload);
-        _wire = wire.WrittenSpan.ToArray();
+        _wire = MessagePathBenchmarks.ClientFrame(Payload);
         _sink = new byte[_wire.Length];
-
-        _transport = new ReadyFramesTransport(_wire);
-        var connection = new WebSocketConnection(_transport, WebSocketRole.Server, WebSocketConnectionOptions.Default,
-            new WebSocketHandshakeInfo("/echo", new HttpHeaders(), new HttpHeaders(), null, [], "", ""), default);
-        new MessagePump(new MessagePathBenchmarks.Echo(), new MessagePathBenchmarks.Owner()).Start(connection);
+        _transport = MessagePathBenchmarks.StartEcho(_wire);
 
         _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));

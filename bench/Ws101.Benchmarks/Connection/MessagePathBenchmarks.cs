@@ -33,18 +33,10 @@ public class MessagePathBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        byte[] payload = new byte[Payload];
-        new Random(1).NextBytes(payload);
-        var client = new WebSocketConnectionCore(WebSocketRole.Client);
-        var wire = new ArrayBufferWriter<byte>();
-        client.WriteMessage(wire, WebSocketMessageKind.Binary, payload);
-        byte[] frame = wire.WrittenSpan.ToArray();
+        byte[] frame = ClientFrame(Payload);
         int echoed = Payload + (Payload < 126 ? 2 : 4);
 
-        _transport = new ReadyFramesTransport(frame);
-        var connection = new WebSocketConnection(_transport, WebSocketRole.Server, WebSocketConnectionOptions.Default,
-            new WebSocketHandshakeInfo("/echo", new HttpHeaders(), new HttpHeaders(), null, [], "", ""), default);
-        new MessagePump(new Echo(), new Owner()).Start(connection);
+        _transport = StartEcho(frame);
         _transport.Arrive();
         Check("ws101", _transport.BytesSent, echoed);
 
@@ -76,6 +68,26 @@ public class MessagePathBenchmarks
         return _transport.BytesSent;
     }
 
+    /// <summary>One binary message of <paramref name="payload"/> random bytes, framed and masked as a client sends it.</summary>
+    internal static byte[] ClientFrame(int payload)
+    {
+        byte[] data = new byte[payload];
+        new Random(1).NextBytes(data);
+        var wire = new ArrayBufferWriter<byte>();
+        new WebSocketConnectionCore(WebSocketRole.Client).WriteMessage(wire, WebSocketMessageKind.Binary, data);
+        return wire.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A server connection pumped by the echo handler over a transport serving <paramref name="frame"/> at each edge.</summary>
+    internal static ReadyFramesTransport StartEcho(byte[] frame)
+    {
+        var transport = new ReadyFramesTransport(frame);
+        var connection = new WebSocketConnection(transport, WebSocketRole.Server, WebSocketConnectionOptions.Default,
+            new WebSocketHandshakeInfo("/echo", new HttpHeaders(), new HttpHeaders(), null, [], "", ""), default);
+        new MessagePump(new Echo(), new Owner()).Start(connection);
+        return transport;
+    }
+
     /// <summary>A benchmark that echoed nothing would measure nothing: the setup's first messages must have gone out whole.</summary>
     private static void Check(string what, long sent, long expected)
     {
@@ -86,14 +98,14 @@ public class MessagePathBenchmarks
     }
 
     /// <summary>As <c>ws101 serve</c>'s /echo: the message back as it came.</summary>
-    internal sealed class Echo : WebSocketMessageHandler
+    private sealed class Echo : WebSocketMessageHandler
     {
         public override ValueTask OnMessageAsync(WebSocketConnection connection, WebSocketMessage message, CancellationToken cancellationToken) =>
             connection.SendAsync(message.Data, message.Kind, message.EndOfMessage, CancellationToken.None);
     }
 
     /// <summary>The pump's host: no server around it; a failure of the handler is a failure of the benchmark.</summary>
-    internal sealed class Owner : IMessagePumpOwner
+    private sealed class Owner : IMessagePumpOwner
     {
         public CancellationToken Stopping => CancellationToken.None;
 
