@@ -30,7 +30,7 @@ public static class Program
                 bench.Ws101();
                 calls++;
             }
-            Console.WriteLine($"{clock.Elapsed.TotalNanoseconds / (calls * 64):F1} ns per message ({calls * 64} messages)");
+            Console.WriteLine($"{clock.Elapsed.TotalNanoseconds / (calls * Connection.MessagePathBenchmarks.Messages):F1} ns per message ({calls * Connection.MessagePathBenchmarks.Messages} messages)");
             return;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -20,7 +20,8 @@ namespace Ws101.Benchmarks.Connection;
 [MemoryDiagnoser]
 public class MessagePathBenchmarks
 {
-    private const int Messages = 64;
+    /// <summary>Messages echoed per benchmark call.</summary>
+    internal const int Messages = 64;
     private ReadyFramesTransport _transport = null!;
     private ReadyFramesStream _stream = null!;
     private WebSocket _dotnet = null!;
@@ -34,7 +35,7 @@ public class MessagePathBenchmarks
     public void Setup()
     {
         byte[] frame = ClientFrame(Payload);
-        int echoed = Payload + (Payload < 126 ? 2 : 4);
+        int echoed = EchoedLength(Payload);
 
         _transport = StartEcho(frame);
         _transport.Arrive();
@@ -77,6 +78,9 @@ public class MessagePathBenchmarks
         new WebSocketConnectionCore(WebSocketRole.Client).WriteMessage(wire, WebSocketMessageKind.Binary, data);
         return wire.WrittenSpan.ToArray();
     }
+
+    /// <summary>The bytes of the server's unmasked echo of a <paramref name="payload"/>-byte message (all sizes here are under 64 KiB).</summary>
+    internal static int EchoedLength(int payload) => payload + (payload < 126 ? 2 : 4);
 
     /// <summary>A server connection pumped by the echo handler over a transport serving <paramref name="frame"/> at each edge.</summary>
     internal static ReadyFramesTransport StartEcho(byte[] frame)
